@@ -1,0 +1,5 @@
+"""`python -m kfwizard` runs the command line."""
+
+from kfwizard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The install engine: steps, plans, the runner and its events. Never imports Textual."""

@@ -1,0 +1,198 @@
+"""Runs a plan: step after step, recording every transition so any stop is resumable.
+
+The runner saves the session before and after each step. On resume, a step that is done
+and whose ``check()`` still holds is not applied again; a failed, interrupted or crashed
+one (left ``running`` by a killed process) is run again. A cancel flag is checked between
+steps, and steps check it inside every wait through :meth:`StepContext.sleep`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kfwizard.engine.errors import Cancelled, KfwizardError, StepFailed
+from kfwizard.engine.events import (
+    Event,
+    PlanFinished,
+    PlanStarted,
+    StepFinished,
+    StepOutput,
+    StepStarted,
+)
+from kfwizard.engine.logfile import SessionLog
+from kfwizard.engine.phases import phase_of_step
+from kfwizard.engine.step import Step, StepContext
+from kfwizard.session import Session, SessionStore, SessionWriteError
+
+
+@dataclass(frozen=True)
+class RunResult:
+    state: str
+    exit_code: int
+    failed_step: str | None = None
+    cause: str | None = None
+    action: str | None = None
+
+
+class Runner:
+    """Drives one plan for one session. Not reusable across sessions."""
+
+    def __init__(
+        self,
+        session: Session,
+        store: SessionStore,
+        plan: Sequence[Step],
+        emit: Callable[[Event], None] | None = None,
+        cancel: threading.Event | None = None,
+        resources: dict[str, Any] | None = None,
+        options: dict[str, Any] | None = None,
+        log: SessionLog | None = None,
+    ) -> None:
+        self.session = session
+        self.store = store
+        self.plan = list(plan)
+        self.cancel = cancel or threading.Event()
+        self.resources = resources if resources is not None else {}
+        self.options = options or {}
+        self.log = log or SessionLog(session.id)
+        self._listener = emit or (lambda event: None)
+
+    # -- plumbing ---------------------------------------------------------------
+    def emit(self, event: Event) -> None:
+        if isinstance(event, StepFinished):
+            self.log.write(event.step_id, (f"[{event.state}] {event.cause or event.note or ''}".rstrip(),))
+        try:
+            self._listener(event)
+        except Exception:  # a broken listener must not break the install
+            self.log.write("runner", ("listener error:", *traceback.format_exc().splitlines()))
+
+    def save(self) -> None:
+        self.store.save(self.session)
+
+    def _finish(self, result: RunResult) -> RunResult:
+        self.session.status = result.state
+        try:
+            self.save()
+        except SessionWriteError as exc:
+            self.log.write("runner", (str(exc),))
+            result = RunResult("failed", 1, result.failed_step, str(exc), "free disk space, then resume")
+        self.emit(PlanFinished(result.state, result.exit_code, result.failed_step, result.cause, result.action))
+        self.log.close()
+        return result
+
+    # -- the loop ---------------------------------------------------------------
+    def run(self) -> RunResult:
+        session = self.session
+        # A step left "running" means the process that ran it died: say so.
+        for step_id, rec in session.steps.items():
+            if rec.state == "running":
+                session.record(step_id, "interrupted", "the process running this step ended unexpectedly")
+        session.status = "running"
+        for step in self.plan:
+            session.step(step.id)
+        try:
+            self.save()
+        except SessionWriteError as exc:
+            return self._finish(RunResult("failed", 1, None, str(exc), "free disk space, then resume"))
+        self.emit(PlanStarted(session.id, tuple((s.id, s.title, phase_of_step(s.id)) for s in self.plan)))
+        for step in self.plan:
+            if self.cancel.is_set():
+                session.record(step.id, "interrupted", "stopped before this step started")
+                return self._finish(RunResult("interrupted", 130, step.id, "Stopped at your request.",
+                                              "resume with `kfwizard run --session " + session.id + "`"))
+            result = self._run_step(step)
+            if result is not None:
+                return self._finish(result)
+        return self._finish(RunResult("done", 0))
+
+    def _context(self, step: Step) -> StepContext:
+        return StepContext(
+            step_id=step.id,
+            session=self.session,
+            emit=self.emit,
+            cancel=self.cancel,
+            save=self.save,
+            resources=self.resources,
+            log_sink=self.log.write,
+            options=self.options,
+        )
+
+    def _run_step(self, step: Step) -> RunResult | None:
+        session = self.session
+        rec = session.step(step.id)
+        ctx = self._context(step)
+        started = time.monotonic()
+        commands = tuple(_safe_commands(step, session))
+        self.emit(StepStarted(step.id, step.title, phase_of_step(step.id), commands, step.eta_seconds))
+        try:
+            was_done = rec.state in ("done", "skipped")
+            if self._already_done(step, ctx):
+                ctx.flush()
+                note = "already done" if was_done else "nothing to do: already in place"
+                if not was_done:
+                    session.record(step.id, "skipped", note=note)
+                    self.save()
+                self.emit(StepFinished(step.id, session.step(step.id).state, time.monotonic() - started, note=note))
+                return None
+            session.record(step.id, "running")
+            self.save()
+            step.apply(ctx)
+            ctx.flush()
+            session.record(step.id, "done")
+            self.save()
+            self.emit(StepFinished(step.id, "done", time.monotonic() - started))
+            return None
+        except Cancelled as exc:
+            ctx.flush()
+            session.record(step.id, "interrupted", exc.cause, action=exc.action)
+            self.emit(StepFinished(step.id, "interrupted", time.monotonic() - started, exc.cause, exc.action))
+            return RunResult("interrupted", 130, step.id, exc.cause,
+                             f"resume with `kfwizard run --session {session.id}`")
+        except KfwizardError as exc:
+            ctx.flush()
+            return self._failed(step, started, exc.cause, exc.action, exc.details, exc.exit_code)
+        except SessionWriteError as exc:
+            return self._failed(step, started, str(exc), "free disk space, then resume", (), 1)
+        except Exception as exc:  # an unexpected error still leaves a resumable session
+            ctx.flush()
+            self.log.write(step.id, tuple(traceback.format_exc().splitlines()))
+            cause = f"Unexpected error in step '{step.title}': {type(exc).__name__}: {exc}"
+            action = f"see the log in {self.log.path}; resume once the cause is fixed"
+            return self._failed(step, started, cause, action, (), 1)
+
+    def _already_done(self, step: Step, ctx: StepContext) -> bool:
+        try:
+            return bool(step.check(ctx))
+        except (Cancelled, StepFailed):
+            raise
+        except KfwizardError:
+            raise
+        except Exception as exc:  # a check that cannot decide means "not done"
+            ctx.log(f"check skipped: {type(exc).__name__}: {exc}")
+            return False
+
+    def _failed(self, step: Step, started: float, cause: str, action: str | None,
+                details: tuple[str, ...], exit_code: int) -> RunResult:
+        session = self.session
+        if details:
+            self.log.write(step.id, details)
+            self.emit(StepOutput(step.id, tuple(details)))
+        session.record(step.id, "failed", cause, action=action)
+        try:
+            self.save()
+        except SessionWriteError as exc:
+            self.log.write("runner", (str(exc),))
+        self.emit(StepFinished(step.id, "failed", time.monotonic() - started, cause, action, details=details))
+        return RunResult("failed", exit_code, step.id, cause, action)
+
+
+def _safe_commands(step: Step, session: Session) -> list[str]:
+    try:
+        return list(step.commands(session))
+    except Exception:
+        return []

@@ -1,0 +1,1 @@
+"""Google Cloud side: credentials, Service Usage, GKE, kubeconfig, sizing and cost."""

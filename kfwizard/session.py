@@ -1,0 +1,401 @@
+"""Resumable sessions: what the user chose, what each step did, what was created.
+
+A session is one JSON file under ``paths.sessions_dir()``. It is written atomically
+(temp file, fsync, ``os.replace``) with mode 0600, so a crash or a full disk never leaves
+a half-written file behind: the previous version stays in place. One process at a time
+may write a session (an advisory lock on a sibling ``.lock`` file). A file that cannot be
+read, or was written by a newer kfwizard, is moved to ``set-aside/`` and reported; it
+never stops the program.
+
+Nothing secret is stored here: selections hold names and choices, never passwords or
+tokens (see :func:`kfwizard.engine.redact.assert_no_secrets`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from kfwizard import paths
+
+SCHEMA_VERSION = 1
+
+STEP_STATES = ("pending", "running", "done", "failed", "skipped", "interrupted")
+SESSION_STATUSES = ("new", "running", "done", "failed", "interrupted")
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def new_session_id() -> str:
+    """A short id that sorts by creation time: ``20261128-1432-ab12``."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
+    return f"{stamp}-{secrets.token_hex(2)}"
+
+
+class SessionError(Exception):
+    """A session could not be read, written or locked; the message says why."""
+
+    exit_code = 1
+
+
+class SessionNotFound(SessionError):
+    pass
+
+
+class SessionLocked(SessionError):
+    pass
+
+
+class SessionWriteError(SessionError):
+    pass
+
+
+@dataclass
+class StepRecord:
+    """The last known state of one step."""
+
+    state: str = "pending"
+    started_at: str | None = None
+    finished_at: str | None = None
+    cause: str | None = None
+    action: str | None = None
+    attempts: int = 0
+    note: str | None = None
+
+
+@dataclass
+class Session:
+    """Everything a resume needs, and nothing secret."""
+
+    id: str
+    name: str = ""
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str = field(default_factory=now_iso)
+    schema_version: int = SCHEMA_VERSION
+    status: str = "new"
+    demo: bool = False
+    selections: dict[str, Any] = field(default_factory=dict)
+    """The answers-file shape: name, project, services, cluster, deployment."""
+    steps: dict[str, StepRecord] = field(default_factory=dict)
+    """Step id -> last state; the order comes from the plan."""
+    journal: list[dict[str, Any]] = field(default_factory=list)
+    """Every transition, oldest first: at, step, state, cause."""
+    inventory: dict[str, Any] = field(default_factory=dict)
+    """What this session created (cluster, services, objects), for teardown."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """Facts steps learned (cluster endpoint, installed version, verify evidence)."""
+
+    JOURNAL_LIMIT = 2000
+
+    @classmethod
+    def new(cls, name: str = "", selections: dict[str, Any] | None = None, demo: bool = False) -> Session:
+        return cls(id=new_session_id(), name=name, selections=dict(selections or {}), demo=demo)
+
+    # -- steps and journal --------------------------------------------------------
+    def step(self, step_id: str) -> StepRecord:
+        return self.steps.setdefault(step_id, StepRecord())
+
+    def record(self, step_id: str, state: str, cause: str | None = None, **extra: Any) -> None:
+        if state not in STEP_STATES:
+            raise ValueError(f"unknown step state {state!r}")
+        rec = self.step(step_id)
+        at = now_iso()
+        rec.state = state
+        if state == "running":
+            rec.started_at = at
+            rec.finished_at = None
+            rec.cause = rec.action = rec.note = None
+            rec.attempts += 1
+        else:
+            rec.finished_at = at
+            rec.cause = cause
+            rec.action = extra.get("action")
+            rec.note = extra.get("note")
+        entry: dict[str, Any] = {"at": at, "step": step_id, "state": state}
+        if cause:
+            entry["cause"] = cause
+        self.journal.append(entry)
+        if len(self.journal) > self.JOURNAL_LIMIT:
+            del self.journal[: len(self.journal) - self.JOURNAL_LIMIT]
+
+    def current_step(self) -> str | None:
+        """The first step that is not finished, or the last one touched."""
+        for step_id, rec in self.steps.items():
+            if rec.state not in ("done", "skipped"):
+                return step_id
+        return next(reversed(self.steps), None) if self.steps else None
+
+    def phase(self) -> str:
+        """The wizard screen this session is at (for the picker and ``sessions``)."""
+        from kfwizard.engine.phases import phase_of_step
+
+        current = self.current_step()
+        if current is None:
+            return "project"
+        return phase_of_step(current)
+
+    # -- inventory ----------------------------------------------------------------
+    def inventory_objects(self) -> list[dict[str, str]]:
+        return self.inventory.setdefault("objects", [])
+
+    def add_objects(self, refs: list[dict[str, str]]) -> None:
+        """Add object references (apiVersion, kind, namespace, name) once each."""
+        objects = self.inventory_objects()
+        seen = {_ref_key(o) for o in objects}
+        for ref in refs:
+            key = _ref_key(ref)
+            if key not in seen:
+                objects.append(dict(ref))
+                seen.add(key)
+
+    # -- (de)serialisation --------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["schema_version"] = SCHEMA_VERSION
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Session:
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        version = data.get("schema_version")
+        if not isinstance(version, int):
+            raise ValueError("schema_version is missing")
+        if version > SCHEMA_VERSION:
+            raise FutureVersion(version)
+        steps = {
+            str(k): StepRecord(**{f: v for f, v in dict(rec).items() if f in StepRecord.__dataclass_fields__})
+            for k, rec in (data.get("steps") or {}).items()
+        }
+        session = cls(
+            id=str(data["id"]),
+            name=str(data.get("name") or ""),
+            created_at=str(data.get("created_at") or now_iso()),
+            updated_at=str(data.get("updated_at") or now_iso()),
+            status=str(data.get("status") or "new"),
+            demo=bool(data.get("demo", False)),
+            selections=dict(data.get("selections") or {}),
+            steps=steps,
+            journal=list(data.get("journal") or []),
+            inventory=dict(data.get("inventory") or {}),
+            outputs=dict(data.get("outputs") or {}),
+        )
+        return session
+
+    def copy(self) -> Session:
+        return copy.deepcopy(self)
+
+    def display_name(self) -> str:
+        return self.name or self.selections.get("name") or self.id
+
+
+def _ref_key(ref: dict[str, str]) -> tuple[str, str, str, str]:
+    return (ref.get("apiVersion", ""), ref.get("kind", ""), ref.get("namespace") or "", ref.get("name", ""))
+
+
+class FutureVersion(ValueError):
+    def __init__(self, version: int) -> None:
+        super().__init__(f"written by a newer kfwizard (schema {version}, this one reads {SCHEMA_VERSION})")
+        self.version = version
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A session file that could not be used, and where it was moved."""
+
+    original: Path
+    moved_to: Path
+    reason: str
+
+    def message(self) -> str:
+        return (
+            f"Session file {self.original.name} could not be used ({self.reason}); "
+            f"it was moved to {self.moved_to} and nothing else was changed."
+        )
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write_text(path: Path, text: str, mode: int = 0o600) -> None:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+class SessionLock:
+    """An advisory, process-wide lock on one session (``fcntl.flock``).
+
+    The lock file holds the owner's pid, so the error can say who has it. The kernel
+    releases the lock when the owner dies, so a killed process never blocks a resume.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            owner = ""
+            with contextlib.suppress(OSError, ValueError):
+                owner = os.pread(fd, 32, 0).decode().strip()
+            os.close(fd)
+            who = f" (pid {owner})" if owner else ""
+            raise SessionLocked(
+                f"Session {self.path.stem} is open in another kfwizard process{who}. "
+                "Close that one first, or wait for it to finish."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            import fcntl
+
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def __enter__(self) -> SessionLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class SessionStore:
+    """Reads, writes, lists and deletes sessions in one folder."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or paths.sessions_dir()
+        self.set_aside: list[SetAside] = []
+
+    def path_for(self, session_id: str) -> Path:
+        if not session_id or "/" in session_id or session_id.startswith("."):
+            raise SessionNotFound(f"{session_id!r} is not a session id")
+        return self.folder / f"{session_id}.json"
+
+    def lock(self, session_id: str) -> SessionLock:
+        return SessionLock(self.folder / f"{session_id}.lock")
+
+    def save(self, session: Session) -> None:
+        session.updated_at = now_iso()
+        text = json.dumps(session.to_json(), indent=2, sort_keys=False) + "\n"
+        try:
+            atomic_write_text(self.path_for(session.id), text)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise SessionWriteError(
+                f"Could not save session {session.id} to {self.folder} ({reason}). "
+                "The previous copy is intact; free some space or fix the folder's permissions, "
+                "then resume."
+            ) from exc
+
+    def load(self, session_id: str) -> Session:
+        path = self.path_for(session_id)
+        if not path.exists():
+            raise SessionNotFound(
+                f"No session {session_id!r} in {self.folder}. `kfwizard sessions` lists them."
+            )
+        session = self._read(path)
+        if session is None:
+            problem = self.set_aside[-1]
+            raise SessionError(problem.message())
+        return session
+
+    def _read(self, path: Path) -> Session | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return Session.from_json(data)
+        except FutureVersion as exc:
+            self._move_aside(path, str(exc))
+        except PermissionError as exc:
+            raise SessionError(f"Cannot read session file {path}: {exc.strerror}.") from exc
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            reason = "not valid JSON" if isinstance(exc, json.JSONDecodeError) else f"unreadable: {exc}"
+            self._move_aside(path, reason)
+        return None
+
+    def _move_aside(self, path: Path, reason: str) -> None:
+        target_dir = self.folder / "set-aside"
+        target_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        target = target_dir / f"{path.stem}.{stamp}.json"
+        try:
+            os.replace(path, target)
+        except OSError:
+            target = path  # could not move; still report, never fatal
+        self.set_aside.append(SetAside(path, target, reason))
+
+    def list(self) -> list[Session]:
+        """Every readable session, newest first; unreadable ones are set aside."""
+        if not self.folder.is_dir():
+            return []
+        found: list[Session] = []
+        for path in sorted(self.folder.glob("*.json")):
+            session = self._read(path)
+            if session is not None:
+                found.append(session)
+        found.sort(key=lambda s: s.updated_at, reverse=True)
+        return found
+
+    def delete(self, session_id: str) -> None:
+        with self.lock(session_id):
+            with contextlib.suppress(FileNotFoundError):
+                self.path_for(session_id).unlink()
+        with contextlib.suppress(FileNotFoundError):
+            (self.folder / f"{session_id}.lock").unlink()
+
+    def exists(self, session_id: str) -> bool:
+        return self.path_for(session_id).exists()
+
+
+@contextlib.contextmanager
+def locked_session(store: SessionStore, session_id: str) -> Iterator[Session]:
+    """Hold the session's lock while the caller works on it; saves are the caller's."""
+    with store.lock(session_id):
+        yield store.load(session_id)
