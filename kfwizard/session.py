@@ -31,7 +31,7 @@ from kfwizard import paths
 SCHEMA_VERSION = 1
 
 STEP_STATES = ("pending", "running", "done", "failed", "skipped", "interrupted")
-SESSION_STATUSES = ("new", "running", "done", "failed", "interrupted")
+SESSION_STATUSES = ("new", "running", "done", "failed", "interrupted", "removed")
 
 
 def now_iso() -> str:
@@ -96,6 +96,8 @@ class Session:
     """What this session created (cluster, services, objects), for teardown."""
     outputs: dict[str, Any] = field(default_factory=dict)
     """Facts steps learned (cluster endpoint, installed version, verify evidence)."""
+    origin: dict[str, Any] = field(default_factory=dict)
+    """Where the selections came from (answers file path and hash), to find it again."""
 
     JOURNAL_LIMIT = 2000
 
@@ -191,6 +193,7 @@ class Session:
             journal=list(data.get("journal") or []),
             inventory=dict(data.get("inventory") or {}),
             outputs=dict(data.get("outputs") or {}),
+            origin=dict(data.get("origin") or {}),
         )
         return session
 
@@ -375,6 +378,7 @@ class SessionStore:
         """Every readable session, newest first; unreadable ones are set aside."""
         if not self.folder.is_dir():
             return []
+        self._remove_stale_temp_files()
         found: list[Session] = []
         for path in sorted(self.folder.glob("*.json")):
             session = self._read(path)
@@ -382,6 +386,14 @@ class SessionStore:
                 found.append(session)
         found.sort(key=lambda s: s.updated_at, reverse=True)
         return found
+
+    def _remove_stale_temp_files(self, older_than: float = 300.0) -> None:
+        """Temp files left by a process killed mid-save are never read; tidy them up."""
+        cutoff = time.time() - older_than
+        for tmp in self.folder.glob(".*.json.*.tmp"):
+            with contextlib.suppress(OSError):
+                if tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
 
     def delete(self, session_id: str) -> None:
         with self.lock(session_id):

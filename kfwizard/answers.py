@@ -1,0 +1,251 @@
+"""The answers file: the wizard's selections as YAML, for headless runs and sharing.
+
+A session's ``selections`` *is* an answers document, so a session exported from the
+wizard is a valid answers file and the two round-trip. Loading checks every key and
+value and reports each problem with the field's dotted name and the rule it breaks;
+nothing is half-applied.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kfwizard.engine.errors import BadInput
+
+MAX_ANSWERS_BYTES = 1_000_000
+
+DEFAULT_SELECTIONS: dict[str, Any] = {
+    "name": "",
+    "project": "",
+    "services": "enable",
+    "cluster": {
+        "source": "create",
+        "name": "kubeflow-testing",
+        "location": "us-central1-a",
+        "machine_type": "n1-standard-2",
+        "nodes": 3,
+        "scopes": ["compute-rw", "gke-default", "storage-rw"],
+        "version": "latest",
+        "context": None,
+    },
+    "deployment": {
+        "mode": "kfp-standalone",
+        "version": "2.17.0",
+        "env": "platform-agnostic",
+        "manifests": None,
+        "gcp": {"bucket": None, "cloudsql_instance": None, "db_user": "root"},
+    },
+}
+
+SERVICES_POLICIES = ("enable", "check")
+CLUSTER_SOURCES = ("create", "existing", "kubeconfig")
+MODES = ("kfp-standalone", "kfp-gcp", "kubeflow")
+TOP_KEYS = ("name", "project", "services", "cluster", "deployment", "skip_checks")
+CLUSTER_KEYS = ("source", "name", "location", "machine_type", "nodes", "scopes", "version", "context")
+DEPLOYMENT_KEYS = ("mode", "version", "env", "manifests", "gcp")
+GCP_KEYS = ("bucket", "cloudsql_instance", "db_user")
+SECRET_KEYS = ("password", "db_password", "token", "secret")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.rule}"
+
+
+def defaults() -> dict[str, Any]:
+    return copy.deepcopy(DEFAULT_SELECTIONS)
+
+
+def merged_with_defaults(selections: dict[str, Any]) -> dict[str, Any]:
+    """Fill missing keys from the defaults (the 2021 recipe's choices)."""
+    result = defaults()
+    for key, value in selections.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            inner = result[key]
+            for k, v in value.items():
+                if isinstance(v, dict) and isinstance(inner.get(k), dict):
+                    inner[k] = {**inner[k], **v}
+                else:
+                    inner[k] = v
+        else:
+            result[key] = value
+    return result
+
+
+def _check_keys(errors: list[FieldError], prefix: str, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    for key in data:
+        name = f"{prefix}{key}" if isinstance(key, str) else f"{prefix}{key!r}"
+        if isinstance(key, str) and key.lower() in SECRET_KEYS:
+            errors.append(FieldError(name, "secrets are never read from answers files; "
+                                           "kfwizard asks for them when needed"))
+        elif key not in allowed:
+            errors.append(FieldError(name, f"unknown key; allowed here: {', '.join(allowed)}"))
+
+
+def _text(errors: list[FieldError], field: str, value: Any, *, optional: bool = False,
+          limit: int = 200) -> str | None:
+    if value is None or value == "":
+        if optional:
+            return None
+        errors.append(FieldError(field, "is required"))
+        return None
+    if not isinstance(value, str):
+        errors.append(FieldError(field, f"must be text, not {type(value).__name__}"))
+        return None
+    if len(value) > limit:
+        errors.append(FieldError(field, f"must be at most {limit} characters"))
+        return None
+    if any(ord(ch) < 32 for ch in value):
+        errors.append(FieldError(field, "must not contain control characters"))
+        return None
+    return value
+
+
+def _rule(errors: list[FieldError], field: str, message: str | None) -> None:
+    if message:
+        errors.append(FieldError(field, message))
+
+
+def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]:
+    """Every problem in ``data``, each naming its field. Empty means valid.
+
+    ``partial`` accepts a project that is not filled in yet (the wizard validates as the
+    user goes; a headless run needs everything).
+    """
+    from kfwizard.gcp import validation
+
+    errors: list[FieldError] = []
+    if not isinstance(data, dict):
+        return [FieldError("(answers)", "must be a mapping of keys to values")]
+    _check_keys(errors, "", data, TOP_KEYS)
+    _text(errors, "name", data.get("name"), optional=True, limit=80)
+    project = _text(errors, "project", data.get("project"), optional=partial, limit=100)
+    if project is not None:
+        _rule(errors, "project", validation.validate_project_id(project))
+    services = data.get("services", "enable")
+    if services not in SERVICES_POLICIES:
+        errors.append(FieldError("services", f"must be one of {', '.join(SERVICES_POLICIES)}"))
+
+    cluster = data.get("cluster", {})
+    if not isinstance(cluster, dict):
+        errors.append(FieldError("cluster", "must be a mapping"))
+        cluster = {}
+    _check_keys(errors, "cluster.", cluster, CLUSTER_KEYS)
+    source = cluster.get("source", "create")
+    if source not in CLUSTER_SOURCES:
+        errors.append(FieldError("cluster.source", f"must be one of {', '.join(CLUSTER_SOURCES)}"))
+    if source == "kubeconfig":
+        _text(errors, "cluster.context", cluster.get("context"), optional=partial)
+    else:
+        name = _text(errors, "cluster.name", cluster.get("name"))
+        if name is not None:
+            _rule(errors, "cluster.name", validation.validate_cluster_name(name))
+        location = _text(errors, "cluster.location", cluster.get("location"))
+        if location is not None:
+            _rule(errors, "cluster.location", validation.validate_location(location))
+    if source == "create":
+        machine = _text(errors, "cluster.machine_type", cluster.get("machine_type", "n1-standard-2"))
+        if machine is not None:
+            _rule(errors, "cluster.machine_type", validation.validate_machine_type(machine))
+        nodes = cluster.get("nodes", 3)
+        _rule(errors, "cluster.nodes", validation.validate_node_count(nodes))
+        scopes = cluster.get("scopes", [])
+        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+            errors.append(FieldError("cluster.scopes", "must be a list of scope names or URLs"))
+        else:
+            _rule(errors, "cluster.scopes", validation.validate_scopes(scopes))
+        version = cluster.get("version", "latest")
+        if version is not None and not isinstance(version, str):
+            errors.append(FieldError("cluster.version", "must be text such as latest or 1.33"))
+
+    deployment = data.get("deployment", {})
+    if not isinstance(deployment, dict):
+        errors.append(FieldError("deployment", "must be a mapping"))
+        deployment = {}
+    _check_keys(errors, "deployment.", deployment, DEPLOYMENT_KEYS)
+    mode = deployment.get("mode", "kfp-standalone")
+    if mode not in MODES:
+        errors.append(FieldError("deployment.mode", f"must be one of {', '.join(MODES)}"))
+    version = deployment.get("version", "2.17.0")
+    if isinstance(version, (int, float)) and not isinstance(version, bool):
+        errors.append(FieldError("deployment.version", 'must be quoted text, e.g. "2.17.0"'))
+    else:
+        _text(errors, "deployment.version", version, limit=40)
+    _text(errors, "deployment.env", deployment.get("env", "platform-agnostic"), optional=True, limit=80)
+    manifests = deployment.get("manifests")
+    if manifests is not None:
+        _text(errors, "deployment.manifests", manifests, limit=4096)
+    gcp = deployment.get("gcp") or {}
+    if not isinstance(gcp, dict):
+        errors.append(FieldError("deployment.gcp", "must be a mapping"))
+    else:
+        _check_keys(errors, "deployment.gcp.", gcp, GCP_KEYS)
+        for key in GCP_KEYS:
+            _text(errors, f"deployment.gcp.{key}", gcp.get(key), optional=True)
+    skip = data.get("skip_checks")
+    if skip is not None and not (
+        isinstance(skip, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in skip.items())
+    ):
+        errors.append(FieldError("skip_checks", "must map a check name to the reason for skipping it"))
+    return errors
+
+
+def parse_answers_text(text: str, source: str = "answers file") -> dict[str, Any]:
+    """Parse and validate YAML text; raise :class:`BadInput` naming the first bad field."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise BadInput(source, f"is not valid YAML{where}") from None
+    if data is None:
+        data = {}
+    errors = validate_selections(data)
+    if errors:
+        first = errors[0]
+        raise BadInput(first.field, first.rule + _more(errors))
+    return merged_with_defaults(data)
+
+
+def _more(errors: list[FieldError]) -> str:
+    if len(errors) == 1:
+        return ""
+    rest = "; ".join(str(e) for e in errors[1:4])
+    extra = f" (+{len(errors) - 4} more)" if len(errors) > 4 else ""
+    return f". Also: {rest}{extra}"
+
+
+def load_answers(path: Path) -> dict[str, Any]:
+    """Read an answers file; every problem is a :class:`BadInput` (exit code 2)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise BadInput("--answers", f"cannot read {path}: {exc.strerror}") from None
+    if size > MAX_ANSWERS_BYTES:
+        raise BadInput("--answers", f"{path} is larger than {MAX_ANSWERS_BYTES // 1000} kB")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput("--answers", f"cannot read {path} as UTF-8 text: {exc}") from None
+    return parse_answers_text(text, source=str(path))
+
+
+def dump_answers(selections: dict[str, Any]) -> str:
+    """The selections as an answers file (YAML), keys in a stable, readable order."""
+    import yaml
+
+    ordered: dict[str, Any] = {}
+    for key in TOP_KEYS:
+        if key in selections and selections[key] is not None:
+            ordered[key] = selections[key]
+    header = "# kfwizard answers file: `kfwizard run --answers THIS_FILE`\n"
+    return header + yaml.safe_dump(ordered, sort_keys=False, default_flow_style=False)

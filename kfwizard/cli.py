@@ -1,0 +1,198 @@
+"""The command line: the wizard, headless runs, sessions, teardown, bundles, emulators.
+
+``--version``, ``--where`` and ``sessions`` must answer instantly, so this module imports
+nothing heavy at the top: Textual, google and kubernetes load only in the commands that
+need them. Exit codes: 0 done, 1 failed, 2 bad input, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kfwizard import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+COMMANDS = ("resume", "sessions", "run", "teardown", "bundle", "emulator")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kfwizard",
+        description="Install and verify Kubeflow Pipelines on GKE, step by step; resume where it stopped.",
+        epilog="Run `kfwizard --demo` to try everything against built-in emulators (no account needed).",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--where", action="store_true", help="print where sessions, logs and caches are kept")
+    parser.add_argument("--demo", action="store_true", help="run against built-in loopback emulators")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
+                        help="with --demo: rehearse a failure (see `kfwizard emulator --help`)")
+    parser.add_argument("--manifests", metavar="PATH", help="with --demo: install these manifests instead")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    resume = sub.add_parser("resume", help="resume a session in the wizard")
+    resume.add_argument("session_id", nargs="?", metavar="ID")
+    resume.add_argument("--demo", action="store_true", dest="sub_demo", help=argparse.SUPPRESS)
+
+    sessions = sub.add_parser("sessions", help="list sessions: id, name, step, status, updated")
+    sessions.add_argument("--json", action="store_true", help="machine-readable output")
+
+    run = sub.add_parser("run", help="run the plan headless (plain log lines)")
+    source = run.add_mutually_exclusive_group(required=True)
+    source.add_argument("--answers", type=Path, metavar="FILE", help="an answers file (YAML)")
+    source.add_argument("--session", metavar="ID", help="resume this session headless")
+    run.add_argument("--until", metavar="STEP", help="stop after this step: project, cluster, mode, install, verify")
+    run.add_argument("--demo", action="store_true", dest="sub_demo", help="run against the built-in emulators")
+    run.add_argument("--fault", action="append", default=[], dest="sub_fault", metavar="NAME",
+                     help="with --demo: rehearse a failure")
+    run.add_argument("--yes", action="store_true", help="do not ask before creating billable resources")
+    run.add_argument("--new", action="store_true", help="always start a new session for these answers")
+    run.add_argument("--port-forward", action="store_true",
+                     help="after verifying, forward the UI to 127.0.0.1:8080 until Ctrl+C")
+    run.add_argument("--speed", type=float, default=None, help=argparse.SUPPRESS)
+
+    teardown = sub.add_parser("teardown", help="remove what a session installed (and its cluster)")
+    teardown.add_argument("--session", required=True, metavar="ID")
+    teardown.add_argument("--delete-cluster", action="store_true", help="also delete the cluster the session created")
+    teardown.add_argument("--confirm-name", metavar="NAME",
+                          help="delete a cluster the session adopted: type its name to confirm")
+    teardown.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    bundle = sub.add_parser("bundle", help="write a support bundle (redacted) for a session")
+    bundle.add_argument("--session", required=True, metavar="ID")
+    bundle.add_argument("--output", type=Path, metavar="FILE", help="where to write the .tar.gz")
+
+    sub.add_parser("emulator", help="run the loopback emulators in the foreground", add_help=False)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "emulator":
+        from kfwizard.emulator.cli import main as emulator_main
+
+        return emulator_main(args_list[1:])
+    parser = _parser()
+    args = parser.parse_args(args_list)
+    if args.version:
+        print(f"kfwizard {__version__}")
+        return EXIT_OK
+    if args.where:
+        return _where()
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("\nInterrupted. The session is saved; resume it later.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from kfwizard.engine.errors import KfwizardError
+    from kfwizard.session import SessionError
+
+    try:
+        if args.command == "sessions":
+            return _sessions(as_json=args.json)
+        if args.command == "run":
+            from kfwizard.headless import run_headless
+
+            return run_headless(
+                answers=args.answers,
+                session_id=args.session,
+                until=args.until,
+                demo=args.demo or args.sub_demo,
+                faults=[*args.fault, *args.sub_fault],
+                yes=args.yes,
+                new=args.new,
+                port_forward=args.port_forward,
+                speed=args.speed,
+                manifests=args.manifests,
+            )
+        if args.command == "teardown":
+            from kfwizard.headless import teardown_headless
+
+            return teardown_headless(args.session, delete_cluster=args.delete_cluster,
+                                     confirm_name=args.confirm_name, yes=args.yes)
+        if args.command == "bundle":
+            from kfwizard.bundle import write_bundle_cli
+
+            return write_bundle_cli(args.session, args.output)
+        session_id = args.session_id if args.command == "resume" else None
+        demo = args.demo or getattr(args, "sub_demo", False)
+        return _wizard(session_id, demo=demo, faults=args.fault, manifests=args.manifests)
+    except KfwizardError as exc:
+        print(f"kfwizard: {exc.message()}", file=sys.stderr)
+        return exc.exit_code
+    except SessionError as exc:
+        print(f"kfwizard: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _where() -> int:
+    from kfwizard import paths
+
+    for name, path in paths.where().items():
+        print(f"{name:<9} {path}")
+    return EXIT_OK
+
+
+def _sessions(as_json: bool) -> int:
+    from kfwizard.engine.phases import PHASE_TITLES
+    from kfwizard.session import SessionStore
+
+    store = SessionStore()
+    sessions = store.list()
+    for problem in store.set_aside:
+        print(f"note: {problem.message()}", file=sys.stderr)
+    rows = [
+        {
+            "id": s.id,
+            "name": s.display_name(),
+            "step": PHASE_TITLES.get(s.phase(), s.phase()),
+            "status": s.status,
+            "updated": s.updated_at,
+            "demo": s.demo,
+        }
+        for s in sessions
+    ]
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    if not rows:
+        print("No sessions yet. Start one with `kfwizard` (or `kfwizard --demo`).")
+        return EXIT_OK
+    headers = {"id": "ID", "name": "NAME", "step": "STEP", "status": "STATUS", "updated": "UPDATED"}
+    widths = {k: max(len(headers[k]), *(len(str(r[k])) for r in rows)) for k in headers}
+    print("  ".join(headers[k].ljust(widths[k]) for k in headers).rstrip())
+    for row in rows:
+        print("  ".join(str(row[k]).ljust(widths[k]) for k in headers).rstrip())
+    return EXIT_OK
+
+
+def _wizard(session_id: str | None, *, demo: bool, faults: list[str], manifests: str | None) -> int:
+    import os
+
+    env = dict(os.environ)
+    demo_handle = None
+    if demo:
+        from kfwizard.demo import start_demo
+
+        demo_handle = start_demo(faults=faults, manifests=manifests)
+        env.update(demo_handle.env)
+    try:
+        from kfwizard.app import WizardApp
+
+        app = WizardApp(session_id=session_id, demo=demo, env=env)
+        result = app.run()
+        return int(result or 0)
+    finally:
+        if demo_handle is not None:
+            demo_handle.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

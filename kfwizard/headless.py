@@ -1,0 +1,289 @@
+"""Headless runs: the same engine as the wizard, printing plain log lines.
+
+``kfwizard run --answers FILE`` finds the session made from the same answers (so running
+it again resumes and does nothing new) or starts one; ``--session ID`` resumes. Ctrl+C
+or SIGTERM stop at the next safe point and leave the session ``interrupted``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from kfwizard.engine.errors import BadInput, KfwizardError
+from kfwizard.engine.events import (
+    Event,
+    PlanFinished,
+    StepDetail,
+    StepFinished,
+    StepOutput,
+    StepProgress,
+    StepStarted,
+)
+from kfwizard.session import Session, SessionStore
+
+
+class HeadlessPrinter:
+    """Turns engine events into plain, prefixed log lines (`[cluster] ...`)."""
+
+    PROGRESS_EVERY = 0.5
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+        self._last_progress: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def _print(self, text: str) -> None:
+        with self._lock:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, StepStarted):
+            self._print(f"==> [{event.step_id}] {event.title}")
+            for command in event.commands:
+                self._print(f"[{event.step_id}] $ {command}")
+        elif isinstance(event, StepOutput):
+            for line in event.lines:
+                self._print(f"[{event.step_id}] {line}")
+        elif isinstance(event, StepProgress):
+            now = time.monotonic()
+            last = self._last_progress.get(event.step_id, 0.0)
+            if event.done >= event.total or now - last >= self.PROGRESS_EVERY:
+                self._last_progress[event.step_id] = now
+                self._print(f"[{event.step_id}] {event.done}/{event.total} {event.message}".rstrip())
+        elif isinstance(event, StepDetail):
+            if event.key in ("cost", "summary"):
+                self._print(f"[{event.step_id}] {event.key}: {json.dumps(event.value, default=str)}")
+        elif isinstance(event, StepFinished):
+            if event.state == "failed":
+                self._print(f"[{event.step_id}] FAILED: {event.cause}")
+                if event.action:
+                    self._print(f"[{event.step_id}] next: {event.action}")
+            else:
+                note = f" ({event.note})" if event.note else ""
+                self._print(f"[{event.step_id}] {event.state} in {event.elapsed:.1f}s{note}")
+        elif isinstance(event, PlanFinished):
+            if event.state == "done":
+                self._print("==> done")
+            elif event.state == "interrupted":
+                self._print(f"==> interrupted at {event.failed_step}; {event.action or ''}".rstrip())
+            else:
+                self._print(f"==> failed at {event.failed_step}: {event.cause}")
+                if event.action:
+                    self._print(f"==> next: {event.action}")
+
+
+@contextmanager
+def cancel_on_signals(cancel: threading.Event) -> Iterator[None]:
+    """First Ctrl+C/SIGTERM asks the run to stop at a safe point; a second one aborts."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("\nStopping at the next safe point (press Ctrl+C again to abort at once)...",
+              file=sys.stderr, flush=True)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def answers_hash(selections: dict[str, Any]) -> str:
+    text = json.dumps(selections, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def find_session_for_answers(store: SessionStore, path: Path, digest: str) -> Session | None:
+    """The newest unfinished-or-done session made from these same answers."""
+    resolved = str(path.resolve())
+    for session in store.list():
+        if session.origin.get("answers_path") == resolved and session.origin.get("answers_hash") == digest:
+            if session.status != "removed":
+                return session
+    return None
+
+
+def _normalise_until(until: str | None) -> str | None:
+    if until is None:
+        return None
+    from kfwizard.engine.phases import normalise_phase
+
+    try:
+        return normalise_phase(until)
+    except ValueError as exc:
+        raise BadInput("--until", str(exc), until) from None
+
+
+def run_headless(
+    *,
+    answers: Path | None,
+    session_id: str | None,
+    until: str | None = None,
+    demo: bool = False,
+    faults: list[str] | None = None,
+    yes: bool = False,
+    new: bool = False,
+    port_forward: bool = False,
+    speed: float | None = None,
+    manifests: str | None = None,
+    stream: TextIO | None = None,
+    env: dict[str, str] | None = None,
+) -> int:
+    from kfwizard.answers import load_answers
+
+    out = stream or sys.stdout
+    until_phase = _normalise_until(until)
+    store = SessionStore()
+    for problem in store.set_aside:
+        print(f"note: {problem.message()}", file=sys.stderr)
+
+    session: Session
+    if answers is not None:
+        selections = load_answers(answers)
+        digest = answers_hash(selections)
+        existing = None if new else find_session_for_answers(store, answers, digest)
+        if existing is not None:
+            session = existing
+            print(f"Resuming session {session.id} (same answers as {answers}).", file=out)
+        else:
+            session = Session.new(name=str(selections.get("name") or ""), selections=selections, demo=demo)
+            session.origin = {"answers_path": str(answers.resolve()), "answers_hash": digest}
+            print(f"New session {session.id}.", file=out)
+    else:
+        assert session_id is not None
+        session = store.load(session_id)
+        print(f"Resuming session {session.id} ({session.display_name()}).", file=out)
+    demo = demo or session.demo
+
+    run_env = dict(env if env is not None else os.environ)
+    demo_handle = None
+    try:
+        if demo:
+            from kfwizard.demo import apply_demo_defaults, start_demo
+
+            demo_handle = start_demo(faults=faults or [], manifests=manifests, speed=speed)
+            run_env.update(demo_handle.env)
+            apply_demo_defaults(session.selections, manifests=manifests)
+            session.demo = True
+        elif faults:
+            raise BadInput("--fault", "only works with --demo (faults are rehearsed on the emulators)")
+        with store.lock(session.id):
+            store.save(session)
+            code = _run_session(session, store, until_phase, run_env, out, yes=yes)
+            if code == 0 and port_forward:
+                code = _port_forward(session, run_env, out)
+            return code
+    finally:
+        if demo_handle is not None:
+            demo_handle.stop()
+
+
+def _run_session(session: Session, store: SessionStore, until: str | None, env: dict[str, str],
+                 out: TextIO, *, yes: bool) -> int:
+    from kfwizard.engine.plan import build_plan
+    from kfwizard.engine.runner import Runner
+
+    plan = build_plan(session.selections, until=until)
+    cancel = threading.Event()
+    printer = HeadlessPrinter(out)
+    options = {"env": env, "demo": session.demo, "yes": yes,
+               "skip_checks": dict(session.selections.get("skip_checks") or {})}
+    runner = Runner(session, store, plan, emit=printer, cancel=cancel, options=options)
+    with cancel_on_signals(cancel):
+        result = runner.run()
+    if result.state == "done":
+        print(f"Session {session.id}: {'complete' if until is None else 'done up to ' + until}.", file=out)
+    elif result.state == "failed":
+        print(f"Session {session.id} stopped at '{result.failed_step}'. Resume with "
+              f"`kfwizard run --session {session.id}` once fixed.", file=out)
+    return result.exit_code
+
+
+def _port_forward(session: Session, env: dict[str, str], out: TextIO) -> int:
+    from kfwizard.kube.client import clients_for_session
+    from kfwizard.kube.portforward import UiPortForward
+
+    clients = clients_for_session(session, env)
+    stop = threading.Event()
+    with cancel_on_signals(stop), UiPortForward(clients) as forward:
+        print(f"Kubeflow Pipelines UI: {forward.url}  (Ctrl+C stops the forward)", file=out, flush=True)
+        stop.wait()
+    return 0
+
+
+def teardown_headless(session_id: str, *, delete_cluster: bool, confirm_name: str | None, yes: bool,
+                      stream: TextIO | None = None, env: dict[str, str] | None = None,
+                      ask: Callable[[str], str] | None = None) -> int:
+    """Remove what the session created, driven by its inventory; safe to run twice."""
+    from kfwizard.engine.runner import Runner
+    from kfwizard.engine.steps.teardown import build_teardown_plan
+    from kfwizard.kube.teardown import teardown_preview
+
+    out = stream or sys.stdout
+    store = SessionStore()
+    session = store.load(session_id)
+    run_env = dict(env if env is not None else os.environ)
+    demo_handle = None
+    try:
+        if session.demo:
+            from kfwizard.demo import start_demo
+
+            demo_handle = start_demo(faults=[])
+            run_env.update(demo_handle.env)
+        with store.lock(session.id):
+            preview = teardown_preview(session)
+            _print_preview(preview, delete_cluster, out)
+            if not yes:
+                if ask is None and not sys.stdin.isatty():
+                    raise BadInput("--yes", "is required when there is no terminal to confirm on")
+                reply = (ask or input)("Delete all of this? Type 'yes' to continue: ")
+                if reply.strip().lower() != "yes":
+                    print("Nothing was deleted.", file=out)
+                    return 0
+            plan = build_teardown_plan(session, delete_cluster=delete_cluster, confirm_name=confirm_name)
+            cancel = threading.Event()
+            runner = Runner(session, store, plan, emit=HeadlessPrinter(out), cancel=cancel,
+                            options={"env": run_env, "demo": session.demo, "yes": yes})
+            with cancel_on_signals(cancel):
+                result = runner.run()
+            if result.state == "done":
+                session.status = "removed"
+                store.save(session)
+                print(f"Session {session.id}: teardown complete.", file=out)
+            return result.exit_code
+    except KfwizardError:
+        raise
+    finally:
+        if demo_handle is not None:
+            demo_handle.stop()
+
+
+def _print_preview(preview: dict[str, Any], delete_cluster: bool, out: TextIO) -> None:
+    print("Teardown will delete:", file=out)
+    for kind, count in sorted((preview.get("objects_by_kind") or {}).items()):
+        print(f"  {count:>4} {kind}", file=out)
+    pvcs = preview.get("pvcs") or []
+    if pvcs:
+        print("Data in these volumes will be lost:", file=out)
+        for pvc in pvcs:
+            print(f"  {pvc.get('namespace')}/{pvc.get('name')} {pvc.get('size', '')}".rstrip(), file=out)
+    cluster = preview.get("cluster")
+    if delete_cluster and cluster:
+        print(f"And the cluster {cluster}.", file=out)
