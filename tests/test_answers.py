@@ -1,0 +1,144 @@
+"""The answers file: round-trips with sessions, and every bad value names its field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kfwizard.answers import (
+    defaults,
+    dump_answers,
+    load_answers,
+    parse_answers_text,
+    validate_selections,
+)
+from kfwizard.engine.errors import BadInput
+
+ROOT = Path(__file__).resolve().parents[1]
+
+ISSUE_EXAMPLE = """\
+name: first-kfp
+project: my-project
+services: enable
+cluster:
+  source: create
+  name: kubeflow-testing
+  location: us-central1-a
+  machine_type: n1-standard-2
+  nodes: 3
+  scopes: [compute-rw, gke-default, storage-rw]
+  version: latest
+  context: null
+deployment:
+  mode: kfp-standalone
+  version: "2.17.0"
+  env: platform-agnostic
+  manifests: null
+"""
+
+
+def test_example_and_shipped_answers_files_are_valid() -> None:
+    parsed = parse_answers_text(ISSUE_EXAMPLE)
+    assert parsed["cluster"]["nodes"] == 3 and parsed["deployment"]["version"] == "2.17.0"
+    for path in (ROOT / "examples").glob("*.yaml"):
+        load_answers(path)
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    selections = parse_answers_text(ISSUE_EXAMPLE)
+    path = tmp_path / "exported.yaml"
+    path.write_text(dump_answers(selections))
+    assert load_answers(path) == selections
+    assert yaml.safe_load(dump_answers(selections))["project"] == "my-project"
+
+
+def test_session_selections_are_an_answers_file(tmp_path: Path) -> None:
+    from kfwizard.session import Session, SessionStore
+
+    store = SessionStore()
+    session = Session.new(selections=parse_answers_text(ISSUE_EXAMPLE))
+    store.save(session)
+    exported = tmp_path / "from-session.yaml"
+    exported.write_text(dump_answers(store.load(session.id).selections))
+    assert load_answers(exported) == session.selections
+
+
+@pytest.mark.parametrize(
+    ("patch", "field", "words"),
+    [
+        ({"project": "My_Project"}, "project", "lowercase"),
+        ({"project": "abc"}, "project", "6"),
+        ({"colour": "blue"}, "colour", "unknown key"),
+        ({"cluster": {"nodes": 0}}, "cluster.nodes", "1"),
+        ({"cluster": {"nodes": "three"}}, "cluster.nodes", ""),
+        ({"cluster": {"name": "Kubeflow_Testing"}}, "cluster.name", "lowercase"),
+        ({"cluster": {"name": "kf-"}}, "cluster.name", "hyphen"),
+        ({"cluster": {"location": "us-central1-q"}}, "cluster.location", ""),
+        ({"cluster": {"source": "magic"}}, "cluster.source", "create"),
+        ({"deployment": {"mode": "kfp-magic"}}, "deployment.mode", "kfp-standalone"),
+        ({"deployment": {"version": 2.17}}, "deployment.version", "quoted"),
+        ({"deployment": {"gcp": {"password": "hunter2"}}}, "deployment.gcp.password", "secrets"),
+        ({"services": "maybe"}, "services", "enable"),
+    ],
+)
+def test_bad_values_name_the_field(patch: dict, field: str, words: str) -> None:
+    data = yaml.safe_load(ISSUE_EXAMPLE)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key].update(value)
+        else:
+            data[key] = value
+    errors = validate_selections(data)
+    assert errors, f"{patch} was accepted"
+    assert errors[0].field == field, errors
+    assert words.lower() in errors[0].rule.lower(), errors[0]
+    with pytest.raises(BadInput) as exc:
+        parse_answers_text(yaml.safe_dump(data))
+    assert exc.value.exit_code == 2 and exc.value.field == field
+
+
+def test_invalid_yaml_names_the_line() -> None:
+    with pytest.raises(BadInput, match=r"a.yaml: is not valid YAML at line \d"):
+        parse_answers_text("project: ok\ncluster: [unclosed\n", source="a.yaml")
+
+
+def test_huge_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("name: x\n" + "#" * 2_000_000)
+    with pytest.raises(BadInput, match="--answers"):
+        load_answers(path)
+
+
+def test_defaults_are_the_2021_recipe() -> None:
+    cluster = defaults()["cluster"]
+    assert (cluster["name"], cluster["location"], cluster["machine_type"], cluster["nodes"]) == (
+        "kubeflow-testing", "us-central1-a", "n1-standard-2", 3)
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["name", "project", "services", "cluster", "deployment", "x"]),
+                       yaml_values, max_size=6))
+def test_any_document_gives_field_errors_never_a_traceback(data: dict) -> None:
+    errors = validate_selections(data)
+    for error in errors:
+        assert error.field and error.rule
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_is_parsed_or_refused_with_exit_2(text: str) -> None:
+    try:
+        parse_answers_text(text)
+    except BadInput as exc:
+        assert exc.exit_code == 2 and exc.field
