@@ -44,7 +44,16 @@ SERVICES_POLICIES = ("enable", "check")
 CLUSTER_SOURCES = ("create", "existing", "kubeconfig")
 MODES = ("kfp-standalone", "kfp-gcp", "kubeflow")
 TOP_KEYS = ("name", "project", "services", "cluster", "deployment", "skip_checks")
-CLUSTER_KEYS = ("source", "name", "location", "machine_type", "nodes", "scopes", "version", "context")
+CLUSTER_KEYS = (
+    "source",
+    "name",
+    "location",
+    "machine_type",
+    "nodes",
+    "scopes",
+    "version",
+    "context",
+)
 DEPLOYMENT_KEYS = ("mode", "version", "env", "manifests", "gcp")
 GCP_KEYS = ("bucket", "cloudsql_instance", "db_user")
 SECRET_KEYS = ("password", "db_password", "token", "secret")
@@ -79,18 +88,25 @@ def merged_with_defaults(selections: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _check_keys(errors: list[FieldError], prefix: str, data: dict[str, Any], allowed: tuple[str, ...]) -> None:
+def _check_keys(
+    errors: list[FieldError], prefix: str, data: dict[str, Any], allowed: tuple[str, ...]
+) -> None:
     for key in data:
         name = f"{prefix}{key}" if isinstance(key, str) else f"{prefix}{key!r}"
         if isinstance(key, str) and key.lower() in SECRET_KEYS:
-            errors.append(FieldError(name, "secrets are never read from answers files; "
-                                           "kfwizard asks for them when needed"))
+            errors.append(
+                FieldError(
+                    name,
+                    "secrets are never read from answers files; kfwizard asks for them when needed",
+                )
+            )
         elif key not in allowed:
             errors.append(FieldError(name, f"unknown key; allowed here: {', '.join(allowed)}"))
 
 
-def _text(errors: list[FieldError], field: str, value: Any, *, optional: bool = False,
-          limit: int = 200) -> str | None:
+def _text(
+    errors: list[FieldError], field: str, value: Any, *, optional: bool = False, limit: int = 200
+) -> str | None:
     if value is None or value == "":
         if optional:
             return None
@@ -151,7 +167,9 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
         if location is not None:
             _rule(errors, "cluster.location", validation.validate_location(location))
     if source == "create":
-        machine = _text(errors, "cluster.machine_type", cluster.get("machine_type", "n1-standard-2"))
+        machine = _text(
+            errors, "cluster.machine_type", cluster.get("machine_type", "n1-standard-2")
+        )
         if machine is not None:
             _rule(errors, "cluster.machine_type", validation.validate_machine_type(machine))
         nodes = cluster.get("nodes", 3)
@@ -178,7 +196,13 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
         errors.append(FieldError("deployment.version", 'must be quoted text, e.g. "2.17.0"'))
     else:
         _text(errors, "deployment.version", version, limit=40)
-    _text(errors, "deployment.env", deployment.get("env", "platform-agnostic"), optional=True, limit=80)
+    _text(
+        errors,
+        "deployment.env",
+        deployment.get("env", "platform-agnostic"),
+        optional=True,
+        limit=80,
+    )
     manifests = deployment.get("manifests")
     if manifests is not None:
         _text(errors, "deployment.manifests", manifests, limit=4096)
@@ -191,9 +215,12 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
             _text(errors, f"deployment.gcp.{key}", gcp.get(key), optional=True)
     skip = data.get("skip_checks")
     if skip is not None and not (
-        isinstance(skip, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in skip.items())
+        isinstance(skip, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in skip.items())
     ):
-        errors.append(FieldError("skip_checks", "must map a check name to the reason for skipping it"))
+        errors.append(
+            FieldError("skip_checks", "must map a check name to the reason for skipping it")
+        )
     return errors
 
 

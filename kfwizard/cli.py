@@ -23,15 +23,28 @@ COMMANDS = ("resume", "sessions", "run", "teardown", "bundle", "emulator")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kfwizard",
-        description="Install and verify Kubeflow Pipelines on GKE, step by step; resume where it stopped.",
-        epilog="Run `kfwizard --demo` to try everything against built-in emulators (no account needed).",
+        description=(
+            "Install and verify Kubeflow Pipelines on GKE, step by step; resume where it stopped."
+        ),
+        epilog="Run `kfwizard --demo` to try it against built-in emulators (no account needed).",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    parser.add_argument("--where", action="store_true", help="print where sessions, logs and caches are kept")
-    parser.add_argument("--demo", action="store_true", help="run against built-in loopback emulators")
-    parser.add_argument("--fault", action="append", default=[], metavar="NAME",
-                        help="with --demo: rehearse a failure (see `kfwizard emulator --help`)")
-    parser.add_argument("--manifests", metavar="PATH", help="with --demo: install these manifests instead")
+    parser.add_argument(
+        "--where", action="store_true", help="print where sessions, logs and caches are kept"
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="run against built-in loopback emulators"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --demo: rehearse a failure (see `kfwizard emulator --help`)",
+    )
+    parser.add_argument(
+        "--manifests", metavar="PATH", help="with --demo: install these manifests instead"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     resume = sub.add_parser("resume", help="resume a session in the wizard")
@@ -45,21 +58,45 @@ def _parser() -> argparse.ArgumentParser:
     source = run.add_mutually_exclusive_group(required=True)
     source.add_argument("--answers", type=Path, metavar="FILE", help="an answers file (YAML)")
     source.add_argument("--session", metavar="ID", help="resume this session headless")
-    run.add_argument("--until", metavar="STEP", help="stop after this step: project, cluster, mode, install, verify")
-    run.add_argument("--demo", action="store_true", dest="sub_demo", help="run against the built-in emulators")
-    run.add_argument("--fault", action="append", default=[], dest="sub_fault", metavar="NAME",
-                     help="with --demo: rehearse a failure")
-    run.add_argument("--yes", action="store_true", help="do not ask before creating billable resources")
-    run.add_argument("--new", action="store_true", help="always start a new session for these answers")
-    run.add_argument("--port-forward", action="store_true",
-                     help="after verifying, forward the UI to 127.0.0.1:8080 until Ctrl+C")
+    run.add_argument(
+        "--until",
+        metavar="STEP",
+        help="stop after this step: project, cluster, mode, install, verify",
+    )
+    run.add_argument(
+        "--demo", action="store_true", dest="sub_demo", help="run against the built-in emulators"
+    )
+    run.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        dest="sub_fault",
+        metavar="NAME",
+        help="with --demo: rehearse a failure",
+    )
+    run.add_argument(
+        "--yes", action="store_true", help="do not ask before creating billable resources"
+    )
+    run.add_argument(
+        "--new", action="store_true", help="always start a new session for these answers"
+    )
+    run.add_argument(
+        "--port-forward",
+        action="store_true",
+        help="after verifying, forward the UI to 127.0.0.1:8080 until Ctrl+C",
+    )
     run.add_argument("--speed", type=float, default=None, help=argparse.SUPPRESS)
 
     teardown = sub.add_parser("teardown", help="remove what a session installed (and its cluster)")
     teardown.add_argument("--session", required=True, metavar="ID")
-    teardown.add_argument("--delete-cluster", action="store_true", help="also delete the cluster the session created")
-    teardown.add_argument("--confirm-name", metavar="NAME",
-                          help="delete a cluster the session adopted: type its name to confirm")
+    teardown.add_argument(
+        "--delete-cluster", action="store_true", help="also delete the cluster the session created"
+    )
+    teardown.add_argument(
+        "--confirm-name",
+        metavar="NAME",
+        help="delete a cluster the session adopted: type its name to confirm",
+    )
     teardown.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     bundle = sub.add_parser("bundle", help="write a support bundle (redacted) for a session")
@@ -115,8 +152,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "teardown":
             from kfwizard.headless import teardown_headless
 
-            return teardown_headless(args.session, delete_cluster=args.delete_cluster,
-                                     confirm_name=args.confirm_name, yes=args.yes)
+            return teardown_headless(
+                args.session,
+                delete_cluster=args.delete_cluster,
+                confirm_name=args.confirm_name,
+                yes=args.yes,
+            )
         if args.command == "bundle":
             from kfwizard.bundle import write_bundle_cli
 

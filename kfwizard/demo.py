@@ -31,8 +31,11 @@ class DemoHandle:
         self.stack.stop()
 
 
-def start_demo(faults: list[str] | tuple[str, ...] = (), manifests: str | None = None,
-               speed: float | None = None) -> DemoHandle:
+def start_demo(
+    faults: list[str] | tuple[str, ...] = (),
+    manifests: str | None = None,
+    speed: float | None = None,
+) -> DemoHandle:
     """Start the GKE, Service Usage and Kubernetes emulators for a demo run."""
     from kfwizard.emulator.faults import Faults
     from kfwizard.emulator.stack import EmulatorStack

@@ -60,10 +60,14 @@ class HeadlessPrinter:
             last = self._last_progress.get(event.step_id, 0.0)
             if event.done >= event.total or now - last >= self.PROGRESS_EVERY:
                 self._last_progress[event.step_id] = now
-                self._print(f"[{event.step_id}] {event.done}/{event.total} {event.message}".rstrip())
+                self._print(
+                    f"[{event.step_id}] {event.done}/{event.total} {event.message}".rstrip()
+                )
         elif isinstance(event, StepDetail):
             if event.key in ("cost", "summary"):
-                self._print(f"[{event.step_id}] {event.key}: {json.dumps(event.value, default=str)}")
+                self._print(
+                    f"[{event.step_id}] {event.key}: {json.dumps(event.value, default=str)}"
+                )
         elif isinstance(event, StepFinished):
             if event.state == "failed":
                 self._print(f"[{event.step_id}] FAILED: {event.cause}")
@@ -76,7 +80,9 @@ class HeadlessPrinter:
             if event.state == "done":
                 self._print("==> done")
             elif event.state == "interrupted":
-                self._print(f"==> interrupted at {event.failed_step}; {event.action or ''}".rstrip())
+                self._print(
+                    f"==> interrupted at {event.failed_step}; {event.action or ''}".rstrip()
+                )
             else:
                 self._print(f"==> failed at {event.failed_step}: {event.cause}")
                 if event.action:
@@ -94,8 +100,11 @@ def cancel_on_signals(cancel: threading.Event) -> Iterator[None]:
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()
-        print("\nStopping at the next safe point (press Ctrl+C again to abort at once)...",
-              file=sys.stderr, flush=True)
+        print(
+            "\nStopping at the next safe point (press Ctrl+C again to abort at once)...",
+            file=sys.stderr,
+            flush=True,
+        )
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -114,9 +123,10 @@ def find_session_for_answers(store: SessionStore, path: Path, digest: str) -> Se
     """The newest unfinished-or-done session made from these same answers."""
     resolved = str(path.resolve())
     for session in store.list():
-        if session.origin.get("answers_path") == resolved and session.origin.get("answers_hash") == digest:
-            if session.status != "removed":
-                return session
+        origin = session.origin
+        same = origin.get("answers_path") == resolved and origin.get("answers_hash") == digest
+        if same and session.status != "removed":
+            return session
     return None
 
 
@@ -163,7 +173,9 @@ def run_headless(
             session = existing
             print(f"Resuming session {session.id} (same answers as {answers}).", file=out)
         else:
-            session = Session.new(name=str(selections.get("name") or ""), selections=selections, demo=demo)
+            session = Session.new(
+                name=str(selections.get("name") or ""), selections=selections, demo=demo
+            )
             session.origin = {"answers_path": str(answers.resolve()), "answers_hash": digest}
             print(f"New session {session.id}.", file=out)
     else:
@@ -183,7 +195,9 @@ def run_headless(
             apply_demo_defaults(session.selections, manifests=manifests)
             session.demo = True
         elif faults:
-            raise BadInput("--fault", "only works with --demo (faults are rehearsed on the emulators)")
+            raise BadInput(
+                "--fault", "only works with --demo (faults are rehearsed on the emulators)"
+            )
         with store.lock(session.id):
             store.save(session)
             code = _run_session(session, store, until_phase, run_env, out, yes=yes)
@@ -195,24 +209,41 @@ def run_headless(
             demo_handle.stop()
 
 
-def _run_session(session: Session, store: SessionStore, until: str | None, env: dict[str, str],
-                 out: TextIO, *, yes: bool) -> int:
+def _run_session(
+    session: Session,
+    store: SessionStore,
+    until: str | None,
+    env: dict[str, str],
+    out: TextIO,
+    *,
+    yes: bool,
+) -> int:
     from kfwizard.engine.plan import build_plan
     from kfwizard.engine.runner import Runner
 
     plan = build_plan(session.selections, until=until)
     cancel = threading.Event()
     printer = HeadlessPrinter(out)
-    options = {"env": env, "demo": session.demo, "yes": yes,
-               "skip_checks": dict(session.selections.get("skip_checks") or {})}
+    options = {
+        "env": env,
+        "demo": session.demo,
+        "yes": yes,
+        "skip_checks": dict(session.selections.get("skip_checks") or {}),
+    }
     runner = Runner(session, store, plan, emit=printer, cancel=cancel, options=options)
     with cancel_on_signals(cancel):
         result = runner.run()
     if result.state == "done":
-        print(f"Session {session.id}: {'complete' if until is None else 'done up to ' + until}.", file=out)
+        print(
+            f"Session {session.id}: {'complete' if until is None else 'done up to ' + until}.",
+            file=out,
+        )
     elif result.state == "failed":
-        print(f"Session {session.id} stopped at '{result.failed_step}'. Resume with "
-              f"`kfwizard run --session {session.id}` once fixed.", file=out)
+        print(
+            f"Session {session.id} stopped at '{result.failed_step}'. Resume with "
+            f"`kfwizard run --session {session.id}` once fixed.",
+            file=out,
+        )
     return result.exit_code
 
 
@@ -223,14 +254,25 @@ def _port_forward(session: Session, env: dict[str, str], out: TextIO) -> int:
     clients = clients_for_session(session, env)
     stop = threading.Event()
     with cancel_on_signals(stop), UiPortForward(clients) as forward:
-        print(f"Kubeflow Pipelines UI: {forward.url}  (Ctrl+C stops the forward)", file=out, flush=True)
+        print(
+            f"Kubeflow Pipelines UI: {forward.url}  (Ctrl+C stops the forward)",
+            file=out,
+            flush=True,
+        )
         stop.wait()
     return 0
 
 
-def teardown_headless(session_id: str, *, delete_cluster: bool, confirm_name: str | None, yes: bool,
-                      stream: TextIO | None = None, env: dict[str, str] | None = None,
-                      ask: Callable[[str], str] | None = None) -> int:
+def teardown_headless(
+    session_id: str,
+    *,
+    delete_cluster: bool,
+    confirm_name: str | None,
+    yes: bool,
+    stream: TextIO | None = None,
+    env: dict[str, str] | None = None,
+    ask: Callable[[str], str] | None = None,
+) -> int:
     """Remove what the session created, driven by its inventory; safe to run twice."""
     from kfwizard.engine.runner import Runner
     from kfwizard.engine.steps.teardown import build_teardown_plan
@@ -257,10 +299,18 @@ def teardown_headless(session_id: str, *, delete_cluster: bool, confirm_name: st
                 if reply.strip().lower() != "yes":
                     print("Nothing was deleted.", file=out)
                     return 0
-            plan = build_teardown_plan(session, delete_cluster=delete_cluster, confirm_name=confirm_name)
+            plan = build_teardown_plan(
+                session, delete_cluster=delete_cluster, confirm_name=confirm_name
+            )
             cancel = threading.Event()
-            runner = Runner(session, store, plan, emit=HeadlessPrinter(out), cancel=cancel,
-                            options={"env": run_env, "demo": session.demo, "yes": yes})
+            runner = Runner(
+                session,
+                store,
+                plan,
+                emit=HeadlessPrinter(out),
+                cancel=cancel,
+                options={"env": run_env, "demo": session.demo, "yes": yes},
+            )
             with cancel_on_signals(cancel):
                 result = runner.run()
             if result.state == "done":
@@ -283,7 +333,10 @@ def _print_preview(preview: dict[str, Any], delete_cluster: bool, out: TextIO) -
     if pvcs:
         print("Data in these volumes will be lost:", file=out)
         for pvc in pvcs:
-            print(f"  {pvc.get('namespace')}/{pvc.get('name')} {pvc.get('size', '')}".rstrip(), file=out)
+            print(
+                f"  {pvc.get('namespace')}/{pvc.get('name')} {pvc.get('size', '')}".rstrip(),
+                file=out,
+            )
     cluster = preview.get("cluster")
     if delete_cluster and cluster:
         print(f"And the cluster {cluster}.", file=out)

@@ -102,7 +102,9 @@ class Session:
     JOURNAL_LIMIT = 2000
 
     @classmethod
-    def new(cls, name: str = "", selections: dict[str, Any] | None = None, demo: bool = False) -> Session:
+    def new(
+        cls, name: str = "", selections: dict[str, Any] | None = None, demo: bool = False
+    ) -> Session:
         return cls(id=new_session_id(), name=name, selections=dict(selections or {}), demo=demo)
 
     # -- steps and journal --------------------------------------------------------
@@ -178,7 +180,9 @@ class Session:
         if version > SCHEMA_VERSION:
             raise FutureVersion(version)
         steps = {
-            str(k): StepRecord(**{f: v for f, v in dict(rec).items() if f in StepRecord.__dataclass_fields__})
+            str(k): StepRecord(
+                **{f: v for f, v in dict(rec).items() if f in StepRecord.__dataclass_fields__}
+            )
             for k, rec in (data.get("steps") or {}).items()
         }
         session = cls(
@@ -205,12 +209,19 @@ class Session:
 
 
 def _ref_key(ref: dict[str, str]) -> tuple[str, str, str, str]:
-    return (ref.get("apiVersion", ""), ref.get("kind", ""), ref.get("namespace") or "", ref.get("name", ""))
+    return (
+        ref.get("apiVersion", ""),
+        ref.get("kind", ""),
+        ref.get("namespace") or "",
+        ref.get("name", ""),
+    )
 
 
 class FutureVersion(ValueError):
     def __init__(self, version: int) -> None:
-        super().__init__(f"written by a newer kfwizard (schema {version}, this one reads {SCHEMA_VERSION})")
+        super().__init__(
+            f"written by a newer kfwizard (schema {version}, this one reads {SCHEMA_VERSION})"
+        )
         self.version = version
 
 
@@ -359,7 +370,9 @@ class SessionStore:
         except PermissionError as exc:
             raise SessionError(f"Cannot read session file {path}: {exc.strerror}.") from exc
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            reason = "not valid JSON" if isinstance(exc, json.JSONDecodeError) else f"unreadable: {exc}"
+            reason = (
+                "not valid JSON" if isinstance(exc, json.JSONDecodeError) else f"unreadable: {exc}"
+            )
             self._move_aside(path, reason)
         return None
 

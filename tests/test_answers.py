@@ -116,19 +116,30 @@ def test_huge_file_is_refused(tmp_path: Path) -> None:
 def test_defaults_are_the_2021_recipe() -> None:
     cluster = defaults()["cluster"]
     assert (cluster["name"], cluster["location"], cluster["machine_type"], cluster["nodes"]) == (
-        "kubeflow-testing", "us-central1-a", "n1-standard-2", 3)
+        "kubeflow-testing",
+        "us-central1-a",
+        "n1-standard-2",
+        3,
+    )
 
 
 yaml_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["name", "project", "services", "cluster", "deployment", "x"]),
-                       yaml_values, max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(["name", "project", "services", "cluster", "deployment", "x"]),
+        yaml_values,
+        max_size=6,
+    )
+)
 def test_any_document_gives_field_errors_never_a_traceback(data: dict) -> None:
     errors = validate_selections(data)
     for error in errors:

@@ -41,7 +41,11 @@ def test_sessions_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert "first-kfp" in out and "Cluster" in out and "failed" in out and session.id in out
     assert main(["sessions", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert rows[0]["id"] == session.id and rows[0]["step"] == "Cluster" and rows[0]["status"] == "failed"
+    assert (
+        rows[0]["id"] == session.id
+        and rows[0]["step"] == "Cluster"
+        and rows[0]["status"] == "failed"
+    )
 
 
 def test_sessions_reports_a_corrupt_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -59,7 +63,9 @@ def test_unknown_option_is_exit_2() -> None:
     assert exc.value.code == 2
 
 
-def test_run_with_bad_until_names_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_with_bad_until_names_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     answers = tmp_path / "a.yaml"
     answers.write_text("project: my-project\n")
     assert main(["run", "--answers", str(answers), "--until", "bogus"]) == 2

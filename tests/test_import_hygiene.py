@@ -21,9 +21,18 @@ def _imported_by(argv: list[str]) -> set[str]:
     """Top-level packages a fresh interpreter imports to run ``kfwizard ARGV``."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import sys; from kfwizard.cli import main; "
-         f"raise SystemExit(main({argv!r}))"],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-c",
+            f"import sys; from kfwizard.cli import main; raise SystemExit(main({argv!r}))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     names = set()
@@ -50,8 +59,14 @@ def test_engine_never_imports_textual() -> None:
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         "print(','.join(bad))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "", f"engine pulled in Textual: {proc.stdout.strip()[:200]}"
 

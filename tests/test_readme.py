@@ -11,8 +11,12 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def _quick_start_commands() -> list[str]:
     section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    return [line for line in re.findall(r"```bash\n(.*?)```", section, re.S) for line in line.splitlines()
-            if line and not line.startswith("#")]
+    return [
+        line
+        for line in re.findall(r"```bash\n(.*?)```", section, re.S)
+        for line in line.splitlines()
+        if line and not line.startswith("#")
+    ]
 
 
 def test_quick_start_is_two_commands_and_ci_runs_the_test_one() -> None:

@@ -15,14 +15,14 @@ from typing import Any
 
 # Named faults for `--fault NAME` (the demo's rehearsals use the same names).
 NAMED_FAULTS: dict[str, str] = {
-    "flaky-api": "10% of calls fail with HTTP 500/503/429 (Retry-After) or a dropped connection",
+    "flaky-api": "10% of calls fail with HTTP 500/503/429 (Retry-After) or drop the connection",
     "zone-stockout": "creating a cluster fails: the zone has no capacity for the machine type",
     "cpu-quota": "creating a cluster fails: regional CPUS quota exceeded",
     "crashloop-api-server": "the ml-pipeline Deployment crash-loops, with log lines",
     "image-pull": "the ml-pipeline-ui image cannot be pulled",
     "no-default-storageclass": "the cluster has no default StorageClass, so PVCs stay Pending",
     "small-nodepool": "the node pool is too small for the install (one e2-small node)",
-    "services-permission-denied": "enabling APIs fails: the caller lacks serviceusage.services.enable",
+    "services-permission-denied": "enabling APIs fails: no serviceusage.services.enable permission",
 }
 
 
@@ -133,4 +133,3 @@ class Faults:
         import yaml
 
         return cls.from_mapping(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-

@@ -8,7 +8,9 @@ class KfwizardError(Exception):
 
     exit_code = 1
 
-    def __init__(self, cause: str, action: str | None = None, details: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, cause: str, action: str | None = None, details: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(cause)
         self.cause = cause
         self.action = action

@@ -70,4 +70,6 @@ class PlanFinished:
     action: str | None = None
 
 
-Event = PlanStarted | StepStarted | StepOutput | StepProgress | StepDetail | StepFinished | PlanFinished
+Event = (
+    PlanStarted | StepStarted | StepOutput | StepProgress | StepDetail | StepFinished | PlanFinished
+)

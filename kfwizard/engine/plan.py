@@ -30,8 +30,15 @@ def build_plan(selections: dict[str, Any], until: str | None = None) -> list[Ste
     steps: list[Step] = []
     if needs_google(selections):
         steps += [CredentialsStep(), ServicesStep()]
-    steps += [ClusterStep(), ConnectStep(), ManifestsStep(), PreflightStep(), ApplyStep(),
-              RolloutStep(), VerifyStep()]
+    steps += [
+        ClusterStep(),
+        ConnectStep(),
+        ManifestsStep(),
+        PreflightStep(),
+        ApplyStep(),
+        RolloutStep(),
+        VerifyStep(),
+    ]
     if until is None:
         return steps
     limit = phase_index(until)

@@ -14,7 +14,9 @@ MASK = "********"
 _PATTERNS = (
     re.compile(r"(?i)(authorization\s*[:=]\s*bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/-]{16,}=*"),
-    re.compile(r"(?i)((?:password|passwd|secret|token|access_token|client_secret)\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"),
+    re.compile(
+        r"(?i)((?:password|passwd|secret|token|access_token|client_secret)\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|\S+)"
+    ),
     re.compile(r"(ya29\.)[A-Za-z0-9._-]+"),
 )
 

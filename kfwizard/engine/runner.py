@@ -65,7 +65,9 @@ class Runner:
     # -- plumbing ---------------------------------------------------------------
     def emit(self, event: Event) -> None:
         if isinstance(event, StepFinished):
-            self.log.write(event.step_id, (f"[{event.state}] {event.cause or event.note or ''}".rstrip(),))
+            self.log.write(
+                event.step_id, (f"[{event.state}] {event.cause or event.note or ''}".rstrip(),)
+            )
         try:
             self._listener(event)
         except Exception:  # a broken listener must not break the install
@@ -80,8 +82,14 @@ class Runner:
             self.save()
         except SessionWriteError as exc:
             self.log.write("runner", (str(exc),))
-            result = RunResult("failed", 1, result.failed_step, str(exc), "free disk space, then resume")
-        self.emit(PlanFinished(result.state, result.exit_code, result.failed_step, result.cause, result.action))
+            result = RunResult(
+                "failed", 1, result.failed_step, str(exc), "free disk space, then resume"
+            )
+        self.emit(
+            PlanFinished(
+                result.state, result.exit_code, result.failed_step, result.cause, result.action
+            )
+        )
         self.log.close()
         return result
 
@@ -91,20 +99,33 @@ class Runner:
         # A step left "running" means the process that ran it died: say so.
         for step_id, rec in session.steps.items():
             if rec.state == "running":
-                session.record(step_id, "interrupted", "the process running this step ended unexpectedly")
+                session.record(
+                    step_id, "interrupted", "the process running this step ended unexpectedly"
+                )
         session.status = "running"
         for step in self.plan:
             session.step(step.id)
         try:
             self.save()
         except SessionWriteError as exc:
-            return self._finish(RunResult("failed", 1, None, str(exc), "free disk space, then resume"))
-        self.emit(PlanStarted(session.id, tuple((s.id, s.title, phase_of_step(s.id)) for s in self.plan)))
+            return self._finish(
+                RunResult("failed", 1, None, str(exc), "free disk space, then resume")
+            )
+        self.emit(
+            PlanStarted(session.id, tuple((s.id, s.title, phase_of_step(s.id)) for s in self.plan))
+        )
         for step in self.plan:
             if self.cancel.is_set():
                 session.record(step.id, "interrupted", "stopped before this step started")
-                return self._finish(RunResult("interrupted", 130, step.id, "Stopped at your request.",
-                                              "resume with `kfwizard run --session " + session.id + "`"))
+                return self._finish(
+                    RunResult(
+                        "interrupted",
+                        130,
+                        step.id,
+                        "Stopped at your request.",
+                        "resume with `kfwizard run --session " + session.id + "`",
+                    )
+                )
             result = self._run_step(step)
             if result is not None:
                 return self._finish(result)
@@ -128,7 +149,9 @@ class Runner:
         ctx = self._context(step)
         started = time.monotonic()
         commands = tuple(_safe_commands(step, session))
-        self.emit(StepStarted(step.id, step.title, phase_of_step(step.id), commands, step.eta_seconds))
+        self.emit(
+            StepStarted(step.id, step.title, phase_of_step(step.id), commands, step.eta_seconds)
+        )
         try:
             was_done = rec.state in ("done", "skipped")
             if self._already_done(step, ctx):
@@ -137,7 +160,11 @@ class Runner:
                 if not was_done:
                     session.record(step.id, "skipped", note=note)
                     self.save()
-                self.emit(StepFinished(step.id, session.step(step.id).state, time.monotonic() - started, note=note))
+                self.emit(
+                    StepFinished(
+                        step.id, session.step(step.id).state, time.monotonic() - started, note=note
+                    )
+                )
                 return None
             session.record(step.id, "running")
             self.save()
@@ -150,9 +177,18 @@ class Runner:
         except Cancelled as exc:
             ctx.flush()
             session.record(step.id, "interrupted", exc.cause, action=exc.action)
-            self.emit(StepFinished(step.id, "interrupted", time.monotonic() - started, exc.cause, exc.action))
-            return RunResult("interrupted", 130, step.id, exc.cause,
-                             f"resume with `kfwizard run --session {session.id}`")
+            self.emit(
+                StepFinished(
+                    step.id, "interrupted", time.monotonic() - started, exc.cause, exc.action
+                )
+            )
+            return RunResult(
+                "interrupted",
+                130,
+                step.id,
+                exc.cause,
+                f"resume with `kfwizard run --session {session.id}`",
+            )
         except KfwizardError as exc:
             ctx.flush()
             return self._failed(step, started, exc.cause, exc.action, exc.details, exc.exit_code)
@@ -176,8 +212,15 @@ class Runner:
             ctx.log(f"check skipped: {type(exc).__name__}: {exc}")
             return False
 
-    def _failed(self, step: Step, started: float, cause: str, action: str | None,
-                details: tuple[str, ...], exit_code: int) -> RunResult:
+    def _failed(
+        self,
+        step: Step,
+        started: float,
+        cause: str,
+        action: str | None,
+        details: tuple[str, ...],
+        exit_code: int,
+    ) -> RunResult:
         session = self.session
         if details:
             self.log.write(step.id, details)
@@ -187,7 +230,11 @@ class Runner:
             self.save()
         except SessionWriteError as exc:
             self.log.write("runner", (str(exc),))
-        self.emit(StepFinished(step.id, "failed", time.monotonic() - started, cause, action, details=details))
+        self.emit(
+            StepFinished(
+                step.id, "failed", time.monotonic() - started, cause, action, details=details
+            )
+        )
         return RunResult("failed", exit_code, step.id, cause, action)
 
 

@@ -61,7 +61,9 @@ class BaseStep:
 class OutputBatcher:
     """Collects log lines and hands them on per ~100 lines or ~100 ms."""
 
-    def __init__(self, flush: Callable[[tuple[str, ...]], None], max_lines: int = 100, max_age: float = 0.1):
+    def __init__(
+        self, flush: Callable[[tuple[str, ...]], None], max_lines: int = 100, max_age: float = 0.1
+    ):
         self._flush = flush
         self._lines: list[str] = []
         self._first_at = 0.0
@@ -74,7 +76,10 @@ class OutputBatcher:
             if not self._lines:
                 self._first_at = time.monotonic()
             self._lines.extend(lines)
-            due = len(self._lines) >= self._max_lines or time.monotonic() - self._first_at >= self._max_age
+            due = (
+                len(self._lines) >= self._max_lines
+                or time.monotonic() - self._first_at >= self._max_age
+            )
         if due:
             self.flush()
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PRICES_AS_OF = "2026-06"
-PRICES_SOURCE = "Compute Engine on-demand list prices, us-central1 (cloud.google.com/compute/all-pricing)"
+PRICES_SOURCE = (
+    "Compute Engine on-demand list prices, us-central1 (cloud.google.com/compute/all-pricing)"
+)
 GKE_CLUSTER_FEE_PER_HOUR = 0.10
 HOURS_PER_MONTH = 730
 

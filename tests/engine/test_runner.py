@@ -33,7 +33,9 @@ def test_runs_all_steps_and_records_journal(tmp_path: Path) -> None:
     assert applied(tmp_path) == ["credentials", "cluster", "apply", "verify"]
     saved = store.load(session.id)
     assert saved.status == "done"
-    assert [saved.steps[s].state for s in ("credentials", "cluster", "apply", "verify")] == ["done"] * 4
+    assert [saved.steps[s].state for s in ("credentials", "cluster", "apply", "verify")] == [
+        "done"
+    ] * 4
     states = [(e["step"], e["state"]) for e in saved.journal]
     assert states[:2] == [("credentials", "running"), ("credentials", "done")]
     assert saved.outputs["apply"] == {"value": "apply"}
@@ -145,8 +147,11 @@ def test_killed_process_resumes_in_a_new_one(tmp_path: Path) -> None:
     store = SessionStore()
     session = _new(store)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "tests.engine.toyplan", str(tmp_path), session.id, "apply"],
-                            cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.engine.toyplan", str(tmp_path), session.id, "apply"],
+        cwd=ROOT,
+        env=env,
+    )
     deadline = time.monotonic() + 30
     while not (tmp_path / "apply.started").exists():
         assert time.monotonic() < deadline, "the child never reached the slow step"
@@ -157,8 +162,12 @@ def test_killed_process_resumes_in_a_new_one(tmp_path: Path) -> None:
     crashed = store.load(session.id)
     assert crashed.steps["apply"].state == "running"
     assert crashed.steps["cluster"].state == "done"
-    done = subprocess.run([sys.executable, "-m", "tests.engine.toyplan", str(tmp_path), session.id, ""],
-                          cwd=ROOT, env=env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.engine.toyplan", str(tmp_path), session.id, ""],
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
     assert done.returncode == 0
     assert applied(tmp_path) == ["credentials", "cluster", "apply", "apply", "verify"]
     final = store.load(session.id)

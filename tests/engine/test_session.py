@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -37,7 +36,9 @@ def test_round_trip_and_file_mode() -> None:
     assert loaded.selections == {"project": "my-project"}
     assert loaded.steps["cluster"].state == "failed"
     assert loaded.steps["cluster"].action == "try us-central1-b"
-    assert loaded.inventory["objects"] == [{"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow"}]
+    assert loaded.inventory["objects"] == [
+        {"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow"}
+    ]
     assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION
 
 
@@ -59,7 +60,9 @@ def test_future_version_is_set_aside_with_reason() -> None:
     store = SessionStore()
     store.folder.mkdir(parents=True, exist_ok=True)
     future = store.folder / "20990101-0000-beef.json"
-    future.write_text(json.dumps({"id": "20990101-0000-beef", "schema_version": SCHEMA_VERSION + 1}))
+    future.write_text(
+        json.dumps({"id": "20990101-0000-beef", "schema_version": SCHEMA_VERSION + 1})
+    )
     with pytest.raises(SessionError, match="newer kfwizard"):
         store.load("20990101-0000-beef")
     assert store.set_aside[0].moved_to.parent.name == "set-aside"
@@ -107,7 +110,9 @@ def test_second_writer_gets_a_clear_error() -> None:
         "import sys,time; from kfwizard.session import SessionStore; s=SessionStore(); "
         f"l=s.lock('{session.id}'); l.acquire(); print('locked', flush=True); time.sleep(30)"
     )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
         with pytest.raises(SessionLocked, match=f"pid {proc.pid}"):
@@ -127,10 +132,12 @@ def test_save_killed_midway_never_leaves_an_unreadable_file() -> None:
     code = (
         "from kfwizard.session import SessionStore; s=SessionStore(); x=s.load('%s'); i=0\n"
         "print('go', flush=True)\n"
-        "while True:\n    i+=1; x.name=str(i); s.save(x)\n" % session.id
+        "while True:\n    i+=1; x.name=str(i); s.save(x)\n".replace("%s", session.id)
     )
     for delay in (0.05, 0.11, 0.17, 0.23, 0.31):
-        proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        )
         assert proc.stdout is not None and proc.stdout.readline().strip() == "go"
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)

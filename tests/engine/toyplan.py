@@ -17,8 +17,15 @@ from kfwizard.session import Session, SessionStore
 
 
 class MarkStep(BaseStep):
-    def __init__(self, step_id: str, work: Path, *, sleep: float = 0.0, fail_once: bool = False,
-                 lines: int = 3) -> None:
+    def __init__(
+        self,
+        step_id: str,
+        work: Path,
+        *,
+        sleep: float = 0.0,
+        fail_once: bool = False,
+        lines: int = 3,
+    ) -> None:
         self.id = step_id
         self.title = f"Toy step {step_id}"
         self.work = work

@@ -1,0 +1,263 @@
+"""Support bundles: one redacted .tar.gz with what a helper needs to see what went wrong.
+
+It holds the session (choices, journal, inventory, outputs), its logs, the cluster and
+server versions, the install namespace's Deployments, Pods and Events, the last log lines
+of failing pods, and the diagnoses. It never holds a token, a password or a Secret's
+value: Secrets are not collected at all, values under secret-looking keys are masked,
+and every text goes through :func:`kfwizard.engine.redact.redact` on the way in.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+import tarfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kfwizard import paths
+from kfwizard.engine.redact import MASK, redact
+from kfwizard.session import Session, SessionStore
+
+SECRET_KEY = re.compile(
+    r"(?i)(password|passwd|secret|token|credential|private[_-]?key|access[_-]?key|apikey)"
+)
+POD_LOG_LINES = 100
+
+
+def scrub(value: Any, key: str = "") -> Any:
+    """A deep copy of ``value`` with secret-looking keys masked and strings redacted."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        name = str(value.get("name", "")) if "value" in value else ""
+        for k, v in value.items():
+            if (
+                SECRET_KEY.search(str(k))
+                and isinstance(v, (str, int, float))
+                and v not in ("", None)
+            ):
+                out[k] = MASK
+            elif k == "value" and name and SECRET_KEY.search(name) and v not in ("", None):
+                out[k] = MASK  # env var {name: MYSQL_PASSWORD, value: ...}
+            else:
+                out[k] = scrub(v, str(k))
+        return out
+    if isinstance(value, list):
+        return [scrub(v, key) for v in value]
+    if isinstance(value, str):
+        return redact(value)
+    return value
+
+
+class BundleWriter:
+    """Collects named files in memory, then writes them as one tar.gz (mode 0600)."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.files: dict[str, bytes] = {}
+        self.problems: list[str] = []
+
+    def add_text(self, name: str, text: str) -> None:
+        self.files[f"{self.root}/{name}"] = redact(text).encode("utf-8")
+
+    def add_json(self, name: str, data: Any) -> None:
+        self.add_text(name, json.dumps(scrub(data), indent=2, default=str) + "\n")
+
+    def collect(self, what: str, fn: Callable[[], None]) -> None:
+        """Run one collector; a failure is noted in the bundle, never fatal."""
+        try:
+            fn()
+        except Exception as exc:  # a broken cluster is exactly when bundles are made
+            self.problems.append(f"{what}: {type(exc).__name__}: {redact(str(exc))[:500]}")
+
+    def write(self, target: Path) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if self.problems:
+            self.add_text("collection-problems.txt", "\n".join(self.problems) + "\n")
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w:gz") as tar:
+            for name, data in sorted(self.files.items()):
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                info.mtime = int(time.time())
+                info.mode = 0o600
+                tar.addfile(info, io.BytesIO(data))
+        return target
+
+
+def _session_part(writer: BundleWriter, session: Session) -> None:
+    data = session.to_json()
+    writer.add_json("session.json", data)
+    log_dir = paths.session_log_dir(session.id)
+    if log_dir.is_dir():
+        for path in sorted(log_dir.glob("*")):
+            if path.is_file():
+                writer.add_text(
+                    f"logs/{path.name}", path.read_text(encoding="utf-8", errors="replace")
+                )
+
+
+def _cluster_part(writer: BundleWriter, session: Session, env: dict[str, str]) -> None:
+    from kfwizard.kube.client import clients_for_session
+    from kfwizard.kube.objects import as_dict
+
+    clients = clients_for_session(session, env)
+    namespace = _install_namespace(session)
+    try:
+        writer.collect(
+            "server version",
+            lambda: writer.add_json("cluster/version.json", clients.server_version()),
+        )
+        writer.add_json("cluster/session-cluster.json", session.outputs.get("cluster", {}))
+
+        def nodes() -> None:
+            items = clients.core.list_node().items
+            writer.add_json(
+                "cluster/nodes.json",
+                [
+                    {
+                        "name": n.metadata.name,
+                        "labels": n.metadata.labels,
+                        "allocatable": n.status.allocatable,
+                        "kubelet": n.status.node_info.kubelet_version,
+                    }
+                    for n in items
+                ],
+            )
+
+        def workloads() -> None:
+            deployments = clients.apps.list_namespaced_deployment(namespace).items
+            writer.add_json(
+                f"cluster/{namespace}/deployments.json", [as_dict(d) for d in deployments]
+            )
+
+        pods: list[Any] = []
+
+        def pod_list() -> None:
+            pods.extend(clients.core.list_namespaced_pod(namespace).items)
+            writer.add_json(f"cluster/{namespace}/pods.json", [as_dict(p) for p in pods])
+
+        def events() -> None:
+            items = clients.core.list_namespaced_event(namespace).items
+            writer.add_json(f"cluster/{namespace}/events.json", [as_dict(e) for e in items])
+
+        def pod_logs() -> None:
+            for pod in pods:
+                if _is_failing(pod):
+                    text = clients.core.read_namespaced_pod_log(
+                        pod.metadata.name, namespace, tail_lines=POD_LOG_LINES
+                    )
+                    writer.add_text(
+                        f"cluster/{namespace}/pod-logs/{pod.metadata.name}.log", text or ""
+                    )
+
+        def diagnoses() -> None:
+            from kfwizard.kube.diagnose import collect_diagnoses
+
+            found = collect_diagnoses(clients, namespace)
+            writer.add_json("diagnoses.json", [_as_plain(d) for d in found])
+
+        for what, fn in (
+            ("nodes", nodes),
+            ("deployments", workloads),
+            ("pods", pod_list),
+            ("events", events),
+            ("pod logs", pod_logs),
+            ("diagnoses", diagnoses),
+        ):
+            writer.collect(what, fn)
+    finally:
+        clients.close()
+
+
+def _as_plain(item: Any) -> Any:
+    if hasattr(item, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(item)
+    return item
+
+
+def _install_namespace(session: Session) -> str:
+    for ref in session.inventory.get("objects", []):
+        if ref.get("kind") == "Namespace":
+            return str(ref.get("name"))
+    return "kubeflow"
+
+
+def _is_failing(pod: Any) -> bool:
+    status = pod.status
+    if status is None:
+        return False
+    if status.phase in ("Failed", "Pending"):
+        return True
+    for cs in status.container_statuses or []:
+        waiting = cs.state.waiting if cs.state else None
+        if (waiting and waiting.reason) or (cs.restart_count or 0) > 0:
+            return True
+    return False
+
+
+def write_bundle(
+    session: Session,
+    output: Path | None = None,
+    env: dict[str, str] | None = None,
+    include_cluster: bool = True,
+) -> Path:
+    """Write the bundle for ``session`` and return its path."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    root = f"kfwizard-bundle-{session.id}-{stamp}"
+    writer = BundleWriter(root)
+    writer.add_text(
+        "README.txt",
+        (
+            "kfwizard support bundle\n"
+            f"session: {session.id} ({session.display_name()}), status {session.status}\n"
+            "Contents: session.json (choices, journal, inventory, step facts), logs/, cluster/ "
+            "(versions, nodes, Deployments, Pods, Events of the install namespace, last log lines "
+            "of failing pods), diagnoses.json.\n"
+            "Redacted: no Secrets are collected; tokens, passwords and secret-looking values are "
+            f"replaced by {MASK}.\n"
+        ),
+    )
+    writer.collect("session", lambda: _session_part(writer, session))
+    has_cluster = bool(
+        session.outputs.get("connect") or session.outputs.get("cluster", {}).get("endpoint")
+    )
+    if include_cluster and has_cluster:
+        writer.collect("cluster", lambda: _cluster_part(writer, session, dict(env or os.environ)))
+    elif include_cluster:
+        writer.problems.append(
+            "cluster: the session never connected to a cluster, so none was read"
+        )
+    target = output or paths.data_dir() / "bundles" / f"{root}.tar.gz"
+    return writer.write(target)
+
+
+def write_bundle_cli(session_id: str, output: Path | None) -> int:
+    store = SessionStore()
+    session = store.load(session_id)
+    env = dict(os.environ)
+    demo_handle = None
+    try:
+        if session.demo:
+            from kfwizard.demo import start_demo
+
+            demo_handle = start_demo(faults=[])
+            env.update(demo_handle.env)
+        path = write_bundle(session, output, env)
+    finally:
+        if demo_handle is not None:
+            demo_handle.stop()
+    print(f"Support bundle written to {path}")
+    print("It is redacted (no Secrets, tokens or passwords); look inside before sharing it.")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(write_bundle_cli(sys.argv[1], None))
