@@ -1,0 +1,755 @@
+"""Cluster phase: get a GKE cluster (create, adopt, or a kubeconfig context) and connect.
+
+``cluster`` never creates twice: before sending a create request it notes the intent
+in the session, right after it records the operation and the inventory, and on resume
+it follows the recorded operation instead of asking again. A name that already exists
+is adopted only when this session asked for it or the user chose an existing cluster.
+``connect`` proves the API answers (``GET /version``) with a client built in-process,
+then writes the same kubeconfig context ``gcloud container clusters get-credentials``
+would, so the user can keep going with kubectl.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kfwizard.engine.errors import BadInput, Refused, StepFailed
+from kfwizard.engine.step import BaseStep, StepContext
+from kfwizard.gcp import runtime
+
+if TYPE_CHECKING:
+    from kfwizard.session import Session
+
+RUNNING = "RUNNING"
+SETTLING = ("PROVISIONING", "RECONCILING")
+
+
+def _cluster_sel(selections: dict[str, Any]) -> dict[str, Any]:
+    return dict(selections.get("cluster") or {})
+
+
+def _source(selections: dict[str, Any]) -> str:
+    return str(_cluster_sel(selections).get("source") or "create")
+
+
+def _mode(selections: dict[str, Any]) -> str:
+    return str((selections.get("deployment") or {}).get("mode") or "kfp-standalone")
+
+
+def _location_flag(location: str) -> str:
+    from kfwizard.gcp import locations
+
+    return f"--region={location}" if locations.is_region(location) else f"--zone={location}"
+
+
+def _project_for_commands(session: Session) -> str:
+    found = (session.outputs.get("credentials") or {}).get("project")
+    return str(found or session.selections.get("project") or "PROJECT_ID")
+
+
+def _is_google_error(exc: BaseException) -> bool:
+    from google.api_core import exceptions as gexc
+
+    from kfwizard.gcp.retries import is_transient
+
+    return isinstance(exc, gexc.GoogleAPICallError) or is_transient(exc)
+
+
+def _pem(ca_b64: str) -> str:
+    if not ca_b64:
+        return ""
+    try:
+        return base64.b64decode(ca_b64).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return ca_b64
+
+
+def validate_cluster_selections(selections: dict[str, Any]) -> None:
+    """Raise :class:`BadInput` naming the first field that breaks a rule."""
+    from kfwizard.gcp import validation
+
+    sel = _cluster_sel(selections)
+    source = _source(selections)
+    if source not in ("create", "existing", "kubeconfig"):
+        raise BadInput("cluster.source", "must be one of create, existing, kubeconfig", source)
+    if source == "kubeconfig":
+        rule = validation.validate_kube_context(sel.get("context"))
+        if rule:
+            raise BadInput("cluster.context", rule, sel.get("context"))
+        return
+    checks = [("cluster.name", validation.validate_cluster_name, sel.get("name"))]
+    if source == "create" or sel.get("location") not in (None, "", "-"):
+        checks.append(("cluster.location", validation.validate_location, sel.get("location")))
+    if source == "create":
+        checks += [
+            (
+                "cluster.machine_type",
+                validation.validate_machine_type,
+                sel.get("machine_type", "n1-standard-2"),
+            ),
+            ("cluster.nodes", validation.validate_node_count, sel.get("nodes", 3)),
+            ("cluster.scopes", validation.validate_scopes, sel.get("scopes", [])),
+        ]
+    for field, check, value in checks:
+        rule = check(value)
+        if rule:
+            raise BadInput(field, rule, value)
+
+
+class ClusterStep(BaseStep):
+    """Create a GKE cluster (following its operation), adopt one, or take a context."""
+
+    id = "cluster"
+    title = "GKE cluster"
+    eta_seconds = 300.0
+
+    # -- what a person would type ---------------------------------------------------------------
+    def commands(self, session: Session) -> list[str]:
+        sel = _cluster_sel(session.selections)
+        source = _source(session.selections)
+        project = _project_for_commands(session)
+        name = sel.get("name") or "kubeflow-testing"
+        location = sel.get("location") or "us-central1-a"
+        if source == "kubeconfig":
+            return [f"kubectl config use-context {sel.get('context') or 'CONTEXT'}"]
+        if source == "existing":
+            return [
+                f"gcloud container clusters describe {name} --project={project} "
+                f"{_location_flag(location)}"
+            ]
+        version = (
+            (session.outputs.get("cluster") or {}).get("version") or sel.get("version") or "latest"
+        )
+        scopes = ",".join(sel.get("scopes") or ["gke-default"])
+        return [
+            f"gcloud container clusters create {name} --project={project} "
+            f"{_location_flag(location)} "
+            f"--machine-type={sel.get('machine_type') or 'n1-standard-2'} "
+            f"--num-nodes={sel.get('nodes') or 3} --scopes {scopes} --cluster-version={version}"
+        ]
+
+    # -- already done? --------------------------------------------------------------------------
+    def check(self, ctx: StepContext) -> bool:
+        from kfwizard.gcp import clusters
+
+        sel = _cluster_sel(ctx.selections)
+        out = ctx.outputs
+        if _source(ctx.selections) == "kubeconfig":
+            return bool(out.get("context")) and out.get("context") == sel.get("context")
+        if out.get("status") != RUNNING or out.get("name") != sel.get("name"):
+            return False
+        if sel.get("location") not in (None, "", "-") and out.get("location") != sel.get(
+            "location"
+        ):
+            return False
+        project = runtime.project_of(ctx)
+        if not project:
+            return False
+        cluster = clusters.get_cluster(
+            runtime.cluster_manager(ctx), project, out["location"], out["name"]
+        )
+        return cluster is not None and clusters.cluster_status(cluster) == RUNNING
+
+    # -- doing it -------------------------------------------------------------------------------
+    def apply(self, ctx: StepContext) -> None:
+        from kfwizard.gcp import explain
+
+        validate_cluster_selections(ctx.selections)
+        source = _source(ctx.selections)
+        if source == "kubeconfig":
+            self._use_context(ctx)
+            return
+        project = runtime.project_of(ctx)
+        if not project:
+            raise BadInput("project", "a project is needed to find or create a GKE cluster")
+        sel = _cluster_sel(ctx.selections)
+        facts = explain.Facts(
+            project=project,
+            location=sel.get("location"),
+            cluster=sel.get("name"),
+            machine_type=sel.get("machine_type"),
+            nodes=sel.get("nodes"),
+        )
+        try:
+            if source == "existing":
+                self._adopt(ctx, project, facts)
+            else:
+                self._create(ctx, project, facts)
+        except StepFailed:
+            raise
+        except Exception as exc:
+            if not _is_google_error(exc):
+                raise
+            during = "cluster.create" if source == "create" else "cluster.get"
+            raise explain.explain_api_error(exc, during, facts) from exc
+
+    # kubeconfig --------------------------------------------------------------------------------
+    def _use_context(self, ctx: StepContext) -> None:
+        from kfwizard.gcp import kubeconfig
+
+        context = str(_cluster_sel(ctx.selections).get("context"))
+        path = kubeconfig.kubeconfig_path(runtime.env_of(ctx))
+        try:
+            names = kubeconfig.context_names(path)
+        except kubeconfig.KubeconfigError as exc:
+            raise StepFailed(
+                f"The kubeconfig file cannot be used: {exc}.",
+                "fix or replace the file, then resume",
+            ) from exc
+        if context not in names:
+            known = ", ".join(names) if names else "none"
+            raise BadInput(
+                "cluster.context", f"context not found in {path} (contexts there: {known})", context
+            )
+        ctx.log(f"using kubeconfig context {context} from {path}")
+        ctx.outputs.update(
+            {
+                "name": context,
+                "location": None,
+                "endpoint": None,
+                "ca_certificate": None,
+                "version": None,
+                "status": "external",
+                "created_by_session": False,
+                "operation": None,
+                "autopilot": None,
+                "machine_type": None,
+                "nodes": None,
+                "context": context,
+                "kubeconfig": str(path),
+            }
+        )
+
+    # sizing ------------------------------------------------------------------------------------
+    def _report_size(self, ctx: StepContext, machine_type: str, nodes: int, location: str) -> None:
+        from kfwizard.gcp import clusters, sizing, validation
+
+        total = clusters.total_nodes(location, nodes)
+        if total != nodes:
+            ctx.log(f"{location} is a region: {nodes} node(s) in each of its zones, {total} in all")
+        warning = validation.machine_type_warning(machine_type)
+        if warning:
+            ctx.log(f"warning: {warning}")
+        size = sizing.size_node_pool(machine_type, total, _mode(ctx.selections))
+        for line in size.lines():
+            ctx.log(("warning: " if line in size.warnings else "") + line)
+        ctx.detail("sizing", size.as_dict())
+        cost = sizing.cost_summary(machine_type, total)
+        if cost is not None:
+            ctx.log(sizing.cost_line(cost))
+            ctx.detail("cost", cost)
+
+    # create ------------------------------------------------------------------------------------
+    def _create(self, ctx: StepContext, project: str, facts: Any) -> None:
+        from google.api_core import exceptions as gexc
+
+        from kfwizard.gcp import clusters
+        from kfwizard.gcp.explain import is_capacity_error
+        from kfwizard.gcp.retries import call_with_retries
+
+        sel = _cluster_sel(ctx.selections)
+        name, location = str(sel["name"]), str(sel["location"])
+        machine_type = str(sel.get("machine_type") or "n1-standard-2")
+        nodes = int(sel.get("nodes") or 3)
+        client = runtime.cluster_manager(ctx)
+        policy = runtime.retry_policy(ctx)
+        out = ctx.outputs
+        same_target = out.get("name") == name and out.get("location") == location
+        if not same_target:
+            for key in ("operation", "create_requested", "created_by_session", "status"):
+                out.pop(key, None)
+        self._report_size(ctx, machine_type, nodes, location)
+
+        def retried(fn: Any, what: str) -> Any:
+            return call_with_retries(
+                fn,
+                what=what,
+                sleep=ctx.sleep,
+                log=ctx.log,
+                policy=policy,
+                permanent=is_capacity_error,
+            )
+
+        # 1. An operation this session started and that may still run: follow it.
+        recorded = out.get("operation")
+        if recorded:
+            op = retried(
+                lambda: clusters.get_operation(client, recorded), "reading the recorded operation"
+            )
+            state = clusters.enum_name(op.status)
+            if state in clusters.RUNNING_OPERATION_STATES:
+                ctx.log(
+                    f"resuming: following operation {recorded} started earlier (not creating again)"
+                )
+                self._follow(ctx, client, recorded, facts)
+                self._finish(ctx, project, location, name, created=True)
+                return
+            error = clusters.operation_error(op)
+            if error:
+                ctx.log(f"the earlier create operation {recorded} failed: {error}")
+                out.pop("operation", None)
+
+        # 2. The cluster may exist already (ours from an earlier run, or someone else's).
+        existing = retried(
+            lambda: clusters.get_cluster(client, project, location, name), "reading the cluster"
+        )
+        ours = bool(out.get("create_requested")) or self._inventory_says_ours(
+            ctx, project, location, name
+        )
+        if existing is not None:
+            if not ours:
+                raise StepFailed(
+                    f"A cluster named {name} already exists in {project} at {location}, and this "
+                    "session did not create it.",
+                    "to install into it, choose 'use an existing cluster' "
+                    "(cluster.source: existing); "
+                    "otherwise pick another cluster name",
+                )
+            ctx.log(f"cluster {name} exists already (created by this session)")
+            self._settle(ctx, client, project, location, name, existing, facts)
+            self._finish(ctx, project, location, name, created=True)
+            return
+
+        # 3. Create it.
+        wanted = sel.get("version") or "latest"
+        version = retried(
+            lambda: clusters.resolve_version(client, project, location, wanted),
+            "reading GKE versions",
+        )
+        if version != wanted:
+            ctx.log(f"cluster version {wanted} resolves to {version}")
+        body = clusters.cluster_body(
+            name=name,
+            machine_type=machine_type,
+            nodes=nodes,
+            scopes=list(sel.get("scopes") or []),
+            version=version,
+        )
+        out.update({"name": name, "location": location, "create_requested": True})
+        ctx.save()  # the intent is on disk before the request leaves
+        ctx.log(
+            f"creating cluster {name} in {location} ({nodes} x {machine_type}, version {version})"
+        )
+        try:
+            op = retried(
+                lambda: clusters.create_cluster(client, project, location, body),
+                "creating the cluster",
+            )
+            op_name = clusters.operation_path(project, location, op.name)
+        except gexc.Conflict:
+            # It did not exist a moment ago, so our own (retried) request created it.
+            ctx.log(f"cluster {name} already exists: a retried request of ours created it")
+            found = clusters.find_create_operation(client, project, location, name)
+            op_name = clusters.operation_path(project, location, found.name) if found else None
+        self._record_created(ctx, project, location, name, op_name)
+        if op_name:
+            self._follow(ctx, client, op_name, facts)
+        else:
+            self._settle(ctx, client, project, location, name, None, facts)
+        self._finish(ctx, project, location, name, created=True)
+
+    def _inventory_says_ours(
+        self, ctx: StepContext, project: str, location: str, name: str
+    ) -> bool:
+        inv = ctx.session.inventory.get("cluster") or {}
+        return bool(
+            inv.get("created_by_session")
+            and inv.get("project") == project
+            and inv.get("location") == location
+            and inv.get("name") == name
+        )
+
+    def _record_created(
+        self, ctx: StepContext, project: str, location: str, name: str, op_name: str | None
+    ) -> None:
+        ctx.outputs.update({"operation": op_name, "created_by_session": True})
+        ctx.session.inventory["cluster"] = {
+            "project": project,
+            "location": location,
+            "name": name,
+            "created_by_session": True,
+        }
+        ctx.save()
+        if op_name:
+            ctx.log(f"operation {op_name}")
+
+    def _eta(self, ctx: StepContext) -> float:
+        from kfwizard.gcp import clusters
+
+        pace = runtime.speed(ctx)
+        return clusters.TYPICAL_CREATE_SECONDS * (pace if pace is not None else 1.0)
+
+    def _follow(self, ctx: StepContext, client: Any, op_name: str, facts: Any) -> None:
+        from kfwizard.gcp import clusters, explain
+
+        ctx.outputs["operation"] = op_name
+        limit = runtime.timeout(ctx, "cluster")
+        try:
+            op = clusters.follow_operation(
+                client,
+                op_name,
+                sleep=ctx.sleep,
+                log=ctx.log,
+                progress=ctx.progress,
+                timeout=limit,
+                interval=runtime.poll_interval(ctx),
+                eta=self._eta(ctx),
+                clock=time.monotonic,
+                retry=runtime.retry_policy(ctx),
+            )
+        except clusters.OperationTimeout as exc:
+            raise StepFailed(
+                f"The cluster was still being created after {exc.elapsed / 60:.0f} minutes "
+                f"(operation {op_name}); GKE is still working on it.",
+                "resume later: kfwizard follows the same operation and never creates a "
+                "second cluster",
+            ) from exc
+        error = clusters.operation_error(op)
+        if error:
+            raise explain.explain_operation_error(error, facts)
+
+    def _settle(
+        self,
+        ctx: StepContext,
+        client: Any,
+        project: str,
+        location: str,
+        name: str,
+        cluster: Any,
+        facts: Any,
+    ) -> None:
+        """Wait for a cluster that exists to be RUNNING (following its create if found)."""
+        from kfwizard.gcp import clusters
+
+        status = clusters.cluster_status(cluster) if cluster is not None else "PROVISIONING"
+        if status == RUNNING:
+            return
+        if status in SETTLING:
+            op = clusters.find_create_operation(client, project, location, name)
+            if op is not None:
+                op_name = clusters.operation_path(project, location, op.name)
+                ctx.log(f"cluster {name} is {status.lower()}; following operation {op_name}")
+                self._follow(ctx, client, op_name, facts)
+                return
+            self._wait_running(ctx, client, project, location, name)
+            return
+        message = getattr(cluster, "status_message", "") or ""
+        raise StepFailed(
+            f"Cluster {name} is {status}{': ' + message if message else ''}.",
+            f"delete it (`gcloud container clusters delete {name} --project={project} "
+            f"{_location_flag(location)}`) or pick another cluster, then resume",
+        )
+
+    def _wait_running(
+        self, ctx: StepContext, client: Any, project: str, location: str, name: str
+    ) -> None:
+        from kfwizard.gcp import clusters
+
+        limit = runtime.timeout(ctx, "cluster")
+        started = time.monotonic()
+        while True:
+            cluster = clusters.get_cluster(client, project, location, name)
+            if cluster is None:
+                raise StepFailed(
+                    f"Cluster {name} disappeared while kfwizard waited for it.",
+                    "check `gcloud container clusters list`, then resume",
+                )
+            status = clusters.cluster_status(cluster)
+            if status == RUNNING:
+                return
+            if status not in SETTLING:
+                raise StepFailed(
+                    f"Cluster {name} is {status}: {cluster.status_message}",
+                    "fix or delete the cluster, then resume",
+                )
+            elapsed = time.monotonic() - started
+            if elapsed >= limit:
+                raise StepFailed(
+                    f"Cluster {name} was still {status.lower()} after {elapsed / 60:.0f} minutes.",
+                    "resume later; kfwizard will wait for the same cluster",
+                )
+            ctx.progress(
+                int(min(95, 100 * elapsed / max(1.0, self._eta(ctx)))), 100, status.lower()
+            )
+            ctx.sleep(runtime.poll_interval(ctx))
+
+    # adopt -------------------------------------------------------------------------------------
+    def _adopt(self, ctx: StepContext, project: str, facts: Any) -> None:
+        from kfwizard.gcp import clusters, explain
+        from kfwizard.gcp.retries import call_with_retries
+
+        sel = _cluster_sel(ctx.selections)
+        name = str(sel["name"])
+        location = sel.get("location")
+        client = runtime.cluster_manager(ctx)
+        policy = runtime.retry_policy(ctx)
+        if location in (None, "", "-"):
+            found = call_with_retries(
+                lambda: clusters.list_clusters(client, project),
+                what="listing clusters",
+                sleep=ctx.sleep,
+                log=ctx.log,
+                policy=policy,
+            )
+            matches = [c for c in found if c.name == name]
+            if not matches:
+                raise StepFailed(
+                    f"No cluster named {name} in project {project} (found: "
+                    f"{', '.join(c.name for c in found) or 'none'}).",
+                    "check the name, or choose to create a new cluster",
+                )
+            if len(matches) > 1:
+                where = ", ".join(c.location for c in matches)
+                raise BadInput(
+                    "cluster.location", f"{name} exists in several locations ({where}); pick one"
+                )
+            location = matches[0].location
+            ctx.log(f"found cluster {name} in {location}")
+        location = str(location)
+        cluster = call_with_retries(
+            lambda: clusters.get_cluster(client, project, location, name),
+            what="reading the cluster",
+            sleep=ctx.sleep,
+            log=ctx.log,
+            policy=policy,
+        )
+        if cluster is None:
+            raise explain.not_found_failure(
+                "cluster.get",
+                "not found",
+                explain.Facts(project=project, location=location, cluster=name),
+            )
+        if cluster.autopilot.enabled and _mode(ctx.selections) == "kubeflow":
+            raise Refused(
+                f"Cluster {name} is an Autopilot cluster; full Kubeflow needs privileged Istio "
+                "capabilities that Autopilot rejects.",
+                "use a Standard cluster for full Kubeflow, or choose KFP standalone for this "
+                "cluster",
+            )
+        self._settle(ctx, client, project, location, name, cluster, facts)
+        ours = self._inventory_says_ours(ctx, project, location, name)
+        ctx.log(
+            f"using existing cluster {name} in {location}"
+            + (" (created by this session)" if ours else "")
+        )
+        self._finish(ctx, project, location, name, created=ours)
+        pool_machine, pool_nodes = ctx.outputs.get("machine_type"), ctx.outputs.get("nodes")
+        if pool_machine and pool_nodes:
+            from kfwizard.gcp import sizing
+
+            size = sizing.size_node_pool(pool_machine, int(pool_nodes), _mode(ctx.selections))
+            for line in size.lines():
+                ctx.log(("warning: " if line in size.warnings else "") + line)
+            ctx.detail("sizing", size.as_dict())
+
+    # the facts later steps need ----------------------------------------------------------------
+    def _finish(
+        self, ctx: StepContext, project: str, location: str, name: str, *, created: bool
+    ) -> None:
+        from kfwizard.gcp import clusters
+        from kfwizard.gcp.retries import call_with_retries
+
+        client = runtime.cluster_manager(ctx)
+        cluster = call_with_retries(
+            lambda: clusters.get_cluster(client, project, location, name),
+            what="reading the cluster",
+            sleep=ctx.sleep,
+            log=ctx.log,
+            policy=runtime.retry_policy(ctx),
+        )
+        if cluster is None:
+            raise StepFailed(
+                f"Cluster {name} was not found after it was created.",
+                "check `gcloud container clusters list`, then resume",
+            )
+        status = clusters.cluster_status(cluster)
+        if status != RUNNING:
+            self._settle(ctx, client, project, location, name, cluster, None)
+            cluster = clusters.get_cluster(client, project, location, name) or cluster
+            status = clusters.cluster_status(cluster)
+        pools = list(cluster.node_pools)
+        machine = (
+            pools[0].config.machine_type if pools else ""
+        ) or cluster.node_config.machine_type
+        nodes = cluster.current_node_count or sum(p.initial_node_count for p in pools) or None
+        ctx.outputs.update(
+            {
+                "name": name,
+                "location": location,
+                "endpoint": cluster.endpoint,
+                "ca_certificate": _pem(cluster.master_auth.cluster_ca_certificate),
+                "version": cluster.current_master_version,
+                "status": status,
+                "created_by_session": created,
+                "operation": ctx.outputs.get("operation"),
+                "autopilot": bool(cluster.autopilot.enabled),
+                "machine_type": machine or None,
+                "nodes": nodes,
+            }
+        )
+        ctx.outputs.pop("create_requested", None)
+        ctx.progress(1, 1, "cluster running")
+        ctx.log(
+            f"cluster {name}: {status}, Kubernetes {cluster.current_master_version}, "
+            f"endpoint {cluster.endpoint}"
+        )
+
+
+class ConnectStep(BaseStep):
+    """Reach the cluster's API in-process and write the kubeconfig context."""
+
+    id = "connect"
+    title = "Connect to the cluster"
+    eta_seconds = 5.0
+
+    def commands(self, session: Session) -> list[str]:
+        sel = _cluster_sel(session.selections)
+        if _source(session.selections) == "kubeconfig":
+            return [f"kubectl --context {sel.get('context') or 'CONTEXT'} version"]
+        project = _project_for_commands(session)
+        out = session.outputs.get("cluster") or {}
+        name = out.get("name") or sel.get("name") or "kubeflow-testing"
+        location = out.get("location") or sel.get("location") or "us-central1-a"
+        return [
+            f"gcloud container clusters get-credentials {name} --project={project} "
+            f"{_location_flag(location)}",
+            "kubectl version",
+        ]
+
+    def _source(self, ctx: StepContext) -> str:
+        return "kubeconfig" if _source(ctx.selections) == "kubeconfig" else "gke"
+
+    def _client(self, ctx: StepContext) -> Any:
+        from kfwizard.gcp import auth, kube_access, kubeconfig
+
+        if self._source(ctx) == "kubeconfig":
+            cluster = ctx.output_of("cluster")
+            path = cluster.get("kubeconfig") or str(kubeconfig.kubeconfig_path(runtime.env_of(ctx)))
+            context = cluster.get("context") or _cluster_sel(ctx.selections).get("context")
+            return kube_access.api_client_for_context(path, context)
+        cluster = ctx.output_of("cluster")
+        if not cluster.get("endpoint"):
+            raise StepFailed(
+                "The session has no cluster endpoint yet.", "run the cluster step again (resume)"
+            )
+        token = auth.bearer_token(runtime.credentials(ctx))
+        return kube_access.api_client_for_cluster(
+            cluster["endpoint"], cluster.get("ca_certificate"), token
+        )
+
+    def _server_version(self, ctx: StepContext, api_client: Any) -> str:
+        from kubernetes.client import VersionApi
+
+        from kfwizard.gcp.retries import RetryPolicy, call_with_retries
+
+        policy = runtime.retry_policy(ctx)
+        attempts = max(
+            policy.attempts, int(runtime.timeout(ctx, "connect") // max(policy.maximum, 1.0))
+        )
+        info = call_with_retries(
+            lambda: VersionApi(api_client).get_code(_request_timeout=10),
+            what="reading the Kubernetes version",
+            sleep=ctx.sleep,
+            log=ctx.log,
+            policy=RetryPolicy(
+                attempts=min(attempts, 10), initial=policy.initial, maximum=policy.maximum
+            ),
+        )
+        return str(info.git_version)
+
+    def check(self, ctx: StepContext) -> bool:
+        from kfwizard.gcp import kubeconfig
+
+        out = ctx.outputs
+        if not out.get("server_version") or out.get("source") != self._source(ctx):
+            return False
+        cluster = ctx.output_of("cluster")
+        if out.get("source") == "gke":
+            path = out.get("kubeconfig")
+            if not path or not kubeconfig.has_context(Path(path), out.get("context") or ""):
+                return False
+            if out.get("endpoint") != cluster.get("endpoint"):
+                return False
+        elif out.get("context") != cluster.get("context"):
+            return False
+        try:
+            from kubernetes.client import VersionApi
+
+            api_client = self._client(ctx)
+            try:
+                VersionApi(api_client).get_code(_request_timeout=5)
+            finally:
+                api_client.close()
+        except Exception:
+            return False
+        return True
+
+    def apply(self, ctx: StepContext) -> None:
+        from kfwizard.gcp import kubeconfig
+
+        source = self._source(ctx)
+        cluster = ctx.output_of("cluster")
+        api_client = self._client(ctx)
+        try:
+            version = self._server_version(ctx, api_client)
+        except Exception as exc:
+            raise _unreachable(exc, cluster, source) from exc
+        finally:
+            api_client.close()
+        ctx.log(f"Kubernetes API answers: server version {version}")
+        if source == "kubeconfig":
+            context = cluster.get("context") or _cluster_sel(ctx.selections).get("context")
+            path = cluster.get("kubeconfig") or str(kubeconfig.kubeconfig_path(runtime.env_of(ctx)))
+        else:
+            env = runtime.env_of(ctx)
+            project = runtime.project_of(ctx) or ""
+            try:
+                written, context = kubeconfig.write_context(
+                    env,
+                    project=project,
+                    location=cluster["location"],
+                    cluster=cluster["name"],
+                    endpoint=cluster["endpoint"],
+                    ca=cluster.get("ca_certificate") or "",
+                )
+            except (kubeconfig.KubeconfigError, OSError) as exc:
+                raise StepFailed(
+                    f"Could not write the kubeconfig context: {exc}",
+                    "fix the kubeconfig file (or point KUBECONFIG elsewhere), then resume",
+                ) from exc
+            path = str(written)
+            ctx.session.inventory["kubeconfig_context"] = context
+            ctx.save()
+            ctx.log(f"kubeconfig: context {context} written to {path} (now the current context)")
+            plugin = kubeconfig.plugin_status(env)
+            ctx.log(plugin.message() if plugin.found else f"warning: {plugin.message()}")
+            ctx.detail(
+                "auth_plugin", {"found": plugin.found, "path": plugin.path, "hint": plugin.hint}
+            )
+            ctx.outputs["endpoint"] = cluster.get("endpoint")
+        ctx.outputs.update(
+            {"context": context, "kubeconfig": path, "server_version": version, "source": source}
+        )
+
+
+def _unreachable(exc: BaseException, cluster: dict[str, Any], source: str) -> StepFailed:
+    """Why the Kubernetes API could not be reached, in words."""
+    status = getattr(exc, "status", None)
+    where = cluster.get("endpoint") or cluster.get("context") or "the cluster"
+    if status in (401, 403):
+        return StepFailed(
+            f"The Kubernetes API at {where} refused kfwizard's credentials (HTTP {status}).",
+            "check that your account has a role on the cluster "
+            "(roles/container.developer or more), "
+            "then resume"
+            if source == "gke"
+            else "check the context's user in your kubeconfig, then resume",
+        )
+    return StepFailed(
+        f"The Kubernetes API at {where} did not answer: {type(exc).__name__}: {str(exc)[:200]}",
+        "check the cluster is RUNNING and reachable from this machine (private clusters need "
+        "authorized networks or a bastion), then resume",
+    )

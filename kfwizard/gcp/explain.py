@@ -1,0 +1,392 @@
+"""Google Cloud errors in plain words: what happened, and what to do next.
+
+The raw errors (``PERMISSION_DENIED: Kubernetes Engine API has not been used in
+project 123...``, ``Insufficient regional quota to satisfy request: resource "CPUS"``)
+are where most first installs stop (install-pain-points P8, P9). Each known shape gets
+a sentence naming the cause and one next action with the exact command, role or page;
+anything unknown still gets the server's own message and what the wizard was doing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kfwizard.engine.errors import StepFailed
+from kfwizard.gcp import locations, machine_types
+from kfwizard.gcp.retries import http_status, is_transient
+
+API_NAMES: dict[str, str] = {
+    "container.googleapis.com": "Kubernetes Engine API",
+    "compute.googleapis.com": "Compute Engine API",
+    "iam.googleapis.com": "Identity and Access Management (IAM) API",
+    "cloudresourcemanager.googleapis.com": "Cloud Resource Manager API",
+    "serviceusage.googleapis.com": "Service Usage API",
+    "storage.googleapis.com": "Cloud Storage API",
+    "storage-api.googleapis.com": "Cloud Storage JSON API",
+    "sqladmin.googleapis.com": "Cloud SQL Admin API",
+    "iap.googleapis.com": "Identity-Aware Proxy API",
+    "endpoints.googleapis.com": "Cloud Endpoints",
+    "servicemanagement.googleapis.com": "Service Management API",
+    "mesh.googleapis.com": "Cloud Service Mesh API",
+    "artifactregistry.googleapis.com": "Artifact Registry API",
+    "logging.googleapis.com": "Cloud Logging API",
+}
+
+DURING: dict[str, str] = {
+    "services.list": "listing the enabled APIs",
+    "services.enable": "enabling APIs",
+    "cluster.server_config": "reading the GKE versions available",
+    "cluster.list": "listing clusters",
+    "cluster.get": "reading the cluster",
+    "cluster.create": "creating the cluster",
+    "cluster.operation": "following the cluster operation",
+    "cluster.delete": "deleting the cluster",
+}
+
+STOCKOUT_RE = re.compile(
+    r"does not have enough resources available|not enough resources available|"
+    r"ZONE_RESOURCE_POOL_EXHAUSTED|resource pool exhausted|stockout",
+    re.IGNORECASE,
+)
+CPU_QUOTA_RE = re.compile(
+    r"quota\W+'?\"?CPUS|\"CPUS\"|CPUS_ALL_REGIONS|CPUS.{0,40}quota|quota.{0,40}\bCPUS\b",
+    re.IGNORECASE,
+)
+QUOTA_RE = re.compile(r"quota|QUOTA_EXCEEDED|RESOURCE_EXHAUSTED", re.IGNORECASE)
+SERVICE_DISABLED_RE = re.compile(
+    r"(?:([\w .()-]+?) API )?has not been used in project \S+ before or it is disabled"
+    r"|SERVICE_DISABLED|accessNotConfigured",
+    re.IGNORECASE,
+)
+SERVICE_NAME_RE = re.compile(r"\b([a-z0-9-]+\.googleapis\.com)\b")
+LOCATION_RE = re.compile(
+    r"invalid (?:location|zone|region)|location .* (?:is )?not (?:found|valid|supported)|"
+    r"unknown (?:zone|location|region)|zone .* (?:does not exist|is invalid)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the wizard was working with, so the explanation can use real names."""
+
+    project: str | None = None
+    location: str | None = None
+    cluster: str | None = None
+    machine_type: str | None = None
+    nodes: int | None = None
+
+
+def quota_page(project: str | None) -> str:
+    base = "https://console.cloud.google.com/iam-admin/quotas"
+    return f"{base}?project={project}" if project else base
+
+
+def api_display(service: str) -> str:
+    name = API_NAMES.get(service)
+    return f"{name} ({service})" if name else service
+
+
+# -- classification helpers --------------------------------------------------------------
+def _message(exc: BaseException) -> str:
+    return str(getattr(exc, "message", None) or exc)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(getattr(exc, "reason", None) or "")
+
+
+def _metadata(exc: BaseException) -> dict[str, str]:
+    data = getattr(exc, "metadata", None)
+    return dict(data) if isinstance(data, dict) else {}
+
+
+def disabled_service(exc_or_text: BaseException | str) -> str | None:
+    """The API (``x.googleapis.com``) an error says is disabled, or None.
+
+    Reads the structured ``ErrorInfo`` (reason SERVICE_DISABLED, metadata ``service``)
+    first and falls back to the message text older errors carry.
+    """
+    if isinstance(exc_or_text, BaseException):
+        if _reason(exc_or_text) == "SERVICE_DISABLED":
+            service = _metadata(exc_or_text).get("service")
+            if service:
+                return service
+        text = _message(exc_or_text)
+    else:
+        text = exc_or_text
+    if not SERVICE_DISABLED_RE.search(text):
+        return None
+    match = SERVICE_NAME_RE.search(text)
+    if match:
+        return match.group(1)
+    named = SERVICE_DISABLED_RE.search(text)
+    label = named.group(1) if named and named.group(1) else None
+    if label:
+        for service, display in API_NAMES.items():
+            if display.lower().startswith(label.strip().lower()):
+                return service
+    return "an API"
+
+
+def _number(pattern: str, text: str) -> float | None:
+    match = re.search(pattern, text, re.IGNORECASE)
+    if not match:
+        return None
+    try:
+        return float(match.group(1))
+    except ValueError:
+        return None
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class QuotaNumbers:
+    requested: float | None = None
+    short: float | None = None
+    limit: float | None = None
+    available: float | None = None
+    region: str | None = None
+
+
+def parse_quota(text: str) -> QuotaNumbers:
+    """Numbers from the different quota messages GKE and Compute Engine produce."""
+    num = r"'?\"?(\d+(?:\.\d+)?)'?\"?"
+    region = re.search(r"\bin region ([a-z]+-[a-z]+\d+)", text) or re.search(
+        r"\bregion[:= '\"]+([a-z]+-[a-z]+\d+)", text
+    )
+    return QuotaNumbers(
+        requested=_number(r"requires " + num, text) or _number(r"request(?:ed)?[:= ]+" + num, text),
+        short=_number(r"is short (?:by )?" + num, text),
+        limit=_number(r"quota of " + num, text) or _number(r"limit[:= ]+" + num, text),
+        available=_number(num + r" available", text) or _number(r"available[:= ]+" + num, text),
+        region=region.group(1) if region else None,
+    )
+
+
+def smaller_machine_type(machine_type: str | None) -> str | None:
+    """The next smaller known shape of the same family and kind (n1-standard-4 -> -2)."""
+    current = machine_types.get_machine_type(machine_type or "")
+    if current is None:
+        return None
+    prefix = current.name.rsplit("-", 1)[0]
+    smaller = [
+        m
+        for m in machine_types.MACHINE_TYPES.values()
+        if m.name.rsplit("-", 1)[0] == prefix and m.vcpus < current.vcpus
+    ]
+    return max(smaller, key=lambda m: m.vcpus).name if smaller else None
+
+
+def other_zones(location: str | None) -> list[str]:
+    if not location:
+        return []
+    region = locations.region_of(location)
+    return [z for z in locations.zones_in(region) if z != location]
+
+
+# -- specific explanations -------------------------------------------------------------------
+def service_disabled_failure(service: str, facts: Facts, *, can_enable: bool = True) -> StepFailed:
+    project = facts.project or "your project"
+    cause = f"The {api_display(service)} is not enabled in project {project}."
+    if can_enable:
+        action = (
+            "let the wizard enable it (services: enable), or run "
+            f"`gcloud services enable {service} --project={project}`; "
+            "a newly enabled API can take a few minutes to work"
+        )
+    else:
+        action = f"run `gcloud services enable {service} --project={project}`, then resume"
+    return StepFailed(cause, action)
+
+
+def stockout_failure(text: str, facts: Facts) -> StepFailed:
+    where = facts.location or "this zone"
+    machine = facts.machine_type or "the chosen machine type"
+    cause = f"Google Cloud has no capacity for {machine} in {where} right now (a zone stockout)."
+    zones = other_zones(facts.location)
+    smaller = smaller_machine_type(facts.machine_type)
+    options = []
+    if zones:
+        options.append(f"another zone in the region ({', '.join(zones)})")
+    options.append(f"a smaller machine type{f' such as {smaller}' if smaller else ''}")
+    action = "try " + " or ".join(options) + ", then resume; stockouts usually pass within hours"
+    return StepFailed(cause, action, details=(text,))
+
+
+def cpu_quota_failure(text: str, facts: Facts) -> StepFailed:
+    numbers = parse_quota(text)
+    region = numbers.region or (locations.region_of(facts.location) if facts.location else None)
+    machine = machine_types.get_machine_type(facts.machine_type or "")
+    need = numbers.requested
+    if need is None and machine is not None and facts.nodes:
+        need = machine.vcpus * facts.nodes
+    parts = [
+        f"The project's CPU quota{f' in {region}' if region else ''} is too small for this cluster"
+    ]
+    facts_text = []
+    if need is not None:
+        shape = f" ({facts.nodes} x {machine.name})" if machine is not None and facts.nodes else ""
+        facts_text.append(f"it needs {_fmt(need)} vCPUs{shape}")
+    if numbers.limit is not None:
+        facts_text.append(f"the quota is {_fmt(numbers.limit)}")
+    if numbers.available is not None:
+        facts_text.append(f"{_fmt(numbers.available)} available")
+    if numbers.short is not None:
+        facts_text.append(f"short by {_fmt(numbers.short)}")
+    cause = parts[0] + (": " + ", ".join(facts_text) if facts_text else "") + "."
+    smaller = smaller_machine_type(facts.machine_type)
+    action = (
+        f"use a smaller machine type{f' such as {smaller}' if smaller else ''}, fewer nodes, or "
+        f"another region; or request more CPU quota at {quota_page(facts.project)}"
+    )
+    return StepFailed(cause, action, details=(text,))
+
+
+def _permission_failure(during: str, text: str, facts: Facts) -> StepFailed:
+    project = facts.project or "the project"
+    if during == "services.enable":
+        return StepFailed(
+            f"Your account may not enable APIs in {project}: it lacks the permission "
+            "serviceusage.services.enable.",
+            "ask a project owner to grant you roles/serviceusage.serviceUsageAdmin "
+            f"(`gcloud projects add-iam-policy-binding {project} --member=user:YOU "
+            "--role=roles/serviceusage.serviceUsageAdmin`), or to enable the APIs for you; "
+            "then resume",
+            details=(text,),
+        )
+    if during == "cluster.create":
+        return StepFailed(
+            f"Your account may not create GKE clusters in {project}: it lacks the permission "
+            "container.clusters.create.",
+            "ask a project owner to grant you roles/container.admin (Kubernetes Engine Admin) "
+            f"on {project}, or pick an existing cluster; then resume",
+            details=(text,),
+        )
+    return StepFailed(
+        f"Google Cloud denied access while {DURING.get(during, during)} in {project}: {text}",
+        "check that you are logged in with the right account (`gcloud auth list`) and that it "
+        f"has a role on {project} such as roles/container.admin; then resume",
+    )
+
+
+def _location_failure(text: str, facts: Facts) -> StepFailed:
+    location = facts.location or "the location"
+    close = locations.suggest(location) if facts.location else []
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return StepFailed(
+        f"Google Cloud does not accept {location!s} as a location{hint}.",
+        "pick a zone such as us-central1-a or a region such as us-central1 "
+        "(`gcloud compute zones list`), then resume",
+        details=(text,),
+    )
+
+
+def not_found_failure(during: str, text: str, facts: Facts) -> StepFailed:
+    if during.startswith("cluster") and facts.cluster:
+        return StepFailed(
+            f"Cluster {facts.cluster} was not found in project {facts.project} "
+            f"at {facts.location}.",
+            "check the name and location with "
+            f"`gcloud container clusters list --project={facts.project}`, or choose to create "
+            "a new cluster",
+            details=(text,),
+        )
+    return StepFailed(
+        f"Google Cloud found nothing while {DURING.get(during, during)}: {text}",
+        f"check the project id {facts.project} and that it still exists "
+        "(`gcloud projects describe`)",
+    )
+
+
+def transient_failure(exc: BaseException, during: str) -> StepFailed:
+    status = http_status(exc)
+    what = f"HTTP {status}" if status else type(exc).__name__
+    return StepFailed(
+        f"Google Cloud kept failing while {DURING.get(during, during)} ({what}), "
+        "even after several retries. This is usually temporary.",
+        "wait a few minutes and resume; nothing was lost",
+        details=(_message(exc),),
+    )
+
+
+# -- entry points ---------------------------------------------------------------------------------
+def is_capacity_error(exc: BaseException) -> bool:
+    """A stockout or quota error: never worth retrying at once, whatever its status."""
+    text = _message(exc)
+    return bool(STOCKOUT_RE.search(text) or CPU_QUOTA_RE.search(text))
+
+
+def explain_text(text: str, during: str, facts: Facts) -> StepFailed | None:
+    """A plain explanation for an error *message* (e.g. a failed operation), if known."""
+    service = disabled_service(text)
+    if service:
+        return service_disabled_failure(service, facts)
+    if STOCKOUT_RE.search(text):
+        return stockout_failure(text, facts)
+    if CPU_QUOTA_RE.search(text):
+        return cpu_quota_failure(text, facts)
+    if QUOTA_RE.search(text):
+        return StepFailed(
+            f"A Google Cloud quota is too small for this cluster: {text}",
+            f"free or request quota at {quota_page(facts.project)}, or pick fewer or smaller "
+            "nodes, then resume",
+        )
+    if LOCATION_RE.search(text):
+        return _location_failure(text, facts)
+    return None
+
+
+def explain_operation_error(text: str, facts: Facts) -> StepFailed:
+    """A cluster operation that ended with an error message."""
+    known = explain_text(text, "cluster.operation", facts)
+    if known is not None:
+        return known
+    return StepFailed(
+        f"GKE could not create cluster {facts.cluster or ''}: {text}".replace("  ", " "),
+        "read the message above; fix the cause, delete the failed cluster "
+        f"(`gcloud container clusters delete {facts.cluster} --location={facts.location}`) "
+        "if GKE left one in ERROR state, then resume",
+    )
+
+
+def explain_api_error(exc: BaseException, during: str, facts: Facts | None = None) -> StepFailed:
+    """Any error from a Google client call, as a :class:`StepFailed`."""
+    facts = facts or Facts()
+    text = _message(exc)
+    service = disabled_service(exc)
+    if service:
+        return service_disabled_failure(service, facts, can_enable=during != "services.enable")
+    status = http_status(exc)
+    if STOCKOUT_RE.search(text):
+        return stockout_failure(text, facts)
+    if CPU_QUOTA_RE.search(text):
+        return cpu_quota_failure(text, facts)
+    if is_transient(exc):
+        return transient_failure(exc, during)
+    if status == 401:
+        return StepFailed(
+            "Google Cloud did not accept your credentials (they may have expired).",
+            "run `gcloud auth application-default login`, then resume",
+        )
+    if status == 403:
+        known = explain_text(text, during, facts)
+        return known or _permission_failure(during, text, facts)
+    if status in (400, 404) and LOCATION_RE.search(text):
+        return _location_failure(text, facts)
+    if status == 404:
+        return not_found_failure(during, text, facts)
+    known = explain_text(text, during, facts)
+    if known is not None:
+        return known
+    what = f"HTTP {status}" if status else type(exc).__name__
+    return StepFailed(
+        f"Google Cloud refused the request while {DURING.get(during, during)} ({what}): {text}",
+        "read the message; fix what it names, then resume",
+    )

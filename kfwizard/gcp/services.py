@@ -1,0 +1,206 @@
+"""Which Google APIs a deployment mode needs, which are on, and turning the rest on.
+
+A disabled API is the most common reason a first GKE install stops (pain point P8), and
+the fix (``gcloud services enable``) is easy once named. The wizard lists what is
+enabled, enables every missing required API in ONE ``batchEnable`` request (a
+long-running operation it follows visibly), then lists again until the APIs show up,
+because a newly enabled API can take a while to be reported and to work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kfwizard.gcp.retries import RetryPolicy, call_with_retries
+
+BATCH_LIMIT = 20
+"""Service Usage accepts at most 20 services per batchEnable request."""
+
+_BASE = (
+    "container.googleapis.com",
+    "compute.googleapis.com",
+    "iam.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
+    "serviceusage.googleapis.com",
+    "storage.googleapis.com",
+)
+
+# Used while kfwizard.manifests.catalog does not offer service lists (pain point P8).
+FALLBACK_REQUIRED: dict[str, tuple[str, ...]] = {
+    "kfp-standalone": _BASE,
+    "kfp-gcp": (*_BASE, "sqladmin.googleapis.com"),
+    "kubeflow": (
+        *_BASE,
+        "iap.googleapis.com",
+        "endpoints.googleapis.com",
+        "servicemanagement.googleapis.com",
+        "mesh.googleapis.com",
+    ),
+}
+FALLBACK_OPTIONAL: tuple[str, ...] = ("artifactregistry.googleapis.com", "logging.googleapis.com")
+
+
+def _from_catalog(mode: str) -> tuple[list[str], list[str]] | None:
+    """The catalog's per-mode lists, when the catalog offers them."""
+    try:
+        from kfwizard.manifests import catalog
+    except ImportError:
+        return None
+    lookup = getattr(catalog, "services_for_mode", None) or getattr(
+        catalog, "required_services", None
+    )
+    if lookup is None:
+        return None
+    try:
+        answer = lookup(mode)
+    except (KeyError, ValueError):
+        return None
+    if isinstance(answer, tuple) and len(answer) == 2:
+        return list(answer[0]), list(answer[1])
+    required = getattr(answer, "required", answer)
+    optional = getattr(answer, "optional", ())
+    optional_lookup = getattr(catalog, "optional_services", None)
+    if optional_lookup is not None and not optional:
+        optional = optional_lookup(mode)
+    return list(required), list(optional)
+
+
+def needed_services(mode: str) -> tuple[list[str], list[str]]:
+    """``(required, optional)`` API ids for a deployment mode."""
+    found = _from_catalog(mode)
+    if found is not None:
+        return found
+    required = FALLBACK_REQUIRED.get(mode, FALLBACK_REQUIRED["kfp-standalone"])
+    return list(required), list(FALLBACK_OPTIONAL)
+
+
+@dataclass
+class ServicesPlan:
+    """What is needed, what is on, and what is missing."""
+
+    required: list[str]
+    optional: list[str]
+    enabled: set[str] = field(default_factory=set)
+
+    @property
+    def missing_required(self) -> list[str]:
+        return [s for s in self.required if s not in self.enabled]
+
+    @property
+    def missing_optional(self) -> list[str]:
+        return [s for s in self.optional if s not in self.enabled]
+
+    @property
+    def satisfied(self) -> bool:
+        return not self.missing_required
+
+
+def plan_services(mode: str, enabled: Iterable[str]) -> ServicesPlan:
+    required, optional = needed_services(mode)
+    return ServicesPlan(required, optional, set(enabled))
+
+
+def service_id(name: str) -> str:
+    """``projects/123/services/x.googleapis.com`` -> ``x.googleapis.com``."""
+    return name.rsplit("/", 1)[-1]
+
+
+def list_enabled(client: Any, project: str) -> set[str]:
+    """Every enabled API of ``project`` (all pages)."""
+    pager = client.list_services(
+        request={"parent": f"projects/{project}", "filter": "state:ENABLED", "page_size": 200}
+    )
+    return {service_id(s.config.name or s.name) for s in pager}
+
+
+def enable_command(project: str, services: Iterable[str]) -> str:
+    return f"gcloud services enable {' '.join(services)} --project={project}"
+
+
+def start_enable(client: Any, project: str, services: list[str]) -> Any:
+    """One ``batchEnable`` request; returns the ``google.api_core.operation.Operation``."""
+    return client.batch_enable_services(
+        request={"parent": f"projects/{project}", "service_ids": list(services)}
+    )
+
+
+def operation_name(operation: Any) -> str:
+    raw = getattr(operation, "operation", None)
+    return str(getattr(raw, "name", "") or "")
+
+
+def wait_operation(
+    operation: Any,
+    *,
+    sleep: Callable[[float], Any],
+    log: Callable[[str], Any],
+    timeout: float,
+    interval: float,
+    clock: Callable[[], float],
+    retry: RetryPolicy | None = None,
+) -> Any:
+    """Poll a Service Usage operation until done; cancellable and bounded.
+
+    ``operation.result()`` would block in the library's own sleep loop, which the user
+    could not interrupt; polling ``done()`` between our own ``sleep`` calls keeps every
+    wait cancellable and lets each poll be logged.
+    Returns the operation's response; raises TimeoutError with the operation name.
+    """
+    name = operation_name(operation)
+    started = clock()
+    polls = 0
+    delay = interval
+    while True:
+        done = call_with_retries(
+            operation.done, what=f"polling {name}", sleep=sleep, log=log, policy=retry
+        )
+        polls += 1
+        if done:
+            log(f"operation {name} finished after {polls} poll(s), {clock() - started:.1f}s")
+            return operation.result(timeout=0)
+        elapsed = clock() - started
+        if elapsed >= timeout:
+            raise TimeoutError(f"operation {name} was still running after {elapsed:.0f}s")
+        log(f"operation {name} still running ({elapsed:.0f}s)")
+        sleep(delay)
+        delay = min(delay * 1.5, max(interval, 10.0))
+
+
+def confirm_enabled(
+    client: Any,
+    project: str,
+    services: list[str],
+    *,
+    sleep: Callable[[float], Any],
+    log: Callable[[str], Any],
+    rounds: int = 5,
+    interval: float = 2.0,
+    retry: RetryPolicy | None = None,
+) -> set[str]:
+    """List again (up to ``rounds`` times, backing off) until ``services`` show as enabled.
+
+    Returns the services still not reported as enabled (empty when all are).
+    """
+    missing = set(services)
+    delay = interval
+    for round_no in range(1, rounds + 1):
+        enabled = call_with_retries(
+            lambda: list_enabled(client, project),
+            what="listing enabled APIs",
+            sleep=sleep,
+            log=log,
+            policy=retry,
+        )
+        missing = set(services) - enabled
+        if not missing:
+            return set()
+        if round_no < rounds:
+            log(
+                f"not reported as enabled yet: {', '.join(sorted(missing))}; "
+                f"checking again in {delay:.1f}s ({round_no}/{rounds})"
+            )
+            sleep(delay)
+            delay *= 2
+    return missing
