@@ -1,0 +1,415 @@
+"""The kfwizard Textual application: session handling, navigation, global keys.
+
+The app owns the open session (and its lock: one writer at a time), moves between the
+session picker and the five step screens, saves selections as they change (debounced),
+and makes quitting during a run safe: it asks, cancels at the next safe point, saves,
+and exits with the command line's code (0 done, 1 failed, 130 interrupted).
+
+Start-up stays light: nothing here imports google or kubernetes; screens are imported
+on demand and engine work happens in thread workers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+
+from kfwizard import paths
+from kfwizard.engine.phases import PHASE_TITLES
+from kfwizard.session import Session, SessionError, SessionLock, SessionStore
+
+if TYPE_CHECKING:
+    from kfwizard.widgets.notice import Notice
+
+DETERMINISTIC_ENV = "KFWIZARD_UI_DETERMINISTIC"
+"""Set to 1 for stable rendering (tests, screenshots): fixed theme, no animation,
+no ticking clocks."""
+
+DARK_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
+
+DEMO_BANNER = "Demo · emulators on this machine; nothing is created in Google Cloud · F1: more"
+"""One line at 80 columns; the help says the rest."""
+
+DEMO_HELP = (
+    "**Demo mode.** Everything runs against built-in emulators on this machine; nothing "
+    "is created in Google Cloud and no account is needed. The steps, commands and logs are "
+    "the real ones, pointed at the emulators through the same override variables gcloud "
+    "and kubectl use. To do it for real: run `kfwizard` without `--demo`."
+)
+
+EXIT_CODES = {"done": 0, "failed": 1, "interrupted": 130}
+
+
+class WizardApp(App[int]):
+    """kfwizard: Project → Cluster → Deployment mode → Install → Verify."""
+
+    CSS_PATH: ClassVar[list[str]] = [
+        "app.tcss",
+        # Screen stylesheets are listed here too: Textual does not load the CSS_PATH of
+        # the default screen, and every rule in them is prefixed by its screen class.
+        "screens/sessions.tcss",
+        "screens/project.tcss",
+        "screens/cluster.tcss",
+        "screens/mode.tcss",
+        "screens/install.tcss",
+        "screens/verify.tcss",
+    ]
+    TITLE = "kfwizard"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("f1", "help", "Help", tooltip="What happens here and why"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (asks while a step runs)"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        session_id: str | None = None,
+        demo: bool = False,
+        env: dict[str, str] | None = None,
+        store: SessionStore | None = None,
+    ) -> None:
+        super().__init__()
+        self.env: dict[str, str] = dict(os.environ) if env is None else dict(env)
+        """The environment handed to every step (endpoint overrides, KUBECONFIG, project)."""
+        self.demo = demo
+        """Running against the built-in emulators (the banner says so)."""
+        self.store = store or SessionStore()
+        self.session: Session | None = None
+        """The open session; every step screen edits and runs this one."""
+        self.requested_session_id = session_id
+        self.deterministic = (
+            self.env.get(DETERMINISTIC_ENV) == "1" or os.environ.get(DETERMINISTIC_ENV) == "1"
+        )
+        """Stable rendering for snapshots: fixed theme, no animation, no ticking time."""
+        self.clock: Callable[[], float] = time.time
+        """Wall clock for "3 min ago" (tests pin it)."""
+        self.startup_problem: str | None = None
+        """Why the requested session could not be opened (shown on the picker)."""
+        self._lock: SessionLock | None = None
+        self._save_timer: Timer | None = None
+        self._quit_after_run = False
+        self._intro_offered = False
+        self.prefs: dict[str, Any] = self._load_prefs()
+        if self.deterministic:
+            self.animation_level = "none"
+            self.theme = DARK_THEME
+        else:
+            theme = self.prefs.get("theme")
+            self.theme = theme if theme in (DARK_THEME, LIGHT_THEME) else DARK_THEME
+
+    # -- start-up ------------------------------------------------------------------
+    def get_default_screen(self) -> Screen[Any]:
+        """The picker when sessions exist (offering resume); otherwise a new session."""
+        if self.requested_session_id:
+            try:
+                session = self.store.load(self.requested_session_id)
+                self._take_session(session)
+            except SessionError as exc:
+                self.startup_problem = str(exc)
+            else:
+                from kfwizard.screens import screen_for
+
+                return screen_for(self.resume_phase(session))
+        if self.startup_problem or self.store.list() or self.store.set_aside:
+            from kfwizard.screens.sessions import SessionsScreen
+
+            return SessionsScreen()
+        from kfwizard.screens import screen_for
+
+        self._take_session(self._new_session())
+        return screen_for("project")
+
+    def resume_phase(self, session: Session) -> str:
+        """Where a resumed session opens: its current phase."""
+        return session.phase()
+
+    # -- sessions ------------------------------------------------------------------
+    def _new_session(self) -> Session:
+        from kfwizard.answers import defaults
+
+        selections = defaults()
+        detected = self.env.get("CLOUDSDK_CORE_PROJECT")
+        if detected:
+            selections["project"] = detected
+        if self.demo:
+            from kfwizard.demo import apply_demo_defaults
+
+            try:
+                apply_demo_defaults(selections)
+            except Exception:  # demo manifests missing: the mode step will say so
+                selections["project"] = selections.get("project") or "kfwizard-demo"
+        session = Session.new(selections=selections, demo=self.demo)
+        self.store.save(session)
+        return session
+
+    def _take_session(self, session: Session) -> None:
+        """Make ``session`` the open one, holding its lock (raises SessionLocked)."""
+        self._release_session()
+        lock = self.store.lock(session.id)
+        lock.acquire()
+        self._lock = lock
+        self.session = session
+        from kfwizard.answers import merged_with_defaults
+
+        session.selections = merged_with_defaults(session.selections)
+
+    def _release_session(self) -> None:
+        self.flush_save()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+        self.session = None
+
+    def open_session(self, session_id: str, phase: str | None = None) -> bool:
+        """Open (resume) a session at its current phase; False with a notice if it can't."""
+        try:
+            session = self.store.load(session_id)
+            self._take_session(session)
+        except SessionError as exc:
+            self.notify(str(exc), title="Cannot open session", severity="error", timeout=10)
+            return False
+        self.goto(phase or self.resume_phase(session))
+        return True
+
+    def start_new_session(self) -> None:
+        self._release_session()
+        self._take_session(self._new_session())
+        self.goto("project")
+
+    def open_picker(self) -> None:
+        from kfwizard.screens.sessions import SessionsScreen
+
+        self._release_session()
+        self.show_screen(SessionsScreen())
+
+    def goto(self, phase: str) -> None:
+        """Show a step screen (a fresh one; it reads everything from the session)."""
+        from kfwizard.screens import screen_for
+
+        if self.session is None:
+            self.open_picker()
+            return
+        self.show_screen(screen_for(phase))
+
+    def show_screen(self, screen: Screen[Any]) -> None:
+        """Replace the visible screen (the first one stays at the bottom of the stack,
+        because Textual cannot switch away from the default screen)."""
+        if len(self.screen_stack) <= 1:
+            self.push_screen(screen)
+        else:
+            self.switch_screen(screen)
+
+    # -- saving --------------------------------------------------------------------
+    def schedule_save(self, delay: float = 0.4) -> None:
+        """Save the selections shortly (typing does not write a file per key)."""
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(delay, self.flush_save, name="save-selections")
+
+    def flush_save(self) -> None:
+        """Save now if a save is pending (and never while the runner is writing)."""
+        if self._save_timer is None:
+            return
+        self._save_timer.stop()
+        self._save_timer = None
+        if self.session is None or self.run_in_progress():
+            return
+        try:
+            self.store.save(self.session)
+        except SessionError as exc:
+            self.notify(str(exc), title="Not saved", severity="error", timeout=10)
+
+    # -- runs ----------------------------------------------------------------------
+    def run_options(self) -> dict[str, Any]:
+        """Options every engine step sees (``ctx.options``)."""
+        return {"env": dict(self.env), "demo": self.demo}
+
+    def run_in_progress(self) -> bool:
+        return any(w.group == "install" and not w.is_finished for w in self.workers)
+
+    def run_finished(self, result: Any) -> None:
+        """Called by a screen when its run ended; finishes a pending quit."""
+        if self._quit_after_run:
+            self.exit(EXIT_CODES.get(result.state, 1))
+
+    def exit_code(self) -> int:
+        if self.session is None:
+            return 0
+        return EXIT_CODES.get(self.session.status, 0)
+
+    # -- quitting ------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quit; during a run, ask, then stop at the next safe point and save."""
+        if not self.run_in_progress():
+            self.flush_save()
+            self.exit(self.exit_code())
+            return
+        if self._quit_after_run:
+            return
+        from kfwizard.dialogs.confirm import ConfirmDialog
+
+        def answered(stop: bool | None) -> None:
+            if stop:
+                self._stop_and_quit()
+
+        self.push_screen(
+            ConfirmDialog(
+                "Stop and quit?",
+                "A step is running. kfwizard will stop it at the next safe point and save "
+                "the session, so you can resume later with `kfwizard resume`.",
+                yes="Stop and quit",
+                no="Keep running",
+                danger=True,
+            ),
+            answered,
+        )
+
+    def _stop_and_quit(self) -> None:
+        self._quit_after_run = True
+        for worker in self.workers:
+            if worker.group == "install" and not worker.is_finished:
+                worker.cancel()
+        self.notify("Stopping at the next safe point…", title="Quitting")
+        self.set_timer(20, lambda: self.exit(130), name="quit-deadline")
+
+    def action_save_and_quit(self) -> None:
+        self.flush_save()
+        if self.session is not None:
+            try:
+                self.store.save(self.session)
+            except SessionError as exc:
+                self.notify(str(exc), title="Not saved", severity="error", timeout=10)
+                return
+        self.exit(self.exit_code())
+
+    def on_unmount(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    # -- help, theme, first run ----------------------------------------------------
+    def action_help(self) -> None:
+        from kfwizard.dialogs.help import HelpDialog
+
+        if isinstance(self.screen, HelpDialog):
+            return
+        help_text = getattr(self.screen, "help_text", None)
+        if callable(help_text):
+            title, text, keys = help_text()
+        else:
+            title, text, keys = "kfwizard", "", []
+        if self.demo:
+            text = f"{text}\n\n{DEMO_HELP}"
+        text = f"{text}\n\n{self.sessions_explanation()}"
+        self.push_screen(HelpDialog(title, text, keys))
+
+    def sessions_explanation(self) -> str:
+        from kfwizard.widgets.paths_text import display_path
+
+        return (
+            "**Sessions.** Every choice and every step's outcome is saved as it happens in "
+            f"`{display_path(self.store.folder)}`, with the full log in "
+            f"`{display_path(paths.log_dir())}`. Quit at any time; `kfwizard resume` or the "
+            "session picker takes you back to where you stopped."
+        )
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
+        self.prefs["theme"] = self.theme
+        self._save_prefs()
+
+    def demo_banner(self) -> str:
+        return DEMO_BANNER
+
+    def first_run_notice(self) -> Notice | None:
+        """The "where sessions live" notice, offered once per run until dismissed."""
+        if self.prefs.get("intro_seen") or self._intro_offered:
+            return None
+        self._intro_offered = True
+        from kfwizard.widgets.notice import Notice
+        from kfwizard.widgets.paths_text import display_path
+
+        text = Content.from_markup(
+            "Every choice and result is saved as a [b]session[/b] in $folder; "
+            "quit any time and `kfwizard resume` picks up where you stopped.",
+            folder=display_path(self.store.folder),
+        )
+        return Notice(text, title="New here?", id="first-run")
+
+    def mark_intro_seen(self) -> None:
+        self.prefs["intro_seen"] = True
+        self._save_prefs()
+
+    def _prefs_path(self) -> Any:
+        return paths.config_dir() / "ui.json"
+
+    def _load_prefs(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self._prefs_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _save_prefs(self) -> None:
+        from kfwizard.session import atomic_write_text
+
+        try:
+            atomic_write_text(self._prefs_path(), json.dumps(self.prefs, indent=2) + "\n")
+        except OSError:
+            pass  # preferences are a comfort, never a reason to fail
+
+    # -- command palette -----------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        from kfwizard.screens.base import WizardScreen
+
+        if isinstance(screen, WizardScreen):
+            yield SystemCommand("Next", "Run this step, or go to the next one", screen.action_next)
+            yield SystemCommand("Back", "Go to the previous step", screen.action_back)
+            yield SystemCommand(
+                "Copy commands",
+                "Copy the equivalent gcloud/kubectl commands",
+                screen.action_copy_commands,
+            )
+            yield SystemCommand("Save log", "Save the log pane to a file", screen.action_save_log)
+            if screen.running:
+                yield SystemCommand("Cancel run", "Stop the running step", screen.action_cancel_run)
+        yield SystemCommand("Open sessions", "List, resume or delete sessions", self.open_picker)
+        if self.session is not None:
+            yield SystemCommand(
+                "Resume session",
+                f"Go to where this session stopped ({PHASE_TITLES[self.session.phase()]})",
+                lambda: self.goto(self.resume_phase(self.session)) if self.session else None,
+            )
+            yield SystemCommand(
+                "Teardown", "Preview and delete what this session created", self.action_teardown
+            )
+        yield SystemCommand(
+            "Toggle theme", "Switch between light and dark", self.action_toggle_theme
+        )
+        yield SystemCommand("Help", "What happens on this screen and why", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def action_teardown(self) -> None:
+        if self.session is None:
+            return
+        if self.run_in_progress():
+            self.notify("A step is running; cancel it before a teardown.", severity="warning")
+            return
+        self.goto("verify")
+        self.call_after_refresh(self._teardown_on_verify)
+
+    def _teardown_on_verify(self) -> None:
+        action = getattr(self.screen, "action_teardown", None)
+        if callable(action):
+            action()

@@ -1,0 +1,1 @@
+"""Modal dialogs (each a ``ModalScreen[T]`` with its own scoped DEFAULT_CSS)."""

@@ -1,0 +1,121 @@
+"""Yes/no confirmation, optionally guarded by typing a name.
+
+Destructive actions (deleting a session, deleting a cluster the session did not create)
+say exactly what will happen, default to the safe answer, and for the worst cases ask
+the user to type the name of what goes away.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Dismisses with True (confirmed) or False (cancelled)."""
+
+    DEFAULT_CSS = """
+    ConfirmDialog {
+        align: center middle;
+        background: $background 60%;
+        & > Vertical {
+            width: 72;
+            max-width: 95%;
+            height: auto;
+            max-height: 90%;
+            border: thick $primary;
+            background: $surface;
+            padding: 1 2;
+        }
+        &.-danger > Vertical {
+            border: thick $error;
+        }
+        & #confirm-title {
+            text-style: bold;
+            margin-bottom: 1;
+        }
+        & #confirm-body {
+            height: auto;
+            margin-bottom: 1;
+        }
+        & #confirm-typed-label {
+            color: $text-muted;
+        }
+        & Horizontal {
+            height: auto;
+            align-horizontal: right;
+        }
+        & Button {
+            margin-left: 2;
+        }
+    }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        body: str | Content,
+        *,
+        yes: str = "Yes",
+        no: str = "Cancel",
+        danger: bool = False,
+        require_text: str | None = None,
+    ) -> None:
+        super().__init__(classes="-danger" if danger else None)
+        self.title_text = title
+        self.body = body
+        self.yes_label = yes
+        self.no_label = no
+        self.danger = danger
+        self.require_text = require_text
+        """When set, the user must type this exactly before Yes is enabled."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, id="confirm-title")
+            yield Static(self.body, id="confirm-body")
+            if self.require_text:
+                yield Label(f"Type {self.require_text} to confirm:", id="confirm-typed-label")
+                yield Input(placeholder=self.require_text, id="confirm-typed", compact=True)
+            with Horizontal():
+                yield Button(self.no_label, id="no", compact=True)
+                yield Button(
+                    self.yes_label,
+                    id="yes",
+                    variant="error" if self.danger else "primary",
+                    compact=True,
+                    disabled=bool(self.require_text),
+                )
+
+    def on_mount(self) -> None:
+        if self.require_text:
+            self.query_one("#confirm-typed", Input).focus()
+        else:
+            self.query_one("#no" if self.danger else "#yes", Button).focus()
+
+    @on(Input.Changed, "#confirm-typed")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_one("#yes", Button).disabled = event.value.strip() != self.require_text
+
+    @on(Input.Submitted, "#confirm-typed")
+    def _typed_submit(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.require_text:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,544 @@
+"""What every wizard step screen shares: chrome, navigation, runs, logs, commands.
+
+A step screen shows, top to bottom: the step indicator, the demo banner (demo only),
+a title with "what happens here and why", the step's own fields, the equivalent shell
+commands, and the live log once something runs; then Back / the primary action, and
+the footer. Subclasses supply the fields (``compose_main``), validation
+(``validate_fields``) and what to do with structured engine details
+(``on_step_detail``).
+
+The primary action is one button whose meaning follows the state: it runs the
+phase's engine steps (``Check project``, ``Create cluster``, ...) and, once they are
+done, becomes ``Next: <step> →``. A run is the bridge's thread worker; the screen only
+reacts to messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Label, Static
+from textual.worker import get_current_worker
+
+from kfwizard.bridge import EngineBridge
+from kfwizard.engine.events import (
+    PlanFinished,
+    PlanStarted,
+    StepDetail,
+    StepFinished,
+    StepOutput,
+    StepProgress,
+    StepStarted,
+)
+from kfwizard.engine.phases import PHASE_TITLES, PHASES, phase_of_step
+from kfwizard.messages import EngineEvent, RunFinished
+from kfwizard.widgets.commands_box import CommandsBox
+from kfwizard.widgets.failure_panel import FailurePanel
+from kfwizard.widgets.field import Field
+from kfwizard.widgets.log_pane import LogPane
+from kfwizard.widgets.notice import Notice
+from kfwizard.widgets.step_indicator import StepIndicator
+from kfwizard.widgets.step_list import StepList
+
+if TYPE_CHECKING:
+    from kfwizard.app import WizardApp
+    from kfwizard.session import Session
+
+COMMON_KEYS: list[tuple[str, str]] = [
+    ("ctrl+n", "run this step, or go to the next one when it is done"),
+    ("escape", "back to the previous step (nothing you typed is lost)"),
+    ("ctrl+y", "copy the equivalent commands to the clipboard"),
+    ("ctrl+x", "cancel a running step (the session stays resumable)"),
+    ("ctrl+s", "save the log pane to a file"),
+    ("tab / shift+tab", "move between fields and buttons"),
+    ("f1", "this help"),
+    ("ctrl+p", "command palette: sessions, teardown, theme, ..."),
+    ("ctrl+q", "quit (asks first while something runs)"),
+]
+
+
+class WizardScreen(Screen[None]):
+    """Base class of the five step screens."""
+
+    PHASE: ClassVar[str] = "project"
+    """The phase this screen shows (see ``engine.phases``)."""
+    INTRO: ClassVar[str] = ""
+    """One or two sentences: what happens here and why."""
+    HELP: ClassVar[str] = ""
+    """Longer help (Markdown) for F1."""
+    ACTION_LABEL: ClassVar[str] = "Run"
+    """The primary button's label while the phase still has work to do."""
+    SHOW_STEP_LIST: ClassVar[bool] = False
+    """Show the engine steps of this phase with their state (install, verify)."""
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("ctrl+n", "next", "Next", tooltip="Run this step, or continue when done"),
+        Binding("escape", "back", "Back", tooltip="Previous step"),
+        Binding("ctrl+y", "copy_commands", "Copy cmds", tooltip="Copy the equivalent commands"),
+        Binding("ctrl+x", "cancel_run", "Cancel run", tooltip="Stop the running step"),
+        Binding("ctrl+s", "save_log", "Save log", show=False),
+        Binding("ctrl+l", "focus_log", "Log", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bridge: EngineBridge | None = None
+        self.last_result: Any = None
+        """The last run's ``RunResult`` (None before any run on this screen)."""
+        self.dirty = False
+        """A selection changed since this phase last completed."""
+        self._titles: dict[str, str] = {}
+
+    # -- plumbing ------------------------------------------------------------------
+    @property
+    def wizard(self) -> WizardApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def session(self) -> Session:
+        session = self.wizard.session
+        assert session is not None, "a step screen needs an open session"
+        return session
+
+    @property
+    def choices(self) -> dict[str, Any]:
+        return self.session.selections
+
+    @property
+    def running(self) -> bool:
+        return self.bridge is not None and self.bridge.running
+
+    # -- layout --------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        self.bridge = EngineBridge(self.session, self.wizard.store, id="bridge")
+        self.bridge.options = self.wizard.run_options()
+        yield self.bridge
+        with Horizontal(id="header"):
+            yield Label("kfwizard", id="app-title")
+            yield StepIndicator(self.PHASE, id="steps")
+        if self.wizard.demo:
+            yield Static(self.wizard.demo_banner(), id="demo-banner")
+        with Horizontal(id="columns"):
+            with VerticalScroll(id="main"):
+                yield Static(self._title_content(), id="screen-title")
+                if self.INTRO:
+                    yield Static(self.INTRO, id="intro")
+                notice = self.wizard.first_run_notice()
+                if notice is not None:
+                    yield notice
+                yield FailurePanel(id="failure")
+                if self.SHOW_STEP_LIST:
+                    yield StepList(ticking=not self.wizard.deterministic, id="step-list")
+                yield from self.compose_main()
+                yield CommandsBox(self.static_commands(), id="commands")
+            with Vertical(id="side"):
+                yield from self.compose_side()
+        with Horizontal(id="nav"):
+            yield Button("← Back", id="back", compact=True)
+            yield Static("", id="nav-status")
+            yield Button(self.ACTION_LABEL, id="next", variant="primary", compact=True)
+        yield Footer()
+
+    def compose_main(self) -> Iterable[Any]:
+        """The step's own fields and panels (above the commands box)."""
+        return ()
+
+    def compose_side(self) -> Iterable[Any]:
+        """The live log (beside the form on wide terminals, under it otherwise)."""
+        yield LogPane(
+            title=f"{PHASE_TITLES[self.PHASE]} log",
+            session_id=self.session.id,
+            placeholder="Nothing has run on this step yet.",
+            id="log",
+        )
+
+    def _title_content(self) -> Content:
+        number = PHASES.index(self.PHASE) + 1
+        return Content.from_markup(
+            "[b]Step $n of 5 · $title[/b]  [$text-muted]session $name[/]",
+            n=str(number),
+            title=PHASE_TITLES[self.PHASE],
+            name=self.session.display_name(),
+        )
+
+    def on_mount(self) -> None:
+        # Fields live inside Field containers that compose their controls when they
+        # mount; filling them one refresh later means every control exists.
+        self.refresh_indicator()
+        self.call_after_refresh(self._fill)
+
+    def _fill(self) -> None:
+        if self.SHOW_STEP_LIST:
+            self._prefill_step_list()
+        self.load_fields()
+        self.validate_fields(show=False)
+        self.restore_failure()
+        self.update_nav()
+        self.refresh_commands()
+
+    # -- fields and selections (subclasses) ----------------------------------------
+    def load_fields(self) -> None:
+        """Fill the fields from the session's selections."""
+
+    def validate_fields(self, show: bool = True) -> list[Field]:
+        """Check every field; return the invalid ones (``show`` paints the messages)."""
+        return []
+
+    def selection_changed(self) -> None:
+        """Call after writing a field into the selections: saves (debounced) and updates."""
+        self.dirty = True
+        self.wizard.schedule_save()
+        self.update_nav()
+        self.refresh_commands()
+
+    # -- navigation ----------------------------------------------------------------
+    def phase_done(self) -> bool:
+        """All engine steps of this phase are done or skipped in the session."""
+        mine = [
+            rec.state
+            for step_id, rec in self.session.steps.items()
+            if phase_of_step(step_id) == self.PHASE
+        ]
+        return bool(mine) and all(state in ("done", "skipped") for state in mine)
+
+    def next_phase(self) -> str | None:
+        index = PHASES.index(self.PHASE)
+        return PHASES[index + 1] if index + 1 < len(PHASES) else None
+
+    def previous_phase(self) -> str | None:
+        index = PHASES.index(self.PHASE)
+        return PHASES[index - 1] if index > 0 else None
+
+    def primary_label(self) -> str:
+        if self.running:
+            return "Running…"
+        following = self.next_phase()
+        if self.phase_done() and not self.dirty and following is not None:
+            return f"Next: {PHASE_TITLES[following]} →"
+        return self.ACTION_LABEL
+
+    def update_nav(self) -> None:
+        """Refresh the primary button and the status line from the current state."""
+        if not self.is_mounted:
+            return
+        button = self.query_one("#next", Button)
+        button.label = self.primary_label()
+        button.disabled = self.running
+        self.query_one("#back", Button).disabled = self.running
+        status = self.query_one("#nav-status", Static)
+        invalid = self.validate_fields(show=False)
+        if self.running:
+            text = Content.from_markup("[$text-accent]Working…[/] ctrl+x cancels")
+            if self.bridge is not None and self.bridge.cancelling:
+                text = Content.from_markup("[$text-warning]Stopping at the next safe point…[/]")
+        elif invalid:
+            count = len(invalid)
+            noun = "field needs" if count == 1 else "fields need"
+            text = Content.from_markup(
+                "[$text-error]$n $noun attention[/]", n=str(count), noun=noun
+            )
+        elif self.phase_done() and not self.dirty:
+            text = Content.from_markup("[$text-success]✓ This step is done[/]")
+        else:
+            text = Content("")
+        status.update(text)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show Cancel only while running; grey out Next/Back while running."""
+        if action == "cancel_run":
+            return self.running
+        if action in ("next", "back"):
+            return None if self.running else True
+        return True
+
+    def action_next(self) -> None:
+        if self.running:
+            self.notify("A step is running. ctrl+x cancels it.", title="Please wait")
+            return
+        invalid = self.validate_fields(show=True)
+        if invalid:
+            invalid[0].control.focus()
+            names = ", ".join(f.label for f in invalid)
+            self.notify(
+                f"Fix {names} first: the message under each field says what is wrong.",
+                title="Cannot continue yet",
+                severity="warning",
+            )
+            self.update_nav()
+            return
+        following = self.next_phase()
+        if self.phase_done() and not self.dirty and following is not None:
+            self.wizard.flush_save()
+            self.wizard.goto(following)
+            return
+        self.start_run()
+
+    def action_back(self) -> None:
+        if self.running:
+            self.notify("A step is running. ctrl+x cancels it first.", title="Please wait")
+            return
+        self.wizard.flush_save()
+        previous = self.previous_phase()
+        if previous is None:
+            self.wizard.open_picker()
+        else:
+            self.wizard.goto(previous)
+
+    @on(Button.Pressed, "#next")
+    def _next_pressed(self) -> None:
+        self.action_next()
+
+    @on(Button.Pressed, "#back")
+    def _back_pressed(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#retry")
+    def _retry(self) -> None:
+        self.query_one("#failure", FailurePanel).hide()
+        self.start_run()
+
+    @on(Button.Pressed, "#failure-back")
+    def _failure_back(self) -> None:
+        self.action_back()
+
+    @on(Button.Pressed, "#save-quit")
+    def _save_quit(self) -> None:
+        self.wizard.action_save_and_quit()
+
+    @on(Notice.Dismissed)
+    def _notice_dismissed(self, event: Notice.Dismissed) -> None:
+        if event.notice.id == "first-run":
+            self.wizard.mark_intro_seen()
+
+    # -- runs ----------------------------------------------------------------------
+    def start_run(self) -> None:
+        """Run the plan up to this phase (done steps are checked and skipped)."""
+        assert self.bridge is not None
+        self.wizard.flush_save()
+        self.query_one("#failure", FailurePanel).hide()
+        self.set_class(True, "-has-log")
+        self.dirty = False
+        self.bridge.options = self.wizard.run_options()
+        self.bridge.start(self.PHASE)
+        self.update_nav()
+        self.query_one("#log", LogPane).focus()
+
+    def action_cancel_run(self) -> None:
+        if self.bridge is not None and self.bridge.cancel():
+            self.notify(
+                "Stopping at the next safe point; the session stays resumable.", title="Cancelling"
+            )
+            self.update_nav()
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        message.stop()
+        event = message.event
+        log = self.query_one("#log", LogPane)
+        if isinstance(event, StepOutput):
+            log.feed(event.lines)
+        elif isinstance(event, PlanStarted):
+            self._titles = {step_id: title for step_id, title, _ in event.steps}
+            if self.SHOW_STEP_LIST:
+                mine = [(sid, title) for sid, title, phase in event.steps if phase == self.PHASE]
+                self.query_one("#step-list", StepList).set_steps(mine)
+            self.refresh_indicator()
+        elif isinstance(event, StepStarted):
+            log.feed((f"── {event.title} ──",))
+            if event.commands and event.phase == self.PHASE:
+                self.query_one("#commands", CommandsBox).set_commands(event.commands)
+            if self.SHOW_STEP_LIST and event.phase == self.PHASE:
+                self.query_one("#step-list", StepList).started(
+                    event.step_id, event.title, event.eta_seconds
+                )
+            self.refresh_indicator()
+        elif isinstance(event, StepProgress):
+            if self.SHOW_STEP_LIST:
+                text = event.message or ""
+                if event.total:
+                    text = f"{event.done}/{event.total} {text}".strip()
+                self.query_one("#step-list", StepList).progress(event.step_id, text)
+        elif isinstance(event, StepDetail):
+            self.on_step_detail(event)
+        elif isinstance(event, StepFinished):
+            title = self._titles.get(event.step_id, event.step_id)
+            mark = {"done": "✓", "skipped": "✓", "failed": "✗", "interrupted": "!"}.get(
+                event.state, "·"
+            )
+            note = event.cause or event.note or event.state
+            log.feed((f"{mark} {title}: {note}",))
+            if self.SHOW_STEP_LIST and phase_of_step(event.step_id) == self.PHASE:
+                self.query_one("#step-list", StepList).finished(
+                    event.step_id, event.state, event.elapsed, event.note or ""
+                )
+            self.refresh_indicator()
+        elif isinstance(event, PlanFinished):
+            self.refresh_indicator()
+
+    def on_step_detail(self, event: StepDetail) -> None:
+        """Structured data from a step (a table, a plan); subclasses show it."""
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        message.stop()
+        result = message.result
+        self.last_result = result
+        self.query_one("#log", LogPane).drain()
+        self.refresh_indicator()
+        if result.state == "done":
+            self.run_succeeded()
+        else:
+            self.show_failure(result)
+        self.update_nav()
+        self.refresh_commands()
+        self.wizard.run_finished(result)
+
+    def run_succeeded(self) -> None:
+        """The phase's steps are done: say so and offer the next step."""
+        following = self.next_phase()
+        if following is not None:
+            self.notify(
+                f"{PHASE_TITLES[self.PHASE]} is done. Next: {PHASE_TITLES[following]}.",
+                title="Done",
+            )
+        self.query_one("#next", Button).focus()
+
+    def show_failure(self, result: Any) -> None:
+        interrupted = result.state == "interrupted"
+        step = result.failed_step
+        title_of = self._titles.get(step or "", step or "The run")
+        if interrupted:
+            title = f"! {title_of}: stopped"
+            action = (
+                "press Resume to carry on from here, or quit: the session is saved and resumable."
+            )
+        else:
+            title = f"✗ {title_of} failed"
+            action = result.action
+        details: tuple[str, ...] = ()
+        if step and step in self.session.steps:
+            details = ()
+        self.query_one("#failure", FailurePanel).show_failure(
+            title, result.cause, action, details, interrupted=interrupted
+        )
+        self.query_one("#main", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#retry", Button).focus()
+
+    def restore_failure(self) -> None:
+        """On a resumed session, show the last failure of this phase's steps."""
+        for step_id, rec in self.session.steps.items():
+            if phase_of_step(step_id) != self.PHASE:
+                continue
+            if rec.state in ("failed", "interrupted"):
+                from kfwizard.engine.runner import RunResult
+
+                self.set_class(True, "-has-log")
+                self.show_failure(RunResult(rec.state, 1, step_id, rec.cause, rec.action))
+                self._load_log_tail()
+                return
+
+    def _load_log_tail(self) -> None:
+        """Show the end of the session log so a resumed failure has its context."""
+        from kfwizard.engine.logfile import SessionLog
+
+        path = SessionLog(self.session.id).path
+        try:
+            with path.open("rb") as handle:
+                handle.seek(0, 2)
+                size = handle.tell()
+                handle.seek(max(0, size - 16_000))
+                tail = handle.read().decode("utf-8", errors="replace").splitlines()[-80:]
+        except OSError:
+            return
+        if tail:
+            log = self.query_one("#log", LogPane)
+            log.feed(("── earlier output, from the session log ──", *tail))
+
+    def refresh_indicator(self) -> None:
+        if self.is_mounted:
+            self.query_one("#steps", StepIndicator).update_from(self.session.steps)
+
+    def _prefill_step_list(self) -> None:
+        """Show this phase's steps from the session before anything runs."""
+        rows = [
+            (step_id, step_id.replace("-", " ").capitalize())
+            for step_id in self.session.steps
+            if phase_of_step(step_id) == self.PHASE
+        ]
+        states = {sid: rec.state for sid, rec in self.session.steps.items()}
+        if not rows:
+            rows = self.default_steps()
+        self.query_one("#step-list", StepList).set_steps(rows, states)
+
+    def default_steps(self) -> list[tuple[str, str]]:
+        """The phase's steps before the plan is known: (id, title)."""
+        return []
+
+    # -- commands ------------------------------------------------------------------
+    def static_commands(self) -> list[str]:
+        """Commands to show before the plan's own are known."""
+        return []
+
+    def refresh_commands(self) -> None:
+        """Ask the plan's steps for their commands (in a thread: steps import clients)."""
+        if self.running or not self.is_mounted:
+            return
+        self._commands_worker(self.session.copy())
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="commands",
+        exit_on_error=False,
+        description="kfwizard: listing the equivalent commands",
+    )
+    def _commands_worker(self, snapshot: Session) -> None:
+        from kfwizard.bridge import plan_until
+
+        try:
+            steps = plan_until(snapshot.selections, self.PHASE)
+        except Exception:
+            return
+        commands: list[str] = []
+        for step in steps:
+            if phase_of_step(step.id) != self.PHASE:
+                continue
+            try:
+                commands.extend(step.commands(snapshot))
+            except Exception:
+                continue
+        if commands and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._set_commands, commands)
+
+    def _set_commands(self, commands: list[str]) -> None:
+        if self.is_mounted and not self.running:
+            self.query_one("#commands", CommandsBox).set_commands(commands)
+
+    def action_copy_commands(self) -> None:
+        box = self.query_one("#commands", CommandsBox)
+        if not box.commands:
+            self.notify("There are no commands to copy on this step yet.")
+            return
+        self.app.copy_to_clipboard(box.text())
+        count = len([c for c in box.commands if not c.startswith("#")])
+        self.notify(
+            f"{count} command{'s' if count != 1 else ''} copied to the clipboard.", title="Copied"
+        )
+
+    def action_save_log(self) -> None:
+        self.query_one("#log", LogPane).action_save()
+
+    def action_focus_log(self) -> None:
+        self.query_one("#log", LogPane).focus()
+
+    # -- help ----------------------------------------------------------------------
+    def help_text(self) -> tuple[str, str, list[tuple[str, str]]]:
+        """(title, Markdown, keys) for the F1 dialog."""
+        title = f"Step {PHASES.index(self.PHASE) + 1} of 5 · {PHASE_TITLES[self.PHASE]}"
+        return title, self.HELP or self.INTRO, COMMON_KEYS

@@ -1,0 +1,500 @@
+"""Step 2, Cluster: create a GKE cluster, adopt an existing one, or use a kubeconfig context.
+
+People could not judge size and cost before creating a cluster, and pods then sat
+Pending for lack of CPU. So before anything is created this screen shows the node
+pool against what the chosen deployment needs, and an hourly and monthly estimate with
+the price table's date and source. Existing clusters and kubeconfig contexts are listed
+in workers (the GKE client and the file read stay off the event loop).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.containers import Vertical
+from textual.content import Content
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
+
+from kfwizard.screens.base import WizardScreen
+from kfwizard.screens.rules import check
+from kfwizard.widgets.field import Field
+
+SOURCES: list[tuple[str, str]] = [
+    ("create", "Create new"),
+    ("existing", "Existing GKE"),
+    ("kubeconfig", "From kubeconfig"),
+]
+
+
+def machine_options() -> list[tuple[str, str]]:
+    """(label, value) for the machine type list: name, vCPUs, memory, price."""
+    from kfwizard.gcp.machine_types import MACHINE_TYPES
+
+    return [
+        (f"{m.name}  ·  {m.vcpus:g} vCPU, {m.memory_gib:g} GiB  ·  ${m.hourly_usd:.3f}/h", m.name)
+        for m in MACHINE_TYPES.values()
+    ]
+
+
+def location_suggestions() -> list[str]:
+    from kfwizard.gcp.locations import REGIONS, ZONES
+
+    return sorted([*ZONES, *REGIONS])
+
+
+class ClusterScreen(WizardScreen):
+    PHASE = "cluster"
+    CSS_PATH = "cluster.tcss"
+    ACTION_LABEL = "Create cluster"
+    INTRO = (
+        "Choose where Kubeflow Pipelines will run: a new GKE cluster (sized and priced "
+        "below before anything is created), an existing GKE cluster, or any cluster "
+        "in your kubeconfig."
+    )
+    HELP = (
+        "**What happens here.** *Create new* asks GKE to create a Standard cluster with the "
+        "node pool you choose and waits for it (usually 5-10 minutes; the log shows the "
+        "operation's progress). *Existing GKE* adopts a cluster already in the project. Either "
+        "way kfwizard then writes a kubeconfig context named like gcloud's "
+        "(`gke_PROJECT_LOCATION_NAME`) so `kubectl` works too. *kubeconfig context* uses a "
+        "cluster you already reach with kubectl (GKE or not).\n\n"
+        "**Why the estimate.** Too small a node pool leaves pods Pending; too big costs money "
+        "every hour. The card compares what the pool leaves for pods with what the chosen "
+        "deployment needs, and prices the nodes from a dated price table. It is a guide, not "
+        "a quote: disks, network and load balancers are extra.\n\n"
+        "**Deleting later.** A cluster this session creates is recorded, so Teardown (on "
+        "Verify, or `kfwizard teardown`) can delete it. A cluster you bring is never deleted "
+        "unless you type its name."
+    )
+    ACTION_BY_SOURCE: ClassVar[dict[str, str]] = {
+        "create": "Create cluster",
+        "existing": "Connect",
+        "kubeconfig": "Connect",
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._clusters: list[dict[str, Any]] = []
+
+    @property
+    def cluster(self) -> dict[str, Any]:
+        return self.choices.setdefault("cluster", {})
+
+    @property
+    def source(self) -> str:
+        source = self.cluster.get("source") or "create"
+        return source if source in dict(SOURCES) else "create"
+
+    # -- layout --------------------------------------------------------------------
+    def compose_main(self) -> Any:
+        yield Field(
+            "Cluster",
+            RadioSet(
+                *(RadioButton(label, id=f"source-{key}") for key, label in SOURCES),
+                id="source",
+                compact=True,
+            ),
+            id="field-source",
+        )
+        with Vertical(id="create-fields"):
+            yield Field(
+                "Name",
+                Input(placeholder="kubeflow-testing", id="name", compact=True),
+                id="field-name",
+            )
+            yield Field(
+                "Location",
+                Input(
+                    placeholder="us-central1-a",
+                    id="location",
+                    compact=True,
+                    suggester=SuggestFromList(location_suggestions(), case_sensitive=False),
+                ),
+                hint="A zone (one control plane, cheaper) or a region (three zones).",
+                id="field-location",
+            )
+            yield Field(
+                "Machine type",
+                Select(
+                    machine_options(),
+                    value=self._initial_machine(),
+                    id="machine_type",
+                    compact=True,
+                    allow_blank=False,
+                ),
+                id="field-machine_type",
+            )
+            yield Field(
+                "Nodes",
+                Input(placeholder="3", id="nodes", type="integer", compact=True),
+                id="field-nodes",
+            )
+            yield Field(
+                "Scopes",
+                Input(placeholder="compute-rw, gke-default, storage-rw", id="scopes", compact=True),
+                hint="OAuth scopes of the nodes, comma-separated (gcloud names or URLs).",
+                id="field-scopes",
+            )
+            yield Field(
+                "GKE version",
+                Input(placeholder="latest", id="version", compact=True),
+                hint="latest, or a minor version such as 1.33.",
+                id="field-version",
+            )
+            cost = Static(id="cost")
+            cost.border_title = "Size and cost estimate"
+            yield cost
+        with Vertical(id="existing-fields"):
+            yield Field(
+                "GKE cluster",
+                Select([], id="existing", compact=True, prompt="Loading clusters…"),
+                id="field-existing",
+            )
+            yield Button("Reload list", id="reload-clusters", compact=True)
+        with Vertical(id="kubeconfig-fields"):
+            yield Field(
+                "Context",
+                Select([], id="context", compact=True, prompt="Reading kubeconfig…"),
+                id="field-context",
+            )
+
+    def _initial_machine(self) -> str:
+        from kfwizard.gcp.machine_types import MACHINE_TYPES
+
+        machine = str(self.cluster.get("machine_type") or "")
+        return machine if machine in MACHINE_TYPES else "n1-standard-2"
+
+    # -- loading -------------------------------------------------------------------
+    def load_fields(self) -> None:
+        cluster = self.cluster
+        self.query_one(f"#source-{self.source}", RadioButton).value = True
+        self.query_one("#name", Input).value = str(cluster.get("name") or "")
+        self.query_one("#location", Input).value = str(cluster.get("location") or "")
+        self.query_one("#nodes", Input).value = str(cluster.get("nodes") or "")
+        scopes = cluster.get("scopes")
+        self.query_one("#scopes", Input).value = (
+            ", ".join(scopes) if isinstance(scopes, list) else str(scopes or "")
+        )
+        self.query_one("#version", Input).value = str(cluster.get("version") or "")
+        self._show_source()
+        self._update_cost()
+
+    def _show_source(self) -> None:
+        source = self.source
+        self.query_one("#create-fields").display = source == "create"
+        self.query_one("#existing-fields").display = source == "existing"
+        self.query_one("#kubeconfig-fields").display = source == "kubeconfig"
+        if source == "existing" and not self._clusters:
+            self.load_clusters()
+        if source == "kubeconfig":
+            self.load_contexts()
+
+    def primary_label(self) -> str:
+        label = super().primary_label()
+        if label == self.ACTION_LABEL:
+            return self.ACTION_BY_SOURCE.get(self.source, label)
+        return label
+
+    # -- validation ----------------------------------------------------------------
+    def validate_fields(self, show: bool = True) -> list[Field]:
+        cluster = self.cluster
+        source = self.source
+        checks: list[tuple[str, str | None]] = []
+        if source == "create":
+            checks = [
+                ("name", check("validate_cluster_name", cluster.get("name"))),
+                ("location", check("validate_location", cluster.get("location"))),
+                ("machine_type", check("validate_machine_type", cluster.get("machine_type"))),
+                ("nodes", check("validate_node_count", cluster.get("nodes"))),
+                ("scopes", self._scopes_rule(cluster.get("scopes"))),
+            ]
+        elif source == "existing":
+            chosen = cluster.get("name") and any(
+                c["name"] == cluster.get("name") and c["location"] == cluster.get("location")
+                for c in self._clusters
+            )
+            rule = (
+                None
+                if chosen or (cluster.get("name") and not self._clusters)
+                else ("pick one of the project's clusters (reload the list if it is empty)")
+            )
+            checks = [("existing", rule)]
+        else:
+            context = cluster.get("context")
+            checks = [
+                (
+                    "context",
+                    None
+                    if context
+                    else "pick a context from your kubeconfig (`kubectl config get-contexts`)",
+                )
+            ]
+        invalid: list[Field] = []
+        for key, rule in checks:
+            field = self.query_one(f"#field-{key}", Field)
+            if show or field.error:
+                field.set_error(rule)
+            if rule:
+                invalid.append(field)
+        return invalid
+
+    @staticmethod
+    def _scopes_rule(scopes: Any) -> str | None:
+        try:
+            from kfwizard.gcp.validation import validate_scopes
+        except ImportError:
+            return None
+        return validate_scopes(scopes)
+
+    def _recheck(self, key: str, rule: str | None) -> None:
+        self.query_one(f"#field-{key}", Field).set_error(rule)
+
+    # -- edits ---------------------------------------------------------------------
+    @on(RadioSet.Changed, "#source")
+    def _source_changed(self, event: RadioSet.Changed) -> None:
+        key = (event.pressed.id or "source-create").removeprefix("source-")
+        if key == self.cluster.get("source"):
+            return
+        self.cluster["source"] = key
+        self._show_source()
+        self.selection_changed()
+
+    @on(Input.Changed, "#name")
+    def _name_typed(self, event: Input.Changed) -> None:
+        if self._store_choice("name", event.value.strip()):
+            self._recheck("name", check("validate_cluster_name", self.cluster["name"]))
+
+    @on(Input.Changed, "#location")
+    def _location_typed(self, event: Input.Changed) -> None:
+        if self._store_choice("location", event.value.strip()):
+            self._recheck("location", check("validate_location", self.cluster["location"]))
+
+    @on(Select.Changed, "#machine_type")
+    def _machine_chosen(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL and self._store_choice("machine_type", str(event.value)):
+            self._recheck("machine_type", None)
+            self._update_cost()
+
+    @on(Input.Changed, "#nodes")
+    def _nodes_typed(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        value: Any = int(text) if text.lstrip("-").isdigit() else text
+        if self._store_choice("nodes", value):
+            self._recheck("nodes", check("validate_node_count", value))
+            self._update_cost()
+
+    @on(Input.Changed, "#scopes")
+    def _scopes_typed(self, event: Input.Changed) -> None:
+        scopes = [s.strip() for s in event.value.replace(" ", ",").split(",") if s.strip()]
+        if self._store_choice("scopes", scopes):
+            self._recheck("scopes", self._scopes_rule(scopes))
+
+    @on(Input.Changed, "#version")
+    def _version_typed(self, event: Input.Changed) -> None:
+        self._store_choice("version", event.value.strip() or "latest")
+
+    @on(Select.Changed, "#existing")
+    def _existing_chosen(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL:
+            return
+        name, _, location = str(event.value).partition("@")
+        changed = self._store_choice("name", name)
+        changed = self._store_choice("location", location) or changed
+        if changed:
+            self._recheck("existing", None)
+
+    @on(Select.Changed, "#context")
+    def _context_chosen(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL and self._store_choice("context", str(event.value)):
+            self._recheck("context", None)
+
+    @on(Button.Pressed, "#reload-clusters")
+    def _reload_pressed(self) -> None:
+        self.load_clusters()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.focus_next()
+
+    def _store_choice(self, key: str, value: Any) -> bool:
+        """Write one selection; True when it changed (then it is saved, debounced)."""
+        if self.cluster.get(key) == value:
+            return False
+        self.cluster[key] = value
+        self.selection_changed()
+        return True
+
+    # -- the estimate ----------------------------------------------------------------
+    def _update_cost(self) -> None:
+        self.query_one("#cost", Static).update(self.cost_content())
+
+    def cost_content(self) -> Content:
+        """Node pool vs. the mode's needs, and the hourly/monthly estimate."""
+        from kfwizard.gcp.sizing import cost_summary, size_node_pool
+
+        cluster = self.cluster
+        machine = str(cluster.get("machine_type") or "")
+        nodes = cluster.get("nodes")
+        mode = str((self.choices.get("deployment") or {}).get("mode") or "kfp-standalone")
+        if not isinstance(nodes, int) or isinstance(nodes, bool) or nodes < 1:
+            return Content.from_markup("[$text-muted]Enter a node count to see the estimate.[/]")
+        sizing = size_node_pool(machine, nodes, mode)
+        cost = cost_summary(machine, nodes)
+        lines: list[Content] = []
+        if sizing.known:
+            lines.append(
+                Content(
+                    f"{nodes} × {machine}: {sizing.vcpus:g} vCPU, {sizing.memory_gib:g} GiB; "
+                    f"about {sizing.usable_cpu_m / 1000:.1f} CPU and "
+                    f"{sizing.usable_mem_mib / 1024:.1f} GiB left for pods"
+                )
+            )
+            verdict = "[$text-success]✓ fits[/]" if sizing.fits else "[$text-error]✗ too small[/]"
+            lines.append(
+                Content.from_markup(
+                    f"$mode needs at least $cpu CPU, $mem GiB  {verdict}",
+                    mode=mode,
+                    cpu=f"{sizing.need_cpu_m / 1000:.1f}",
+                    mem=f"{sizing.need_mem_mib / 1024:.1f}",
+                )
+            )
+        for warning in sizing.warnings:
+            lines.append(Content.from_markup("[$text-warning]! $w[/]", w=warning))
+        if cost is not None:
+            lines.append(
+                Content.from_markup(
+                    "[b]≈ $hour/hour[/b], about $month/month if left running",
+                    hour=f"${cost['hourly_usd']:.2f}",
+                    month=f"${cost['monthly_usd']:.0f}",
+                )
+            )
+            lines.append(
+                Content.from_markup(
+                    "[$text-muted]$source, as of $as_of; includes the GKE fee of $fee/h. "
+                    "Disks and network are extra.[/]",
+                    fee="$0.10",
+                    source=cost["source"],
+                    as_of=cost["as_of"],
+                )
+            )
+        return Content("\n").join(lines)
+
+    # -- workers: clusters and contexts ----------------------------------------------
+    @work(
+        thread=True,
+        exclusive=True,
+        group="gcp-lookup",
+        exit_on_error=False,
+        description="kfwizard: listing GKE clusters",
+    )
+    def load_clusters(self) -> None:
+        project = str(self.choices.get("project") or "")
+        env = dict(self.wizard.env)
+        try:
+            from kfwizard.gcp.clusters import list_clusters
+            from kfwizard.gcp.endpoints import cluster_manager
+
+            client = cluster_manager(env)
+            found = [
+                {
+                    "name": c.name,
+                    "location": c.location,
+                    "status": str(getattr(c, "status", "")),
+                    "nodes": getattr(c, "current_node_count", 0),
+                }
+                for c in list_clusters(client, project)
+            ]
+            self.app.call_from_thread(self._clusters_loaded, found, None)
+        except Exception as exc:
+            from kfwizard.engine.errors import KfwizardError
+
+            reason = (
+                exc.message() if isinstance(exc, KfwizardError) else f"{type(exc).__name__}: {exc}"
+            )
+            self.app.call_from_thread(self._clusters_loaded, [], reason)
+
+    def _clusters_loaded(self, clusters: list[dict[str, Any]], problem: str | None) -> None:
+        if not self.is_mounted:
+            return
+        self._clusters = clusters
+        select = self.query_one("#existing", Select)
+        field = self.query_one("#field-existing", Field)
+        options = [
+            (
+                f"{c['name']}  ·  {c['location']}  ·  {c['status'].split('.')[-1].lower()}",
+                f"{c['name']}@{c['location']}",
+            )
+            for c in clusters
+        ]
+        select.set_options(options)
+        if problem:
+            field.set_hint("")
+            field.set_error(f"could not list clusters: {problem}")
+            return
+        if not clusters:
+            select.prompt = "No clusters in this project"
+            field.set_hint("This project has no GKE clusters yet: choose Create new.")
+            return
+        select.prompt = "Choose a cluster"
+        current = f"{self.cluster.get('name')}@{self.cluster.get('location')}"
+        if current in {value for _, value in options}:
+            select.value = current
+        field.set_hint(f"{len(clusters)} cluster(s) in {self.choices.get('project')}.")
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="kube-lookup",
+        exit_on_error=False,
+        description="kfwizard: reading kubeconfig contexts",
+    )
+    def load_contexts(self) -> None:
+        from kfwizard.gcp.kubeconfig import context_names, kubeconfig_path
+
+        path = kubeconfig_path(self.wizard.env)
+        try:
+            names = context_names(path)
+            problem = None
+        except Exception as exc:
+            names, problem = [], f"{type(exc).__name__}: {exc}"
+        self.app.call_from_thread(self._contexts_loaded, names, str(path), problem)
+
+    def _contexts_loaded(self, names: list[str], path: str, problem: str | None) -> None:
+        if not self.is_mounted:
+            return
+        from kfwizard.widgets.paths_text import display_path
+
+        select = self.query_one("#context", Select)
+        field = self.query_one("#field-context", Field)
+        select.set_options([(name, name) for name in names])
+        if problem:
+            field.set_error(f"could not read {display_path(path)}: {problem}")
+            return
+        if not names:
+            select.prompt = "No contexts found"
+            field.set_hint(f"{display_path(path)} has no contexts.")
+            return
+        select.prompt = "Choose a context"
+        if self.cluster.get("context") in names:
+            select.value = self.cluster["context"]
+        field.set_hint(f"From {display_path(path)}.")
+
+    # -- commands ----------------------------------------------------------------------
+    def static_commands(self) -> list[str]:
+        c = self.cluster
+        project = self.choices.get("project") or "PROJECT_ID"
+        scopes = ",".join(c.get("scopes") or [])
+        return [
+            f"gcloud container clusters create {c.get('name')} --project={project} "
+            f"--zone={c.get('location')} --machine-type={c.get('machine_type')} "
+            f"--num-nodes={c.get('nodes')} --scopes={scopes} --cluster-version={c.get('version')}",
+            f"gcloud container clusters get-credentials {c.get('name')} "
+            f"--zone={c.get('location')} --project={project}",
+        ]
+
+    def selection_changed(self) -> None:
+        super().selection_changed()
+        if self.is_mounted:
+            self.query_one("#commands").set_commands(self.static_commands())  # type: ignore[attr-defined]

@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+from kfwizard.screens.base import WizardScreen
+
+
+class InstallScreen(WizardScreen):
+    PHASE = "install"

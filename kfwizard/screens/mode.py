@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+from kfwizard.screens.base import WizardScreen
+
+
+class ModeScreen(WizardScreen):
+    PHASE = "mode"

@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+from kfwizard.screens.base import WizardScreen
+
+
+class VerifyScreen(WizardScreen):
+    PHASE = "verify"

@@ -1,0 +1,86 @@
+"""What went wrong, in plain words, and what to do next.
+
+Shown in place of guesswork when a step fails: the cause as the engine phrased it, the
+next action, the first lines of detail, and three ways on: Retry (the runner skips
+what is already done), Back (change a selection), or Save and quit (the session is
+resumable later).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, Static
+
+
+class FailurePanel(Vertical):
+    """Hidden until :meth:`show_failure`; its buttons are handled by the screen."""
+
+    DEFAULT_CSS = """
+    FailurePanel {
+        height: auto;
+        display: none;
+        border: round $error;
+        border-title-color: $text-error;
+        border-title-style: bold;
+        background: $error-muted;
+        padding: 0 1;
+        margin: 0 0 1 0;
+        &.-shown {
+            display: block;
+        }
+        & #failure-cause {
+            text-style: bold;
+        }
+        & #failure-details {
+            color: $text-muted;
+        }
+        & > Horizontal {
+            height: auto;
+            margin-top: 1;
+        }
+        & Button {
+            margin-right: 2;
+        }
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="failure-cause")
+        yield Static(id="failure-action")
+        yield Static(id="failure-details")
+        with Horizontal():
+            yield Button("Retry", id="retry", variant="primary", compact=True)
+            yield Button("Back", id="failure-back", compact=True)
+            yield Button("Save and quit", id="save-quit", compact=True)
+
+    def show_failure(
+        self,
+        title: str,
+        cause: str | None,
+        action: str | None,
+        details: Sequence[str] = (),
+        *,
+        interrupted: bool = False,
+    ) -> None:
+        """Fill in and show the panel (``interrupted`` reads as a pause, not an error)."""
+        self.border_title = title
+        self.set_class(interrupted, "-interrupted")
+        self.query_one("#failure-cause", Static).update(cause or "The step did not finish.")
+        self.query_one("#failure-action", Static).update(
+            Content.from_markup("[b]Next:[/b] $action", action=action)
+            if action
+            else Content("Next: retry, or go back and change a selection.")
+        )
+        shown = [line for line in details if line.strip()][:6]
+        details_widget = self.query_one("#failure-details", Static)
+        details_widget.update("\n".join(shown))
+        details_widget.display = bool(shown)
+        self.query_one("#retry", Button).label = "Resume" if interrupted else "Retry"
+        self.add_class("-shown")
+
+    def hide(self) -> None:
+        self.remove_class("-shown")

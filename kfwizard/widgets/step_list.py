@@ -1,0 +1,132 @@
+"""The engine steps of a screen with their state and elapsed time.
+
+A wait without feedback feels like a hang; a ticking timer and a plain state per step
+("waiting for 3 Deployments") show the install is alive and where it is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual.content import Content
+from textual.widgets import Static
+
+from kfwizard.widgets.step_indicator import MARKS
+
+
+@dataclass
+class StepRow:
+    step_id: str
+    title: str
+    state: str = "pending"
+    elapsed: float | None = None
+    started: float | None = None
+    note: str = ""
+    eta: float | None = None
+
+
+def format_elapsed(seconds: float | None) -> str:
+    """``42s``, ``3m 05s``, ``1h 02m``; empty for unknown."""
+    if seconds is None:
+        return ""
+    total = int(seconds)
+    if total < 60:
+        return f"{total}s"
+    minutes, secs = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+class StepList(Static):
+    """One line per step: mark, title, elapsed, note."""
+
+    DEFAULT_CSS = """
+    StepList {
+        height: auto;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, *, ticking: bool = True, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.rows: dict[str, StepRow] = {}
+        """Step id -> row, in plan order."""
+        self.ticking = ticking
+        """Update running steps' elapsed time every second (off for snapshots)."""
+
+    def on_mount(self) -> None:
+        if self.ticking:
+            self.set_interval(1.0, self._tick, name="step-list-tick")
+        self._refresh_content()
+
+    def set_steps(
+        self, steps: Sequence[tuple[str, str]], states: dict[str, str] | None = None
+    ) -> None:
+        """Show these (id, title) steps, keeping known states."""
+        old = self.rows
+        self.rows = {}
+        for step_id, title in steps:
+            row = old.get(step_id) or StepRow(step_id, title)
+            row.title = title
+            if states and step_id in states and step_id not in old:
+                row.state = states[step_id]
+            self.rows[step_id] = row
+        self._refresh_content()
+
+    def started(self, step_id: str, title: str, eta: float | None = None) -> None:
+        row = self.rows.setdefault(step_id, StepRow(step_id, title))
+        row.state, row.started, row.elapsed, row.note, row.eta = (
+            "running",
+            time.monotonic(),
+            0.0,
+            "",
+            eta,
+        )
+        self._refresh_content()
+
+    def progress(self, step_id: str, message: str) -> None:
+        if step_id in self.rows:
+            self.rows[step_id].note = message
+            self._refresh_content()
+
+    def finished(self, step_id: str, state: str, elapsed: float, note: str = "") -> None:
+        row = self.rows.setdefault(step_id, StepRow(step_id, step_id))
+        row.state, row.elapsed, row.started, row.note = state, elapsed, None, note
+        self._refresh_content()
+
+    def _tick(self) -> None:
+        if any(row.started is not None for row in self.rows.values()):
+            self._refresh_content()
+
+    def _refresh_content(self) -> None:
+        if not self.is_mounted:
+            return
+        if not self.rows:
+            self.update(Content.from_markup("[$text-muted]No steps yet.[/]"))
+            return
+        width = max((len(row.title) for row in self.rows.values()), default=10)
+        lines = []
+        for row in self.rows.values():
+            state = "done" if row.state == "skipped" else row.state
+            mark, colour = MARKS.get(state, MARKS["pending"])
+            elapsed = row.elapsed
+            if row.started is not None and self.ticking:
+                elapsed = time.monotonic() - row.started
+            timing = format_elapsed(elapsed) if row.state != "pending" else ""
+            if row.state == "running" and not self.ticking:
+                timing = "running"
+            note = row.note or ("already in place" if row.state == "skipped" else "")
+            lines.append(
+                Content.from_markup(
+                    f"[{colour}]$mark[/] $title  [$text-muted]$timing[/]  [$text-muted]$note[/]",
+                    mark=mark,
+                    title=row.title.ljust(width),
+                    timing=timing.rjust(7),
+                    note=note,
+                )
+            )
+        self.update(Content("\n").join(lines))
