@@ -178,10 +178,7 @@ def load_credentials(env: Mapping[str, str] | None = None) -> Any:
                     "point GOOGLE_APPLICATION_CREDENTIALS at a key file, or unset it and "
                     f"{LOGIN_ACTION}",
                 )
-            creds, _ = google.auth.load_credentials_from_file(
-                str(path), scopes=[CLOUD_PLATFORM_SCOPE]
-            )
-            return creds
+            return _credentials_from_file(path)
         if _true(env.get("NO_GCE_CHECK")):
             raise google.auth.exceptions.DefaultCredentialsError("no ADC file")
         creds, _ = google.auth.default(scopes=[CLOUD_PLATFORM_SCOPE])
@@ -189,6 +186,40 @@ def load_credentials(env: Mapping[str, str] | None = None) -> Any:
     except google.auth.exceptions.DefaultCredentialsError as exc:
         where = f" ({path}: {exc})" if path is not None else ""
         raise StepFailed(f"No Google credentials found{where}.", LOGIN_ACTION) from exc
+
+
+def _credentials_from_file(path: Path) -> Any:
+    """Load an ADC file with the loader for its type (the generic loader is deprecated
+    because it accepts any type; here the two types gcloud writes are loaded directly)."""
+    import warnings
+
+    import google.auth
+    import google.auth.exceptions
+
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise google.auth.exceptions.DefaultCredentialsError(f"unreadable: {exc}") from exc
+    kind = info.get("type") if isinstance(info, dict) else None
+    try:
+        if kind == "authorized_user":
+            from google.oauth2 import credentials as user_credentials
+
+            return user_credentials.Credentials.from_authorized_user_info(
+                info, scopes=[CLOUD_PLATFORM_SCOPE]
+            )
+        if kind == "service_account":
+            from google.oauth2 import service_account
+
+            return service_account.Credentials.from_service_account_info(
+                info, scopes=[CLOUD_PLATFORM_SCOPE]
+            )
+    except (ValueError, KeyError) as exc:
+        raise google.auth.exceptions.DefaultCredentialsError(f"invalid {kind} file: {exc}") from exc
+    with warnings.catch_warnings():  # other types (external account...) need the generic loader
+        warnings.simplefilter("ignore", DeprecationWarning)
+        creds, _ = google.auth.load_credentials_from_file(str(path), scopes=[CLOUD_PLATFORM_SCOPE])
+    return creds
 
 
 def is_anonymous(creds: Any) -> bool:

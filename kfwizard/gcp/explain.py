@@ -28,7 +28,7 @@ API_NAMES: dict[str, str] = {
     "iap.googleapis.com": "Identity-Aware Proxy API",
     "endpoints.googleapis.com": "Cloud Endpoints",
     "servicemanagement.googleapis.com": "Service Management API",
-    "mesh.googleapis.com": "Cloud Service Mesh API",
+    "meshconfig.googleapis.com": "Mesh Configuration API",
     "artifactregistry.googleapis.com": "Artifact Registry API",
     "logging.googleapis.com": "Cloud Logging API",
 }
@@ -61,10 +61,12 @@ SERVICE_DISABLED_RE = re.compile(
 )
 SERVICE_NAME_RE = re.compile(r"\b([a-z0-9-]+\.googleapis\.com)\b")
 LOCATION_RE = re.compile(
-    r"invalid (?:location|zone|region)|location .* (?:is )?not (?:found|valid|supported)|"
-    r"unknown (?:zone|location|region)|zone .* (?:does not exist|is invalid)",
+    r"invalid (?:location|zone|region)|location \S+ (?:is )?not (?:found|valid|supported)|"
+    r"(?:location|zone|region) \S+ does not exist|unknown (?:zone|location|region)|"
+    r"zone \S+ is invalid",
     re.IGNORECASE,
 )
+MACHINE_TYPE_RE = re.compile(r"machine type \S+ does not exist|invalid machine type", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,10 @@ def _reason(exc: BaseException) -> str:
 
 def _metadata(exc: BaseException) -> dict[str, str]:
     data = getattr(exc, "metadata", None)
-    return dict(data) if isinstance(data, dict) else {}
+    try:
+        return {str(k): str(v) for k, v in dict(data or {}).items()}
+    except (TypeError, ValueError):  # not a mapping (a proto map converts fine)
+        return {}
 
 
 def disabled_service(exc_or_text: BaseException | str) -> str | None:
@@ -375,11 +380,27 @@ def explain_api_error(exc: BaseException, during: str, facts: Facts | None = Non
             "Google Cloud did not accept your credentials (they may have expired).",
             "run `gcloud auth application-default login`, then resume",
         )
+    if _reason(exc) == "SERVICE_CONFIG_NOT_FOUND_OR_PERMISSION_DENIED":
+        services = _metadata(exc).get("services") or "an API"
+        return StepFailed(
+            f"Google Cloud does not know the API {services}, or your account may not see it.",
+            "check the API name; if it is right, ask a project owner to enable it, then resume",
+            details=(text,),
+        )
     if status == 403:
         known = explain_text(text, during, facts)
         return known or _permission_failure(during, text, facts)
     if status in (400, 404) and LOCATION_RE.search(text):
         return _location_failure(text, facts)
+    if status in (400, 404) and MACHINE_TYPE_RE.search(text):
+        return StepFailed(
+            f"GKE does not offer machine type {facts.machine_type or ''} in "
+            f"{facts.location or 'this location'}.".replace("  ", " "),
+            "pick a machine type such as e2-standard-4 or n1-standard-2 "
+            f"(`gcloud compute machine-types list --zones={facts.location or 'ZONE'}`), "
+            "then resume",
+            details=(text,),
+        )
     if status == 404:
         return not_found_failure(during, text, facts)
     known = explain_text(text, during, facts)

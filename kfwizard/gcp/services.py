@@ -36,7 +36,7 @@ FALLBACK_REQUIRED: dict[str, tuple[str, ...]] = {
         "iap.googleapis.com",
         "endpoints.googleapis.com",
         "servicemanagement.googleapis.com",
-        "mesh.googleapis.com",
+        "meshconfig.googleapis.com",
     ),
 }
 FALLBACK_OPTIONAL: tuple[str, ...] = ("artifactregistry.googleapis.com", "logging.googleapis.com")
