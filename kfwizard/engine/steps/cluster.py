@@ -39,6 +39,15 @@ def _mode(selections: dict[str, Any]) -> str:
     return str((selections.get("deployment") or {}).get("mode") or "kfp-standalone")
 
 
+def _size(machine_type: str, nodes: int, selections: dict[str, Any]) -> Any:
+    from kfwizard.gcp import sizing
+
+    deployment = selections.get("deployment") or {}
+    return sizing.size_node_pool(
+        machine_type, nodes, _mode(selections), deployment.get("version"), deployment.get("env")
+    )
+
+
 def _location_flag(location: str) -> str:
     from kfwizard.gcp import locations
 
@@ -233,7 +242,7 @@ class ClusterStep(BaseStep):
         warning = validation.machine_type_warning(machine_type)
         if warning:
             ctx.log(f"warning: {warning}")
-        size = sizing.size_node_pool(machine_type, total, _mode(ctx.selections))
+        size = _size(machine_type, total, ctx.selections)
         for line in size.lines():
             ctx.log(("warning: " if line in size.warnings else "") + line)
         ctx.detail("sizing", size.as_dict())
@@ -538,9 +547,8 @@ class ClusterStep(BaseStep):
         self._finish(ctx, project, location, name, created=ours)
         pool_machine, pool_nodes = ctx.outputs.get("machine_type"), ctx.outputs.get("nodes")
         if pool_machine and pool_nodes:
-            from kfwizard.gcp import sizing
 
-            size = sizing.size_node_pool(pool_machine, int(pool_nodes), _mode(ctx.selections))
+            size = _size(pool_machine, int(pool_nodes), ctx.selections)
             for line in size.lines():
                 ctx.log(("warning: " if line in size.warnings else "") + line)
             ctx.detail("sizing", size.as_dict())
