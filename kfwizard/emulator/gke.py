@@ -1,0 +1,229 @@
+"""GKE (``container.googleapis.com``) v1 REST emulator.
+
+Answers ``container_v1.ClusterManagerClient(transport="rest")`` and gcloud on both URL
+forms (``projects/*/locations/*`` and the legacy ``projects/*/zones/*``): clusters create /
+get / list (one location or ``-``) / delete, node pools list / get, operations get / list,
+``serverConfig``. Requests are parsed and answers rendered with the client's own
+proto-plus types, so field names, int-or-name enums and defaults match the wire.
+
+Clusters live in simulated time (``lifecycle.py``): PROVISIONING with an operation whose
+``progress`` and ``detail`` move along, then RUNNING with a real Kubernetes API of their
+own (``KubeEmulator``), whose endpoint and CA are the cluster's ``endpoint`` and
+``masterAuth.clusterCaCertificate``. Deleting stops it. Operations stay listable after
+they finish, so a client that restarts can find and follow the one it started.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from kfwizard.emulator import gke_model as model
+from kfwizard.emulator import gke_versions
+from kfwizard.emulator.faults import Faults
+from kfwizard.emulator.gke_lifecycle import ClusterRecord, KubeFactory, Lifecycle, OpRecord
+from kfwizard.emulator.http import ApiError, EmulatorServer, Request, Response, route
+from kfwizard.emulator.operations import Scheduler
+from kfwizard.emulator.projects import project_number
+from kfwizard.emulator.serviceusage import ServiceUsageEmulator
+from kfwizard.emulator.wire import message_dict, parse_message
+
+CONTAINER_API = "container.googleapis.com"
+
+
+class GkeEmulator(Lifecycle):
+    """Clusters and operations per project behind a loopback GKE v1 REST endpoint."""
+
+    def __init__(
+        self,
+        *,
+        speed: float = 0.0,
+        faults: Faults | None = None,
+        services: ServiceUsageEmulator | None = None,
+        kube_factory: KubeFactory | None = None,
+        on_change: Callable[[], None] | None = None,
+        lock: threading.RLock | None = None,
+        scheduler: Scheduler | None = None,
+    ) -> None:
+        lock = lock or threading.RLock()
+        own_scheduler = scheduler is None
+        scheduler = scheduler or Scheduler(speed, lock, "gke-time")
+        super().__init__(
+            speed=speed,
+            faults=faults if faults is not None else Faults(),
+            lock=lock,
+            scheduler=scheduler,
+            kube_factory=kube_factory,
+            on_change=on_change,
+        )
+        self.services = services
+        self._own_scheduler = own_scheduler
+        self.server = EmulatorServer(
+            "gke",
+            self._routes(),
+            faults=self.faults,
+            service=CONTAINER_API,
+            before_request=self.scheduler.run_due,
+        )
+
+    # -- lifecycle ------------------------------------------------------------------
+    def start(self) -> None:
+        if self._own_scheduler:
+            self.scheduler.start()
+        self.server.start()
+
+    def stop(self) -> None:
+        self.server.stop()
+        if self._own_scheduler:
+            self.scheduler.stop()
+        self.stop_clusters()
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    # -- routes -----------------------------------------------------------------------
+    def _routes(self) -> list:
+        routes = []
+        for kind in ("locations", "zones"):
+            base = "/v1/projects/{project}/" + kind + "/{location}"
+            c = base + "/clusters/{cluster}"
+            routes += [
+                route("GET", base + "/clusters", self._list_clusters),
+                route("POST", base + "/clusters", self._create_cluster),
+                route("GET", c, self._get_cluster),
+                route("DELETE", c, self._delete_cluster),
+                route("GET", c + "/nodePools", self._list_node_pools),
+                route("GET", c + "/nodePools/{pool}", self._get_node_pool),
+                route("GET", base + "/operations", self._list_operations),
+                route("GET", base + "/operations/{operation}", self._get_operation),
+            ]
+        routes += [
+            route("GET", "/v1/projects/{project}/locations/{location}/serverConfig", self._config),
+            route("GET", "/v1/projects/{project}/zones/{location}/serverconfig", self._config),
+        ]
+        return routes
+
+    def _where(self, req: Request, *, allow_any: bool = False) -> model.Where:
+        where = model.Where(
+            req.params["project"], req.params["location"], legacy="/zones/" in req.path
+        )
+        if self.services is not None and not self.services.is_enabled(where.project, CONTAINER_API):
+            raise model.service_disabled_error(self.services.project(where.project).number)
+        model.check_location(where.location, allow_any=allow_any)
+        return where
+
+    @staticmethod
+    def _json(message: Any, req: Request) -> Response:
+        return Response(200, message_dict(message, int_enums=req.int_enums))
+
+    def _config(self, req: Request) -> Response:
+        self._where(req)
+        return Response(200, gke_versions.server_config(req.int_enums))
+
+    def _create_cluster(self, req: Request) -> Response:
+        from google.cloud import container_v1
+
+        where = self._where(req)
+        request = parse_message(container_v1.CreateClusterRequest, req.json())
+        with self.lock:
+            op = self.create_cluster(where, request.cluster)
+            return self._json(op.message, req)
+
+    def _get_cluster(self, req: Request) -> Response:
+        where = self._where(req, allow_any=True)
+        with self.lock:
+            return self._json(self.find(where, req.params["cluster"]).message, req)
+
+    def _list_clusters(self, req: Request) -> Response:
+        from google.cloud import container_v1
+
+        where = self._where(req, allow_any=True)
+        with self.lock:
+            found = [
+                r.message
+                for r in self.clusters.values()
+                if r.project == where.project and where.location in ("-", r.location)
+            ]
+            return self._json(container_v1.ListClustersResponse(clusters=found), req)
+
+    def _delete_cluster(self, req: Request) -> Response:
+        where = self._where(req, allow_any=True)
+        with self.lock:
+            op = self.delete_cluster(self.find(where, req.params["cluster"]))
+            return self._json(op.message, req)
+
+    def _list_node_pools(self, req: Request) -> Response:
+        from google.cloud import container_v1
+
+        where = self._where(req, allow_any=True)
+        with self.lock:
+            record = self.find(where, req.params["cluster"])
+            pools = list(record.message.node_pools)
+            return self._json(container_v1.ListNodePoolsResponse(node_pools=pools), req)
+
+    def _get_node_pool(self, req: Request) -> Response:
+        where = self._where(req, allow_any=True)
+        with self.lock:
+            record = self.find(where, req.params["cluster"])
+            for pool in record.message.node_pools:
+                if pool.name == req.params["pool"]:
+                    return self._json(pool, req)
+            path = where.path("clusters", record.name, "nodePools", req.params["pool"])
+            raise model.not_found(path)
+
+    def _get_operation(self, req: Request) -> Response:
+        where = self._where(req, allow_any=True)
+        with self.lock:
+            op = self.operations.get((where.project, req.params["operation"]))
+            if op is None or where.location not in ("-", op.location):
+                raise model.not_found(where.path("operations", req.params["operation"]))
+            return self._json(op.message, req)
+
+    def _list_operations(self, req: Request) -> Response:
+        from google.cloud import container_v1
+
+        where = self._where(req, allow_any=True)
+        with self.lock:
+            ops = [
+                o.message
+                for o in self.operations.values()
+                if o.project == where.project and where.location in ("-", o.location)
+            ]
+            return self._json(container_v1.ListOperationsResponse(operations=ops), req)
+
+    # -- lookups ----------------------------------------------------------------------
+    def find(self, where: model.Where, name: str) -> ClusterRecord:
+        """The cluster named in a request (``-`` as location finds it anywhere)."""
+        if where.location == "-":
+            matches = [
+                r for r in self.clusters.values() if r.project == where.project and r.name == name
+            ]
+            if len(matches) == 1:
+                return matches[0]
+        else:
+            record = self.clusters.get((where.project, where.location, name))
+            if record is not None:
+                return record
+        raise model.not_found(where.path("clusters", name))
+
+    def cluster(self, project: str, name: str, location: str | None = None) -> ClusterRecord:
+        """A cluster by name (location optional when the name is unique in the project)."""
+        with self.lock:
+            return self.find(model.Where(project, location or "-"), name)
+
+    def operation(self, project: str, op_id: str) -> OpRecord:
+        with self.lock:
+            op = self.operations.get((project, op_id))
+            if op is None:
+                raise KeyError(op_id)
+            return op
+
+    def project_number(self, project: str) -> str:
+        if self.services is not None:
+            return self.services.project(project).number
+        return project_number(project)
+
+
+__all__ = ["ApiError", "ClusterRecord", "GkeEmulator", "OpRecord"]
