@@ -1,7 +1,159 @@
-"""Placeholder."""
+"""Step 4, Install: preflight, apply, and wait until Kubeflow Pipelines is running.
 
+This is where installs used to fail "at initialisation" with no clue why. The screen
+shows each engine step with its state and elapsed time, the live log, the kubectl
+commands of the running step, and a live table of the Deployments being waited for,
+with what is stuck in plain words. A failure gets the cause and the next action; a
+cancel leaves the session resumable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.content import Content
+from textual.widgets import DataTable, Static
+
+from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
+
+STATE_STYLE = {
+    "ready": "$text-success",
+    "available": "$text-success",
+    "done": "$text-success",
+    "ok": "$text-success",
+    "pass": "$text-success",
+    "waiting": "$text-accent",
+    "progressing": "$text-accent",
+    "pending": "$text-muted",
+    "stuck": "$text-error",
+    "failed": "$text-error",
+    "fail": "$text-error",
+    "warn": "$text-warning",
+    "warning": "$text-warning",
+}
+
+
+def styled_state(state: str) -> Content:
+    colour = STATE_STYLE.get(state.lower(), "$text")
+    return Content.from_markup(f"[{colour}]$s[/]", s=state)
 
 
 class InstallScreen(WizardScreen):
     PHASE = "install"
+    CSS_PATH = "install.tcss"
+    ACTION_LABEL = "Install"
+    SHOW_STEP_LIST = True
+    INTRO = (
+        "kfwizard checks the cluster, applies the manifests in a safe order and waits "
+        "until every Deployment is ready. Cancel any time: the session stays resumable."
+    )
+    HELP = (
+        "**What happens here.** *Preflight* checks the cluster before anything changes: "
+        "Kubernetes version, your permissions, a default StorageClass, free CPU and memory. "
+        "*Apply* sends the objects with server-side apply (field manager `kfwizard`): "
+        "CustomResourceDefinitions first, waiting until each is Established, then the rest. "
+        "*Rollout* waits for the Deployments Kubeflow Pipelines needs and, when one is stuck, "
+        "says why (Pending for lack of CPU, an image that cannot be pulled, a crash loop).\n\n"
+        "**Resuming.** Every object applied is recorded in the session; a resumed install "
+        "checks what is already there and carries on. **Cancel** (ctrl+x) stops at the next "
+        "safe point."
+    )
+
+    def compose_main(self) -> Any:
+        yield Static(id="install-summary")
+        yield Static(id="checks")
+        yield DataTable(id="deployments", cursor_type="row", zebra_stripes=True)
+
+    def default_steps(self) -> list[tuple[str, str]]:
+        return [
+            ("preflight", "Preflight checks"),
+            ("apply", "Apply manifests"),
+            ("rollout", "Wait for Deployments"),
+        ]
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.add_class("-has-log")
+        table = self.query_one("#deployments", DataTable)
+        table.add_column("Deployment", key="name")
+        table.add_column("Ready", key="ready")
+        table.add_column("State", key="state")
+        table.add_column("Why", key="message")
+        table.display = False
+        self.query_one("#checks", Static).display = False
+
+    def load_fields(self) -> None:
+        self.query_one("#install-summary", Static).update(self.summary())
+        rollout = self.session.outputs.get("rollout") or {}
+        if rollout.get("deployments"):
+            self.show_deployments(rollout["deployments"])
+        checks = (self.session.outputs.get("preflight") or {}).get("checks")
+        if checks:
+            self.show_checks(checks)
+
+    def summary(self) -> Content:
+        deployment = self.choices.get("deployment") or {}
+        cluster = self.choices.get("cluster") or {}
+        connect = self.session.outputs.get("connect") or {}
+        counts = (self.session.outputs.get("manifests") or {}).get("counts") or {}
+        target = connect.get("context") or cluster.get("context") or cluster.get("name") or "?"
+        objects = f"{sum(int(n) for n in counts.values())} objects" if counts else "the manifests"
+        return Content.from_markup(
+            "Installs [b]$mode $version[/b] ($env): $objects into [b]$target[/b].",
+            mode=str(deployment.get("mode") or "kfp-standalone"),
+            version=str(deployment.get("version") or ""),
+            env=str(deployment.get("env") or ""),
+            objects=objects,
+            target=str(target),
+        )
+
+    def on_step_detail(self, event: StepDetail) -> None:
+        if event.key == "deployments" and isinstance(event.value, list):
+            self.show_deployments(event.value)
+        elif event.key == "checks" and isinstance(event.value, list):
+            self.show_checks(event.value)
+
+    def show_deployments(self, rows: list[Any]) -> None:
+        """Replace the table's rows (the engine sends the whole list each time)."""
+        table = self.query_one("#deployments", DataTable)
+        table.clear()
+        for row in rows:
+            if not isinstance(row, dict):
+                continue
+            name = str(row.get("name", ""))
+            table.add_row(
+                name,
+                str(row.get("ready", "")),
+                styled_state(str(row.get("state", ""))),
+                str(row.get("message") or ""),
+                key=name,
+            )
+        table.display = bool(rows)
+
+    def show_checks(self, checks: list[Any]) -> None:
+        lines = []
+        for check in checks:
+            if not isinstance(check, dict):
+                continue
+            state = str(check.get("state", ""))
+            mark = {
+                "ok": "✓",
+                "pass": "✓",
+                "warn": "!",
+                "warning": "!",
+                "fail": "✗",
+                "failed": "✗",
+            }.get(state.lower(), "·")
+            colour = STATE_STYLE.get(state.lower(), "$text")
+            lines.append(
+                Content.from_markup(
+                    f"[{colour}]$mark[/] $name  [$text-muted]$message[/]",
+                    mark=mark,
+                    name=str(check.get("name", "")),
+                    message=str(check.get("message") or ""),
+                )
+            )
+        widget = self.query_one("#checks", Static)
+        widget.update(Content("\n").join(lines))
+        widget.display = bool(lines)

@@ -1,7 +1,339 @@
-"""Placeholder."""
+"""Step 3, Deployment mode: what to install, which version, and the plan before it.
 
+People were surprised by how many parts a KFP install has and by versions that no
+longer run on current GKE. This screen names every third-party part of the chosen mode
+in one sentence each, refuses impossible combinations with the reason (the choice is
+marked and Next refuses), and, after the ``manifests`` step has rendered the release,
+shows the plan: objects by kind, what goes where, and how long it usually takes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Input, RadioButton, RadioSet, Select, Static
+
+from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
+from kfwizard.widgets.field import Field
+
+
+def version_choices(mode: str) -> list[str]:
+    """Versions offered for a mode, newest first."""
+    from kfwizard.manifests import catalog
+
+    return list(catalog.versions_for(mode))
+
+
+def env_choices(mode: str, version: str) -> list[str]:
+    from kfwizard.manifests import catalog
+
+    return list(catalog.envs_for(mode, version))
+
+
+def refusal(
+    selections: dict[str, Any], server_version: str | None, autopilot: bool | None = None
+) -> str | None:
+    """Why this mode/version/env cannot be installed here (from the catalog), or None."""
+    from kfwizard.manifests import catalog
+
+    deployment = selections.get("deployment") or {}
+    source = (selections.get("cluster") or {}).get("source")
+    found = catalog.refusals(
+        str(deployment.get("mode") or "kfp-standalone"),
+        deployment.get("version"),
+        deployment.get("env"),
+        server_version,
+        autopilot,
+        on_gke=None if source == "kubeconfig" else True,
+        local_manifests=bool(deployment.get("manifests")),
+    )
+    return found[0].message() if found else None
 
 
 class ModeScreen(WizardScreen):
     PHASE = "mode"
+    CSS_PATH = "mode.tcss"
+    ACTION_LABEL = "Prepare manifests"
+    INTRO = (
+        "Choose what to install. kfwizard fetches and renders the release's manifests, then "
+        "shows exactly what will be created before anything is applied."
+    )
+    HELP = (
+        "**What happens here.** The `manifests` step fetches the chosen release (or reads "
+        "your local manifests), renders it with kustomize, and orders it for a safe apply: "
+        "CustomResourceDefinitions first, then the rest. Nothing is applied to the cluster "
+        "yet; the plan below lists the objects by kind.\n\n"
+        "**Modes.** *Standalone* installs only Kubeflow Pipelines, with its database and "
+        "artifact store inside the cluster. *Cloud SQL + Cloud Storage* keeps your data "
+        "outside the cluster. *Full Kubeflow* brings the whole platform and needs a larger "
+        "cluster.\n\n"
+        "**Refusals.** Some combinations cannot work (for example KFP 1.6.0 on a current "
+        "GKE): they are marked with the reason and Next will not continue with them."
+    )
+
+    def compose_main(self) -> Any:
+        from kfwizard.manifests.modes import MODE_TITLES, MODES
+
+        yield Field(
+            "Mode",
+            RadioSet(
+                *(RadioButton(MODE_TITLES[m], id=f"mode-{m}") for m in MODES),
+                id="mode",
+                compact=True,
+            ),
+            id="field-mode",
+        )
+        yield Static(id="mode-explain")
+        yield Field(
+            "Version", Select([], id="version", compact=True, allow_blank=True), id="field-version"
+        )
+        yield Field(
+            "Environment", Select([], id="env", compact=True, allow_blank=True), id="field-env"
+        )
+        with Vertical(id="gcp-fields"):
+            yield Field(
+                "Bucket",
+                Input(placeholder="my-kfp-artifacts", id="bucket", compact=True),
+                id="field-bucket",
+            )
+            yield Field(
+                "Cloud SQL",
+                Input(placeholder="PROJECT:REGION:INSTANCE", id="cloudsql", compact=True),
+                id="field-cloudsql",
+            )
+            yield Field(
+                "DB user",
+                Input(placeholder="root", id="db_user", compact=True),
+                hint="The password is asked for at install time and never saved.",
+                id="field-db_user",
+            )
+        plan = Static(id="plan")
+        plan.border_title = "Plan"
+        yield plan
+
+    @property
+    def deployment(self) -> dict[str, Any]:
+        return self.choices.setdefault("deployment", {})
+
+    @property
+    def mode(self) -> str:
+        return str(self.deployment.get("mode") or "kfp-standalone")
+
+    def server_version(self) -> str | None:
+        connect = self.session.outputs.get("connect") or {}
+        cluster = self.session.outputs.get("cluster") or {}
+        return connect.get("server_version") or cluster.get("version")
+
+    def autopilot(self) -> bool | None:
+        value = (self.session.outputs.get("cluster") or {}).get("autopilot")
+        return value if isinstance(value, bool) else None
+
+    # -- loading -------------------------------------------------------------------
+    def load_fields(self) -> None:
+        self.query_one(f"#mode-{self.mode}", RadioButton).value = True
+        gcp = self.deployment.get("gcp") or {}
+        self.query_one("#bucket", Input).value = str(gcp.get("bucket") or "")
+        self.query_one("#cloudsql", Input).value = str(gcp.get("cloudsql_instance") or "")
+        self.query_one("#db_user", Input).value = str(gcp.get("db_user") or "")
+        self._refresh_choices()
+        self._show_plan(None)
+
+    def _refresh_choices(self) -> None:
+        """Fill version and env lists for the mode; keep valid choices, else defaults."""
+        from kfwizard.manifests import catalog, modes
+
+        mode = self.mode
+        offered = version_choices(mode)
+        version = catalog.normalise_version(mode, self.deployment.get("version"))
+        if version not in offered:
+            version = catalog.default_version(mode)
+        self.deployment["version"] = version
+        server, autopilot = self.server_version(), self.autopilot()
+        labels = []
+        for v in offered:
+            trial = {**self.choices, "deployment": {**self.deployment, "version": v}}
+            why = refusal(trial, server, autopilot) if server else None
+            labels.append((f"{v}  (cannot run here)" if why else v, v))
+        version_select = self.query_one("#version", Select)
+        with self.prevent(Select.Changed):
+            version_select.set_options(labels)
+            version_select.value = version
+        envs = env_choices(mode, version)
+        env = str(self.deployment.get("env") or "")
+        if env not in envs:
+            env = catalog.default_env(mode, version)
+            env = env if env in envs else envs[0]
+            self.deployment["env"] = env
+        env_select = self.query_one("#env", Select)
+        with self.prevent(Select.Changed):
+            env_select.set_options([(e, e) for e in envs])
+            env_select.value = env
+        self.query_one("#field-env", Field).set_hint(modes.ENV_DESCRIPTIONS.get(env, ""))
+        self.query_one("#gcp-fields").display = mode == "kfp-gcp"
+        self._explain()
+
+    def _explain(self) -> None:
+        """Summary, the third-party parts by name, and advisories (full text in F1)."""
+        from kfwizard.manifests import catalog, modes
+
+        mode, version = self.mode, self.deployment.get("version")
+        release = catalog.kfp_release(version) if mode != "kubeflow" else None
+        minio = bool(release.minio) if release is not None else False
+        parts = modes.third_party_parts(mode, minio=minio, env=self.deployment.get("env"))
+        lines = [
+            Content(modes.MODE_SUMMARIES.get(mode, "")),
+            Content.from_markup(
+                "[b]Also installs:[/b] $parts (F1 explains each)",
+                parts=", ".join(p.name for p in parts),
+            ),
+        ]
+        notes = catalog.advisories(
+            mode, version, self.deployment.get("env"), self.server_version(), self.autopilot()
+        )
+        for note in notes:
+            lines.append(Content.from_markup("[$text-warning]! $n[/]", n=note.message()))
+        self.query_one("#mode-explain", Static).update(Content("\n").join(lines))
+
+    def help_text(self) -> tuple[str, str, list[tuple[str, str]]]:
+        from kfwizard.manifests import catalog
+
+        title, text, keys = super().help_text()
+        detail = catalog.explain(
+            self.mode, self.deployment.get("version"), self.deployment.get("env")
+        )
+        return title, f"{text}\n\n---\n\n{detail}", keys
+
+    # -- validation ----------------------------------------------------------------
+    def validate_fields(self, show: bool = True) -> list[Field]:
+        invalid: list[Field] = []
+        why = refusal(self.choices, self.server_version(), self.autopilot())
+        version_field = self.query_one("#field-version", Field)
+        if show or version_field.error:
+            version_field.set_error(why)
+        if why:
+            invalid.append(version_field)
+        if self.mode == "kfp-gcp":
+            from kfwizard.manifests import catalog
+
+            ids = {
+                "deployment.gcp.bucket": "field-bucket",
+                "deployment.gcp.cloudsql_instance": "field-cloudsql",
+                "deployment.gcp.db_user": "field-db_user",
+            }
+            problems = {
+                name: rule
+                for name, rule, _ in catalog.gcp_input_problems(self.deployment.get("gcp"))
+            }
+            for name, field_id in ids.items():
+                field = self.query_one(f"#{field_id}", Field)
+                if show or field.error:
+                    field.set_error(problems.get(name))
+                if name in problems:
+                    invalid.append(field)
+        return invalid
+
+    # -- edits ---------------------------------------------------------------------
+    @on(RadioSet.Changed, "#mode")
+    def _mode_chosen(self, event: RadioSet.Changed) -> None:
+        mode = (event.pressed.id or "mode-kfp-standalone").removeprefix("mode-")
+        if mode == self.deployment.get("mode"):
+            return
+        self.deployment["mode"] = mode
+        self._refresh_choices()
+        self.selection_changed()
+
+    @on(Select.Changed, "#version")
+    def _version_chosen(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL or event.value == self.deployment.get("version"):
+            return
+        self.deployment["version"] = str(event.value)
+        self._refresh_choices()
+        self.query_one("#field-version", Field).set_error(
+            refusal(self.choices, self.server_version(), self.autopilot())
+        )
+        self.selection_changed()
+
+    @on(Select.Changed, "#env")
+    def _env_chosen(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL or event.value == self.deployment.get("env"):
+            return
+        self.deployment["env"] = str(event.value)
+        self._refresh_choices()
+        self.selection_changed()
+
+    @on(Input.Changed, "#bucket, #cloudsql, #db_user")
+    def _gcp_typed(self, event: Input.Changed) -> None:
+        key = {"bucket": "bucket", "cloudsql": "cloudsql_instance", "db_user": "db_user"}[
+            event.input.id or "bucket"
+        ]
+        gcp = self.deployment.setdefault("gcp", {})
+        value = event.value.strip() or None
+        if gcp.get(key) == value:
+            return
+        gcp[key] = value
+        self.selection_changed()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.focus_next()
+
+    # -- the plan ------------------------------------------------------------------
+    def on_step_detail(self, event: StepDetail) -> None:
+        if event.key == "plan":
+            self._show_plan(event.value)
+
+    def run_succeeded(self) -> None:
+        self._show_plan(None)
+        super().run_succeeded()
+
+    def _show_plan(self, detail: Any) -> None:
+        self.query_one("#plan", Static).update(plan_content(detail, self.session.outputs))
+
+
+def plan_content(detail: Any, outputs: dict[str, Any]) -> Content:
+    """The plan preview from the ``plan`` detail, or the manifests step's outputs."""
+    manifests = outputs.get("manifests") or {}
+    data = detail if isinstance(detail, dict) else {}
+    counts = data.get("counts") or manifests.get("counts") or {}
+    if not counts:
+        return Content.from_markup(
+            "[$text-muted]Prepare the manifests to see what will be created.[/]"
+        )
+    total = sum(int(n) for n in counts.values())
+    lines = [
+        Content.from_markup(
+            "[b]$total objects[/b] from $source",
+            total=str(total),
+            source=str(data.get("source") or manifests.get("source") or "the release"),
+        )
+    ]
+    tiers = data.get("tiers") or manifests.get("tiers")
+    if isinstance(tiers, list) and tiers:
+        for tier in tiers:
+            if not isinstance(tier, dict):
+                continue
+            kinds = tier.get("counts") or tier.get("kinds") or {}
+            summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+            where = tier.get("namespace") or tier.get("where") or ""
+            lines.append(
+                Content.from_markup(
+                    "[$text-accent]$name[/] $where: $summary",
+                    name=str(tier.get("name") or tier.get("tier") or "tier"),
+                    where=f"({where})" if where else "",
+                    summary=summary,
+                )
+            )
+    else:
+        ordered = sorted(counts.items(), key=lambda kv: (-int(kv[1]), kv[0]))
+        lines.append(Content(", ".join(f"{n} {kind}" for kind, n in ordered)))
+    crds = manifests.get("crds") or data.get("crds") or []
+    if crds:
+        lines.append(Content(f"{len(crds)} CustomResourceDefinitions are applied first."))
+    eta = data.get("eta_seconds")
+    if isinstance(eta, (int, float)) and eta > 0:
+        lines.append(Content(f"Typical install time: about {max(1, round(eta / 60))} min."))
+    return Content("\n").join(lines)

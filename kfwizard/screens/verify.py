@@ -1,7 +1,282 @@
-"""Placeholder."""
+"""Step 5, Verify: prove the install works, show how to use it, and how to remove it.
 
+"Installed" is not "working": this screen runs the verify step (KFP API healthz through
+the API server's service proxy, the UI, the public URL when the mode has one), shows
+each check with its evidence, opens a local port-forward to the UI on request (stopped
+when leaving or quitting), and sums up what to do next. Teardown previews what the
+session created and deletes only that, asking for the cluster's name when the session
+did not create it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Button, Static
+
+from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
+
+
+def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The verify checks as rows {name, state, message}, from the step's outputs."""
+    verify = outputs.get("verify") or {}
+    rows = verify.get("checks")
+    if isinstance(rows, list) and rows:
+        return [r for r in rows if isinstance(r, dict)]
+    found: list[dict[str, Any]] = []
+    api = verify.get("api")
+    if isinstance(api, dict):
+        found.append(
+            {
+                "name": "KFP API healthz",
+                "state": "ok",
+                "message": ", ".join(
+                    f"{k}={v}"
+                    for k, v in api.items()
+                    if k in ("tag_name", "commit_sha", "multi_user")
+                ),
+            }
+        )
+    ui = verify.get("ui")
+    if isinstance(ui, dict):
+        found.append(
+            {
+                "name": "UI",
+                "state": "ok" if ui.get("apiServerReady", True) else "fail",
+                "message": ", ".join(f"{k}={v}" for k, v in list(ui.items())[:3]),
+            }
+        )
+    if verify.get("public_url"):
+        found.append({"name": "Public URL", "state": "ok", "message": verify["public_url"]})
+    return found
 
 
 class VerifyScreen(WizardScreen):
     PHASE = "verify"
+    CSS_PATH = "verify.tcss"
+    ACTION_LABEL = "Verify"
+    SHOW_STEP_LIST = False
+    INTRO = (
+        "kfwizard checks that Kubeflow Pipelines answers: its API, its UI, and the public "
+        "URL when the mode has one. Then it shows how to open and use it."
+    )
+    HELP = (
+        "**What happens here.** The verify step calls the KFP API's healthz through the "
+        "Kubernetes API server (no port-forward needed) and checks the version matches, asks "
+        "the UI whether it reaches the API, and reads the inverse proxy's public URL when the "
+        "mode has one. A missing public URL is a warning, not a failure: the port-forward "
+        "always works.\n\n"
+        "**Port-forward** opens the UI on http://127.0.0.1:8080 (or the next free port), "
+        "like `kubectl port-forward -n kubeflow svc/ml-pipeline-ui 8080:80`. It listens on "
+        "this machine only and stops when you leave this screen or quit.\n\n"
+        "**Teardown** deletes what this session created, after showing the list: the "
+        "Kubeflow objects, and the cluster if the session created it (a cluster you brought "
+        "is deleted only if you type its name)."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forward: Any = None
+        """The running PortForward, if any (stopped on leave and quit)."""
+
+    def compose_main(self) -> Any:
+        checks = Static(id="checks")
+        checks.border_title = "Checks"
+        yield checks
+        summary = Static(id="summary")
+        summary.border_title = "Summary"
+        yield summary
+        with Horizontal(id="verify-actions"):
+            yield Button("Open port-forward", id="port-forward", compact=True)
+            yield Button("Teardown…", id="teardown", variant="error", compact=True)
+
+    def load_fields(self) -> None:
+        self.refresh_cards()
+
+    def primary_label(self) -> str:
+        if self.running:
+            return "Running…"
+        return "Verify again" if self.phase_done() else self.ACTION_LABEL
+
+    def refresh_cards(self) -> None:
+        self.query_one("#checks", Static).update(
+            self.checks_content(check_rows(self.session.outputs))
+        )
+        self.query_one("#summary", Static).update(self.summary_content())
+
+    def checks_content(self, rows: list[dict[str, Any]]) -> Content:
+        if not rows:
+            return Content.from_markup("[$text-muted]Not verified yet: press Verify.[/]")
+        lines = []
+        for row in rows:
+            state = str(row.get("state", "")).lower()
+            mark, colour = {
+                "ok": ("✓", "$text-success"),
+                "pass": ("✓", "$text-success"),
+                "done": ("✓", "$text-success"),
+                "warn": ("!", "$text-warning"),
+                "warning": ("!", "$text-warning"),
+                "fail": ("✗", "$text-error"),
+                "failed": ("✗", "$text-error"),
+            }.get(state, ("·", "$text-muted"))
+            lines.append(
+                Content.from_markup(
+                    f"[{colour}]$mark[/] [b]$name[/b]  [$text-muted]$message[/]",
+                    mark=mark,
+                    name=str(row.get("name", "")),
+                    message=str(row.get("message") or ""),
+                )
+            )
+        return Content("\n").join(lines)
+
+    def summary_content(self) -> Content:
+        deployment = self.choices.get("deployment") or {}
+        verify = self.session.outputs.get("verify") or {}
+        api = verify.get("api") or {}
+        version = api.get("tag_name") or deployment.get("version") or "?"
+        ui_url = self.forward_url() or "press Open port-forward (listens on 127.0.0.1 only)"
+        public = verify.get("public_url") or "none for this mode (use the port-forward)"
+        sdk = verify.get("sdk_line") or f"pip install kfp=={deployment.get('version', '')}"
+        rows = [
+            (
+                "Version",
+                f"Kubeflow Pipelines {version} ({deployment.get('mode', '')}, "
+                f"{deployment.get('env', '')})",
+            ),
+            ("UI", ui_url),
+            ("Public URL", public),
+            ("SDK", sdk),
+            ("Credentials", self.credentials_line()),
+        ]
+        return Content("\n").join(
+            Content.from_markup("[b]$k[/b] $v", k=key.ljust(12), v=value) for key, value in rows
+        )
+
+    def credentials_line(self) -> str:
+        mode = (self.choices.get("deployment") or {}).get("mode")
+        if mode == "kubeflow":
+            return "Dex default user user@example.com / 12341234: change it (kubeflow/manifests README)"
+        context = (self.session.outputs.get("connect") or {}).get("context") or "the cluster"
+        return f"no login in standalone KFP; cluster access via kubeconfig context {context}"
+
+    def forward_url(self) -> str | None:
+        return getattr(self.forward, "url", None) if self.forward is not None else None
+
+    # -- engine ----------------------------------------------------------------------
+    def on_step_detail(self, event: StepDetail) -> None:
+        if event.key == "checks" and isinstance(event.value, list):
+            self.query_one("#checks", Static).update(self.checks_content(event.value))
+
+    def run_succeeded(self) -> None:
+        self.refresh_cards()
+        self.notify("Kubeflow Pipelines answers. The summary says how to use it.", title="Verified")
+
+    def show_failure(self, result: Any) -> None:
+        super().show_failure(result)
+        self.refresh_cards()
+
+    # -- port-forward ------------------------------------------------------------------
+    @on(Button.Pressed, "#port-forward")
+    def toggle_port_forward(self) -> None:
+        if self.forward is not None:
+            self.stop_port_forward()
+            self.refresh_cards()
+            self.query_one("#port-forward", Button).label = "Open port-forward"
+            return
+        self.query_one("#port-forward", Button).disabled = True
+        self.open_port_forward(self.session.copy())
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="port-forward",
+        exit_on_error=False,
+        description="kfwizard: port-forward to the KFP UI",
+    )
+    def open_port_forward(self, snapshot: Any) -> None:
+        try:
+            from kfwizard.kube.client import clients_for_session
+            from kfwizard.kube.portforward import PortForward
+
+            forward = PortForward(clients_for_session(snapshot, self.wizard.env))
+            url = forward.start()
+        except Exception as exc:
+            from kfwizard.engine.errors import KfwizardError
+
+            reason = (
+                exc.message() if isinstance(exc, KfwizardError) else f"{type(exc).__name__}: {exc}"
+            )
+            self.app.call_from_thread(self._forward_failed, reason)
+            return
+        self.app.call_from_thread(self._forward_opened, forward, url)
+
+    def _forward_opened(self, forward: Any, url: str) -> None:
+        if not self.is_mounted:
+            forward.stop()
+            return
+        self.forward = forward
+        button = self.query_one("#port-forward", Button)
+        button.disabled = False
+        button.label = "Stop port-forward"
+        self.refresh_cards()
+        self.notify(f"The UI is at {url} (this machine only).", title="Port-forward open")
+
+    def _forward_failed(self, reason: str) -> None:
+        if self.is_mounted:
+            self.query_one("#port-forward", Button).disabled = False
+        self.notify(
+            f"Could not open the port-forward: {reason}",
+            title="Port-forward",
+            severity="error",
+            timeout=10,
+        )
+
+    def stop_port_forward(self) -> None:
+        forward, self.forward = self.forward, None
+        if forward is not None:
+            try:
+                forward.stop()
+            except Exception:
+                pass
+
+    def on_unmount(self) -> None:
+        self.stop_port_forward()
+
+    # -- teardown ----------------------------------------------------------------------
+    @on(Button.Pressed, "#teardown")
+    def action_teardown(self) -> None:
+        if self.running:
+            self.notify("A step is running; cancel it first.", severity="warning")
+            return
+        from kfwizard.dialogs.teardown import TeardownDialog
+
+        def answered(choice: dict[str, Any] | None) -> None:
+            if choice:
+                self.start_teardown(bool(choice.get("delete_cluster")))
+
+        self.app.push_screen(TeardownDialog(self.session), answered)
+
+    def start_teardown(self, delete_cluster: bool) -> None:
+        """Run the teardown plan through the bridge (same log, cancel and failure panel)."""
+        try:
+            from kfwizard.engine.steps.teardown import build_teardown_plan
+        except ImportError:
+            self.notify(
+                "Teardown is not available in this build. `kfwizard teardown --session "
+                f"{self.session.id}` does the same from the command line.",
+                title="Teardown",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        self.stop_port_forward()
+        plan = build_teardown_plan(self.session, delete_cluster=delete_cluster)
+        assert self.bridge is not None
+        self.set_class(True, "-has-log")
+        self.bridge.options = self.wizard.run_options()
+        self.bridge.start("verify", plan=plan)
+        self.update_nav()

@@ -1,0 +1,152 @@
+"""Teardown preview: what this session created, and what will be deleted.
+
+Deleting is the one irreversible thing kfwizard does, so the dialog lists exactly what
+goes: the Kubeflow objects this session applied, and the cluster only when the session
+created it; a cluster the user brought is deleted only if they type its name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+if TYPE_CHECKING:
+    from kfwizard.session import Session
+
+
+def preview_lines(session: Session) -> list[str]:
+    """Plain sentences listing what the session created."""
+    inventory = session.inventory
+    objects = inventory.get("objects") or []
+    lines = []
+    if objects:
+        namespaces = sorted({o.get("namespace") or "(cluster-wide)" for o in objects})
+        lines.append(
+            f"{len(objects)} Kubernetes objects applied by this session "
+            f"(namespaces: {', '.join(namespaces)})"
+        )
+    else:
+        lines.append("No Kubernetes objects recorded by this session.")
+    cluster = inventory.get("cluster") or {}
+    if cluster.get("name"):
+        origin = (
+            "created by this session"
+            if cluster.get("created_by_session")
+            else "not created by this session"
+        )
+        lines.append(f"GKE cluster {cluster['name']} in {cluster.get('location', '?')} ({origin})")
+    services = inventory.get("services") or []
+    if services:
+        lines.append(
+            f"{len(services)} Google APIs were enabled by this session; they stay enabled."
+        )
+    return lines
+
+
+class TeardownDialog(ModalScreen[dict[str, Any] | None]):
+    """Dismisses with {"delete_cluster": bool} or None (cancelled)."""
+
+    DEFAULT_CSS = """
+    TeardownDialog {
+        align: center middle;
+        background: $background 60%;
+        & > Vertical {
+            width: 76;
+            max-width: 95%;
+            height: auto;
+            max-height: 90%;
+            border: thick $error;
+            background: $surface;
+            padding: 1 2;
+        }
+        & #teardown-title {
+            text-style: bold;
+            margin-bottom: 1;
+        }
+        & #teardown-preview {
+            height: auto;
+            margin-bottom: 1;
+        }
+        & #teardown-typed-label {
+            color: $text-muted;
+        }
+        & Horizontal {
+            height: auto;
+            align-horizontal: right;
+            margin-top: 1;
+        }
+        & Button {
+            margin-left: 2;
+        }
+    }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        cluster = session.inventory.get("cluster") or {}
+        self.cluster_name: str | None = cluster.get("name")
+        self.cluster_ours = bool(cluster.get("created_by_session"))
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Tear down session {self.session.display_name()}?", id="teardown-title")
+            yield Static(
+                Content("\n").join(Content(f"• {line}") for line in preview_lines(self.session)),
+                id="teardown-preview",
+            )
+            if self.cluster_name:
+                yield Checkbox(
+                    f"Also delete cluster {self.cluster_name}",
+                    value=self.cluster_ours,
+                    id="delete-cluster",
+                    compact=True,
+                )
+                if not self.cluster_ours:
+                    yield Label(
+                        f"This cluster was not created by the session: type "
+                        f"{self.cluster_name} to delete it.",
+                        id="teardown-typed-label",
+                    )
+                    yield Input(placeholder=self.cluster_name, id="teardown-typed", compact=True)
+            with Horizontal():
+                yield Button("Cancel", id="no", compact=True)
+                yield Button("Delete", id="yes", variant="error", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+        self._update()
+
+    @on(Checkbox.Changed)
+    @on(Input.Changed)
+    def _update(self) -> None:
+        allowed = True
+        if self.cluster_name and not self.cluster_ours and self._wants_cluster():
+            typed = self.query_one("#teardown-typed", Input).value.strip()
+            allowed = typed == self.cluster_name
+        self.query_one("#yes", Button).disabled = not allowed
+
+    def _wants_cluster(self) -> bool:
+        if not self.cluster_name:
+            return False
+        return self.query_one("#delete-cluster", Checkbox).value
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss({"delete_cluster": self._wants_cluster()})
+
+    @on(Button.Pressed, "#no")
+    def _no(self) -> None:
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
