@@ -1,0 +1,467 @@
+"""Install phase: preflight, apply the manifests tier by tier, wait for the rollout.
+
+The steps are thin: the work lives in :mod:`kfwizard.kube` (which knows nothing about
+the engine beyond its error type). Here we read the session (the rendered manifests,
+the cluster, the user's skips and timeouts), call the kube functions with ``ctx`` as the
+control (so cancel, progress and logs flow through), and record what happened: checks,
+every applied object in the inventory (saved per tier, so a crash never forgets what
+was created), and the final rollout table.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from kfwizard.engine.errors import StepFailed
+from kfwizard.engine.step import BaseStep, StepContext
+
+if TYPE_CHECKING:
+    from kfwizard.kube.client import KubeClients
+    from kfwizard.session import Session
+
+DEFAULT_TIMEOUTS: dict[str, float] = {
+    "crd": 60.0,
+    "kind": 60.0,
+    "webhook": 180.0,
+    "rollout": 900.0,
+    "stuck": 180.0,
+    "warn_grace": 60.0,
+    "verify": 120.0,
+    "public_url": 120.0,
+    "namespaces": 300.0,
+}
+
+
+# -- shared helpers (also used by the verify and teardown steps) -----------------------
+def kube_clients(ctx: StepContext) -> KubeClients:
+    """The run's shared clients for the session's cluster, built once."""
+    from kfwizard.kube.client import clients_for_session
+
+    return ctx.resource(
+        "kube", lambda: clients_for_session(ctx.session, ctx.options.get("env") or os.environ)
+    )
+
+
+def timeout(ctx: StepContext, name: str) -> float:
+    """A timeout from the run options (``timeouts: {rollout: 600}``) or the default."""
+    value = (ctx.options.get("timeouts") or {}).get(name)
+    return float(value) if value is not None else DEFAULT_TIMEOUTS[name]
+
+
+def manifest_set(ctx: StepContext) -> Any:
+    """The rendered set the ``manifests`` step produced (loaded once per run)."""
+    out = ctx.output_of("manifests")
+    key = f"manifest-set:{out.get('rendered_dir')}:{out.get('version')}:{out.get('env')}"
+
+    def load() -> Any:
+        from kfwizard.manifests import load_rendered
+
+        return load_rendered(out)
+
+    if not out:
+        raise StepFailed(
+            "The session has no rendered manifests yet.",
+            "run the Deployment mode step first (resume)",
+        )
+    return ctx.resource(key, load)
+
+
+def deployment_facts(session: Session, mset: Any = None) -> dict[str, Any]:
+    """Mode, version, env and namespace of the install, from the set or the session."""
+    out = session.outputs.get("manifests") or {}
+    deployment = session.selections.get("deployment") or {}
+    mode = (
+        getattr(mset, "mode", None) or out.get("mode") or deployment.get("mode") or "kfp-standalone"
+    )
+    version = getattr(mset, "version", None) or out.get("version") or deployment.get("version")
+    env = getattr(mset, "env", None) or out.get("env") or deployment.get("env")
+    return {"mode": str(mode), "version": str(version or ""), "env": str(env or "")}
+
+
+def roles(facts: dict[str, Any]) -> tuple[list[str] | None, list[str]]:
+    """(critical names or None for "all", warn-only names) from the catalog."""
+    from kfwizard.manifests import catalog
+
+    found = catalog.deployment_roles(facts["mode"], facts["version"] or None, facts["env"] or None)
+    return list(found.critical), list(found.warn_only)
+
+
+def kfp_version(facts: dict[str, Any]) -> str:
+    """The KFP backend version the install runs (the platform's KFP for full Kubeflow)."""
+    if facts["mode"] == "kubeflow":
+        from kfwizard.manifests import catalog
+
+        release = catalog.kubeflow_release(facts["version"])
+        return str(getattr(release, "kfp_version", "") or "")
+    return facts["version"]
+
+
+def all_objects(mset: Any) -> list[dict[str, Any]]:
+    from kfwizard.kube.objects import as_dict
+
+    return [as_dict(m) for tier in mset.tiers for m in tier.objects]
+
+
+def workloads_of(mset: Any) -> list[dict[str, str]]:
+    """Workloads to wait for: the tiers' ``wait_ready`` lists, else every workload."""
+    from kfwizard.kube.objects import WORKLOAD_KINDS, ref_of
+
+    refs: list[dict[str, str]] = []
+    for tier in mset.tiers:
+        listed = list(getattr(tier, "wait_ready", None) or [])
+        refs += (
+            [dict(r) for r in listed]
+            if listed
+            else [
+                ref_of(o)
+                for o in (getattr(m, "obj", m) for m in tier.objects)
+                if o.get("kind") in WORKLOAD_KINDS
+            ]
+        )
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for ref in refs:
+        key = (ref.get("kind", ""), ref.get("namespace") or "", ref.get("name", ""))
+        if key not in seen and ref.get("kind") in WORKLOAD_KINDS:
+            seen.add(key)
+            out.append(ref)
+    return out
+
+
+def set_key(ctx: StepContext) -> str:
+    out = ctx.output_of("manifests")
+    return "|".join(str(out.get(k, "")) for k in ("mode", "version", "env", "rendered_dir"))
+
+
+def _rendered_files(session: Session) -> list[str]:
+    out = session.outputs.get("manifests") or {}
+    folder = out.get("rendered_dir") or "RENDERED_DIR"
+    files = out.get("files") or ["01-cluster-scoped.yaml", "02-env.yaml"]
+    return [f if str(f).startswith("/") else f"{folder}/{f}" for f in files]
+
+
+# -- preflight -------------------------------------------------------------------------
+class PreflightStep(BaseStep):
+    """Read-only checks with every fix listed at once (kubeadm-style, skippable by name)."""
+
+    id = "preflight"
+    title = "Check the cluster"
+    eta_seconds = 5.0
+
+    def commands(self, session: Session) -> list[str]:
+        return [
+            "kubectl version",
+            "kubectl auth can-i create customresourcedefinitions",
+            "kubectl auth can-i create clusterroles",
+            "kubectl get storageclass",
+            "kubectl describe nodes | grep -A 6 Allocatable",
+        ]
+
+    def check(self, ctx: StepContext) -> bool:
+        # Passed before for this same set: do not re-judge capacity with KFP's own pods
+        # already running (a resume after the apply would see them as "used").
+        checks = ctx.outputs.get("checks") or []
+        return (
+            bool(checks)
+            and ctx.outputs.get("set") == set_key(ctx)
+            and not any(c.get("state") == "fail" for c in checks)
+        )
+
+    def apply(self, ctx: StepContext) -> None:
+        from kfwizard.engine.errors import Refused
+        from kfwizard.kube.preflight import PreflightInputs, failure_text, run_checks
+        from kfwizard.manifests import catalog
+
+        mset = manifest_set(ctx)
+        facts = deployment_facts(ctx.session, mset)
+        objects = all_objects(mset)
+        release = catalog.kfp_release(facts["version"]) if facts["mode"] != "kubeflow" else None
+        needs = catalog.resource_needs(
+            facts["mode"], facts["version"] or None, facts["env"] or None
+        )
+        inputs = PreflightInputs(
+            version=facts["version"],
+            env=facts["env"],
+            mode=facts["mode"],
+            k8s_min=getattr(release, "k8s_min", None),
+            k8s_max_exclusive=getattr(release, "k8s_max_exclusive", None),
+            k8s_tested=getattr(release, "k8s_tested", None),
+            minimum=(needs.min_allocatable_cpu_m, needs.min_allocatable_memory_mib * 2**20),
+            objects=objects,
+            tools=list(ctx.output_of("manifests").get("tools") or []),
+            user=(ctx.output_of("credentials") or {}).get("account"),
+        )
+        skip = dict(ctx.selections.get("skip_checks") or {})
+        skip.update(ctx.options.get("skip_checks") or {})
+        clients = kube_clients(ctx)
+        server = ctx.output_of("connect").get("server_version")
+        if "server-version" not in skip:
+            found = [
+                r
+                for r in catalog.refusals(
+                    facts["mode"],
+                    facts["version"] or None,
+                    facts["env"] or None,
+                    server,
+                    ctx.output_of("cluster").get("autopilot"),
+                    local_manifests=True,
+                )
+                if r.rule in ("crd-v1beta1", "kubernetes-too-new", "kubeflow-autopilot")
+            ]
+            if found:
+                raise Refused(found[0].reason, found[0].suggestion)
+        checks = run_checks(clients, inputs, skip=skip, control=ctx)
+        rows = [c.to_json() for c in checks]
+        ctx.detail("preflight", rows)
+        ctx.outputs["checks"] = rows
+        ctx.outputs["set"] = set_key(ctx)
+        ctx.outputs["skipped"] = {c.name: skip[c.name] for c in checks if c.state == "skipped"}
+        for c in checks:
+            ctx.log(
+                f"[{c.state}] {c.name}: {c.message}"
+                + (f" Fix: {c.fix}" if c.fix and c.state != "pass" else "")
+            )
+        if any(c.state == "fail" for c in checks):
+            cause, action, details = failure_text(checks)
+            raise StepFailed(cause, action, details)
+
+
+# -- apply -----------------------------------------------------------------------------
+class ApplyStep(BaseStep):
+    """Server-side apply, tier by tier; CRDs Established before what needs them."""
+
+    id = "apply"
+    title = "Apply the manifests"
+    eta_seconds = 30.0
+
+    def commands(self, session: Session) -> list[str]:
+        out = session.outputs.get("manifests") or {}
+        lines = [
+            f"kubectl apply --server-side --force-conflicts --field-manager=kfwizard -f {f}"
+            for f in _rendered_files(session)
+        ]
+        crds = list(out.get("crds") or [])
+        if crds:
+            lines.insert(
+                1,
+                "kubectl wait --for condition=established --timeout=60s "
+                + " ".join(f"crd/{c}" for c in crds),
+            )
+        return lines
+
+    def check(self, ctx: StepContext) -> bool:
+        from kfwizard.kube.apply import applied_check
+        from kfwizard.kube.objects import fingerprint, ref_of
+
+        if not ctx.outputs.get("hash") or not ctx.outputs.get("applied"):
+            return False
+        mset = manifest_set(ctx)
+        objects = all_objects(mset)
+        if fingerprint(objects) != ctx.outputs["hash"]:
+            return False
+        inventory = {
+            (r.get("kind"), r.get("namespace") or "", r.get("name"))
+            for r in ctx.session.inventory_objects()
+        }
+        refs = [ref_of(o) for o in objects]
+        if any(
+            (r["kind"], r["namespace"], r["name"]) not in inventory
+            and (r["kind"], "", r["name"]) not in inventory
+            for r in refs
+        ):
+            return False
+        ours = [
+            r
+            for r in ctx.session.inventory_objects()
+            if (r.get("kind"), r.get("name")) in {(x["kind"], x["name"]) for x in refs}
+        ]
+        return not applied_check(kube_clients(ctx), ours, control=ctx)
+
+    def apply(self, ctx: StepContext) -> None:
+        from kfwizard.kube.apply import ApplyOptions, apply_tiers
+        from kfwizard.kube.objects import fingerprint, ref_of
+
+        mset = manifest_set(ctx)
+        clients = kube_clients(ctx)
+        options = ApplyOptions(
+            workers=int(ctx.options.get("apply_workers") or 8),
+            crd_timeout=timeout(ctx, "crd"),
+            kind_timeout=timeout(ctx, "kind"),
+            webhook_timeout=timeout(ctx, "webhook"),
+        )
+        tiers_out: list[dict[str, Any]] = []
+
+        def on_applied(obj: dict[str, Any], server: dict[str, Any]) -> None:
+            ref = ref_of(obj)
+            server_ns = (server.get("metadata") or {}).get("namespace")
+            ref["namespace"] = str(server_ns or "") if server else ref["namespace"]
+            ctx.session.add_objects([ref])
+
+        def on_tier_done(tier: Any) -> None:
+            tiers_out.append(tier.to_json())
+            ctx.outputs["tiers"] = list(tiers_out)
+            ctx.save()
+            ctx.log(f"Tier {tier.name}: {len(tier.refs)} objects applied in {tier.seconds:.1f} s")
+
+        report = apply_tiers(
+            clients,
+            mset.tiers,
+            control=ctx,
+            options=options,
+            on_applied=on_applied,
+            on_tier_done=on_tier_done,
+        )
+        ctx.outputs.update(
+            {
+                "applied": report.applied,
+                "tiers": tiers_out,
+                "hash": fingerprint(all_objects(mset)),
+                "seconds": round(report.seconds, 2),
+            }
+        )
+        ctx.log(
+            f"Applied {report.applied} objects in {report.seconds:.1f} s (field manager kfwizard)."
+        )
+
+
+# -- rollout ---------------------------------------------------------------------------
+def _cluster_facts(session: Session) -> dict[str, Any]:
+    cluster = session.outputs.get("cluster") or {}
+    inv = session.inventory.get("cluster") or {}
+    return {
+        "name": cluster.get("name") or inv.get("name"),
+        "location": cluster.get("location") or inv.get("location"),
+        "machine_type": cluster.get("machine_type"),
+    }
+
+
+def diagnose_failure(
+    ctx: StepContext, namespaces: list[str], critical: list[str] | None, headline: str | None = None
+) -> StepFailed:
+    """Collect, classify, and turn the first finding into the step's cause and action."""
+    from kfwizard.kube.diagnose import collect, diagnose, summary
+
+    clients = kube_clients(ctx)
+    snapshot = collect(clients, namespaces, cluster=_cluster_facts(ctx.session), control=ctx)
+    names = None if critical is None else [c.split("/")[-1] for c in critical]
+    found = diagnose(snapshot, names)
+    ctx.detail("diagnoses", [d.to_json() for d in found])
+    ctx.outputs["diagnoses"] = [d.to_json() for d in found]
+    cause, action = summary(found)
+    if headline:
+        cause = f"{headline} {cause}"
+    details = tuple(line for d in found for line in d.lines())
+    return StepFailed(cause, action, details)
+
+
+class RolloutStep(BaseStep):
+    """Wait for the workloads (watching), then explain anything stuck."""
+
+    id = "rollout"
+    title = "Wait for Kubeflow Pipelines to start"
+    eta_seconds = 180.0
+
+    def commands(self, session: Session) -> list[str]:
+        facts = deployment_facts(session)
+        try:
+            critical, _ = roles(facts)
+        except Exception:
+            critical = ["ml-pipeline", "ml-pipeline-ui"]
+        lines = []
+        for name in critical or []:
+            ns, _, short = name.rpartition("/")
+            lines.append(
+                f"kubectl rollout status -n {ns or 'kubeflow'} deploy/{short} --timeout=900s"
+            )
+        lines.append("kubectl get pods -n kubeflow")
+        return lines
+
+    def check(self, ctx: StepContext) -> bool:
+        from kfwizard.kube.rest import list_objects
+        from kfwizard.kube.wait import workload_ready
+
+        if not ctx.outputs.get("deployments"):
+            return False
+        mset = manifest_set(ctx)
+        critical, _ = roles(deployment_facts(ctx.session, mset))
+        clients = kube_clients(ctx)
+        for ref in workloads_of(mset):
+            name = ref["name"]
+            if (
+                critical is not None
+                and name not in critical
+                and f"{ref.get('namespace')}/{name}" not in critical
+            ):
+                continue
+            items = (
+                list_objects(
+                    clients,
+                    "apps/v1",
+                    ref["kind"],
+                    namespace=ref.get("namespace") or None,
+                    field_selector=f"metadata.name={name}",
+                    control=ctx,
+                ).get("items")
+                or []
+            )
+            if not items or not workload_ready(items[0], ref["kind"])[0]:
+                return False
+        return True
+
+    def apply(self, ctx: StepContext) -> None:
+        from kfwizard.kube.errors import WaitTimeout
+        from kfwizard.kube.wait import wait_workloads
+
+        mset = manifest_set(ctx)
+        facts = deployment_facts(ctx.session, mset)
+        critical, _ = roles(facts)
+        workloads = workloads_of(mset)
+        namespaces = sorted({w.get("namespace") or "" for w in workloads} - {""})
+        clients = kube_clients(ctx)
+        ctx.log(
+            f"Waiting for {len(workloads)} workloads "
+            f"({len(critical) if critical is not None else len(workloads)} must be ready)…"
+        )
+        try:
+            result = wait_workloads(
+                clients,
+                workloads,
+                critical=critical,
+                timeout=timeout(ctx, "rollout"),
+                control=ctx,
+                stuck_after=timeout(ctx, "stuck"),
+                warn_grace=timeout(ctx, "warn_grace"),
+            )
+        except WaitTimeout as exc:
+            rows = exc.state.rows() if hasattr(exc.state, "rows") else []
+            ctx.outputs["deployments"] = rows
+            raise diagnose_failure(
+                ctx, namespaces, critical, f"Timed out after {timeout(ctx, 'rollout'):.0f} s."
+            ) from None
+        ctx.outputs["deployments"] = result.rows()
+        ctx.outputs["seconds"] = round(result.seconds, 2)
+        ctx.outputs["requests"] = {"lists": result.lists, "watches": result.watches}
+        if result.stuck:
+            ctx.outputs.pop("deployments", None)
+            ctx.outputs["stuck"] = result.stuck
+            raise diagnose_failure(ctx, namespaces, critical)
+        late = result.not_ready_warn_only
+        if late:
+            from kfwizard.kube.diagnose import collect, diagnose
+
+            snapshot = collect(
+                clients, namespaces, cluster=_cluster_facts(ctx.session), control=ctx
+            )
+            notes = {d.workload: d for d in diagnose(snapshot, critical)}
+            warnings = []
+            for row in late:
+                note = notes.get(row.name)
+                text = (
+                    f"{row.name} is not ready (optional): "
+                    f"{note.cause if note else row.message or row.state}"
+                )
+                warnings.append(text)
+                ctx.log("warning: " + text)
+            ctx.outputs["warnings"] = warnings
+        ctx.log(f"All required workloads are ready after {result.seconds:.1f} s.")

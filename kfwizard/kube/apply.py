@@ -1,0 +1,584 @@
+"""Server-side apply of a rendered manifest set, tier by tier, with the waits between.
+
+Why server-side apply with field manager ``kfwizard`` and ``force=True``: the API server
+merges our fields and records that we own them, the same as
+``kubectl apply --server-side --force-conflicts``. There is no 256 KiB
+``last-applied-configuration`` annotation (the Argo CRDs are close to that limit), and a
+re-apply is idempotent. ``force`` resolves field conflicts in our favour: when another
+manager (a previous ``kubectl apply``, an operator) owns a field we set, we take it over
+instead of failing. That is what an installer that is asked to install a version must do;
+it also means a hand edit of a field we manage is overwritten on re-apply.
+
+Order: inside a tier, Namespaces and CRDs go first (other objects live in those
+namespaces or are instances of those CRDs), then the CRDs must be ``Established``
+(watched, not slept on) before anything else is applied. The rest of the tier is applied
+by a small thread pool sharing one connection pool. Errors are sorted:
+- 429/5xx/dropped connections: retried with backoff (:mod:`kfwizard.kube.retry`);
+- "no matches for kind" / 404 on a new kind: a CRD that is not served yet (P1):
+  refresh discovery and retry, with a limit and a message that says what is missing;
+- ``failed calling webhook "X"``: the webhook's pods are still starting (P2): wait for
+  the Deployment behind its Service, retry; name webhook and Service if it stays down;
+- anything else (400/403/422...): fail at once with the server's message.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import copy
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kfwizard.engine.errors import Cancelled
+from kfwizard.kube.client import KubeClients
+from kfwizard.kube.control import Control, Quiet
+from kfwizard.kube.errors import KubeFailure, WaitTimeout
+from kfwizard.kube.objects import (
+    CRD_KIND,
+    as_dict,
+    condition,
+    condition_true,
+    crd_names,
+    is_crd,
+    ref_of,
+    ref_text,
+)
+from kfwizard.kube.retry import backoff_delay, error_message, status_of, with_retries
+from kfwizard.kube.watching import Watcher, WatchSpec
+from kfwizard.kube.webhooks import WebhookBackend, find_backend, webhook_name_in
+
+FIELD_MANAGER = "kfwizard"
+CRD_API = "apiextensions.k8s.io/v1"
+
+
+@dataclass
+class ApplyOptions:
+    """Knobs with sane defaults; tests shorten the timeouts."""
+
+    workers: int = 8
+    crd_timeout: float = 60.0
+    """Per tier, like ``kubectl wait --for condition=established --timeout=60s``."""
+    kind_timeout: float = 60.0
+    """How long a kind may stay unserved (P1) before the apply fails."""
+    webhook_timeout: float = 180.0
+    attempts: int = 8
+    """Tries per object for passing errors (429, 5xx, dropped connections)."""
+
+
+@dataclass
+class TierReport:
+    name: str
+    refs: list[dict[str, str]] = field(default_factory=list)
+    crds: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "applied": len(self.refs),
+            "crds": len(self.crds),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class ApplyReport:
+    tiers: list[TierReport] = field(default_factory=list)
+    seconds: float = 0.0
+    copies: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    """The server's copy of every applied object, in apply order."""
+
+    @property
+    def applied(self) -> int:
+        return sum(len(t.refs) for t in self.tiers)
+
+    @property
+    def refs(self) -> list[dict[str, str]]:
+        return [r for t in self.tiers for r in t.refs]
+
+
+class _Muted:
+    """Forwards sleep/cancel/log but not progress or details (for nested waits)."""
+
+    def __init__(self, control: Control) -> None:
+        self._control = control
+
+    def sleep(self, seconds: float) -> None:
+        self._control.sleep(seconds)
+
+    def check_cancel(self) -> None:
+        self._control.check_cancel()
+
+    def log(self, *lines: str) -> None:
+        self._control.log(*lines)
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        pass
+
+    def detail(self, key: str, value: Any) -> None:
+        pass
+
+
+def _removed_api_hint(api_version: str, kind: str) -> str:
+    if api_version in (
+        "apiextensions.k8s.io/v1beta1",
+        "certificates.k8s.io/v1beta1",
+        "admissionregistration.k8s.io/v1beta1",
+        "rbac.authorization.k8s.io/v1beta1",
+        "extensions/v1beta1",
+        "apps/v1beta1",
+        "apps/v1beta2",
+    ):
+        return (
+            f"{kind} in {api_version} was removed in Kubernetes 1.22; these manifests are "
+            "too old for this cluster. Choose a newer KFP version."
+        )
+    return ""
+
+
+class Applier:
+    """Applies objects for one run; remembers resolved kinds and webhooks seen up."""
+
+    def __init__(
+        self,
+        clients: KubeClients,
+        control: Control | None = None,
+        options: ApplyOptions | None = None,
+    ) -> None:
+        self.clients = clients
+        self.control = control or Quiet()
+        self.options = options or ApplyOptions()
+        self._hook_locks: dict[str, threading.Lock] = {}
+        self._hook_ready_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+
+    # -- kinds (P1) --------------------------------------------------------------------
+    def resolve(self, api_version: str, kind: str) -> Any:
+        """The API resource for a kind, waiting (bounded) while a new CRD settles."""
+        from kubernetes.dynamic.exceptions import ResourceNotFoundError
+
+        deadline = time.monotonic() + self.options.kind_timeout
+        attempt = 0
+        while True:
+            try:
+                return self.clients.resource(api_version, kind, self.control)
+            except ResourceNotFoundError:
+                hint = _removed_api_hint(api_version, kind)
+                if hint or time.monotonic() >= deadline:
+                    raise KubeFailure(
+                        hint
+                        or f"The cluster does not serve {kind} ({api_version}) after "
+                        f"{self.options.kind_timeout:.0f} s: its CustomResourceDefinition is "
+                        "missing or not Established.",
+                        f"check `kubectl api-resources | grep -i {kind}`; if the CRD is "
+                        "missing, the manifests were rendered incompletely",
+                    ) from None
+                attempt += 1
+                if attempt == 1:
+                    self.control.log(
+                        f"{kind} ({api_version}) is not registered yet; this is "
+                        "normal right after its CRD is applied. Waiting…"
+                    )
+                self.control.sleep(backoff_delay(attempt, 0.1, 2.0))
+                self.clients.invalidate_cache()
+
+    # -- one object --------------------------------------------------------------------
+    def _body(self, obj: dict[str, Any], namespaced: bool) -> tuple[dict[str, Any], str | None]:
+        body = copy.deepcopy(obj)
+        meta = body.setdefault("metadata", {})
+        if namespaced:
+            meta["namespace"] = meta.get("namespace") or "default"
+            return body, meta["namespace"]
+        meta.pop("namespace", None)
+        return body, None
+
+    def apply_one(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Server-side apply one object and return the server's copy."""
+        ref = ref_of(obj)
+        what = ref_text(ref)
+        resource = self.resolve(ref["apiVersion"], ref["kind"])
+        body, namespace = self._body(obj, resource.namespaced)
+        kind_deadline = time.monotonic() + self.options.kind_timeout
+        hook_deadline: float | None = None
+        attempt = 0
+        while True:
+            if self._stop.is_set():
+                raise Cancelled()
+            self.control.check_cancel()
+
+            def call(res: Any = resource) -> dict[str, Any]:
+                resp = res.server_side_apply(
+                    body=body,
+                    name=body["metadata"]["name"],
+                    namespace=namespace,
+                    field_manager=FIELD_MANAGER,
+                    force_conflicts=True,
+                    serialize=False,
+                )
+                data = resp.data
+                return json.loads(data) if data else {}
+
+            try:
+                return with_retries(
+                    call,
+                    what=f"applying {what}",
+                    control=self.control,
+                    attempts=self.options.attempts,
+                )
+            except (KubeFailure, Cancelled):
+                raise
+            except Exception as exc:
+                status, message = status_of(exc), error_message(exc)
+                attempt += 1
+                hook = webhook_name_in(message)
+                if hook:
+                    if hook_deadline is None:
+                        hook_deadline = time.monotonic() + self.options.webhook_timeout
+                    self._wait_webhook(hook, what, message, hook_deadline)
+                    self.control.sleep(backoff_delay(min(attempt, 4), 0.1, 2.0))
+                    continue
+                if status == 404 and time.monotonic() < kind_deadline:
+                    # A kind that was just registered can 404 for a moment, and so can a
+                    # namespace that is still being created: refresh and retry.
+                    self.control.sleep(backoff_delay(min(attempt, 5), 0.1, 2.0))
+                    self.clients.invalidate_cache()
+                    resource = self.resolve(ref["apiVersion"], ref["kind"])
+                    continue
+                raise self._refusal(what, ref, status, message) from exc
+
+    def _refusal(
+        self, what: str, ref: dict[str, str], status: int | None, message: str
+    ) -> KubeFailure:
+        if status == 403:
+            return KubeFailure(
+                f"You are not allowed to apply {what}: {message}",
+                "ask a cluster admin to bind you to cluster-admin, e.g. `kubectl create "
+                "clusterrolebinding kfwizard-admin --clusterrole=cluster-admin "
+                "--user=YOUR_ACCOUNT`, then resume",
+            )
+        if status == 404:
+            return KubeFailure(
+                f"The cluster has no place for {what}: {message}",
+                "if a namespace is missing, apply the cluster-scoped resources first; then resume",
+            )
+        return KubeFailure(
+            f"The Kubernetes API refused {what} (HTTP {status}): {message}",
+            "this usually means the manifests do not fit this Kubernetes version; pick a "
+            "version that supports it, or fix the manifest and resume",
+        )
+
+    # -- webhooks (P2) -----------------------------------------------------------------
+    def _wait_webhook(self, hook: str, what: str, message: str, deadline: float) -> None:
+        with self._lock:
+            lock = self._hook_locks.setdefault(hook, threading.Lock())
+        with lock:
+            if time.monotonic() - self._hook_ready_at.get(hook, -1e9) < 1.0:
+                return  # another thread just waited for it
+            backend = find_backend(self.clients, hook, self.control)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._webhook_failure(hook, backend, what, message)
+            self.control.log(
+                f"The admission webhook {hook} is not answering yet; this is normal while "
+                f"{backend.service_text()} starts. Waiting up to {remaining:.0f} s…"
+            )
+            if backend.workloads:
+                from kfwizard.kube.wait import wait_workloads
+
+                try:
+                    wait_workloads(
+                        self.clients,
+                        backend.workloads,
+                        timeout=remaining,
+                        control=_Muted(self.control),
+                        watch_pods=False,
+                        stuck_after=None,
+                        detail_key="webhook",
+                    )
+                except WaitTimeout:
+                    raise self._webhook_failure(hook, backend, what, message) from None
+            else:
+                self.control.sleep(min(2.0, remaining))
+            self._hook_ready_at[hook] = time.monotonic()
+
+    @staticmethod
+    def _webhook_failure(
+        hook: str, backend: WebhookBackend, what: str, message: str
+    ) -> KubeFailure:
+        behind = (
+            ", ".join(f"{w['kind']} {w['namespace']}/{w['name']}" for w in backend.workloads)
+            or "no Deployment found behind it"
+        )
+        ns = backend.service_namespace or "NAMESPACE"
+        return KubeFailure(
+            f"The admission webhook {hook} ({backend.service_text()}) does not answer, so "
+            f"{what} cannot be applied.",
+            f"check the webhook's pods (`kubectl get pods -n {ns}`, "
+            f"`kubectl describe deploy -n {ns}`); on a private GKE cluster, allow the control "
+            "plane to reach the webhook port (a firewall rule), then resume",
+            details=(
+                f"webhook: {hook}",
+                f"configuration: {backend.configuration or '?'}",
+                f"service: {backend.service_text()}",
+                f"serving workloads: {behind}",
+                f"last error: {message}",
+            ),
+        )
+
+    # -- many objects ------------------------------------------------------------------
+    def apply_many(
+        self,
+        objects: Sequence[dict[str, Any]],
+        on_applied: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Apply ``objects`` with the thread pool; results in input order.
+
+        ``on_applied(obj, server_copy)`` runs in the calling thread, once per object, as
+        each finishes (for progress and the inventory). A failure stops the remaining
+        objects and is raised after the running ones finish.
+        """
+        results: list[dict[str, Any] | None] = [None] * len(objects)
+        if not objects:
+            return []
+        for api_version, kind in dict.fromkeys(
+            (o.get("apiVersion", ""), o.get("kind", "")) for o in objects
+        ):
+            self.resolve(api_version, kind)  # serially: discovery is not thread-safe
+        workers = max(1, min(self.options.workers, len(objects)))
+        pool = futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kfw-apply")
+        pending: dict[futures.Future[dict[str, Any]], int] = {}
+        failure: BaseException | None = None
+        try:
+            pending = {pool.submit(self.apply_one, obj): i for i, obj in enumerate(objects)}
+            while pending:
+                done, _ = futures.wait(
+                    list(pending), timeout=0.1, return_when=futures.FIRST_COMPLETED
+                )
+                if failure is None:
+                    try:
+                        self.control.check_cancel()
+                    except Cancelled as exc:
+                        failure = exc
+                        self._stop.set()
+                for fut in done:
+                    index = pending.pop(fut)
+                    try:
+                        results[index] = fut.result()
+                    except BaseException as exc:
+                        if failure is None:
+                            failure = exc
+                            self._stop.set()
+                        continue
+                    if failure is None and on_applied is not None:
+                        on_applied(objects[index], results[index] or {})
+                if failure is not None:
+                    for fut in list(pending):
+                        if fut.cancel():
+                            pending.pop(fut)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            self._stop.clear()
+        if failure is not None:
+            raise failure
+        return [r or {} for r in results]
+
+    # -- CRDs --------------------------------------------------------------------------
+    def wait_established(
+        self,
+        names: Iterable[str],
+        *,
+        known: dict[str, dict[str, Any]] | None = None,
+        timeout: float | None = None,
+    ) -> int:
+        """Wait (watching) until every named CRD is Established; returns requests made.
+
+        ``known``: the server's copies from the apply; when they already say Established
+        no request is made at all.
+        """
+        wanted = list(dict.fromkeys(names))
+        if not wanted:
+            return 0
+        if known and all(condition_true(known.get(n) or {}, "Established") for n in wanted):
+            return 0
+        timeout = self.options.crd_timeout if timeout is None else timeout
+
+        def established(state: dict[str, dict[tuple[str, str], dict[str, Any]]]) -> bool:
+            crds = state.get(CRD_KIND, {})
+            for name in wanted:
+                obj = crds.get(("", name))
+                rejected = condition(obj or {}, "NamesAccepted")
+                if rejected and str(rejected.get("status")) == "False":
+                    raise KubeFailure(
+                        f"The CRD {name} was not accepted: {rejected.get('message') or ''}",
+                        "another CRD already uses these names; remove the conflicting CRD "
+                        "or choose another version, then resume",
+                    )
+            return all(condition_true(crds.get(("", n)) or {}, "Established") for n in wanted)
+
+        specs = [
+            WatchSpec(CRD_API, CRD_KIND, field_selector=f"metadata.name={wanted[0]}")
+            if len(wanted) == 1
+            else WatchSpec(CRD_API, CRD_KIND)
+        ]
+        watcher = Watcher(self.clients, specs, self.control)
+        try:
+            watcher.wait(
+                established,
+                timeout=timeout,
+                what=f"{len(wanted)} CRDs to be Established",
+                action="check `kubectl get crd` and the API server's health, then resume",
+            )
+        except WaitTimeout as exc:
+            crds = watcher.state.get(CRD_KIND, {})
+            late = [n for n in wanted if not condition_true(crds.get(("", n)) or {}, "Established")]
+            exc.cause = (
+                f"These CRDs were not Established within {timeout:.0f} s: "
+                f"{', '.join(late[:6])}{' …' if len(late) > 6 else ''}."
+            )
+            exc.args = (exc.cause,)
+            raise
+        self.clients.invalidate_cache()
+        return watcher.lists + watcher.watches
+
+
+def _tier_parts(tier: Any) -> tuple[str, list[dict[str, Any]], list[str]]:
+    """(name, objects, CRDs to wait for) of a ``manifests.Tier`` or a plain tuple/dict."""
+    if isinstance(tier, dict):
+        objs = [as_dict(o) for o in tier.get("objects") or []]
+        return str(tier.get("name", "tier")), objs, list(tier.get("wait_crds") or crd_names(objs))
+    if isinstance(tier, tuple):
+        name, objs = tier
+        objs = [as_dict(o) for o in objs]
+        return str(name), objs, crd_names(objs)
+    objs = [as_dict(o) for o in tier.objects]
+    wait = list(getattr(tier, "wait_crds", None) or []) or crd_names(objs)
+    return str(tier.name), objs, wait
+
+
+def apply_objects(
+    clients: KubeClients,
+    objects: Iterable[Any],
+    *,
+    control: Control | None = None,
+    options: ApplyOptions | None = None,
+    on_applied: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Apply one group of objects outside any engine (a benchmark hook, scripts).
+
+    Namespaces and CRDs first, wait for the CRDs, then the rest in parallel; returns the
+    server's copies in input order.
+    """
+    report = apply_tiers(
+        clients,
+        [("objects", list(objects))],
+        control=control,
+        options=options,
+        on_applied=on_applied,
+    )
+    return report.copies
+
+
+def apply_tiers(
+    clients: KubeClients,
+    tiers: Iterable[Any],
+    *,
+    control: Control | None = None,
+    options: ApplyOptions | None = None,
+    on_applied: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+    on_tier_done: Callable[[TierReport], None] | None = None,
+    start_at: int = 0,
+) -> ApplyReport:
+    """Apply tier after tier; progress is counted over all tiers.
+
+    ``on_applied`` runs after each object (record it in the inventory); ``on_tier_done``
+    after each tier (save the session). ``start_at`` skips the first tiers (resume).
+    """
+    control = control or Quiet()
+    applier = Applier(clients, control, options)
+    parts = [_tier_parts(t) for t in tiers]
+    total = sum(len(objs) for _, objs, _ in parts[start_at:])
+    done = 0
+    report = ApplyReport()
+    copies = report.copies
+    started = time.monotonic()
+    for number, (name, objs, wait_crds) in enumerate(parts):
+        if number < start_at:
+            continue
+        tier_started = time.monotonic()
+        tier = TierReport(name, crds=list(wait_crds))
+        control.log(f"Tier {number + 1}/{len(parts)}: {name} ({len(objs)} objects)")
+        first = [o for o in objs if o.get("kind") == "Namespace" or is_crd(o)]
+        rest = [o for o in objs if not (o.get("kind") == "Namespace" or is_crd(o))]
+        known: dict[str, dict[str, Any]] = {}
+
+        def record(
+            obj: dict[str, Any],
+            server: dict[str, Any],
+            tier: TierReport = tier,
+            known: dict[str, dict[str, Any]] = known,
+        ) -> None:
+            nonlocal done
+            done += 1
+            ref = ref_of(obj)
+            if not applier.resolve(ref["apiVersion"], ref["kind"]).namespaced:
+                ref["namespace"] = ""
+            tier.refs.append(ref)
+            copies.append(server)
+            if is_crd(obj):
+                known[ref["name"]] = server
+            control.progress(done, total, f"applied {done}/{total}  {ref_text(ref)}")
+            if on_applied is not None:
+                on_applied(obj, server)
+
+        namespaces = [o for o in first if o.get("kind") == "Namespace"]
+        applier.apply_many(namespaces, record)
+        applier.apply_many([o for o in first if is_crd(o)], record)
+        if wait_crds:
+            control.log(f"Waiting for {len(wait_crds)} CRDs to be Established…")
+            applier.wait_established(wait_crds, known=known)
+        applier.apply_many(rest, record)
+        tier.seconds = time.monotonic() - tier_started
+        report.tiers.append(tier)
+        if on_tier_done is not None:
+            on_tier_done(tier)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def applied_check(
+    clients: KubeClients, refs: Sequence[dict[str, str]], control: Control | None = None
+) -> list[str]:
+    """What is missing or not ours among ``refs`` (empty when all are in place).
+
+    Used by ``ApplyStep.check``: an object counts when it exists and ``kfwizard`` is
+    one of its field managers.
+    """
+    from kfwizard.kube.rest import get_object
+
+    problems: list[str] = []
+    for ref in refs:
+        try:
+            obj = get_object(
+                clients,
+                ref["apiVersion"],
+                ref["kind"],
+                ref["name"],
+                ref.get("namespace") or None,
+                control=control,
+            )
+        except Exception as exc:
+            problems.append(f"{ref_text(ref)}: {type(exc).__name__}")
+            continue
+        if obj is None:
+            problems.append(f"{ref_text(ref)}: missing")
+            continue
+        managers = {
+            m.get("manager") for m in (obj.get("metadata") or {}).get("managedFields") or []
+        }
+        if managers and FIELD_MANAGER not in managers:
+            problems.append(f"{ref_text(ref)}: not applied by kfwizard")
+    return problems

@@ -1,0 +1,435 @@
+"""Checks before anything is applied, like ``kubeadm``'s preflight: named, skippable.
+
+Each check reads the cluster (never writes) and ends ``pass``, ``warn``, ``fail`` or
+``skipped``. All checks run before any verdict, so the user sees every problem with its
+fix at once instead of one per attempt. A check can be skipped by name with a reason
+(``skip_checks: {capacity: "autoscaler adds nodes"}``); the reason is recorded.
+
+One check refuses instead of failing: a server outside the release's supported range
+(KFP 1.6.0 on Kubernetes >= 1.22 cannot work: its CRDs use an API that was removed).
+That raises ``Refused`` (exit 2) before anything is touched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kfwizard.engine.errors import Refused
+from kfwizard.kube.client import KubeClients
+from kfwizard.kube.control import Control, Quiet
+from kfwizard.kube.diagnose import default_storageclass_fix, is_default_storageclass, node_room
+from kfwizard.kube.quantity import format_cpu, format_memory, pod_requests
+from kfwizard.kube.rest import get_object, list_objects
+
+CHECK_NAMES = ("server-version", "rbac", "default-storageclass", "capacity", "tools", "psa")
+STATES = ("pass", "warn", "fail", "skipped")
+
+RBAC_NEEDS: tuple[tuple[str, str, str], ...] = (
+    ("apiextensions.k8s.io", "customresourcedefinitions", "create"),
+    ("rbac.authorization.k8s.io", "clusterroles", "create"),
+    ("scheduling.k8s.io", "priorityclasses", "create"),
+    ("", "namespaces", "create"),
+)
+
+
+@dataclass
+class Check:
+    name: str
+    state: str
+    message: str
+    fix: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"name": self.name, "state": self.state, "message": self.message}
+        if self.fix:
+            data["fix"] = self.fix
+        return data
+
+
+@dataclass
+class PreflightInputs:
+    """What the checks compare the cluster with (from the catalog and the rendered set)."""
+
+    version: str
+    env: str = "platform-agnostic"
+    mode: str = "kfp-standalone"
+    k8s_min: str | None = None
+    """Below: warn (APIs may be missing)."""
+    k8s_max_exclusive: str | None = None
+    """At or above: refused (the manifests can't be applied)."""
+    k8s_tested: tuple[str, str] | None = None
+    requests: tuple[int, int] | None = None
+    """CPU millicores and memory bytes the set requests; computed from ``objects`` if None."""
+    minimum: tuple[int, int] | None = None
+    """Recommended total allocatable (warn below)."""
+    has_pvcs: bool | None = None
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    """What the manifests step found (``name``, ``state``, ``message``)."""
+    user: str | None = None
+    """The account, for the clusterrolebinding command."""
+
+
+# -- versions --------------------------------------------------------------------------
+def parse_minor(version: str | None) -> tuple[int, int] | None:
+    """``v1.33.2-gke.100`` / ``1.33`` → (1, 33)."""
+    if not version:
+        return None
+    match = re.search(r"(\d+)\.(\d+)", str(version))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def server_minor(info: dict[str, Any]) -> tuple[int, int] | None:
+    git = parse_minor(info.get("git_version") or info.get("gitVersion"))
+    if git:
+        return git
+    try:
+        return int(str(info.get("major", "")).rstrip("+")), int(
+            str(info.get("minor", "")).rstrip("+")
+        )
+    except ValueError:
+        return None
+
+
+def check_server_version(info: dict[str, Any], inputs: PreflightInputs) -> Check:
+    """pass/warn, or raise ``Refused`` when the release can't run on this server."""
+    shown = info.get("git_version") or info.get("gitVersion") or "?"
+    minor = server_minor(info)
+    if minor is None:
+        return Check("server-version", "warn", f"Could not read the server version ({shown}).")
+    text = f"{minor[0]}.{minor[1]}"
+    top = parse_minor(inputs.k8s_max_exclusive)
+    if top and minor >= top:
+        raise Refused(
+            f"KFP {inputs.version} can't run on Kubernetes {text}: its manifests use APIs "
+            f"that Kubernetes {top[0]}.{top[1]} removed (e.g. apiextensions.k8s.io/v1beta1 "
+            "CRDs).",
+            "choose a newer KFP version (1.8.5 or later) for this cluster",
+        )
+    low = parse_minor(inputs.k8s_min)
+    if low and minor < low:
+        return Check(
+            "server-version",
+            "warn",
+            f"Kubernetes {text} is older than {inputs.k8s_min}, which KFP "
+            f"{inputs.version} expects; some APIs may be missing.",
+            "upgrade the cluster (`gcloud container clusters upgrade`)",
+        )
+    tested = inputs.k8s_tested
+    if tested:
+        lo, hi = parse_minor(tested[0]), parse_minor(tested[1])
+        if (lo and minor < lo) or (hi and minor > hi):
+            return Check(
+                "server-version",
+                "pass",
+                f"Kubernetes {text} ({shown}); upstream tests KFP {inputs.version} on "
+                f"{tested[0]}–{tested[1]}, so this is untested but expected to work.",
+            )
+    return Check(
+        "server-version", "pass", f"Kubernetes {text} ({shown}) supports KFP {inputs.version}."
+    )
+
+
+# -- RBAC ------------------------------------------------------------------------------
+def check_rbac(
+    clients: KubeClients, inputs: PreflightInputs, control: Control | None = None
+) -> Check:
+    """SelfSubjectAccessReview for the cluster-level rights the install needs."""
+    denied: list[str] = []
+    for group, resource, verb in RBAC_NEEDS:
+        body = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {"resourceAttributes": {"group": group, "resource": resource, "verb": verb}},
+        }
+        try:
+            res = clients.resource("authorization.k8s.io/v1", "SelfSubjectAccessReview", control)
+            answer = res.create(body=body, serialize=False)
+            import json
+
+            status = (json.loads(answer.data or b"{}").get("status")) or {}
+        except Exception as exc:
+            return Check(
+                "rbac",
+                "warn",
+                f"Could not check your permissions ({type(exc).__name__});"
+                " the install needs cluster-admin.",
+            )
+        if not status.get("allowed"):
+            denied.append(f"{verb} {resource}")
+    if denied:
+        user = inputs.user or "YOUR_ACCOUNT"
+        return Check(
+            "rbac",
+            "fail",
+            f"You may not {', '.join(denied)}; installing KFP creates cluster-wide "
+            "objects and needs cluster-admin.",
+            f"kubectl create clusterrolebinding kfwizard-cluster-admin "
+            f"--clusterrole=cluster-admin --user={user}",
+        )
+    return Check(
+        "rbac", "pass", "You may create CRDs, ClusterRoles, PriorityClasses and Namespaces."
+    )
+
+
+# -- storage ---------------------------------------------------------------------------
+def check_default_storageclass(
+    clients: KubeClients, inputs: PreflightInputs, control: Control | None = None
+) -> Check:
+    has_pvcs = (
+        inputs.has_pvcs
+        if inputs.has_pvcs is not None
+        else any(o.get("kind") == "PersistentVolumeClaim" for o in inputs.objects)
+    )
+    if not has_pvcs:
+        return Check(
+            "default-storageclass",
+            "pass",
+            "This install has no PVCs, so no StorageClass is needed.",
+        )
+    classes = (
+        list_objects(clients, "storage.k8s.io/v1", "StorageClass", control=control).get("items")
+        or []
+    )
+    defaults = [sc["metadata"]["name"] for sc in classes if is_default_storageclass(sc)]
+    if defaults:
+        return Check(
+            "default-storageclass",
+            "pass",
+            f"Default StorageClass: {defaults[0]} (MySQL and the artifact store get "
+            "their disks from it).",
+        )
+    names = ", ".join(sc["metadata"]["name"] for sc in classes) or "none"
+    return Check(
+        "default-storageclass",
+        "fail",
+        f"The cluster has no default StorageClass (StorageClasses: {names}), so the "
+        "MySQL and artifact-store PVCs would stay Pending.",
+        default_storageclass_fix(classes),
+    )
+
+
+# -- capacity --------------------------------------------------------------------------
+WORKLOAD_REPLICAS = {"Deployment": "replicas", "StatefulSet": "replicas"}
+
+
+def set_requests(objects: Iterable[dict[str, Any]]) -> tuple[int, int]:
+    """CPU millicores and memory bytes the workloads of a set request (x replicas)."""
+    cpu = mem = 0
+    for obj in objects:
+        kind = obj.get("kind")
+        if kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+            continue
+        spec = obj.get("spec") or {}
+        replicas = 1 if kind == "DaemonSet" else int(spec.get("replicas", 1) or 0)
+        c, m = pod_requests(((spec.get("template") or {}).get("spec")) or {})
+        cpu += c * replicas
+        mem += m * replicas
+    return cpu, mem
+
+
+def check_capacity(
+    clients: KubeClients, inputs: PreflightInputs, control: Control | None = None
+) -> Check:
+    """Free allocatable (schedulable nodes, minus running pods' requests) vs the set."""
+    nodes = list_objects(clients, "v1", "Node", control=control).get("items") or []
+    pods = list_objects(clients, "v1", "Pod", control=control).get("items") or []
+    rooms = node_room(nodes, pods)
+    if not rooms:
+        return Check(
+            "capacity",
+            "fail",
+            "The cluster has no Ready, schedulable node.",
+            "add nodes (`gcloud container clusters resize CLUSTER --num-nodes 3`)",
+        )
+    need_cpu, need_mem = inputs.requests or set_requests(inputs.objects)
+    free_cpu = sum(max(r.free_cpu, 0) for r in rooms)
+    free_mem = sum(max(r.free_mem, 0) for r in rooms)
+    total_cpu = sum(r.alloc_cpu for r in rooms)
+    total_mem = sum(r.alloc_mem for r in rooms)
+    have = f"{len(rooms)} nodes with {format_cpu(free_cpu)} and {format_memory(free_mem)} free"
+    short = []
+    if need_cpu > free_cpu:
+        short.append(f"{format_cpu(need_cpu - free_cpu)}")
+    if need_mem > free_mem:
+        short.append(f"{format_memory(need_mem - free_mem)} memory")
+    biggest = max(
+        (
+            pod_requests(((o.get("spec") or {}).get("template") or {}).get("spec") or {})
+            for o in inputs.objects
+            if o.get("kind") in ("Deployment", "StatefulSet")
+        ),
+        default=(0, 0),
+    )
+    per_node_cpu = max(r.free_cpu for r in rooms)
+    per_node_mem = max(r.free_mem for r in rooms)
+    if short:
+        return Check(
+            "capacity",
+            "fail",
+            f"Not enough room: the install requests {format_cpu(need_cpu)} and "
+            f"{format_memory(need_mem)}; the cluster has {have}. Short by "
+            f"{' and '.join(short)}.",
+            "add nodes (`gcloud container clusters resize CLUSTER --node-pool "
+            f"{rooms[0].pool} --num-nodes {len(rooms) + 1 + len(short)}`) or choose "
+            "a larger machine type",
+        )
+    if biggest[0] > per_node_cpu or biggest[1] > per_node_mem:
+        return Check(
+            "capacity",
+            "fail",
+            f"The largest pod needs {format_cpu(biggest[0])} and "
+            f"{format_memory(biggest[1])}, more than any single node has free "
+            f"({format_cpu(per_node_cpu)}, {format_memory(per_node_mem)}).",
+            "use a larger machine type (e.g. e2-standard-4)",
+        )
+    minimum = inputs.minimum
+    if minimum and (total_cpu < minimum[0] or total_mem < minimum[1]):
+        return Check(
+            "capacity",
+            "warn",
+            f"The requests fit ({have}), but the recommended minimum is "
+            f"{format_cpu(minimum[0])} and {format_memory(minimum[1])} allocatable; "
+            "many KFP pods declare no requests, so the cluster may be tight.",
+            "add a node or use a larger machine type",
+        )
+    return Check(
+        "capacity",
+        "pass",
+        f"The install requests {format_cpu(need_cpu)} and {format_memory(need_mem)}; "
+        f"the cluster has {have}.",
+    )
+
+
+# -- tools -----------------------------------------------------------------------------
+def check_tools(inputs: PreflightInputs) -> Check:
+    """Re-report what the manifests step found; applying itself needs no local tool."""
+    bad = [t for t in inputs.tools if t.get("state") == "fail"]
+    warn = [t for t in inputs.tools if t.get("state") == "warn"]
+    if bad:
+        return Check(
+            "tools",
+            "fail",
+            "; ".join(str(t.get("message")) for t in bad),
+            "; ".join(str(t.get("fix", "")) for t in bad if t.get("fix")),
+        )
+    if warn:
+        return Check("tools", "warn", "; ".join(str(t.get("message")) for t in warn))
+    return Check(
+        "tools",
+        "pass",
+        "The manifests are rendered; applying them needs no local kubectl or kustomize.",
+    )
+
+
+# -- PSA (the inverse proxy, kfp-manifests.md §7) --------------------------------------
+def _host_network_workloads(objects: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    found = []
+    for obj in objects:
+        if obj.get("kind") not in ("Deployment", "StatefulSet", "DaemonSet"):
+            continue
+        pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+        if pod.get("hostNetwork"):
+            meta = obj.get("metadata") or {}
+            found.append((str(meta.get("namespace") or ""), str(meta.get("name"))))
+    return found
+
+
+def check_psa(
+    clients: KubeClients, inputs: PreflightInputs, control: Control | None = None
+) -> Check:
+    """A hostNetwork workload in a namespace enforcing baseline/restricted is blocked."""
+    workloads = _host_network_workloads(inputs.objects)
+    if not workloads:
+        return Check("psa", "pass", "No workload needs host networking.")
+    rendered = {
+        str((o.get("metadata") or {}).get("name")): (o.get("metadata") or {}).get("labels") or {}
+        for o in inputs.objects
+        if o.get("kind") == "Namespace"
+    }
+    blocked = []
+    for ns, name in workloads:
+        labels = rendered.get(ns)
+        if labels is None:
+            live = get_object(clients, "v1", "Namespace", ns, control=control)
+            labels = ((live or {}).get("metadata") or {}).get("labels") or {}
+        level = labels.get("pod-security.kubernetes.io/enforce")
+        if level in ("baseline", "restricted"):
+            blocked.append((ns, name, level))
+    if not blocked:
+        return Check("psa", "pass", "Pod Security levels allow every workload.")
+    ns, name, level = blocked[0]
+    return Check(
+        "psa",
+        "warn",
+        f"{name} uses host networking, which namespace {ns}'s Pod Security level "
+        f"'{level}' forbids: it won't start, so there will be no public URL "
+        "(kfwizard uses a local port-forward instead).",
+        f"to get the public URL anyway: `kubectl label namespace {ns} "
+        "pod-security.kubernetes.io/enforce=privileged --overwrite` after the install",
+    )
+
+
+# -- running them ----------------------------------------------------------------------
+def run_checks(
+    clients: KubeClients,
+    inputs: PreflightInputs,
+    *,
+    skip: dict[str, str] | None = None,
+    control: Control | None = None,
+) -> list[Check]:
+    """Run every check (skipped ones recorded with their reason). May raise ``Refused``."""
+    control = control or Quiet()
+    skip = dict(skip or {})
+    unknown = sorted(set(skip) - set(CHECK_NAMES))
+    if unknown:
+        from kfwizard.engine.errors import BadInput
+
+        raise BadInput(
+            "skip_checks",
+            f"unknown check name; known: {', '.join(CHECK_NAMES)}",
+            ", ".join(unknown),
+        )
+    runners: dict[str, Callable[[], Check]] = {
+        "server-version": lambda: check_server_version(clients.server_version(), inputs),
+        "rbac": lambda: check_rbac(clients, inputs, control),
+        "default-storageclass": lambda: check_default_storageclass(clients, inputs, control),
+        "capacity": lambda: check_capacity(clients, inputs, control),
+        "tools": lambda: check_tools(inputs),
+        "psa": lambda: check_psa(clients, inputs, control),
+    }
+    checks: list[Check] = []
+    for name in CHECK_NAMES:
+        control.check_cancel()
+        if name in skip:
+            reason = skip[name] or "no reason given"
+            checks.append(Check(name, "skipped", f"Skipped at your request: {reason}."))
+            continue
+        try:
+            checks.append(runners[name]())
+        except Refused:
+            raise
+        except Exception as exc:
+            from kfwizard.kube.retry import describe_error
+
+            checks.append(Check(name, "warn", f"Could not run this check: {describe_error(exc)}."))
+    return checks
+
+
+def failure_text(checks: list[Check]) -> tuple[str, str, tuple[str, ...]]:
+    """(cause, action, details) naming every failing check and its fix."""
+    failed = [c for c in checks if c.state == "fail"]
+    names = ", ".join(c.name for c in failed)
+    cause = (
+        f"{len(failed)} preflight check{'s' if len(failed) > 1 else ''} failed ({names}): "
+        + " ".join(c.message for c in failed)
+    )
+    fixes = [f"{c.name}: {c.fix}" for c in failed if c.fix]
+    action = ("fix these, then resume: " + "; ".join(fixes)) if fixes else "fix these, then resume"
+    details = tuple(
+        f"[{c.state}] {c.name}: {c.message}" + (f" Fix: {c.fix}" if c.fix else "") for c in checks
+    )
+    return cause, action, details

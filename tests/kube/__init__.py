@@ -1,0 +1,1 @@
+"""Tests of kfwizard.kube and the install, verify and teardown steps."""
