@@ -301,7 +301,11 @@ class ClusterStep(BaseStep):
                 ctx.log(f"the earlier create operation {recorded} failed: {error}")
                 out.pop("operation", None)
 
-        # 2. The cluster may exist already (ours from an earlier run, or someone else's).
+        # 2. A cluster this session created that failed (ERROR, e.g. after a stockout) is
+        #    useless and still billed: delete it before trying again.
+        self._remove_failed(ctx, client, project, retried)
+
+        # 3. The cluster may exist already (ours from an earlier run, or someone else's).
         existing = retried(
             lambda: clusters.get_cluster(client, project, location, name), "reading the cluster"
         )
@@ -322,7 +326,7 @@ class ClusterStep(BaseStep):
             self._finish(ctx, project, location, name, created=True)
             return
 
-        # 3. Create it.
+        # 4. Create it.
         wanted = sel.get("version") or "latest"
         version = retried(
             lambda: clusters.resolve_version(client, project, location, wanted),
@@ -359,6 +363,62 @@ class ClusterStep(BaseStep):
         else:
             self._settle(ctx, client, project, location, name, None, facts)
         self._finish(ctx, project, location, name, created=True)
+
+    def _remove_failed(self, ctx: StepContext, client: Any, project: str, retried: Any) -> None:
+        from kfwizard.gcp import clusters
+
+        inv = ctx.session.inventory.get("cluster") or {}
+        if not inv.get("created_by_session") or inv.get("project") != project:
+            return
+        old_name, old_location = str(inv.get("name")), str(inv.get("location"))
+        old = retried(
+            lambda: clusters.get_cluster(client, project, old_location, old_name),
+            "reading the cluster created earlier",
+        )
+        if old is None:
+            ctx.session.inventory.pop("cluster", None)
+            ctx.save()
+            return
+        if clusters.cluster_status(old) != "ERROR":
+            sel = _cluster_sel(ctx.selections)
+            if (old_name, old_location) != (sel.get("name"), sel.get("location")):
+                ctx.log(
+                    f"warning: cluster {old_name} in {old_location}, created earlier by this "
+                    "session, is still there and will no longer be removed by teardown; delete "
+                    f"it with `gcloud container clusters delete {old_name} --project={project} "
+                    f"{_location_flag(old_location)}` if you do not need it"
+                )
+            return
+        ctx.log(
+            f"cluster {old_name} in {old_location}, created earlier by this session, is in ERROR "
+            f"({old.status_message[:160]}); deleting it before trying again"
+        )
+        op = retried(
+            lambda: clusters.delete_cluster(client, project, old_location, old_name),
+            "deleting the failed cluster",
+        )
+        name = clusters.operation_path(project, old_location, op.name)
+        try:
+            clusters.follow_operation(
+                client,
+                name,
+                sleep=ctx.sleep,
+                log=ctx.log,
+                timeout=runtime.timeout(ctx, "cluster"),
+                interval=runtime.poll_interval(ctx),
+                eta=self._eta(ctx) / 3,
+                retry=runtime.retry_policy(ctx),
+            )
+        except clusters.OperationTimeout as exc:
+            raise StepFailed(
+                f"Deleting the failed cluster {old_name} did not finish in time ({exc}).",
+                "resume later; GKE keeps deleting it in the background",
+            ) from exc
+        ctx.session.inventory.pop("cluster", None)
+        for key in ("operation", "create_requested", "created_by_session", "status"):
+            ctx.outputs.pop(key, None)
+        ctx.save()
+        ctx.log(f"deleted the failed cluster {old_name}")
 
     def _inventory_says_ours(
         self, ctx: StepContext, project: str, location: str, name: str
@@ -547,7 +607,6 @@ class ClusterStep(BaseStep):
         self._finish(ctx, project, location, name, created=ours)
         pool_machine, pool_nodes = ctx.outputs.get("machine_type"), ctx.outputs.get("nodes")
         if pool_machine and pool_nodes:
-
             size = _size(pool_machine, int(pool_nodes), ctx.selections)
             for line in size.lines():
                 ctx.log(("warning: " if line in size.warnings else "") + line)
