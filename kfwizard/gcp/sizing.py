@@ -4,6 +4,10 @@ People could not judge size or cost before creating a cluster (design.md); pods 
 Pending for lack of CPU (pain point P3). Before creating anything the wizard shows the
 node pool's total and allocatable CPU and memory against what the mode needs, plus an
 hourly and monthly estimate with the price table's date and source.
+
+What a mode needs comes from the manifests catalog (``catalog.resource_needs``: the
+summed requests of the rendered release, and the smallest pool the wizard accepts); the
+small table here is only used if the catalog cannot answer.
 """
 
 from __future__ import annotations
@@ -15,74 +19,56 @@ from kfwizard.gcp import machine_types
 
 GIB = 1024
 
-# What each mode's pods request at minimum, used while the manifests catalog gives none
-# (kubeflow/manifests README: KFP ~1 CPU / 3.5 GiB; full Kubeflow ~4.4 CPU / 12.3 GiB).
-FALLBACK_NEEDS: dict[str, tuple[int, int]] = {
-    "kfp-standalone": (1000, int(3.5 * GIB)),
-    "kfp-gcp": (1000, int(3.5 * GIB)),
-    "kubeflow": (4400, int(12.3 * GIB)),
-}
-
 # GKE's own pods (kube-dns, metrics agents, CSI drivers...) also request resources on
 # every node; a rough allowance keeps the comparison honest.
 SYSTEM_CPU_M_PER_NODE = 200
 SYSTEM_MEM_MIB_PER_NODE = 300
 
-# The smallest pool the wizard is comfortable with (Marketplace used 3 x 2 vCPU nodes).
-RECOMMENDED_NODES = 3
-RECOMMENDED_MACHINE = "e2-standard-2"
 MEMORY_TOLERANCE = 0.9
-"""n1-standard-2 (7.5 GiB) counts as as big as e2-standard-2 (8 GiB)."""
+"""n1-standard-2 (7.5 GiB) counts as big as e2-standard-2 (8 GiB) for the floor."""
 
 
-def _from_versions(mode: str, version: str | None, env: str | None) -> tuple[int, int] | None:
-    """Summed container requests of the rendered manifests (``manifests.versions``)."""
-    try:
-        from kfwizard.manifests import versions
-    except ImportError:
-        return None
-    if mode == "kubeflow":
-        need = getattr(versions, "KUBEFLOW_REQUESTS_WITH_SIDECARS", None)
-        return tuple(need) if need else None  # type: ignore[return-value]
-    table = getattr(versions, "KFP_REQUESTS", {})
-    nearest = getattr(versions, "KFP_REQUESTS_NEAREST", {})
-    by_env = table.get(version or "") or table.get(nearest.get(version or "", ""))
-    if not by_env:
-        return None
-    return by_env.get(env or "platform-agnostic") or by_env.get("platform-agnostic")
+@dataclass(frozen=True)
+class Needs:
+    """What a mode's pods request, and the smallest pool the wizard is comfortable with."""
+
+    cpu_m: int
+    memory_mib: int
+    source: str
+    min_allocatable_cpu_m: int
+    min_allocatable_memory_mib: int
+    recommended_nodes: int
+    recommended_machine: str
 
 
-def mode_needs(
-    mode: str, version: str | None = None, env: str | None = None
-) -> tuple[int, int, str]:
-    """``(cpu_millicores, memory_mib, source)`` the mode's pods need at minimum.
+# kubeflow/manifests README: KFP ~1 CPU / 3.5 GiB; full Kubeflow ~4.4 CPU / 12.3 GiB;
+# floors: 3 x e2-standard-2 for KFP (the v1 docs' cluster), 3 x e2-standard-4 for Kubeflow.
+FALLBACK_NEEDS: dict[str, Needs] = {
+    "kfp-standalone": Needs(
+        1000, 3584, "kubeflow/manifests README", 2000, 6144, 3, "e2-standard-2"
+    ),
+    "kfp-gcp": Needs(1000, 3584, "kubeflow/manifests README", 2000, 6144, 3, "e2-standard-2"),
+    "kubeflow": Needs(4400, 12595, "kubeflow/manifests README", 8000, 16384, 3, "e2-standard-4"),
+}
 
-    The manifests' own request sums are preferred (they know the version); a pod
-    without requests still uses something, so the README minimums act as a floor.
-    """
+
+def mode_needs(mode: str, version: str | None = None, env: str | None = None) -> Needs:
+    """What ``mode`` (at ``version``/``env``) needs: the catalog's answer, else the table."""
     try:
         from kfwizard.manifests import catalog
-    except ImportError:
-        catalog = None  # type: ignore[assignment]
-    lookup = getattr(catalog, "resource_needs", None) if catalog is not None else None
-    if lookup is not None:
-        try:
-            need = lookup(mode)
-        except (KeyError, ValueError):
-            need = None
-        if need is not None:
-            cpu = getattr(need, "cpu_m", None) or (need[0] if isinstance(need, tuple) else None)
-            mem = getattr(need, "memory_mib", None) or (
-                need[1] if isinstance(need, tuple) else None
-            )
-            if cpu and mem:
-                return int(cpu), int(mem), "manifests catalog"
-    cpu, mem = FALLBACK_NEEDS.get(mode, FALLBACK_NEEDS["kfp-standalone"])
-    summed = _from_versions(mode, version, env)
-    if summed is not None and (summed[0] > cpu or summed[1] > mem):
-        what = f"{mode} {version or ''} {env or ''}".replace("  ", " ").strip()
-        return max(cpu, summed[0]), max(mem, summed[1]), f"requests of the {what} manifests"
-    return cpu, mem, "kubeflow/manifests README minimums"
+
+        need = catalog.resource_needs(mode, version, env)
+        return Needs(
+            int(need.cpu_m),
+            int(need.memory_mib),
+            str(need.source),
+            int(need.min_allocatable_cpu_m),
+            int(need.min_allocatable_memory_mib),
+            int(need.recommended_nodes),
+            str(need.recommended_machine),
+        )
+    except (ImportError, AttributeError, KeyError, ValueError, TypeError):
+        return FALLBACK_NEEDS.get(mode, FALLBACK_NEEDS["kfp-standalone"])
 
 
 @dataclass
@@ -109,8 +95,9 @@ class Sizing:
         return asdict(self)
 
     def lines(self) -> list[str]:
+        """What the log shows; warning lines start with ``warning:``."""
         if not self.known:
-            return list(self.warnings)
+            return [f"warning: {w}" for w in self.warnings]
         out = [
             f"node pool: {self.nodes} x {self.machine_type} = {self.vcpus:g} vCPU, "
             f"{self.memory_gib:g} GiB",
@@ -121,7 +108,7 @@ class Sizing:
             f"{self.mode} needs at least {self.need_cpu_m / 1000:.1f} CPU, "
             f"{self.need_mem_mib / GIB:.1f} GiB ({self.need_source})",
         ]
-        return out + list(self.warnings)
+        return out + [f"warning: {w}" for w in self.warnings]
 
 
 def size_node_pool(
@@ -141,7 +128,7 @@ def size_node_pool(
             ],
         )
     cpu_m, mem_mib = machine_types.allocatable(machine)
-    need_cpu, need_mem, source = mode_needs(mode, version, env)
+    needs = mode_needs(mode, version, env)
     sizing = Sizing(
         machine_type,
         nodes,
@@ -153,28 +140,37 @@ def size_node_pool(
         allocatable_mem_mib=mem_mib * nodes,
         usable_cpu_m=max(0, (cpu_m - SYSTEM_CPU_M_PER_NODE) * nodes),
         usable_mem_mib=max(0, (mem_mib - SYSTEM_MEM_MIB_PER_NODE) * nodes),
-        need_cpu_m=need_cpu,
-        need_mem_mib=need_mem,
-        need_source=source,
+        need_cpu_m=needs.cpu_m,
+        need_mem_mib=needs.memory_mib,
+        need_source=needs.source,
     )
-    sizing.fits = sizing.usable_cpu_m >= need_cpu and sizing.usable_mem_mib >= need_mem
+    sizing.fits = sizing.usable_cpu_m >= needs.cpu_m and sizing.usable_mem_mib >= needs.memory_mib
     if not sizing.fits:
         sizing.warnings.append(
-            f"too small: {mode} needs {need_cpu / 1000:.1f} CPU and {need_mem / GIB:.1f} GiB for "
-            f"its pods, the pool leaves about {sizing.usable_cpu_m / 1000:.2f} CPU and "
-            f"{sizing.usable_mem_mib / GIB:.1f} GiB; pods would stay Pending. Choose a bigger "
-            "machine type or more nodes."
+            f"too small: {mode} needs {needs.cpu_m / 1000:.1f} CPU and "
+            f"{needs.memory_mib / GIB:.1f} GiB for its pods, the pool leaves about "
+            f"{sizing.usable_cpu_m / 1000:.2f} CPU and {sizing.usable_mem_mib / GIB:.1f} GiB; "
+            "pods would stay Pending. Choose a bigger machine type or more nodes."
         )
-    reference = machine_types.get_machine_type(RECOMMENDED_MACHINE)
-    assert reference is not None
-    min_cpu = reference.vcpus * RECOMMENDED_NODES
-    min_mem = reference.memory_gib * RECOMMENDED_NODES * MEMORY_TOLERANCE
-    if sizing.vcpus < min_cpu or sizing.memory_gib < min_mem:
+    elif (
+        sizing.allocatable_cpu_m < needs.min_allocatable_cpu_m
+        or sizing.allocatable_mem_mib < needs.min_allocatable_memory_mib
+    ):
         sizing.warnings.append(
-            f"smaller than the recommended minimum of {RECOMMENDED_NODES} x {RECOMMENDED_MACHINE} "
-            f"({min_cpu:g} vCPU, {reference.memory_gib * RECOMMENDED_NODES:g} GiB); the install "
-            "may be slow or not fit once pipelines run"
+            f"tight: {mode} should have at least {needs.min_allocatable_cpu_m / 1000:g} CPU and "
+            f"{needs.min_allocatable_memory_mib / GIB:g} GiB allocatable so pipeline runs have "
+            "room next to the install"
         )
+    reference = machine_types.get_machine_type(needs.recommended_machine)
+    if reference is not None:
+        min_cpu = reference.vcpus * needs.recommended_nodes
+        min_mem = reference.memory_gib * needs.recommended_nodes
+        if sizing.vcpus < min_cpu or sizing.memory_gib < min_mem * MEMORY_TOLERANCE:
+            sizing.warnings.append(
+                f"smaller than the recommended {needs.recommended_nodes} x "
+                f"{needs.recommended_machine} ({min_cpu:g} vCPU, {min_mem:g} GiB); the install "
+                "may be slow or run out of room once pipelines run"
+            )
     return sizing
 
 

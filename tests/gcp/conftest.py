@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from kfwizard.engine.events import Event, StepDetail, StepOutput, StepProgress
-from kfwizard.engine.runner import RunResult, Runner
+from kfwizard.engine.runner import Runner, RunResult
 from kfwizard.session import Session, SessionStore
 
 PROJECT = "kfwizard-demo"

@@ -21,7 +21,7 @@ def test_default_pool_fits_kfp_without_warnings() -> None:
 def test_small_pool_warns_below_three_e2_standard_2() -> None:
     size = sizing.size_node_pool("e2-standard-2", 1, "kfp-standalone")
     assert size.fits  # KFP alone fits on one node...
-    assert any("recommended minimum of 3 x e2-standard-2" in w for w in size.warnings)
+    assert any("smaller than the recommended 3 x e2-standard-2" in w for w in size.warnings)
 
 
 def test_too_small_for_full_kubeflow() -> None:

@@ -147,7 +147,15 @@ class ClusterStep(BaseStep):
         sel = _cluster_sel(ctx.selections)
         out = ctx.outputs
         if _source(ctx.selections) == "kubeconfig":
-            return bool(out.get("context")) and out.get("context") == sel.get("context")
+            from kfwizard.gcp import kubeconfig
+
+            path = out.get("kubeconfig")
+            return (
+                bool(out.get("context"))
+                and out.get("context") == sel.get("context")
+                and bool(path)
+                and kubeconfig.has_context(Path(path), str(out["context"]))
+            )
         if out.get("status") != RUNNING or out.get("name") != sel.get("name"):
             return False
         if sel.get("location") not in (None, "", "-") and out.get("location") != sel.get(
@@ -243,8 +251,7 @@ class ClusterStep(BaseStep):
         if warning:
             ctx.log(f"warning: {warning}")
         size = _size(machine_type, total, ctx.selections)
-        for line in size.lines():
-            ctx.log(("warning: " if line in size.warnings else "") + line)
+        ctx.log(*size.lines())
         ctx.detail("sizing", size.as_dict())
         cost = sizing.cost_summary(machine_type, total)
         if cost is not None:
@@ -608,8 +615,7 @@ class ClusterStep(BaseStep):
         pool_machine, pool_nodes = ctx.outputs.get("machine_type"), ctx.outputs.get("nodes")
         if pool_machine and pool_nodes:
             size = _size(pool_machine, int(pool_nodes), ctx.selections)
-            for line in size.lines():
-                ctx.log(("warning: " if line in size.warnings else "") + line)
+            ctx.log(*size.lines())
             ctx.detail("sizing", size.as_dict())
 
     # the facts later steps need ----------------------------------------------------------------

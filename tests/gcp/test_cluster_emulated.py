@@ -1,0 +1,286 @@
+"""Cluster phase against the GKE and Kubernetes emulators, through the real runner."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kfwizard.emulator.faults import Faults
+from kfwizard.engine.events import StepProgress
+from kfwizard.engine.steps.cluster import ClusterStep, ConnectStep
+from kfwizard.engine.steps.project import CredentialsStep, ServicesStep
+from kfwizard.gcp import kube_access
+
+from .conftest import PROJECT, selections
+
+CONTEXT = f"gke_{PROJECT}_us-central1-a_kubeflow-testing"
+
+
+def full_plan() -> list:
+    return [CredentialsStep(), ServicesStep(), ClusterStep(), ConnectStep()]
+
+
+def create_ops(stack) -> list:
+    return [
+        op
+        for op in stack.gke.operations.values()
+        if op.message.operation_type.name == "CREATE_CLUSTER"
+    ]
+
+
+def clusters_of(stack) -> list:
+    return [r for r in stack.gke.clusters.values() if r.project == PROJECT]
+
+
+# -- failures explained -----------------------------------------------------------------------
+def test_service_disabled_names_the_api(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0)
+    harness = harness_for(stack)
+    run = harness.run([CredentialsStep(), ClusterStep()])  # no services step: API still off
+    assert run.result.state == "failed"
+    assert run.result.cause == (
+        f"The Kubernetes Engine API (container.googleapis.com) is not enabled in project {PROJECT}."
+    )
+    assert "let the wizard enable it" in run.result.action
+    assert clusters_of(stack) == []
+
+
+def test_cpu_quota_gives_numbers_and_next_steps(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0, faults=Faults.named("cpu-quota"))
+    harness = harness_for(stack)
+    data = selections(machine_type="n1-standard-4")
+    run = harness.run(full_plan(), harness.new_session(data))
+    assert run.result.state == "failed" and run.result.failed_step == "cluster"
+    assert run.result.cause == (
+        "The project's CPU quota in us-central1 is too small for this cluster: it needs 12 "
+        "vCPUs (3 x n1-standard-4), the quota is 4, 4 available, short by 8."
+    )
+    assert "such as n1-standard-2" in run.result.action
+    assert "fewer nodes" in run.result.action and "another region" in run.result.action
+    assert f"https://console.cloud.google.com/iam-admin/quotas?project={PROJECT}" in (
+        run.result.action
+    )
+    assert clusters_of(stack) == []
+
+
+def test_zone_stockout_then_resume_elsewhere(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0, faults=Faults.named("zone-stockout"))
+    harness = harness_for(stack)
+    run = harness.run(full_plan())
+    assert run.result.state == "failed" and run.result.failed_step == "cluster"
+    assert run.result.cause == (
+        "Google Cloud has no capacity for n1-standard-2 in us-central1-a right now "
+        "(a zone stockout)."
+    )
+    assert "another zone in the region (us-central1-b, us-central1-c, us-central1-f)" in (
+        run.result.action
+    )
+    assert "a smaller machine type such as n1-standard-1" in run.result.action
+    assert run.session.inventory["cluster"]["created_by_session"] is True
+    [failed] = clusters_of(stack)
+    assert failed.message.status.name == "ERROR"
+
+    # The user follows the advice: another zone. The failed cluster is deleted first.
+    stack.faults.clear()
+    session = run.session
+    session.selections["cluster"]["location"] = "us-central1-b"
+    harness.store.save(session)
+    again = harness.run(full_plan(), session)
+    assert again.result.state == "done", again.result
+    assert "deleting it before trying again" in again.log_text()
+    [cluster] = clusters_of(stack)
+    assert (cluster.location, cluster.message.status.name) == ("us-central1-b", "RUNNING")
+    assert again.session.inventory["cluster"] == {
+        "project": PROJECT,
+        "location": "us-central1-b",
+        "name": "kubeflow-testing",
+        "created_by_session": True,
+    }
+
+
+def test_bad_input_names_the_field(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0)
+    harness = harness_for(stack)
+    run = harness.run([ClusterStep()], harness.new_session(selections(name="Bad_Name")))
+    assert run.result.exit_code == 2
+    assert run.result.cause.startswith("cluster.name: a cluster name is 1 to 40 characters")
+    run = harness.run([ClusterStep()], harness.new_session(selections(location="us-central9-z")))
+    assert run.result.cause.startswith("cluster.location: 'us-central9-z' is not a known")
+
+
+# -- creating, connecting, running again ----------------------------------------------------------
+def test_create_connect_and_run_again(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0)
+    harness = harness_for(stack)
+    run = harness.run(full_plan())
+    assert run.result.state == "done", run.result
+
+    out = run.session.outputs["cluster"]
+    kube = stack.cluster("kubeflow-testing")
+    assert out["name"] == "kubeflow-testing" and out["location"] == "us-central1-a"
+    assert out["status"] == "RUNNING" and out["created_by_session"] is True
+    assert out["endpoint"] == kube.endpoint
+    assert out["ca_certificate"].strip() == kube.ca_pem.strip()
+    assert out["machine_type"] == "n1-standard-2" and out["nodes"] == 3
+    assert out["autopilot"] is False and out["version"]
+    assert out["operation"].startswith(f"projects/{PROJECT}/locations/us-central1-a/operations/")
+    assert run.session.inventory["cluster"] == {
+        "project": PROJECT,
+        "location": "us-central1-a",
+        "name": "kubeflow-testing",
+        "created_by_session": True,
+    }
+    # sizing and cost were shown before creating
+    [cost] = run.details("cost")
+    assert cost["hourly_usd"] > 0 and cost["as_of"] and cost["source"]
+    [size] = run.details("sizing")
+    assert size["fits"] is True and size["nodes"] == 3
+    assert any(isinstance(e, StepProgress) and e.step_id == "cluster" for e in run.events)
+
+    connect = run.session.outputs["connect"]
+    assert connect["context"] == CONTEXT and connect["source"] == "gke"
+    assert connect["server_version"].startswith("v1.")
+    assert run.session.inventory["kubeconfig_context"] == CONTEXT
+    assert any("gke-gcloud-auth-plugin is not installed" in line for line in run.lines("connect"))
+
+    # the context is gcloud's and usable, with the emulator's token standing in for the plugin
+    path = Path(connect["kubeconfig"])
+    assert path == Path(harness.env["KUBECONFIG"])
+    config = yaml.safe_load(path.read_text())
+    assert config["current-context"] == CONTEXT
+    [user] = [u for u in config["users"] if u["name"] == CONTEXT]
+    assert user["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
+    api_client = kube_access.api_client_for_context(path, CONTEXT, token=kube.token)
+    from kubernetes.client import VersionApi
+
+    assert VersionApi(api_client).get_code().git_version == connect["server_version"]
+    api_client.close()
+
+    again = harness.run(full_plan(), run.session)
+    assert again.result.state == "done"
+    assert all(again.session.steps[s].state == "done" for s in ("services", "cluster", "connect"))
+    assert len(clusters_of(stack)) == 1 and len(create_ops(stack)) == 1
+
+
+@pytest.mark.needs_kubectl
+def test_kubectl_reaches_the_cluster_through_the_written_context(
+    make_stack, harness_for, tmp_path: Path
+) -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl is not installed")
+    stack = make_stack(speed=0.0)
+    harness = harness_for(stack)
+    run = harness.run(full_plan())
+    assert run.result.state == "done", run.result
+    kube = stack.cluster("kubeflow-testing")
+    # kubectl uses the written entry; the emulator's token stands in for the plugin
+    config = yaml.safe_load(Path(run.session.outputs["connect"]["kubeconfig"]).read_text())
+    for user in config["users"]:
+        if user["name"] == CONTEXT:
+            user["user"] = {"token": kube.token}
+    test_config = tmp_path / "kubectl-config"
+    test_config.write_text(yaml.safe_dump(config))
+    answer = subprocess.run(
+        [
+            kubectl,
+            "--kubeconfig",
+            str(test_config),
+            "--cache-dir",
+            str(tmp_path / "kcache"),
+            "version",
+            "-o",
+            "yaml",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert answer.returncode == 0, answer.stderr
+    server = yaml.safe_load(answer.stdout)["serverVersion"]["gitVersion"]
+    assert server == run.session.outputs["connect"]["server_version"]
+
+
+def test_resume_follows_the_same_operation(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.05)  # creating takes about a second
+    harness = harness_for(stack, poll_interval=0.02)
+    cancel = threading.Event()
+
+    def stop_mid_create(event) -> None:
+        if isinstance(event, StepProgress) and event.step_id == "cluster" and event.done > 0:
+            cancel.set()
+
+    first = harness.run(full_plan(), cancel=cancel, on_event=stop_mid_create)
+    assert first.result.state == "interrupted" and first.result.failed_step == "cluster"
+    operation = first.session.outputs["cluster"]["operation"]
+    assert operation and first.session.inventory["cluster"]["created_by_session"] is True
+    [record] = clusters_of(stack)
+    assert record.message.status.name == "PROVISIONING"
+
+    second = harness.run(full_plan(), first.session)
+    assert second.result.state == "done", second.result
+    assert second.session.outputs["cluster"]["operation"] == operation
+    assert "not creating again" in second.log_text()
+    assert len(clusters_of(stack)) == 1 and len(create_ops(stack)) == 1
+    assert second.session.outputs["cluster"]["status"] == "RUNNING"
+
+
+# -- existing clusters and kubeconfig contexts ---------------------------------------------------
+def test_adopt_existing_cluster(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0, clusters=("team-cluster",))
+    harness = harness_for(stack)
+    data = selections(source="existing", name="team-cluster", location="-")
+    run = harness.run(full_plan(), harness.new_session(data))
+    assert run.result.state == "done", run.result
+    out = run.session.outputs["cluster"]
+    assert out["created_by_session"] is False and out["location"] == "us-central1-a"
+    assert "cluster" not in run.session.inventory  # teardown must never delete it
+    assert run.session.outputs["connect"]["context"] == f"gke_{PROJECT}_us-central1-a_team-cluster"
+    assert create_ops(stack) == []
+
+
+def test_existing_cluster_not_found(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0, clusters=("team-cluster",))
+    harness = harness_for(stack)
+    data = selections(source="existing", name="no-such-cluster", location="us-central1-a")
+    run = harness.run([CredentialsStep(), ClusterStep()], harness.new_session(data))
+    assert run.result.state == "failed"
+    assert run.result.cause == (
+        f"Cluster no-such-cluster was not found in project {PROJECT} at us-central1-a."
+    )
+
+
+def test_create_refuses_a_name_taken_by_someone_else(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0, clusters=("kubeflow-testing",))
+    harness = harness_for(stack)
+    run = harness.run(full_plan())
+    assert run.result.state == "failed"
+    assert "already exists" in run.result.cause and "did not create it" in run.result.cause
+    assert "cluster.source: existing" in run.result.action
+    assert "cluster" not in run.session.inventory
+
+
+def test_kubeconfig_source(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0, clusters=("local-one",))
+    harness = harness_for(stack)
+    harness.env["KUBECONFIG"] = str(stack.kubeconfig_path)  # the stack's own, with tokens
+    context = f"gke_{PROJECT}_us-central1-a_local-one"
+    data = selections(source="kubeconfig", context=context)
+    run = harness.run([ClusterStep(), ConnectStep()], harness.new_session(data))
+    assert run.result.state == "done", run.result
+    assert run.session.outputs["cluster"]["context"] == context
+    connect = run.session.outputs["connect"]
+    assert connect["source"] == "kubeconfig" and connect["context"] == context
+    assert connect["server_version"].startswith("v1.")
+    assert "kubeconfig_context" not in run.session.inventory
+
+    missing = harness.run(
+        [ClusterStep()], harness.new_session(selections(source="kubeconfig", context="nope"))
+    )
+    assert missing.result.exit_code == 2
+    assert missing.result.cause.startswith("cluster.context: context not found")
