@@ -523,11 +523,18 @@ class ClusterStep(BaseStep):
         self, ctx: StepContext, client: Any, project: str, location: str, name: str
     ) -> None:
         from kfwizard.gcp import clusters
+        from kfwizard.gcp.retries import call_with_retries
 
         limit = runtime.timeout(ctx, "cluster")
         started = time.monotonic()
         while True:
-            cluster = clusters.get_cluster(client, project, location, name)
+            cluster = call_with_retries(
+                lambda: clusters.get_cluster(client, project, location, name),
+                what="reading the cluster",
+                sleep=ctx.sleep,
+                log=ctx.log,
+                policy=runtime.retry_policy(ctx),
+            )
             if cluster is None:
                 raise StepFailed(
                     f"Cluster {name} disappeared while kfwizard waited for it.",
@@ -622,7 +629,7 @@ class ClusterStep(BaseStep):
     def _finish(
         self, ctx: StepContext, project: str, location: str, name: str, *, created: bool
     ) -> None:
-        from kfwizard.gcp import clusters
+        from kfwizard.gcp import clusters, explain
         from kfwizard.gcp.retries import call_with_retries
 
         client = runtime.cluster_manager(ctx)
@@ -635,12 +642,13 @@ class ClusterStep(BaseStep):
         )
         if cluster is None:
             raise StepFailed(
-                f"Cluster {name} was not found after it was created.",
+                f"Cluster {name} is gone: GKE no longer lists it in {location}.",
                 "check `gcloud container clusters list`, then resume",
             )
         status = clusters.cluster_status(cluster)
         if status != RUNNING:
-            self._settle(ctx, client, project, location, name, cluster, None)
+            facts = explain.Facts(project=project, location=location, cluster=name)
+            self._settle(ctx, client, project, location, name, cluster, facts)
             cluster = clusters.get_cluster(client, project, location, name) or cluster
             status = clusters.cluster_status(cluster)
         pools = list(cluster.node_pools)
