@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,6 +30,8 @@ from kfwizard.session import Session, SessionError, SessionLock, SessionStore
 
 if TYPE_CHECKING:
     from kfwizard.widgets.notice import Notice
+
+HERE = Path(__file__).parent
 
 DETERMINISTIC_ENV = "KFWIZARD_UI_DETERMINISTIC"
 """Set to 1 for stable rendering (tests, screenshots): fixed theme, no animation,
@@ -53,16 +56,15 @@ EXIT_CODES = {"done": 0, "failed": 1, "interrupted": 130}
 class WizardApp(App[int]):
     """kfwizard: Project → Cluster → Deployment mode → Install → Verify."""
 
-    CSS_PATH: ClassVar[list[str]] = [
-        "app.tcss",
-        # Screen stylesheets are listed here too: Textual does not load the CSS_PATH of
-        # the default screen, and every rule in them is prefixed by its screen class.
-        "screens/sessions.tcss",
-        "screens/project.tcss",
-        "screens/cluster.tcss",
-        "screens/mode.tcss",
-        "screens/install.tcss",
-        "screens/verify.tcss",
+    CSS_PATH: ClassVar[list[str | Path]] = [
+        # Absolute, so subclasses in other packages (tests, embedders) find them too.
+        # Screen stylesheets are listed here as well: Textual does not load the CSS_PATH
+        # of the default screen, and every rule in them is prefixed by its screen class.
+        HERE / "app.tcss",
+        *(
+            HERE / "screens" / f"{name}.tcss"
+            for name in ("sessions", "project", "cluster", "mode", "install", "verify")
+        ),
     ]
     TITLE = "kfwizard"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
@@ -131,8 +133,10 @@ class WizardApp(App[int]):
         return screen_for("project")
 
     def resume_phase(self, session: Session) -> str:
-        """Where a resumed session opens: its current phase."""
-        return session.phase()
+        """Where a resumed session opens: the first step screen that is not done."""
+        from kfwizard.widgets.step_indicator import resume_phase
+
+        return resume_phase(session.steps)
 
     # -- sessions ------------------------------------------------------------------
     def _new_session(self) -> Session:
@@ -234,6 +238,16 @@ class WizardApp(App[int]):
     def run_options(self) -> dict[str, Any]:
         """Options every engine step sees (``ctx.options``)."""
         return {"env": dict(self.env), "demo": self.demo}
+
+    def plan_for(self, selections: dict[str, Any], phase: str) -> list[Any]:
+        """The engine steps a screen runs: the plan up to and including ``phase``.
+
+        Runs in the install worker's thread (it imports the steps). Tests and embedders
+        override it to run a plan of their own.
+        """
+        from kfwizard.bridge import plan_until
+
+        return plan_until(selections, phase)
 
     def run_in_progress(self) -> bool:
         return any(w.group == "install" and not w.is_finished for w in self.workers)
@@ -388,7 +402,8 @@ class WizardApp(App[int]):
         if self.session is not None:
             yield SystemCommand(
                 "Resume session",
-                f"Go to where this session stopped ({PHASE_TITLES[self.session.phase()]})",
+                f"Go to where this session stopped "
+                f"({PHASE_TITLES[self.resume_phase(self.session)]})",
                 lambda: self.goto(self.resume_phase(self.session)) if self.session else None,
             )
             yield SystemCommand(

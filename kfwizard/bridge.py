@@ -14,7 +14,7 @@ Engine modules are imported inside the worker, so mounting a screen stays light.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -86,6 +86,8 @@ class EngineBridge(Widget):
         """Run options handed to every step (env, demo); the app fills them in."""
         self.phase: str | None = None
         """The phase of the current or last run."""
+        self.plan_factory: Callable[[dict[str, Any], str], list[Step]] = plan_until
+        """Builds the steps for a phase (the app's ``plan_for``; a seam for tests)."""
         self._worker: Worker[RunResult] | None = None
 
     @property
@@ -139,7 +141,7 @@ class EngineBridge(Widget):
         from kfwizard.engine.errors import KfwizardError
 
         try:
-            steps = plan if plan is not None else plan_until(self.session.selections, phase)
+            steps = plan if plan is not None else self.plan_factory(self.session.selections, phase)
         except KfwizardError as exc:
             return failed_result(exc.cause, exc.action, exc.exit_code)
         except Exception as exc:  # a plan that cannot be built must not crash the app

@@ -95,6 +95,8 @@ class WizardScreen(Screen[None]):
         self.dirty = False
         """A selection changed since this phase last completed."""
         self._titles: dict[str, str] = {}
+        self.ready = False
+        """True once the fields are filled from the session (tests wait for it)."""
 
     # -- plumbing ------------------------------------------------------------------
     @property
@@ -119,6 +121,7 @@ class WizardScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         self.bridge = EngineBridge(self.session, self.wizard.store, id="bridge")
         self.bridge.options = self.wizard.run_options()
+        self.bridge.plan_factory = self.wizard.plan_for
         yield self.bridge
         with Horizontal(id="header"):
             yield Label("kfwizard", id="app-title")
@@ -182,6 +185,7 @@ class WizardScreen(Screen[None]):
         self.restore_failure()
         self.update_nav()
         self.refresh_commands()
+        self.ready = True
 
     # -- fields and selections (subclasses) ----------------------------------------
     def load_fields(self) -> None:
@@ -226,7 +230,7 @@ class WizardScreen(Screen[None]):
 
     def update_nav(self) -> None:
         """Refresh the primary button and the status line from the current state."""
-        if not self.is_mounted:
+        if not self.is_attached:
             return
         button = self.query_one("#next", Button)
         button.label = self.primary_label()
@@ -427,8 +431,9 @@ class WizardScreen(Screen[None]):
         self.query_one("#failure", FailurePanel).show_failure(
             title, result.cause, action, details, interrupted=interrupted
         )
-        self.query_one("#main", VerticalScroll).scroll_home(animate=False)
-        self.query_one("#retry", Button).focus()
+        panel = self.query_one("#failure", FailurePanel)
+        self.call_after_refresh(panel.scroll_visible, animate=False, top=True)
+        self.query_one("#retry", Button).focus(scroll_visible=False)
 
     def restore_failure(self) -> None:
         """On a resumed session, show the last failure of this phase's steps."""
@@ -461,7 +466,7 @@ class WizardScreen(Screen[None]):
             log.feed(("── earlier output, from the session log ──", *tail))
 
     def refresh_indicator(self) -> None:
-        if self.is_mounted:
+        if self.is_attached:
             self.query_one("#steps", StepIndicator).update_from(self.session.steps)
 
     def _prefill_step_list(self) -> None:
@@ -487,7 +492,7 @@ class WizardScreen(Screen[None]):
 
     def refresh_commands(self) -> None:
         """Ask the plan's steps for their commands (in a thread: steps import clients)."""
-        if self.running or not self.is_mounted:
+        if self.running or not self.is_attached:
             return
         self._commands_worker(self.session.copy())
 
@@ -499,10 +504,8 @@ class WizardScreen(Screen[None]):
         description="kfwizard: listing the equivalent commands",
     )
     def _commands_worker(self, snapshot: Session) -> None:
-        from kfwizard.bridge import plan_until
-
         try:
-            steps = plan_until(snapshot.selections, self.PHASE)
+            steps = self.wizard.plan_for(snapshot.selections, self.PHASE)
         except Exception:
             return
         commands: list[str] = []
@@ -517,7 +520,7 @@ class WizardScreen(Screen[None]):
             self.app.call_from_thread(self._set_commands, commands)
 
     def _set_commands(self, commands: list[str]) -> None:
-        if self.is_mounted and not self.running:
+        if self.is_attached and not self.running:
             self.query_one("#commands", CommandsBox).set_commands(commands)
 
     def action_copy_commands(self) -> None:

@@ -416,7 +416,7 @@ class ClusterScreen(WizardScreen):
             self.app.call_from_thread(self._clusters_loaded, [], reason)
 
     def _clusters_loaded(self, clusters: list[dict[str, Any]], problem: str | None) -> None:
-        if not self.is_mounted:
+        if not self.is_attached:
             return
         self._clusters = clusters
         select = self.query_one("#existing", Select)
@@ -462,7 +462,7 @@ class ClusterScreen(WizardScreen):
         self.app.call_from_thread(self._contexts_loaded, names, str(path), problem)
 
     def _contexts_loaded(self, names: list[str], path: str, problem: str | None) -> None:
-        if not self.is_mounted:
+        if not self.is_attached:
             return
         from kfwizard.widgets.paths_text import display_path
 
@@ -496,5 +496,5 @@ class ClusterScreen(WizardScreen):
 
     def selection_changed(self) -> None:
         super().selection_changed()
-        if self.is_mounted:
+        if self.is_attached:
             self.query_one("#commands").set_commands(self.static_commands())  # type: ignore[attr-defined]

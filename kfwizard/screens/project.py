@@ -135,7 +135,7 @@ class ProjectScreen(WizardScreen):
         self.app.call_from_thread(self._detected, detected)
 
     def _detected(self, detected: Any) -> None:
-        if not self.is_mounted:
+        if not self.is_attached:
             return
         field = self.query_one("#field-project", Field)
         project = getattr(detected, "project", None)

@@ -147,7 +147,7 @@ class SessionsScreen(Screen[None]):
             status, colour = STATUS_TEXT.get(session.status, (session.status, "$text"))
             table.add_row(
                 session.display_name(),
-                PHASE_TITLES.get(session.phase(), session.phase()),
+                PHASE_TITLES[self.wizard.resume_phase(session)],
                 Content.from_markup(f"[{colour}]$s[/]", s=status),
                 human_ago(session.updated_at, now),
                 session.id,

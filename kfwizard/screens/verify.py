@@ -215,7 +215,7 @@ class VerifyScreen(WizardScreen):
         self.app.call_from_thread(self._forward_opened, forward, url)
 
     def _forward_opened(self, forward: Any, url: str) -> None:
-        if not self.is_mounted:
+        if not self.is_attached:
             forward.stop()
             return
         self.forward = forward
@@ -226,7 +226,7 @@ class VerifyScreen(WizardScreen):
         self.notify(f"The UI is at {url} (this machine only).", title="Port-forward open")
 
     def _forward_failed(self, reason: str) -> None:
-        if self.is_mounted:
+        if self.is_attached:
             self.query_one("#port-forward", Button).disabled = False
         self.notify(
             f"Could not open the port-forward: {reason}",

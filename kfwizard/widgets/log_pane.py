@@ -80,6 +80,7 @@ class LogPane(Log):
         self._shown_following: bool | None = None
         self._placeholder = placeholder
         self._placeholder_shown = False
+        self._clearing = False
 
     def on_mount(self) -> None:
         self.set_interval(DRAIN_INTERVAL, self.drain, name="log-drain")
@@ -108,13 +109,18 @@ class LogPane(Log):
                 break
         if batch:
             if self._placeholder_shown:
+                self._clearing = True
                 self.clear()
+                self._clearing = False
                 self._placeholder_shown = False
             self.lines_received += len(batch)
             keep = self.max_lines or len(batch)
             if len(batch) > keep:
                 batch = batch[-keep:]
-            self.write_lines(batch, scroll_end=self.follow)
+            self.write_lines(batch, scroll_end=False)
+            if self.follow:
+                # Deferred, so it uses the size after this write has been laid out.
+                self.scroll_end(animate=False, x_axis=False)
         self._update_title()
         return len(batch)
 
@@ -127,14 +133,14 @@ class LogPane(Log):
     @property
     def following(self) -> bool:
         """True when new lines will scroll into view."""
-        return self.follow and (self.is_vertical_scroll_end or self.line_count <= self.size.height)
+        return self.follow
 
     def action_toggle_follow(self) -> None:
-        if self.following:
+        if self.follow:
             self.follow = False
+            self._update_title(force=True)
         else:
             self.action_follow()
-        self._update_title(force=True)
 
     def action_follow(self) -> None:
         """Jump to the newest line and keep following."""
@@ -143,11 +149,18 @@ class LogPane(Log):
         self._update_title(force=True)
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Scrolling up pauses following; scrolling back to the end resumes it."""
         super().watch_scroll_y(old_value, new_value)
+        if self._clearing:
+            return
+        if new_value < old_value and self.follow:
+            self.follow = False
+        elif not self.follow and new_value >= self.max_scroll_y > 0:
+            self.follow = True
         self._update_title()
 
     def _update_title(self, force: bool = False) -> None:
-        following = self.following
+        following = self.follow
         if not force and following == self._shown_following:
             return
         self._shown_following = following
@@ -155,7 +168,7 @@ class LogPane(Log):
         if following:
             self.border_subtitle = "following · f pause · s save"
         else:
-            self.border_subtitle = "paused · f follow · s save"
+            self.border_subtitle = "paused · f follow · End jumps · s save"
 
     # -- saving --------------------------------------------------------------------
     def save_to_file(self, folder: Path | None = None) -> Path:

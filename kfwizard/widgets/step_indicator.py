@@ -56,6 +56,15 @@ def phase_states(steps: Mapping[str, Any]) -> dict[str, str]:
     return result
 
 
+def resume_phase(steps: Mapping[str, Any]) -> str:
+    """Where a session carries on: the first phase that is not done (Verify at the end)."""
+    states = phase_states(steps)
+    for phase in PHASES:
+        if states[phase] != "done":
+            return phase
+    return PHASES[-1]
+
+
 class StepIndicator(Widget):
     """One line: ``✓ Project › ● Cluster › ○ Deployment mode › ○ Install › ○ Verify``.
 

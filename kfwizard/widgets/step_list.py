@@ -103,7 +103,7 @@ class StepList(Static):
             self._refresh_content()
 
     def _refresh_content(self) -> None:
-        if not self.is_mounted:
+        if not self.is_attached:
             return
         if not self.rows:
             self.update(Content.from_markup("[$text-muted]No steps yet.[/]"))

@@ -1,0 +1,171 @@
+"""Runs through the bridge: a real Runner with test steps, failures, cancel, quit."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, DataTable
+
+from kfwizard.dialogs.confirm import ConfirmDialog
+from kfwizard.engine.events import PlanFinished, PlanStarted, StepFinished, StepOutput
+from kfwizard.messages import EngineEvent, RunFinished
+from kfwizard.screens.install import InstallScreen
+from kfwizard.widgets.failure_panel import FailurePanel
+from kfwizard.widgets.log_pane import LogPane
+from kfwizard.widgets.step_indicator import StepIndicator
+from tests.ui.helpers import (
+    ChattyStep,
+    FailingStep,
+    PlanApp,
+    WaitingStep,
+    save_session,
+    wait_for,
+    wait_for_screen,
+)
+
+SIZE = (100, 32)
+READY_FOR_INSTALL = {
+    "credentials": "done",
+    "services": "done",
+    "cluster": "done",
+    "connect": "done",
+    "manifests": "done",
+}
+
+
+def install_workers(app):
+    return [w for w in app.workers if w.group == "install"]
+
+
+async def test_bridge_passes_events_from_a_real_runner(store):
+    save_session(store, "s-run", phase_steps=READY_FOR_INSTALL)
+    plans = {
+        "install": [
+            ChattyStep("preflight", "Preflight", 30, 10),
+            ChattyStep("apply", "Apply manifests", 250, 50),
+            ChattyStep("rollout", "Wait for Deployments", 40, 40),
+        ]
+    }
+    messages = []
+    app = PlanApp(plans, store=store, session_id="s-run")
+    async with app.run_test(size=SIZE, message_hook=messages.append) as pilot:
+        await wait_for_screen(pilot, InstallScreen)
+        screen = app.screen
+        await pilot.press("ctrl+n")
+        await app.workers.wait_for_complete(install_workers(app))
+        await wait_for(pilot, lambda: screen.last_result is not None, description="run finished")
+        log = screen.query_one(LogPane)
+        await wait_for(
+            pilot, lambda: log.pending == 0 and log.lines_received >= 320, description="log drained"
+        )
+        # The hook sees a message at each pump it reaches (bridge, then screen): dedupe.
+        unique = list({id(m): m for m in messages}.values())
+        events = [m.event for m in unique if isinstance(m, EngineEvent)]
+        assert isinstance(events[0], PlanStarted)
+        assert isinstance(events[-1], PlanFinished) and events[-1].state == "done"
+        output = [line for e in events if isinstance(e, StepOutput) for line in e.lines]
+        assert len(output) == 320
+        assert [e.step_id for e in events if isinstance(e, StepFinished)] == [
+            "preflight",
+            "apply",
+            "rollout",
+        ]
+        assert any(isinstance(m, RunFinished) for m in messages)
+        assert "apply line 249" in log.lines
+        assert screen.query_one("#deployments", DataTable).row_count == 1
+        session = store.load("s-run")
+        assert session.status == "done"
+        assert all(session.steps[s].state == "done" for s in ("preflight", "apply", "rollout"))
+        states = screen.query_one(StepIndicator).states
+        assert states["install"] == "done" and states["project"] == "done"
+        assert str(screen.query_one("#next", Button).label) == "Next: Verify →"
+
+
+async def test_failure_shows_cause_next_action_and_retry(store):
+    save_session(store, "s-fail", phase_steps=READY_FOR_INSTALL)
+    plans = {
+        "install": [
+            ChattyStep("preflight", "Preflight", 5, 5),
+            FailingStep("rollout", "Wait for Deployments"),
+        ]
+    }
+    app = PlanApp(plans, store=store, session_id="s-fail")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, InstallScreen)
+        screen = app.screen
+        await pilot.press("ctrl+n")
+        await app.workers.wait_for_complete(install_workers(app))
+        panel = screen.query_one(FailurePanel)
+        await wait_for(pilot, lambda: panel.has_class("-shown"), description="failure panel")
+        assert "Insufficient cpu" in str(panel.query_one("#failure-cause").render())
+        assert "gcloud container clusters resize" in str(
+            panel.query_one("#failure-action").render()
+        )
+        assert screen.query_one(StepIndicator).states["install"] == "failed"
+        assert store.load("s-fail").steps["rollout"].state == "failed"
+        # Retry runs the plan again; the step fails again and the panel comes back.
+        await pilot.click("#retry")
+        await wait_for(
+            pilot,
+            lambda: store.load("s-fail").steps["rollout"].attempts == 2,
+            description="second attempt",
+        )
+        await app.workers.wait_for_complete(install_workers(app))
+        await wait_for(pilot, lambda: panel.has_class("-shown"), description="failure again")
+
+
+async def test_cancel_leaves_the_session_interrupted(store):
+    save_session(store, "s-cancel", phase_steps=READY_FOR_INSTALL)
+    plans = {
+        "install": [
+            WaitingStep("preflight", "Preflight"),
+            ChattyStep("apply", "Apply manifests", 5, 5),
+        ]
+    }
+    app = PlanApp(plans, store=store, session_id="s-cancel")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, InstallScreen)
+        screen = app.screen
+        await pilot.press("ctrl+n")
+        log = screen.query_one(LogPane)
+        await wait_for(pilot, lambda: "waiting for preflight 4" in log.lines, description="running")
+        assert screen.running
+        await pilot.press("ctrl+x")
+        await app.workers.wait_for_complete(install_workers(app))
+        await wait_for(pilot, lambda: screen.last_result is not None, description="stopped")
+        assert screen.last_result.state == "interrupted"
+        session = store.load("s-cancel")
+        assert session.status == "interrupted"
+        assert session.steps["preflight"].state == "interrupted"
+        assert session.steps["apply"].state == "pending"
+        panel = screen.query_one(FailurePanel)
+        assert panel.has_class("-shown")
+        assert str(panel.query_one("#retry", Button).label) == "Resume"
+
+
+async def test_quit_during_a_run_asks_cancels_and_saves(store):
+    save_session(store, "s-quit", phase_steps=READY_FOR_INSTALL)
+    plans = {"install": [WaitingStep("preflight", "Preflight")]}
+    app = PlanApp(plans, store=store, session_id="s-quit")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, InstallScreen)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: app.run_in_progress(), description="running")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), description="asks")
+        await pilot.click("#yes")
+        await app.workers.wait_for_complete(install_workers(app))
+        await wait_for(
+            pilot, lambda: app.return_code is not None or app._exit, timeout=10, description="exit"
+        )
+    assert app.return_value == 130
+    session = store.load("s-quit")
+    assert session.status == "interrupted"
+    assert session.steps["preflight"].state == "interrupted"
+
+
+async def test_quit_when_idle_exits_at_once(store):
+    save_session(store, "s-idle")
+    app = PlanApp({}, store=store, session_id="s-idle")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: app._exit, description="exit")
+    assert app.return_value == 0

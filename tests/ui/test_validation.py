@@ -1,0 +1,84 @@
+"""Inline validation: the message names the field and the rule, the text stays, Next refuses."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from kfwizard.screens.cluster import ClusterScreen
+from kfwizard.screens.project import ProjectScreen
+from kfwizard.widgets.field import Field
+from tests.ui.helpers import PlanApp, save_session, wait_for, wait_for_screen
+
+SIZE = (100, 32)
+
+
+async def test_project_id_message_names_field_and_rule_and_keeps_text(store):
+    save_session(store, "s-val", selections={"project": ""})
+    app = PlanApp({}, store=store, session_id="s-val")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ProjectScreen)
+        screen = app.screen
+        field = screen.query_one("#field-project", Field)
+        screen.query_one("#project", Input).focus()
+        await pilot.press(*"My_Project")
+        await wait_for(pilot, lambda: field.error is not None, description="inline error")
+        assert field.error.startswith("Project ID:")
+        assert "6 to 30 characters" in field.error
+        assert screen.query_one("#project", Input).value == "My_Project"
+        rendered = str(field.query_one(".field--message").render())
+        assert "Project ID" in rendered and "lowercase letters" in rendered
+        # Next refuses and stays; nothing typed is lost; no run starts.
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, ProjectScreen)
+        assert not app.run_in_progress()
+        assert screen.query_one("#project", Input).value == "My_Project"
+        assert "attention" in str(screen.query_one("#nav-status").render())
+        # The typed text is saved in the session too (debounced), so a resume keeps it.
+        app.flush_save()
+        await wait_for(
+            pilot,
+            lambda: store.load("s-val").selections["project"] == "My_Project",
+            description="saved",
+        )
+        # Fixing it clears the message.
+        screen.query_one("#project", Input).value = "my-project-123"
+        await wait_for(pilot, lambda: field.error is None, description="cleared")
+
+
+async def test_cluster_fields_refuse_bad_name_location_and_nodes(store):
+    save_session(store, "s-cl", phase_steps={"credentials": "done", "services": "done"})
+    app = PlanApp({}, store=store, session_id="s-cl")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ClusterScreen)
+        screen = app.screen
+        await pilot.pause()
+        screen.query_one("#name", Input).value = "Kubeflow_Testing"
+        screen.query_one("#location", Input).value = "us-central9-z"
+        screen.query_one("#nodes", Input).value = "0"
+        fields = {
+            key: screen.query_one(f"#field-{key}", Field) for key in ("name", "location", "nodes")
+        }
+        await wait_for(pilot, lambda: all(f.error for f in fields.values()), description="errors")
+        assert fields["name"].error.startswith("Name:") and "cluster name" in fields["name"].error
+        assert fields["location"].error.startswith("Location:")
+        assert fields["nodes"].error.startswith("Nodes:") and "1 to 100" in fields["nodes"].error
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, ClusterScreen)
+        assert not app.run_in_progress()
+        assert screen.query_one("#name", Input).value == "Kubeflow_Testing"
+        # The estimate needs a valid node count and says so.
+        assert "node count" in str(screen.query_one("#cost").render())
+
+
+async def test_cost_estimate_states_price_date_and_source(store):
+    save_session(store, "s-cost", phase_steps={"credentials": "done", "services": "done"})
+    app = PlanApp({}, store=store, session_id="s-cost")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ClusterScreen)
+        await pilot.pause()
+        text = str(app.screen.query_one("#cost").render())
+        assert "/hour" in text and "/month" in text
+        assert "as of 2026-06" in text and "Compute Engine" in text
+        assert "fits" in text
