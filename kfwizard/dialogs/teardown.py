@@ -51,7 +51,7 @@ def preview_lines(session: Session) -> list[str]:
 
 
 class TeardownDialog(ModalScreen[dict[str, Any] | None]):
-    """Dismisses with {"delete_cluster": bool} or None (cancelled)."""
+    """Dismisses with {"delete_cluster": bool, "confirm_name": str | None} or None."""
 
     DEFAULT_CSS = """
     TeardownDialog {
@@ -142,7 +142,10 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
-        self.dismiss({"delete_cluster": self._wants_cluster()})
+        confirm = None
+        if self._wants_cluster() and not self.cluster_ours:
+            confirm = self.query_one("#teardown-typed", Input).value.strip()
+        self.dismiss({"delete_cluster": self._wants_cluster(), "confirm_name": confirm})
 
     @on(Button.Pressed, "#no")
     def _no(self) -> None:

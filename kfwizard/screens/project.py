@@ -152,6 +152,6 @@ class ProjectScreen(WizardScreen):
             current.value = project
             field.set_hint(f"Detected from {detected.source}{who}.")
         elif current.value.strip() == project:
-            field.set_hint(f"Matches {detected.source}{who}.")
+            field.set_hint(f"Detected from {detected.source}{who}.")
         else:
             field.set_hint(f"{detected.source} says {project}{who}.")

@@ -82,6 +82,8 @@ class VerifyScreen(WizardScreen):
         super().__init__()
         self.forward: Any = None
         """The running PortForward, if any (stopped on leave and quit)."""
+        self.tearing_down = False
+        """The current run is a teardown, not a verification."""
 
     def compose_main(self) -> Any:
         checks = Static(id="checks")
@@ -176,6 +178,7 @@ class VerifyScreen(WizardScreen):
         self.notify("Kubeflow Pipelines answers. The summary says how to use it.", title="Verified")
 
     def show_failure(self, result: Any) -> None:
+        self.tearing_down = False
         super().show_failure(result)
         self.refresh_cards()
 
@@ -256,11 +259,11 @@ class VerifyScreen(WizardScreen):
 
         def answered(choice: dict[str, Any] | None) -> None:
             if choice:
-                self.start_teardown(bool(choice.get("delete_cluster")))
+                self.start_teardown(bool(choice.get("delete_cluster")), choice.get("confirm_name"))
 
         self.app.push_screen(TeardownDialog(self.session), answered)
 
-    def start_teardown(self, delete_cluster: bool) -> None:
+    def start_teardown(self, delete_cluster: bool, confirm_name: str | None = None) -> None:
         """Run the teardown plan through the bridge (same log, cancel and failure panel)."""
         try:
             from kfwizard.engine.steps.teardown import build_teardown_plan
@@ -274,7 +277,12 @@ class VerifyScreen(WizardScreen):
             )
             return
         self.stop_port_forward()
-        plan = build_teardown_plan(self.session, delete_cluster=delete_cluster)
+        self.tearing_down = True
+        plan = build_teardown_plan(self.session, delete_cluster, confirm_name)
+        if not plan:
+            self.tearing_down = False
+            self.notify("This session recorded nothing to remove.", title="Teardown")
+            return
         assert self.bridge is not None
         self.set_class(True, "-has-log")
         self.bridge.options = self.wizard.run_options()
