@@ -1,0 +1,204 @@
+"""The ``manifests`` step (mode phase): refuse impossible combinations, then fetch,
+render, check and plan the manifests.
+
+It runs before anything is applied, so a refusal (exit 2) leaves the cluster and the
+session's inventory untouched. Its outputs name the rendered files in the cache; the
+install steps re-read them with :func:`kfwizard.manifests.load_rendered`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kfwizard.engine.errors import BadInput, Refused
+from kfwizard.engine.step import BaseStep, StepContext
+
+if TYPE_CHECKING:
+    from kfwizard.session import Session
+
+SELECTION_KEYS = ("mode", "version", "env", "manifests", "gcp")
+
+
+def _deployment(selections: dict[str, Any]) -> dict[str, Any]:
+    deployment = dict(selections.get("deployment") or {})
+    if selections.get("project"):
+        deployment["project"] = selections["project"]
+    return deployment
+
+
+def selection_key(deployment: dict[str, Any], server_version: Any, autopilot: Any) -> str:
+    """What the step's result depends on; a change means render and judge again."""
+    basis = {k: deployment.get(k) for k in (*SELECTION_KEYS, "project")}
+    basis["server_version"] = server_version
+    basis["autopilot"] = autopilot
+    text = json.dumps(basis, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class ManifestsStep(BaseStep):
+    """Judge the mode/version/env against the cluster, then produce the rendered plan."""
+
+    id = "manifests"
+    title = "Fetch and render manifests"
+    eta_seconds = 20.0
+
+    def commands(self, session: Session) -> list[str]:
+        from kfwizard.manifests import catalog
+        from kfwizard.manifests.sources import describe_source
+
+        deployment = _deployment(session.selections)
+        mode = str(deployment.get("mode") or "kfp-standalone")
+        version = catalog.normalise_version(mode, deployment.get("version"))
+        env, _ = catalog.effective_env(mode, version, deployment.get("env"))
+        kind = describe_source(deployment)
+        if kind == "rendered":
+            return [f"ls {deployment['manifests']}"]
+        if mode == "kubeflow":
+            top, targets = f"manifests-{version.lstrip('v')}", ["example"]
+        else:
+            top = f"pipelines-{version}/manifests/kustomize"
+            targets = ["cluster-scoped-resources", f"env/{env}"]
+        lines = []
+        if kind == "archive":
+            url = catalog.archive_url(mode, version)
+            lines.append(f"curl -L {url} | tar xz")
+        else:
+            top = str(deployment["manifests"])
+        for i, target in enumerate(targets):
+            name = target.replace("/", "-")
+            lines.append(f"kubectl kustomize {top}/{target} > {i:02d}-{name}.yaml")
+        return lines
+
+    def check(self, ctx: StepContext) -> bool:
+        out = ctx.outputs
+        if not out.get("rendered_dir") or not out.get("files"):
+            return False
+        key = selection_key(
+            _deployment(ctx.selections),
+            ctx.output_of("connect").get("server_version"),
+            ctx.output_of("cluster").get("autopilot"),
+        )
+        if out.get("selection_key") != key:
+            return False
+        from kfwizard.manifests.archive import sha256_file
+
+        hashes = out.get("hashes") or {}
+        for name in out["files"]:
+            path = Path(name)
+            if not path.is_file() or hashes.get(path.name) != sha256_file(path):
+                return False
+        return True
+
+    def apply(self, ctx: StepContext) -> None:
+        from kfwizard import paths
+        from kfwizard.manifests import catalog, load_manifests
+
+        deployment = _deployment(ctx.selections)
+        mode = str(deployment.get("mode") or "kfp-standalone")
+        if mode not in catalog.MODES:
+            raise BadInput("deployment.mode", f"must be one of {', '.join(catalog.MODES)}", mode)
+        version = catalog.normalise_version(mode, deployment.get("version"))
+        env, _ = catalog.effective_env(mode, version, deployment.get("env"))
+        if mode == "kfp-gcp":
+            problems = catalog.gcp_input_problems(deployment.get("gcp"))
+            if problems:
+                field, rule, value = problems[0]
+                raise BadInput(field, rule, value)
+        connect, cluster = ctx.output_of("connect"), ctx.output_of("cluster")
+        server_version = connect.get("server_version")
+        autopilot = cluster.get("autopilot")
+        on_gke = True if cluster.get("endpoint") or connect.get("source") == "gke" else None
+        local = bool(deployment.get("manifests"))
+
+        refused = catalog.refusals(
+            mode, version, env, server_version, autopilot, on_gke=on_gke, local_manifests=local
+        )
+        if refused:
+            first = refused[0]
+            ctx.detail("refusals", [r.as_dict() for r in refused])
+            raise Refused(
+                f"{first.reason} (rule {first.rule})",
+                action=first.suggestion,
+                details=tuple(f"{r.rule}: {r.message()}" for r in refused[1:]),
+            )
+        notes = catalog.advisories(mode, version, env, server_version, autopilot, on_gke=on_gke)
+        for note in notes:
+            ctx.log(f"Note ({note.rule}): {note.message()}")
+        ctx.detail("advisories", [n.as_dict() for n in notes])
+
+        ctx.progress(0, 3, "fetching manifests")
+        selection = {**deployment, "mode": mode, "version": version, "env": env}
+        options_env = ctx.options.get("env")
+        manifest_set = load_manifests(
+            selection,
+            paths.cache_dir(),
+            ctx.log,
+            ctx.cancel,
+            env=options_env if isinstance(options_env, dict) else None,
+        )
+        ctx.check_cancel()
+        ctx.progress(2, 3, "planning")
+        self._log_plan(ctx, manifest_set)
+        plan = manifest_set.summary()
+        plan["sdk_line"] = catalog.sdk_line(mode, version)
+        plan["advisories"] = [n.as_dict() for n in notes]
+        ctx.detail("plan", plan)
+
+        roles = catalog.deployment_roles(mode, version, env)
+        ctx.outputs.clear()
+        ctx.outputs.update(
+            {
+                "mode": mode,
+                "version": version,
+                "env": env,
+                "source": manifest_set.source,
+                "rendered_dir": str(manifest_set.rendered_dir),
+                "files": manifest_set.files,
+                "hashes": {p.path.name: p.sha256 for p in manifest_set.parts},
+                "counts": manifest_set.counts_by_kind,
+                "crds": manifest_set.crds,
+                "tiers": [{"name": t.name, "objects": len(t.objects)} for t in manifest_set.tiers],
+                "requests": {
+                    "cpu_m": manifest_set.requests.cpu_m,
+                    "memory_mib": manifest_set.requests.memory_mib,
+                },
+                "has_pvcs": manifest_set.has_pvcs,
+                "namespaces": manifest_set.namespaces,
+                "image_versions": manifest_set.image_versions,
+                "critical_deployments": list(roles.critical),
+                "warn_only_deployments": list(roles.warn_only),
+                "secret_inputs": manifest_set.secret_inputs,
+                "sdk_line": catalog.sdk_line(mode, version),
+                "time_estimate_seconds": manifest_set.time_estimate_seconds,
+                "selection_key": selection_key(deployment, server_version, autopilot),
+            }
+        )
+        ctx.save()
+        ctx.progress(3, 3, "planned")
+
+    @staticmethod
+    def _log_plan(ctx: StepContext, manifest_set: Any) -> None:
+        ctx.log(
+            f"Plan: {len(manifest_set.objects)} objects from {manifest_set.source}, "
+            f"rendered to {manifest_set.rendered_dir}."
+        )
+        for tier in manifest_set.tiers:
+            kinds = ", ".join(f"{k} {n}" for k, n in tier.counts_by_kind().items())
+            ctx.log(f"  tier {tier.name}: {len(tier.objects)} objects ({kinds})")
+        if manifest_set.namespaces:
+            ctx.log(f"Namespaces: {', '.join(manifest_set.namespaces)}")
+        if manifest_set.crds:
+            ctx.log(
+                f"CRDs ({len(manifest_set.crds)}): {', '.join(manifest_set.crds[:8])}"
+                + (" …" if len(manifest_set.crds) > 8 else "")
+            )
+        req = manifest_set.requests
+        ctx.log(
+            f"Requests: {req.cpu_m / 1000:.2f} vCPU, {req.memory_mib / 1024:.2f} GiB "
+            f"({len(req.without_requests)} of {req.workloads} workloads declare none)."
+        )
+        minutes = max(1, round(manifest_set.time_estimate_seconds / 60))
+        ctx.log(f"Estimated install time: about {minutes} minute{'s' if minutes != 1 else ''}.")
