@@ -171,7 +171,12 @@ def read_progress(op: Any, elapsed: float, eta: float) -> OperationProgress:
     for stage_item in getattr(progress, "stages", None) or []:
         if enum_name(stage_item.status) == "RUNNING":
             stage = stage_item.name
-    message = op.status_message or op.detail or stage or status.lower()
+    message = (
+        op.status_message
+        or op.detail
+        or stage
+        or ("finished" if status == "DONE" else status.lower())
+    )
     return OperationProgress(status, min(done, total), total, message, metrics)
 
 
@@ -186,6 +191,23 @@ def operation_error(op: Any) -> str | None:
         if re.search(r"error|fail|denied|quota|exhausted|not enough", text, re.IGNORECASE):
             return text
     return None
+
+
+def running_for(op: Any, now: float | None = None) -> float:
+    """Seconds since the operation started (its ``startTime``), 0 when unknown."""
+    from datetime import datetime, timezone
+
+    text = str(getattr(op, "start_time", "") or "")
+    if not text:
+        return 0.0
+    try:
+        started = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=timezone.utc)
+    current = now if now is not None else datetime.now(timezone.utc).timestamp()
+    return max(0.0, current - started.timestamp())
 
 
 class OperationTimeout(TimeoutError):
@@ -215,6 +237,7 @@ def follow_operation(
     """
     started = clock()
     last = None
+    already: float | None = None
     while True:
         op = call_with_retries(
             lambda: get_operation(client, name),
@@ -223,17 +246,20 @@ def follow_operation(
             log=log,
             policy=retry,
         )
+        if already is None:
+            already = running_for(op)
         elapsed = clock() - started
-        info = read_progress(op, elapsed, eta)
+        age = elapsed + already  # a resumed operation started before we looked
+        info = read_progress(op, age, eta)
         line = f"{info.status}: {info.message}"
         if line != last:
-            remaining = max(0.0, eta - elapsed)
+            remaining = max(0.0, eta - age)
             eta_text = (
                 f", about {remaining / 60:.0f} min left"
                 if info.status != "DONE" and remaining >= 60
                 else ""
             )
-            log(f"operation {name.rsplit('/', 1)[-1]} {line} ({elapsed:.0f}s{eta_text})")
+            log(f"operation {name.rsplit('/', 1)[-1]} {line} ({age:.0f}s{eta_text})")
             last = line
         if progress is not None:
             progress(info.done, info.total, info.message)

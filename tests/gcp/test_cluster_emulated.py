@@ -21,18 +21,6 @@ from .conftest import PROJECT, selections
 CONTEXT = f"gke_{PROJECT}_us-central1-a_kubeflow-testing"
 
 
-def _kube_emulator_ready() -> bool:
-    try:
-        from kfwizard.emulator.kube import KubeEmulator  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-# TEMPORARY while the Kubernetes emulator is being written: clusters cannot become RUNNING.
-needs_kube = pytest.mark.skipif(not _kube_emulator_ready(), reason="Kubernetes emulator not ready")
-
-
 def full_plan() -> list:
     return [CredentialsStep(), ServicesStep(), ClusterStep(), ConnectStep()]
 
@@ -80,7 +68,6 @@ def test_cpu_quota_gives_numbers_and_next_steps(make_stack, harness_for) -> None
     assert clusters_of(stack) == []
 
 
-@needs_kube
 def test_zone_stockout_then_resume_elsewhere(make_stack, harness_for) -> None:
     stack = make_stack(speed=0.0, faults=Faults.named("zone-stockout"))
     harness = harness_for(stack)
@@ -127,7 +114,6 @@ def test_bad_input_names_the_field(make_stack, harness_for) -> None:
 
 
 # -- creating, connecting, running again ----------------------------------------------------------
-@needs_kube
 def test_create_connect_and_run_again(make_stack, harness_for) -> None:
     stack = make_stack(speed=0.0)
     harness = harness_for(stack)
@@ -181,7 +167,6 @@ def test_create_connect_and_run_again(make_stack, harness_for) -> None:
     assert len(clusters_of(stack)) == 1 and len(create_ops(stack)) == 1
 
 
-@needs_kube
 @pytest.mark.needs_kubectl
 def test_kubectl_reaches_the_cluster_through_the_written_context(
     make_stack, harness_for, tmp_path: Path
@@ -221,7 +206,6 @@ def test_kubectl_reaches_the_cluster_through_the_written_context(
     assert server == run.session.outputs["connect"]["server_version"]
 
 
-@needs_kube
 def test_resume_follows_the_same_operation(make_stack, harness_for) -> None:
     stack = make_stack(speed=0.05)  # creating takes about a second
     harness = harness_for(stack, poll_interval=0.02)
@@ -247,7 +231,6 @@ def test_resume_follows_the_same_operation(make_stack, harness_for) -> None:
 
 
 # -- existing clusters and kubeconfig contexts ---------------------------------------------------
-@needs_kube
 def test_adopt_existing_cluster(make_stack, harness_for) -> None:
     stack = make_stack(speed=0.0, clusters=("team-cluster",))
     harness = harness_for(stack)
@@ -261,7 +244,6 @@ def test_adopt_existing_cluster(make_stack, harness_for) -> None:
     assert create_ops(stack) == []
 
 
-@needs_kube
 def test_existing_cluster_not_found(make_stack, harness_for) -> None:
     stack = make_stack(speed=0.0, clusters=("team-cluster",))
     harness = harness_for(stack)
@@ -273,7 +255,6 @@ def test_existing_cluster_not_found(make_stack, harness_for) -> None:
     )
 
 
-@needs_kube
 def test_create_refuses_a_name_taken_by_someone_else(make_stack, harness_for) -> None:
     stack = make_stack(speed=0.0, clusters=("kubeflow-testing",))
     harness = harness_for(stack)
@@ -284,7 +265,6 @@ def test_create_refuses_a_name_taken_by_someone_else(make_stack, harness_for) ->
     assert "cluster" not in run.session.inventory
 
 
-@needs_kube
 def test_kubeconfig_source(make_stack, harness_for) -> None:
     stack = make_stack(speed=0.0, clusters=("local-one",))
     harness = harness_for(stack)
