@@ -207,7 +207,7 @@ def test_kubectl_reaches_the_cluster_through_the_written_context(
 
 
 def test_resume_follows_the_same_operation(make_stack, harness_for) -> None:
-    stack = make_stack(speed=0.05)  # creating takes about a second
+    stack = make_stack(speed=0.02)  # creating takes about 0.4 s
     harness = harness_for(stack, poll_interval=0.02)
     cancel = threading.Event()
 
@@ -284,3 +284,41 @@ def test_kubeconfig_source(make_stack, harness_for) -> None:
     )
     assert missing.result.exit_code == 2
     assert missing.result.cause.startswith("cluster.context: context not found")
+
+
+def test_crash_after_create_request_adopts_own_cluster(make_stack, harness_for) -> None:
+    """The process died after sending the create, before saving the operation: the
+    session only knows it asked. The next run finds the cluster, knows it is its own,
+    follows the running create operation and never sends a second create."""
+    from kfwizard.gcp import clusters, endpoints
+
+    stack = make_stack(speed=0.02, enabled_services=("container.googleapis.com",))
+    harness = harness_for(stack, poll_interval=0.02)
+    session = harness.new_session()
+    session.outputs["cluster"] = {
+        "name": "kubeflow-testing",
+        "location": "us-central1-a",
+        "create_requested": True,
+    }
+    harness.store.save(session)
+    client = endpoints.cluster_manager(harness.env)
+    body = clusters.cluster_body(
+        name="kubeflow-testing", machine_type="n1-standard-2", nodes=3, scopes=[], version=None
+    )
+    clusters.create_cluster(client, PROJECT, "us-central1-a", body)  # the "dead" process
+
+    run = harness.run(full_plan(), session)
+    assert run.result.state == "done", run.result
+    assert "following operation" in run.log_text()
+    out = run.session.outputs["cluster"]
+    assert out["created_by_session"] is True and out["status"] == "RUNNING"
+    assert len(create_ops(stack)) == 1 and len(clusters_of(stack)) == 1
+
+
+def test_flaky_api_still_gets_there(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0, faults=Faults(error_rate=0.15, drop_rate=0.03, seed=11))
+    harness = harness_for(stack)
+    run = harness.run(full_plan())
+    assert run.result.state == "done", run.result
+    assert "retrying in" in run.log_text()
+    assert len(create_ops(stack)) == 1
