@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import http.client
 import ipaddress
 import os
 import shutil
@@ -243,8 +244,8 @@ def _fetch(
                     handle.write(block)
         except Cancelled:
             raise
-        except (OSError, ValueError) as exc:
-            return f"the connection dropped ({exc})"
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            return f"the connection dropped ({type(exc).__name__})"
     size = part.stat().st_size
     if expected is not None and size < expected:
         return f"the connection dropped after {size:,} of {expected:,} bytes"

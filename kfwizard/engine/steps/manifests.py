@@ -47,7 +47,7 @@ class ManifestsStep(BaseStep):
 
     def commands(self, session: Session) -> list[str]:
         from kfwizard.manifests import catalog
-        from kfwizard.manifests.sources import describe_source
+        from kfwizard.manifests.sources import describe_source, kustomize_root
 
         deployment = _deployment(session.selections)
         mode = str(deployment.get("mode") or "kfp-standalone")
@@ -66,7 +66,8 @@ class ManifestsStep(BaseStep):
             url = catalog.archive_url(mode, version)
             lines.append(f"curl -L {url} | tar xz")
         else:
-            top = str(deployment["manifests"])
+            root = kustomize_root(Path(str(deployment["manifests"])).expanduser(), mode)
+            top = str(root or deployment["manifests"])
         for i, target in enumerate(targets):
             name = target.replace("/", "-")
             lines.append(f"kubectl kustomize {top}/{target} > {i:02d}-{name}.yaml")
