@@ -66,6 +66,10 @@ class ApplyOptions:
     webhook_timeout: float = 180.0
     attempts: int = 8
     """Tries per object for passing errors (429, 5xx, dropped connections)."""
+    ready_timeout: float = 900.0
+    """Between tiers: how long the tier's workloads may take to become ready."""
+    stuck_after: float | None = 180.0
+    """Between tiers: a workload broken this long ends the wait early (with a diagnosis)."""
 
 
 @dataclass
@@ -445,18 +449,112 @@ class Applier:
         return watcher.lists + watcher.watches
 
 
-def _tier_parts(tier: Any) -> tuple[str, list[dict[str, Any]], list[str]]:
-    """(name, objects, CRDs to wait for) of a ``manifests.Tier`` or a plain tuple/dict."""
-    if isinstance(tier, dict):
-        objs = [as_dict(o) for o in tier.get("objects") or []]
-        return str(tier.get("name", "tier")), objs, list(tier.get("wait_crds") or crd_names(objs))
+@dataclass
+class TierSpec:
+    """What the applier needs of a tier: objects, then what to wait for after it."""
+
+    name: str
+    objects: list[dict[str, Any]]
+    wait_crds: list[str] = field(default_factory=list)
+    wait_ready: list[dict[str, str]] = field(default_factory=list)
+    """Workloads that must be ready before the next tier (full platform)."""
+    webhook_services: list[tuple[str, str]] = field(default_factory=list)
+    """(namespace, service) of the tier's admission webhooks: their backends too."""
+
+
+def _ref_dict(ref: Any) -> dict[str, str]:
+    return dict(ref.as_dict() if hasattr(ref, "as_dict") else ref)
+
+
+def tier_spec(tier: Any) -> TierSpec:
+    """A :class:`TierSpec` from a ``manifests.Tier``, a dict, or a ``(name, objects)`` pair."""
+    if isinstance(tier, TierSpec):
+        return tier
     if isinstance(tier, tuple):
         name, objs = tier
         objs = [as_dict(o) for o in objs]
-        return str(name), objs, crd_names(objs)
-    objs = [as_dict(o) for o in tier.objects]
-    wait = list(getattr(tier, "wait_crds", None) or []) or crd_names(objs)
-    return str(tier.name), objs, wait
+        return TierSpec(str(name), objs, crd_names(objs))
+    get = (
+        tier.get
+        if isinstance(tier, dict)
+        else (lambda key, default=None: getattr(tier, key, default))
+    )
+    objs = [as_dict(o) for o in get("objects") or []]
+    hooks = []
+    for hook in get("webhooks") or []:
+        ns = getattr(hook, "service_namespace", None) or (
+            hook.get("service_namespace") if isinstance(hook, dict) else None
+        )
+        svc = getattr(hook, "service_name", None) or (
+            hook.get("service_name") if isinstance(hook, dict) else None
+        )
+        if ns and svc and (ns, svc) not in hooks:
+            hooks.append((str(ns), str(svc)))
+    return TierSpec(
+        str(get("name", "tier")),
+        objs,
+        list(get("wait_crds") or []) or crd_names(objs),
+        [_ref_dict(r) for r in get("wait_ready") or []],
+        hooks,
+    )
+
+
+class _GateControl(_Muted):
+    """During a between-tiers wait: keep the live table, keep the apply progress bar."""
+
+    def __init__(self, control: Control, done: int, total: int, tier: str) -> None:
+        super().__init__(control)
+        self._done, self._total, self._tier = done, total, tier
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        self._control.progress(self._done, self._total, f"tier {self._tier}: {message}")
+
+    def detail(self, key: str, value: Any) -> None:
+        self._control.detail(key, value)
+
+
+def _gate(
+    applier: Applier, spec: TierSpec, critical: set[str] | None, done: int, total: int
+) -> None:
+    """Wait until the tier's workloads (and its webhooks' backends) are ready."""
+    from kfwizard.kube.wait import wait_workloads
+    from kfwizard.kube.webhooks import workloads_behind_service
+
+    control = applier.control
+    refs = list(spec.wait_ready)
+    must: set[str] | None = None
+    if critical is not None:
+        must = {
+            f"{r.get('namespace', '')}/{r['name']}"
+            for r in refs
+            if r["name"] in critical or f"{r.get('namespace', '')}/{r['name']}" in critical
+        }
+    for ns, svc in spec.webhook_services:
+        for ref in workloads_behind_service(applier.clients, ns, svc, control):
+            key = f"{ref['namespace']}/{ref['name']}"
+            if must is not None:
+                must.add(key)
+            if not any(f"{r.get('namespace', '')}/{r['name']}" == key for r in refs):
+                refs.append(ref)
+    if not refs:
+        return
+    control.log(f"Waiting for {len(refs)} workloads of tier {spec.name} before the next tier…")
+    result = wait_workloads(
+        applier.clients,
+        refs,
+        critical=must,
+        timeout=applier.options.ready_timeout,
+        control=_GateControl(control, done, total, spec.name),
+        stuck_after=applier.options.stuck_after,
+        warn_grace=10.0,
+    )
+    if result.stuck:
+        raise WaitTimeout(
+            f"Tier {spec.name} is stuck: {result.stuck[0]}.",
+            "see the diagnosis below, fix it, then resume",
+            tuple(result.stuck),
+            state=result,
+        )
 
 
 def apply_objects(
@@ -491,28 +589,32 @@ def apply_tiers(
     on_applied: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
     on_tier_done: Callable[[TierReport], None] | None = None,
     start_at: int = 0,
+    critical: Iterable[str] | None = None,
 ) -> ApplyReport:
     """Apply tier after tier; progress is counted over all tiers.
 
     ``on_applied`` runs after each object (record it in the inventory); ``on_tier_done``
     after each tier (save the session). ``start_at`` skips the first tiers (resume).
+    Between tiers, the tier's ``wait_ready`` workloads and its webhooks' backends must be
+    ready; ``critical`` (names or ``namespace/name``) narrows which of them are fatal.
     """
     control = control or Quiet()
     applier = Applier(clients, control, options)
-    parts = [_tier_parts(t) for t in tiers]
-    total = sum(len(objs) for _, objs, _ in parts[start_at:])
+    specs = [tier_spec(t) for t in tiers]
+    critical_set = set(critical) if critical is not None else None
+    total = sum(len(spec.objects) for spec in specs[start_at:])
     done = 0
     report = ApplyReport()
     copies = report.copies
     started = time.monotonic()
-    for number, (name, objs, wait_crds) in enumerate(parts):
+    for number, spec in enumerate(specs):
         if number < start_at:
             continue
         tier_started = time.monotonic()
-        tier = TierReport(name, crds=list(wait_crds))
-        control.log(f"Tier {number + 1}/{len(parts)}: {name} ({len(objs)} objects)")
-        first = [o for o in objs if o.get("kind") == "Namespace" or is_crd(o)]
-        rest = [o for o in objs if not (o.get("kind") == "Namespace" or is_crd(o))]
+        tier = TierReport(spec.name, crds=list(spec.wait_crds))
+        control.log(f"Tier {number + 1}/{len(specs)}: {spec.name} ({len(spec.objects)} objects)")
+        first = [o for o in spec.objects if o.get("kind") == "Namespace" or is_crd(o)]
+        rest = [o for o in spec.objects if not (o.get("kind") == "Namespace" or is_crd(o))]
         known: dict[str, dict[str, Any]] = {}
 
         def record(
@@ -534,13 +636,14 @@ def apply_tiers(
             if on_applied is not None:
                 on_applied(obj, server)
 
-        namespaces = [o for o in first if o.get("kind") == "Namespace"]
-        applier.apply_many(namespaces, record)
+        applier.apply_many([o for o in first if o.get("kind") == "Namespace"], record)
         applier.apply_many([o for o in first if is_crd(o)], record)
-        if wait_crds:
-            control.log(f"Waiting for {len(wait_crds)} CRDs to be Established…")
-            applier.wait_established(wait_crds, known=known)
+        if spec.wait_crds:
+            control.log(f"Waiting for {len(spec.wait_crds)} CRDs to be Established…")
+            applier.wait_established(spec.wait_crds, known=known)
         applier.apply_many(rest, record)
+        if number < len(specs) - 1 and (spec.wait_ready or spec.webhook_services):
+            _gate(applier, spec, critical_set, done, total)
         tier.seconds = time.monotonic() - tier_started
         report.tiers.append(tier)
         if on_tier_done is not None:

@@ -83,8 +83,12 @@ class KubeClients:
             found = self._resources.get(key)
             if found is None:
                 dyn = self.dynamic
+                # Core kinds ("v1") are looked up under the "api" prefix only: without it
+                # the lazy discoverer searches every group's "v1" and downloads the
+                # resource list of each of them.
+                scope = {"prefix": "api"} if "/" not in api_version else {}
                 found = with_retries(
-                    lambda: dyn.resources.get(api_version=api_version, kind=kind),
+                    lambda: dyn.resources.get(api_version=api_version, kind=kind, **scope),
                     what=f"looking up the API for {kind} ({api_version})",
                     control=control,
                 )

@@ -113,6 +113,10 @@ class Snapshot:
     """``namespace/pod/container`` -> last log lines (previous run when it crashed)."""
     cluster: dict[str, Any] = field(default_factory=dict)
     """``name``, ``location``, ``machine_type`` when known (for the resize command)."""
+    db_grace: float = DB_GRACE_SECONDS
+    """Crash-loops of DB-dependent pods younger than this count as "MySQL still starting"
+    even when MySQL is Ready (P11); 0 when the install should be settled (a timeout,
+    a stuck rollout, a failed verify)."""
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
 
@@ -625,6 +629,15 @@ def diagnose_image(
 
 
 # -- P11 and crashes -------------------------------------------------------------------
+GLOG_PREFIX = re.compile(r"^[IWEF]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\] ")
+
+
+def clean_log_line(line: str, limit: int = 240) -> str:
+    """A log line for a sentence: without the glog header (``F1128 12:00:01.1 1 x.go:9] ``)."""
+    text = GLOG_PREFIX.sub("", line.strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 DB_LOG = re.compile(
     r"mysql_real_connect|Unknown database|:3306|bad connection|"
     r"connection refused|MLMDEnv table exists|can't connect to|dial tcp",
@@ -640,7 +653,7 @@ def diagnose_crash(
     restarts = int(status.get("restartCount") or 0)
     container = str(status.get("name") or "")
     lines = snapshot.logs.get(f"{ns}/{name}/{container}") or []
-    last = next((ln for ln in reversed(lines) if ln.strip()), "")
+    last = clean_log_line(next((ln for ln in reversed(lines) if ln.strip()), ""))
     terminated = (
         (status.get("lastState") or {}).get("terminated")
         or (status.get("state") or {}).get("terminated")
@@ -652,7 +665,7 @@ def diagnose_crash(
     ]
     evidence += [f"log: {ln}" for ln in lines[-10:]]
     age = age_seconds(pod, snapshot.now)
-    early = age is not None and age < DB_GRACE_SECONDS
+    early = snapshot.db_grace > 0 and age is not None and age < snapshot.db_grace
     if workload in DB_DEPENDENT and (not db_ready or (early and DB_LOG.search(" ".join(lines)))):
         why = "MySQL is not ready yet" if not db_ready else "it started less than 5 minutes ago"
         return Diagnosis(

@@ -136,6 +136,11 @@ def with_retries(
                 delay = asked + delay * 0.1
             if on_retry is not None:
                 on_retry(attempt + 1, exc, delay)
+            else:
+                control.log(
+                    f"{describe_error(exc)} while {what}; retrying in {delay:.1f} s "
+                    f"(attempt {attempt + 2} of {attempts})"
+                )
             control.sleep(delay)
     assert last is not None
     raise RetriesExhausted(

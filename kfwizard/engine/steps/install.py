@@ -111,7 +111,7 @@ def workloads_of(mset: Any) -> list[dict[str, str]]:
     for tier in mset.tiers:
         listed = list(getattr(tier, "wait_ready", None) or [])
         refs += (
-            [dict(r) for r in listed]
+            [dict(r.as_dict() if hasattr(r, "as_dict") else r) for r in listed]
             if listed
             else [
                 ref_of(o)
@@ -280,6 +280,7 @@ class ApplyStep(BaseStep):
 
     def apply(self, ctx: StepContext) -> None:
         from kfwizard.kube.apply import ApplyOptions, apply_tiers
+        from kfwizard.kube.errors import WaitTimeout
         from kfwizard.kube.objects import fingerprint, ref_of
 
         mset = manifest_set(ctx)
@@ -289,6 +290,8 @@ class ApplyStep(BaseStep):
             crd_timeout=timeout(ctx, "crd"),
             kind_timeout=timeout(ctx, "kind"),
             webhook_timeout=timeout(ctx, "webhook"),
+            ready_timeout=timeout(ctx, "rollout"),
+            stuck_after=timeout(ctx, "stuck"),
         )
         tiers_out: list[dict[str, Any]] = []
 
@@ -304,14 +307,22 @@ class ApplyStep(BaseStep):
             ctx.save()
             ctx.log(f"Tier {tier.name}: {len(tier.refs)} objects applied in {tier.seconds:.1f} s")
 
-        report = apply_tiers(
-            clients,
-            mset.tiers,
-            control=ctx,
-            options=options,
-            on_applied=on_applied,
-            on_tier_done=on_tier_done,
-        )
+        facts = deployment_facts(ctx.session, mset)
+        critical, _ = roles(facts)
+        try:
+            report = apply_tiers(
+                clients,
+                mset.tiers,
+                control=ctx,
+                options=options,
+                on_applied=on_applied,
+                on_tier_done=on_tier_done,
+                critical=critical,
+            )
+        except WaitTimeout as exc:  # a tier's workloads did not become ready
+            ctx.save()
+            namespaces = sorted({w.get("namespace") or "" for w in workloads_of(mset)} - {""})
+            raise diagnose_failure(ctx, namespaces, critical, exc.cause) from None
         ctx.outputs.update(
             {
                 "applied": report.applied,
@@ -344,6 +355,7 @@ def diagnose_failure(
 
     clients = kube_clients(ctx)
     snapshot = collect(clients, namespaces, cluster=_cluster_facts(ctx.session), control=ctx)
+    snapshot.db_grace = 0.0  # the wait is over: a crash-loop now is a finding, not "early"
     names = None if critical is None else [c.split("/")[-1] for c in critical]
     found = diagnose(snapshot, names)
     ctx.detail("diagnoses", [d.to_json() for d in found])

@@ -1,0 +1,111 @@
+"""Applying against a flaky API: watched CRD waits, retries, a path that stays down."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from kfwizard.engine.events import StepOutput
+from kfwizard.engine.steps.install import ApplyStep, RolloutStep
+from kfwizard.kube.apply import ApplyOptions, apply_objects, apply_tiers
+from kfwizard.kube.control import Quiet
+from kfwizard.session import SessionStore
+from tests.kube.conftest import (
+    clients_for,
+    emulator,
+    load_set,
+    new_session,
+    run,
+    write_kubeconfig,
+)
+
+
+def test_crd_wait_uses_one_list_and_one_watch(
+    faults: Any, tmp_path: Path, fixtures_root: Path
+) -> None:
+    """At a non-zero speed CRDs take a moment to become Established: the applier
+    lists them once and watches once, per tier with CRDs, instead of polling."""
+    server = emulator(faults, speed=1.0)
+    server.start()
+    try:
+        clients = clients_for(write_kubeconfig(server, tmp_path))
+        mset = load_set("2.17.0")
+        control = Quiet()
+        report = apply_tiers(clients, mset.tiers, control=control)
+        assert report.applied == 88
+        crd_tiers = sum(1 for t in mset.tiers if t.wait_crds)
+        stats = server.stats
+        assert 1 <= stats[("list", "customresourcedefinitions")] <= crd_tiers
+        assert 1 <= stats[("watch", "customresourcedefinitions")] <= crd_tiers
+        assert not any(
+            verb == "get" and res == "customresourcedefinitions" for verb, res in stats
+        )  # no polling of single CRDs
+        assert "Waiting for 11 CRDs to be Established…" in control.lines
+        clients.close()
+    finally:
+        server.stop()
+
+
+def test_rollout_wait_is_one_list_and_one_watch_per_kind(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    session = new_session(store, kubeconfig, "2.17.0")
+    result, _ = run(session, store, [ApplyStep()])
+    assert result.state == "done"
+    emu.stats.reset()
+    result, _ = run(session, store, [RolloutStep()])
+    assert result.state == "done", result.cause
+    for kind in ("deployments", "pods"):
+        assert emu.stats[("list", kind)] <= 1
+        assert emu.stats[("watch", kind)] <= 1
+    assert session.outputs["rollout"]["requests"]["lists"] <= 2
+
+
+def test_transient_errors_and_dropped_connections_do_not_fail_the_install(
+    emu: Any, kubeconfig: Path, store: SessionStore, faults: Any
+) -> None:
+    faults.update(error_rate=0.1, error_codes=(500, 503, 429), retry_after=0.05, drop_rate=0.03)
+    session = new_session(store, kubeconfig, "2.17.0")
+    result, events = run(session, store, [ApplyStep(), RolloutStep()])
+    assert result.state == "done", (result.cause, result.action)
+    assert session.outputs["apply"]["applied"] == 88
+    lines = [line for e in events if isinstance(e, StepOutput) for line in e.lines]
+    retried = [line for line in lines if "; retrying in" in line]
+    assert retried, "the faults should have caused at least one retry"
+    assert any("HTTP 429" in line or "HTTP 5" in line for line in retried)
+
+
+def test_an_endpoint_that_stays_down_is_named_then_resume_succeeds(
+    emu: Any, kubeconfig: Path, store: SessionStore, faults: Any
+) -> None:
+    faults.update(fail_paths=("/namespaces/kubeflow/deployments/ml-pipeline",), retry_after=0.05)
+    session = new_session(store, kubeconfig, "2.17.0")
+    started = time.monotonic()
+    result, _ = run(session, store, [ApplyStep()])
+    assert time.monotonic() - started < 30
+    assert result.state == "failed" and result.failed_step == "apply"
+    assert "Deployment kubeflow/ml-pipeline" in result.cause
+    assert "HTTP 503" in result.cause
+    assert "kubectl get --raw /readyz" in (result.action or "")
+    # what was applied before the failure is already in the saved inventory
+    saved = store.load(session.id)
+    assert len(saved.inventory["objects"]) > 10
+    faults.clear()
+    again, _ = run(saved, store, [ApplyStep(), RolloutStep()])
+    assert again.state == "done", again.cause
+    assert saved.outputs["apply"]["applied"] == 88
+
+
+def test_apply_objects_benchmark_hook(emu: Any, clients: Any) -> None:
+    """``apply_objects`` works outside the engine, with default Quiet control."""
+    mset = load_set("2.17.0")
+    objects = [m for tier in mset.tiers for m in tier.objects]
+    emu.stats.reset()
+    started = time.monotonic()
+    copies = apply_objects(clients, objects, options=ApplyOptions(workers=8))
+    seconds = time.monotonic() - started
+    assert len(copies) == len(objects) == 88
+    requests = sum(emu.stats.values())
+    assert requests <= 1.5 * len(objects), dict(emu.stats)
+    assert seconds < 20
