@@ -130,15 +130,29 @@ def render_tree(
     cancel: threading.Event | None,
     env_vars: Mapping[str, str] | None,
     max_bytes: int,
+    tool_facts: list[dict[str, str]] | None = None,
 ) -> list[RawPart]:
+    """Render the mode's targets of ``tree``; ``tool_facts`` collects ``{name, state,
+    message}`` rows about the tools used (preflight re-reports them)."""
+    facts = tool_facts if tool_facts is not None else []
     targets = _targets(tree, mode, env)
     renderer = tools.find_renderer(env_vars)
     log(f"Rendering with {renderer.describe()}.")
     modern = mode == KUBEFLOW or catalog.vtuple(version)[:1] >= (2,)
     if modern and renderer.major is not None and renderer.major < 5:
-        log(
-            f"Warning: kustomize {renderer.version} may be too old for these manifests "
+        message = (
+            f"kustomize {renderer.version} may be too old for these manifests "
             "(they use labels/replacements); kustomize 5 or newer is tested."
+        )
+        log(f"Warning: {message}")
+        facts.append({"name": "kustomize", "state": "warn", "message": message})
+    else:
+        facts.append(
+            {
+                "name": "kustomize",
+                "state": "pass",
+                "message": f"Rendered with {renderer.describe()}.",
+            }
         )
     refs: list[str] = []
     for _, target in targets:
@@ -150,6 +164,14 @@ def render_tree(
             + (f" with {git}" if git else "")
             + f": {refs[0]}"
             + (" …" if len(refs) > 1 else "")
+        )
+        facts.append(
+            {
+                "name": "git",
+                "state": "pass",
+                "message": f"{len(refs)} remote base(s) fetched"
+                + (f" with {git}." if git else " over HTTPS."),
+            }
         )
     raws = []
     for name, target in targets:

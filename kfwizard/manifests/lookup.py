@@ -75,8 +75,9 @@ def default_version(mode: str) -> str:
 
 
 def normalise_version(mode: str, version: str | None) -> str:
-    """The catalog's spelling of ``version`` (``v2.17.0`` -> ``2.17.0``), or it unchanged."""
-    if not version:
+    """The catalog's spelling of ``version`` (``v2.17.0`` -> ``2.17.0``; ``latest`` -> the
+    mode's default), or it unchanged."""
+    if not version or str(version).strip().lower() == "latest":
         return default_version(mode)
     release = kubeflow_release(version) if mode == KUBEFLOW else kfp_release(version)
     if release is None:

@@ -44,6 +44,8 @@ class ManifestSet:
     pvcs: list[dict[str, Any]]
     time_estimate_seconds: int
     secret_inputs: list[dict[str, str]] = field(default_factory=list)
+    tools: list[dict[str, str]] = field(default_factory=list)
+    """``{name, state, message}`` about the local tools the render used (for preflight)."""
     """Values asked at apply time and written only into Secrets (kfp-gcp's password)."""
 
     @property
@@ -79,6 +81,18 @@ class ManifestSet:
         return bool(self.pvcs)
 
     @property
+    def external_kinds(self) -> list[str]:
+        """``group/kind`` of custom resources whose CRD is not in this set (cert-manager's
+        Certificate in the KFP k8s-native variant): the cluster must already serve them."""
+        return sorted(
+            {
+                f"{m.group}/{m.kind}"
+                for m in self.objects
+                if m.is_custom_resource and (m.group, m.kind) not in self.scopes
+            }
+        )
+
+    @property
     def files(self) -> list[str]:
         return [str(p.path) for p in self.parts]
 
@@ -98,6 +112,7 @@ class ManifestSet:
             "namespaces": self.namespaces,
             "namespaces_used": self.namespaces_used,
             "crds": self.crds,
+            "external_kinds": self.external_kinds,
             "requests": self.requests.as_dict(),
             "pvcs": self.pvcs,
             "image_versions": self.image_versions,

@@ -105,15 +105,15 @@ def resource_needs(mode: str, version: str | None = None, env: str | None = None
     Full Kubeflow: the README's 8 CPU / 16 GB, 3 x e2-standard-4 as the floor (inferred).
     """
     if mode == KUBEFLOW:
-        release = kubeflow_release(version or versions.DEFAULT_KUBEFLOW_TAG)
+        platform = kubeflow_release(version or versions.DEFAULT_KUBEFLOW_TAG)
         cpu, mem = versions.KUBEFLOW_REQUESTS_WITH_SIDECARS
         return ResourceNeeds(
             cpu,
             mem,
-            release is not None and release.tag == "26.03",
+            platform is not None and platform.tag == "26.03",
             "26.03 render: ~3.0 vCPU / 7 GiB requested + ~32 Istio sidecars (inferred)",
-            release.recommended_cpu_m if release else 8000,
-            release.recommended_memory_mib if release else 16384,
+            platform.recommended_cpu_m if platform else 8000,
+            platform.recommended_memory_mib if platform else 16384,
             3,
             "e2-standard-4",
             50,
@@ -156,8 +156,8 @@ def services_for_mode(mode: str) -> ServiceNeeds:
 def sdk_requirement(mode: str, version: str | None) -> str:
     """The pip requirement of the SDK that matches the backend being installed."""
     if mode == KUBEFLOW:
-        release = kubeflow_release(version or versions.DEFAULT_KUBEFLOW_TAG)
-        kfp = release.kfp_version if release else None
+        platform = kubeflow_release(version or versions.DEFAULT_KUBEFLOW_TAG)
+        kfp = platform.kfp_version if platform else None
         if kfp:
             kfp_rel = kfp_release(kfp)
             return kfp_rel.sdk if kfp_rel else f"kfp~={kfp}"

@@ -16,6 +16,7 @@ from kfwizard.manifests.lookup import (
     envs_for,
     kfp_release,
     kubeflow_release,
+    normalise_version,
     parse_k8s_version,
     versions_for,
     vtuple,
@@ -98,6 +99,7 @@ def refusals(
             )
         ]
     server = parse_k8s_version(server_version)
+    version = normalise_version(mode, version)
     if autopilot is True:
         on_gke = True
     if mode == KUBEFLOW:
@@ -220,6 +222,7 @@ def advisories(
     if mode not in MODES:
         return []
     server = parse_k8s_version(server_version)
+    version = normalise_version(mode, version)
     if autopilot is True:
         on_gke = True
     found: list[Advisory] = []

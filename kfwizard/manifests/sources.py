@@ -144,6 +144,71 @@ def describe_source(selection: Mapping[str, Any]) -> str:
     return "tree" if kustomize_root(path, mode) is not None else "rendered"
 
 
+def _read_source(
+    selection: Mapping[str, Any],
+    mode: str,
+    version: str,
+    env_name: str,
+    cache_dir: Path,
+    *,
+    log: Log,
+    cancel: threading.Event | None,
+    env: Mapping[str, str] | None,
+    max_bytes: int,
+    releases_url: str | None,
+) -> tuple[list[RawPart], str, list[dict[str, str]]]:
+    """The YAML texts, a description of where they came from, and the tools used."""
+    tool_facts: list[dict[str, str]] = []
+    manifests = selection.get("manifests")
+    work = cache_dir / "tmp" / f"render-{os.getpid()}-{threading.get_ident()}"
+
+    def render(tree: Path) -> list[RawPart]:
+        return render_tree(
+            tree,
+            mode,
+            version,
+            env_name,
+            work,
+            log=log,
+            cancel=cancel,
+            env_vars=env,
+            max_bytes=max_bytes,
+            tool_facts=tool_facts,
+        )
+
+    try:
+        if not manifests:
+            tree, source = download_tree(
+                mode,
+                version,
+                cache_dir,
+                log=log,
+                cancel=cancel,
+                env_vars=env,
+                releases_url=releases_url,
+            )
+            return render(tree), source, tool_facts
+        path = Path(str(manifests)).expanduser()
+        if not path.exists():
+            raise BadInput("deployment.manifests", "does not exist", str(path))
+        root = kustomize_root(path, mode)
+        if root is not None:
+            log(f"Rendering the kustomize tree {root}.")
+            return render(root), f"kustomize tree {root}", tool_facts
+        raws = rendered_parts(path, mode, env_name, max_bytes)
+        log(f"Reading rendered YAML: {', '.join(Path(r.origin).name for r in raws)}.")
+        tool_facts.append(
+            {
+                "name": "kustomize",
+                "state": "pass",
+                "message": "Rendered YAML was given; nothing to render.",
+            }
+        )
+        return raws, f"rendered YAML {path}", tool_facts
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def load_manifests(
     selection: Mapping[str, Any],
     cache_dir: Path,
@@ -164,55 +229,18 @@ def load_manifests(
     if note:
         log(f"Note: {note.message()}")
     cache_dir = Path(cache_dir)
-    manifests = selection.get("manifests")
-    work = cache_dir / "tmp" / f"render-{os.getpid()}-{threading.get_ident()}"
-    try:
-        if manifests:
-            path = Path(str(manifests)).expanduser()
-            if not path.exists():
-                raise BadInput("deployment.manifests", "does not exist", str(path))
-            tree = kustomize_root(path, mode)
-            if tree is not None:
-                log(f"Rendering the kustomize tree {tree}.")
-                raws = render_tree(
-                    tree,
-                    mode,
-                    version,
-                    env_name,
-                    work,
-                    log=log,
-                    cancel=cancel,
-                    env_vars=env,
-                    max_bytes=max_bytes,
-                )
-                source = f"kustomize tree {tree}"
-            else:
-                raws = rendered_parts(path, mode, env_name, max_bytes)
-                source = f"rendered YAML {path}"
-                log(f"Reading rendered YAML: {', '.join(Path(r.origin).name for r in raws)}.")
-        else:
-            tree, source = download_tree(
-                mode,
-                version,
-                cache_dir,
-                log=log,
-                cancel=cancel,
-                env_vars=env,
-                releases_url=releases_url,
-            )
-            raws = render_tree(
-                tree,
-                mode,
-                version,
-                env_name,
-                work,
-                log=log,
-                cancel=cancel,
-                env_vars=env,
-                max_bytes=max_bytes,
-            )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    raws, source, tool_facts = _read_source(
+        selection,
+        mode,
+        version,
+        env_name,
+        cache_dir,
+        log=log,
+        cancel=cancel,
+        env=env,
+        max_bytes=max_bytes,
+        releases_url=releases_url,
+    )
     raws, secret_inputs = _apply_patches(raws, mode, env_name, selection, log)
     per_part = [parse_text(raw.text, raw.origin) for raw in raws]
     objects = [m for part in per_part for m in part]
@@ -227,4 +255,6 @@ def load_manifests(
         for m in found:
             m.source = str(folder / name)
         parts.append(Part(raw.name, folder / name, sha, len(found), raw.origin))
-    return assemble(mode, version, env_name, source, parts, objects, folder, secret_inputs)
+    result = assemble(mode, version, env_name, source, parts, objects, folder, secret_inputs)
+    result.tools = tool_facts
+    return result

@@ -63,6 +63,11 @@ class Renderer:
         return int(digits) if digits.isdigit() else None
 
 
+def _child_env(env: Mapping[str, str] | None) -> dict[str, str] | None:
+    """The environment for a tool: the run's snapshot, or (when none or empty) ours."""
+    return dict(env) if env else None
+
+
 def _run_quiet(
     argv: list[str], env: Mapping[str, str] | None = None, timeout: float = 20
 ) -> str | None:
@@ -72,7 +77,7 @@ def _run_quiet(
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=dict(env) if env is not None else None,
+            env=_child_env(env),
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
@@ -228,7 +233,7 @@ def render(
                 stdout=out,
                 stderr=err,
                 cwd=str(target),
-                env=dict(env) if env is not None else None,
+                env=_child_env(env),
             )
         except OSError as exc:
             raise StepFailed(
@@ -270,3 +275,21 @@ def render(
     warnings = [line for line in stderr if line.strip()]
     if warnings:
         log(f"kustomize warnings ({len(warnings)} lines), first: {warnings[0][:200]}")
+
+
+def report(env: Mapping[str, str] | None = None) -> dict[str, str | None]:
+    """Paths and versions of the tools a render may use (for logs and support bundles)."""
+    path_env = (env or os.environ).get("PATH")
+    found: dict[str, str | None] = {}
+    for name in ("kubectl", "kustomize", "git"):
+        path = shutil.which(name, path=path_env)
+        if path is None:
+            found[name] = None
+        elif name == "kubectl":
+            found[name] = f"{path} (kustomize {kubectl_kustomize_version(path, env) or '?'})"
+        elif name == "kustomize":
+            found[name] = f"{path} ({kustomize_version(path, env) or '?'})"
+        else:
+            version = (_run_quiet([path, "--version"], env) or "").strip()
+            found[name] = f"{path} ({version or '?'})"
+    return found

@@ -452,3 +452,10 @@ def test_fixture_readme_env_counts_agree_with_catalog_envs() -> None:
     need_fixtures()
     envs = Counter(p.parent.name for p in KFP.glob("*/env-*.yaml"))
     assert envs == {"1.6.0": 4, "1.8.5": 3, "2.17.0": 8}
+
+
+def test_latest_means_the_default_version() -> None:
+    assert catalog.normalise_version("kfp-standalone", "latest") == "2.17.0"
+    assert catalog.normalise_version("kfp-gcp", "Latest") == "2.14.4"
+    assert catalog.normalise_version("kubeflow", None) == "26.03"
+    assert R("kfp-standalone", "latest", "platform-agnostic", None, None) == []

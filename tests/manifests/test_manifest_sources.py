@@ -330,6 +330,7 @@ def test_kustomize_render_equals_the_rendered_fixtures(tmp_path: Path, env: str)
     found, lines = load(sel, tmp_path)
     assert found.source.startswith("kustomize tree")
     assert any(line.startswith("Rendering with ") for line in lines)
+    assert found.tools[0]["name"] == "kustomize" and found.tools[0]["state"] in ("pass", "warn")
     expected = [KFP / "1.8.5" / "cluster-scoped-resources.yaml", KFP / "1.8.5" / f"env-{env}.yaml"]
     renderer = tools.find_renderer()
     for got, want in zip(found.files, expected, strict=True):
@@ -448,3 +449,26 @@ def test_demo_is_package_data() -> None:
 
     names = {p.name for p in files("kfwizard.manifests.demo").iterdir()}
     assert {"cluster-scoped-resources.yaml", "env-platform-agnostic.yaml", "env-dev.yaml"} <= names
+
+
+def test_external_kinds_are_reported(tmp_path: Path) -> None:
+    need_fixtures()
+    sel = {
+        "mode": "kfp-standalone",
+        "version": "2.17.0",
+        "env": "cert-manager/platform-agnostic-k8s-native",
+        "manifests": str(KFP / "2.17.0"),
+    }
+    found = load(sel, tmp_path)
+    # the env is not offered by the wizard, but a rendered folder can still be read
+    assert found[0].external_kinds == ["cert-manager.io/Certificate", "cert-manager.io/Issuer"]
+    demo_set, _ = load({"mode": "kfp-standalone", "manifests": str(demo_manifests_dir())}, tmp_path)
+    assert demo_set.external_kinds == []
+    assert demo_set.version == "2.17.0" and demo_set.env == "platform-agnostic"
+
+
+def test_tool_report_names_each_tool() -> None:
+    found = tools.report()
+    assert set(found) == {"kubectl", "kustomize", "git"}
+    if shutil.which("kubectl"):
+        assert "kustomize" in (found["kubectl"] or "")

@@ -84,6 +84,8 @@ def test_plan_from_demo_manifests(tmp_path: Path) -> None:
     assert "applications.app.k8s.io" in out["crds"]
     assert "proxy-agent" in out["warn_only_deployments"]
     assert out["sdk_line"] == 'pip install "kfp==2.17.0"'
+    assert [(t["name"], t["state"]) for t in out["tools"]] == [("kustomize", "pass")]
+    assert out["external_kinds"] == [] and out["secret_inputs"] == []
     json.dumps(saved.outputs)  # JSON-able
     details = {e.key: e.value for e in events if isinstance(e, StepDetail)}
     assert details["plan"]["objects"] == sum(out["counts"].values())

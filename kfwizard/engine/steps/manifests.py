@@ -172,6 +172,8 @@ class ManifestsStep(BaseStep):
                 "critical_deployments": list(roles.critical),
                 "warn_only_deployments": list(roles.warn_only),
                 "secret_inputs": manifest_set.secret_inputs,
+                "tools": manifest_set.tools,
+                "external_kinds": manifest_set.external_kinds,
                 "sdk_line": catalog.sdk_line(mode, version),
                 "time_estimate_seconds": manifest_set.time_estimate_seconds,
                 "selection_key": selection_key(deployment, server_version, autopilot),
