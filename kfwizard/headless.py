@@ -60,9 +60,11 @@ class HeadlessPrinter:
             last = self._last_progress.get(event.step_id, 0.0)
             if event.done >= event.total or now - last >= self.PROGRESS_EVERY:
                 self._last_progress[event.step_id] = now
-                self._print(
-                    f"[{event.step_id}] {event.done}/{event.total} {event.message}".rstrip()
+                count = f"{event.done}/{event.total}"
+                text = (
+                    event.message if event.message.startswith(count) else f"{count} {event.message}"
                 )
+                self._print(f"[{event.step_id}] {text}".rstrip())
         elif isinstance(event, StepDetail):
             if event.key in ("cost", "summary"):
                 self._print(
