@@ -189,6 +189,8 @@ class Registry:
             md["generation"] = 1
         if rt.has_status:
             obj.pop("status", None)
+            if not rt.crd:
+                obj["status"] = {}  # built-in strategies reset status to its empty struct
         self._defaults(rt, obj, None)
         return obj
 
