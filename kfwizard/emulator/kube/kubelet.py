@@ -305,6 +305,7 @@ class Kubelet:
         }
         run.restarts += 1
         run.stage = "crashed"
+        self.cluster.logs.terminated(pod, main.get("name", ""))
         wait = min(BACKOFF_BASE * 2 ** min(run.backoff, 5), BACKOFF_CAP)
         run.backoff += 1
         run.next_at = now + self.cluster.sim.cycle(wait)

@@ -1,7 +1,8 @@
 """Container logs (``GET .../pods/<pod>/log``), with the API server's refusals.
 
-Lines are written by the kubelet simulation when a container starts or crashes; a
-restart moves the current lines to ``previous``. Asking for a container that has not
+Lines are written by the kubelet simulation when a container starts or crashes. After a
+crash both the current and the ``previous`` log show the dead instance's lines; a
+restart starts a fresh current log. Asking for a container that has not
 started gets the same 400 text a real cluster gives (``container "x" in pod "y" is
 waiting to start: ...``), which the wizard shows when diagnosing image pull errors.
 """
@@ -35,6 +36,13 @@ class LogBook:
     def write(self, pod: Obj, container: str, lines: list[str]) -> None:
         with self._lock:
             self._current.setdefault((meta(pod).get("uid", ""), container), []).extend(lines)
+
+    def terminated(self, pod: Obj, container: str) -> None:
+        """The container exited: its lines are also what ``--previous`` shows while the
+        kubelet backs off (the dead instance is still the latest one)."""
+        key = (meta(pod).get("uid", ""), container)
+        with self._lock:
+            self._previous[key] = list(self._current.get(key, []))
 
     def restart(self, pod: Obj, container: str) -> None:
         key = (meta(pod).get("uid", ""), container)
