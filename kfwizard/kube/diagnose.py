@@ -851,14 +851,32 @@ def _diagnose_pod(
                 RANK_OTHER,
                 workload,
             )
-    return _not_ready(pod, snapshot)
+    return _not_ready(pod, snapshot, db_ready)
 
 
-def _not_ready(pod: dict[str, Any], snapshot: Snapshot) -> Diagnosis | None:
+def _not_ready(pod: dict[str, Any], snapshot: Snapshot, db_ready: bool = True) -> Diagnosis | None:
     """Running but never Ready (a failing readiness probe), or Pending with no reason."""
     name, ns = _name(pod), _ns(pod)
     workload = workload_of(pod, snapshot.replicasets)
     phase = (pod.get("status") or {}).get("phase")
+    logs = [
+        ln
+        for key, lines in snapshot.logs.items()
+        if key.startswith(f"{ns}/{name}/")
+        for ln in lines
+    ]
+    if phase == "Running" and workload in DB_DEPENDENT and not db_ready:
+        return Diagnosis(
+            f"Pod {ns}/{name}",
+            "waiting for its database",
+            f"{role(workload)} is not ready because MySQL is not ready yet; this is normal "
+            "for a few minutes while MySQL starts.",
+            "wait; if MySQL itself has a problem (listed above), fix that first",
+            [f"log: {ln}" for ln in logs[-5:]],
+            "info",
+            RANK_CRASH,
+            workload,
+        )
     probes = [
         event_text(e)
         for e in events_for(snapshot.events, "Pod", name, ns)

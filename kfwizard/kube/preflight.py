@@ -25,6 +25,8 @@ from kfwizard.kube.quantity import format_cpu, format_memory, pod_requests
 from kfwizard.kube.rest import get_object, list_objects
 
 CHECK_NAMES = ("server-version", "rbac", "default-storageclass", "capacity", "tools", "psa")
+VERIFY_SKIPPABLE = ("api-version", "public-url")
+"""Verify checks that ``skip_checks`` may also name (the same option serves both)."""
 STATES = ("pass", "warn", "fail", "skipped")
 
 RBAC_NEEDS: tuple[tuple[str, str, str], ...] = (
@@ -384,13 +386,13 @@ def run_checks(
     """Run every check (skipped ones recorded with their reason). May raise ``Refused``."""
     control = control or Quiet()
     skip = dict(skip or {})
-    unknown = sorted(set(skip) - set(CHECK_NAMES))
+    unknown = sorted(set(skip) - set(CHECK_NAMES) - set(VERIFY_SKIPPABLE))
     if unknown:
         from kfwizard.engine.errors import BadInput
 
         raise BadInput(
             "skip_checks",
-            f"unknown check name; known: {', '.join(CHECK_NAMES)}",
+            f"unknown check name; known: {', '.join(CHECK_NAMES + VERIFY_SKIPPABLE)}",
             ", ".join(unknown),
         )
     runners: dict[str, Callable[[], Check]] = {

@@ -123,8 +123,8 @@ def check_api(
     namespace: str = NAMESPACE,
     timeout: float = 60.0,
     control: Control | None = None,
-) -> tuple[Check, dict]:
-    """The API server's healthz through the service proxy; the version must match."""
+) -> tuple[Check, dict[str, Any]]:
+    """The API server's healthz through the service proxy (``api``)."""
     control = control or Quiet()
     api = healthz_api_version(version)
     path = proxy_path(namespace, *API_SERVICE, f"apis/{api}/healthz")
@@ -136,31 +136,43 @@ def check_api(
             f"The KFP API server (ml-pipeline) does not answer its health check: {error}.",
             {"path": path},
         ), {}
-    tag = data.get("tag_name")
     evidence = {
         k: data.get(k)
         for k in ("tag_name", "commit_sha", "multi_user", "pipeline_store")
         if k in data
     }
+    return Check("api", "pass", "The API server answers its health check.", evidence), data
+
+
+def check_api_version(healthz: dict[str, Any], version: str) -> Check:
+    """``api-version``: the ``tag_name`` the API server reports must be the installed one."""
+    tag = healthz.get("tag_name")
+    evidence = {"tag_name": tag, "installed": version}
     if tag in (None, "", "unknown"):
         return Check(
-            "api",
+            "api-version",
             "warn",
-            f"The API server answers, but reports no version "
-            f"(tag_name={tag!r}); it is a development build.",
+            f"The API server reports no version (tag_name={tag!r}); it is a development build.",
             evidence,
-        ), data
+        )
+    if str(tag).startswith("master") or str(tag) == "latest":
+        return Check(
+            "api-version",
+            "fail",
+            f"The API server reports version {tag} instead of {version}: these manifests pin "
+            "the KFP images to the mutable :master tag (env/dev does so from 2.14), so this is "
+            f"not the {version} release.",
+            evidence,
+        )
     if not same_version(tag, version):
         return Check(
-            "api",
+            "api-version",
             "fail",
-            f"The API server reports version {tag}, but {version} was "
-            "installed: an older install is still running or the images are wrong.",
+            f"The API server reports version {tag}, but {version} was installed: an older "
+            "install is still running or the images are wrong.",
             evidence,
-        ), data
-    return Check(
-        "api", "pass", f"The API server answers and reports version {tag}.", evidence
-    ), data
+        )
+    return Check("api-version", "pass", f"The API server reports version {tag}.", evidence)
 
 
 def check_ui(

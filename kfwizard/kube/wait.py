@@ -40,6 +40,9 @@ DB_DEPENDENT = (
 """Workloads that crash-loop while their database starts (P11): not stuck, just early."""
 
 DATABASES = ("mysql", "katib-mysql", "postgres", "cloudsqlproxy")
+PULL_REASONS = ("ErrImagePull", "ImagePullBackOff")
+"""Both mean "the image can't be pulled"; one label keeps the stuck timer running."""
+CRASH_RESTARTS = 2
 
 
 @dataclass
@@ -167,7 +170,12 @@ def pod_problem(pod: dict[str, Any]) -> tuple[str, str] | None:
                 "CreateContainerConfigError",
                 "RunContainerError",
             ):
+                if reason in PULL_REASONS:
+                    return "failing", "ImagePullBackOff"
                 return "failing", reason
+            if int(cs.get("restartCount") or 0) >= CRASH_RESTARTS and not cs.get("ready"):
+                # between two crashes the container is briefly Running: still a crash-loop
+                return "failing", "CrashLoopBackOff"
     if status.get("phase") == "Pending":
         return "waiting", "Pending"
     return None

@@ -50,11 +50,20 @@ def manifests_outputs(
     }
 
 
+_SETS: dict[str, Any] = {}
+
+
 def load_set(version: str, env: str = "platform-agnostic", mode: str = "kfp-standalone") -> Any:
-    """The ``ManifestSet`` the apply step would get."""
+    """The ``ManifestSet`` the apply step would get (parsed once per test process: the
+    2.17.0 CRDs alone are 880 KB of YAML)."""
+    from kfwizard.engine.steps.install import manifest_set_key
     from kfwizard.manifests import load_rendered
 
-    return load_rendered(manifests_outputs(version, env, mode))
+    outputs = manifests_outputs(version, env, mode)
+    key = manifest_set_key(outputs)
+    if key not in _SETS:
+        _SETS[key] = load_rendered(outputs)
+    return _SETS[key]
 
 
 def emulator(
@@ -195,17 +204,17 @@ def run(
     cancel: threading.Event | None = None,
 ) -> tuple[RunResult, list[Event]]:
     """Run ``steps`` through the real Runner; returns the result and every event."""
+    from kfwizard.engine.steps.install import manifest_set_key
+
     events: list[Event] = []
     opts = {"env": {}, "timeouts": dict(FAST)}
     opts.update(options or {})
+    shared = resources if resources is not None else {}
+    out = session.outputs.get("manifests") or {}
+    if str(out.get("rendered_dir", "")).startswith(str(FIXTURES)):
+        shared.setdefault(manifest_set_key(out), load_set(out["version"], out["env"], out["mode"]))
     runner = Runner(
-        session,
-        store,
-        steps,
-        emit=events.append,
-        options=opts,
-        resources=resources if resources is not None else {},
-        cancel=cancel,
+        session, store, steps, emit=events.append, options=opts, resources=shared, cancel=cancel
     )
     result = runner.run()
     kube = runner.resources.get("kube")

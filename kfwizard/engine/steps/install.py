@@ -49,22 +49,29 @@ def timeout(ctx: StepContext, name: str) -> float:
     return float(value) if value is not None else DEFAULT_TIMEOUTS[name]
 
 
+def manifest_set_key(outputs: dict[str, Any]) -> str:
+    """The run-resource name of the parsed set for a ``manifests`` output."""
+    return (
+        f"manifest-set:{outputs.get('rendered_dir')}:{outputs.get('version')}:"
+        f"{outputs.get('env')}:{outputs.get('mode')}"
+    )
+
+
 def manifest_set(ctx: StepContext) -> Any:
-    """The rendered set the ``manifests`` step produced (loaded once per run)."""
+    """The rendered set the ``manifests`` step produced (parsed once per run)."""
     out = ctx.output_of("manifests")
-    key = f"manifest-set:{out.get('rendered_dir')}:{out.get('version')}:{out.get('env')}"
+    if not out:
+        raise StepFailed(
+            "The session has no rendered manifests yet.",
+            "run the Deployment mode step first (resume)",
+        )
 
     def load() -> Any:
         from kfwizard.manifests import load_rendered
 
         return load_rendered(out)
 
-    if not out:
-        raise StepFailed(
-            "The session has no rendered manifests yet.",
-            "run the Deployment mode step first (resume)",
-        )
-    return ctx.resource(key, load)
+    return ctx.resource(manifest_set_key(out), load)
 
 
 def deployment_facts(session: Session, mset: Any = None) -> dict[str, Any]:

@@ -83,11 +83,25 @@ class VerifyStep(BaseStep):
         wait = timeout(ctx, "verify")
         checks: list[kv.Check] = []
 
+        skip = dict(ctx.selections.get("skip_checks") or {})
+        skip.update(ctx.options.get("skip_checks") or {})
+
         api_check, api = kv.check_api(clients, version, timeout=wait, control=ctx)
         checks.append(api_check)
         ctx.detail("verify", [c.to_json() for c in checks])
         if api_check.state == "fail":
-            self._fail(ctx, checks, api_check.message, "ml-pipeline")
+            self._fail(ctx, checks, api_check, "ml-pipeline")
+        if "api-version" in skip:
+            checks.append(
+                kv.Check(
+                    "api-version",
+                    "skipped",
+                    f"Skipped at your request: {skip['api-version']}.",
+                    {"tag_name": api.get("tag_name"), "installed": version},
+                )
+            )
+        else:
+            checks.append(kv.check_api_version(api, version))
         ui_checks, ui = kv.check_ui(clients, version, timeout=wait, control=ctx)
         checks += ui_checks
         ctx.detail("verify", [c.to_json() for c in checks])
@@ -97,6 +111,8 @@ class VerifyStep(BaseStep):
         proxy, why_not = has_inverse_proxy(facts, all_objects(mset))
         public_url: str | None = None
         note = why_not
+        if proxy and "public-url" in skip:
+            proxy, note = False, f"skipped at your request ({skip['public-url']})."
         if proxy:
             ctx.log("Waiting for the inverse proxy's public URL (proxy-agent)…")
             public_url = kv.wait_public_url(
@@ -153,26 +169,32 @@ class VerifyStep(BaseStep):
             ctx.log(f"[{c.state}] {c.name}: {c.message}")
         failed = [c for c in checks if c.state == "fail"]
         if failed:
-            self._fail(ctx, checks, failed[0].message, "ml-pipeline-ui")
+            workload = "ml-pipeline-ui" if failed[0].name.startswith("ui") else None
+            self._fail(ctx, checks, failed[0], workload)
         for line in steps:
             ctx.log(f"next: {line}")
 
-    def _fail(self, ctx: StepContext, checks: list[Any], message: str, workload: str) -> None:
-        """Raise with the check's words and the diagnosis (log lines) of the workload."""
+    def _fail(self, ctx: StepContext, checks: list[Any], check: Any, workload: str | None) -> None:
+        """Raise with the check's words; for a broken workload add its diagnosis (logs)."""
         rows = [c.to_json() for c in checks]
         ctx.outputs["checks"] = rows
         ctx.detail("verify", rows)
+        if workload is None:  # the version check: nothing is broken, it is the wrong thing
+            raise StepFailed(
+                check.message,
+                "install env platform-agnostic, which runs the same components with the "
+                "release images; or keep these images and skip the check with "
+                "skip_checks: {api-version: REASON}",
+                tuple(f"[{c.state}] {c.name}: {c.message}" for c in checks),
+            )
         diag = diagnose_failure(ctx, [NAMESPACE], None)
         related = [d for d in ctx.outputs.get("diagnoses") or [] if d.get("workload") == workload]
-        cause = message
+        cause = check.message
         if related:
-            cause = f"{message} {related[0]['cause']}"
+            cause = f"{cause} {related[0]['cause']}"
         action = (
             related[0]["action"]
             if related
-            else (
-                diag.action
-                or f"look at `kubectl logs -n {NAMESPACE} deploy/{workload}`, then resume"
-            )
+            else f"look at `kubectl logs -n {NAMESPACE} deploy/{workload}`, then resume"
         )
         raise StepFailed(cause, action, diag.details)

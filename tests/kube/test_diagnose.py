@@ -1,0 +1,111 @@
+"""Each stuck install the emulator can produce is explained in one sentence with the fix:
+small nodes (P3), an image that can't be pulled (P5), a crash-loop with its last log
+lines (P11), no default StorageClass (P4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kfwizard.engine.steps.install import ApplyStep, RolloutStep
+from kfwizard.kube.diagnose import collect, diagnose
+from kfwizard.session import SessionStore
+from tests.kube.conftest import emulator, new_session, run, write_kubeconfig
+
+ROLLOUT_FAST = {"stuck": 1.0, "rollout": 30.0}
+
+
+def _install(store: SessionStore, kubeconfig: Path, version: str = "2.17.0") -> tuple[Any, Any]:
+    session = new_session(store, kubeconfig, version)
+    result, _events = run(
+        session,
+        store,
+        [ApplyStep(), RolloutStep()],
+        options={"timeouts": {**_timeouts(), **ROLLOUT_FAST}},
+    )
+    return session, result
+
+
+def _timeouts() -> dict[str, float]:
+    from tests.kube.conftest import FAST
+
+    return dict(FAST)
+
+
+def test_small_nodes_name_the_missing_cpu_and_memory_and_the_resize_command(
+    faults: Any, tmp_path: Path, store: SessionStore, fixtures_root: Path
+) -> None:
+    server = emulator(faults, machine="e2-small", count=1)
+    server.start()
+    try:
+        session, result = _install(store, write_kubeconfig(server, tmp_path))
+    finally:
+        server.stop()
+    assert result.state == "failed" and result.failed_step == "rollout"
+    assert "can't be scheduled: it needs" in result.cause
+    assert "the largest free space on a node is" in result.cause
+    assert "CPU" in result.cause or "memory" in result.cause
+    action = result.action or ""
+    assert "gcloud container clusters resize kubeflow-testing --node-pool default-pool" in action
+    assert "--num-nodes " in action and "--zone us-central1-a" in action
+    first = session.outputs["rollout"]["diagnoses"][0]
+    assert first["problem"] == "can't be scheduled"
+    assert any(line.startswith("node ") and "free" in line for line in first["evidence"])
+
+
+def test_image_that_cannot_be_pulled(
+    emu: Any, kubeconfig: Path, store: SessionStore, faults: Any
+) -> None:
+    faults.update(image_pull=("ml-pipeline-ui",))
+    session, result = _install(store, kubeconfig)
+    assert result.state == "failed"
+    assert "ml-pipeline-ui (the KFP UI) can't start" in result.cause
+    assert "does not exist in the registry" in result.cause
+    assert "ghcr.io/kubeflow/kfp-frontend:2.17.0" in result.cause
+    first = session.outputs["rollout"]["diagnoses"][0]
+    assert first["problem"] == "image can't be pulled (image gone)"
+    assert any("not found" in line for line in first["evidence"])
+
+
+def test_crash_loop_shows_the_last_log_lines(
+    emu: Any, kubeconfig: Path, store: SessionStore, faults: Any
+) -> None:
+    faults.update(crashloop=("ml-pipeline",))
+    session, result = _install(store, kubeconfig)
+    assert result.state == "failed"
+    assert "ml-pipeline (the KFP API server) keeps crashing" in result.cause
+    assert "Failed to connect to MySQL" in result.cause
+    first = session.outputs["rollout"]["diagnoses"][0]
+    assert any(line.startswith("log: ") for line in first["evidence"])
+    step = store.load(session.id).steps["rollout"]
+    assert step.state == "failed" and step.cause == result.cause
+
+
+def test_no_default_storageclass_names_the_pvc_and_the_patch(
+    emu: Any, kubeconfig: Path, store: SessionStore, faults: Any
+) -> None:
+    faults.update(no_default_storageclass=True)
+    _session, result = _install(store, kubeconfig)
+    assert result.state == "failed"
+    assert (
+        result.cause.startswith("PVC mysql-pv-claim (20Gi) stays Pending")
+        or "stays Pending because it names no StorageClass" in result.cause
+    )
+    assert "kubectl patch storageclass standard-rwo" in (result.action or "")
+    assert "storageclass.kubernetes.io/is-default-class" in (result.action or "")
+
+
+def test_crash_loop_while_mysql_starts_is_called_normal(
+    emu: Any, clients: Any, faults: Any
+) -> None:
+    """Within the grace period and with MySQL not ready, a DB-dependent crash is "info"."""
+    from kfwizard.kube.apply import apply_tiers
+    from tests.kube.conftest import load_set
+
+    faults.update(crashloop=("ml-pipeline",), never_ready=("mysql",))
+    apply_tiers(clients, load_set("2.17.0").tiers)
+    emu.wait_idle()
+    snapshot = collect(clients, ["kubeflow"])
+    found = [d for d in diagnose(snapshot) if d.workload == "ml-pipeline"]
+    assert found and found[0].severity == "info"
+    assert "normal for a few minutes while MySQL starts" in found[0].cause

@@ -1,0 +1,105 @@
+"""Preflight: named checks, every failure with its fix at once, skips recorded, and a
+refusal (exit 2) before anything is touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kfwizard.engine.events import StepDetail
+from kfwizard.engine.steps.install import PreflightStep
+from kfwizard.kube.preflight import CHECK_NAMES
+from kfwizard.session import SessionStore
+from tests.kube.conftest import emulator, new_session, run, write_kubeconfig
+
+
+def _states(session: Any) -> dict[str, dict[str, Any]]:
+    return {c["name"]: c for c in session.outputs["preflight"]["checks"]}
+
+
+def test_all_checks_pass_on_a_healthy_cluster(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    session = new_session(store, kubeconfig, "2.17.0")
+    result, events = run(session, store, [PreflightStep()])
+    assert result.state == "done", result.cause
+    checks = _states(session)
+    assert list(checks) == list(CHECK_NAMES)
+    assert all(c["state"] == "pass" for c in checks.values()), checks
+    assert "Default StorageClass: standard-rwo" in checks["default-storageclass"]["message"]
+    details = [e for e in events if isinstance(e, StepDetail) and e.key == "preflight"]
+    assert details and details[-1].value == session.outputs["preflight"]["checks"]
+
+
+def test_a_check_can_be_skipped_by_name_with_a_reason(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    session = new_session(store, kubeconfig, "2.17.0")
+    result, _ = run(
+        session,
+        store,
+        [PreflightStep()],
+        options={"skip_checks": {"capacity": "the autoscaler adds nodes"}},
+    )
+    assert result.state == "done"
+    capacity = _states(session)["capacity"]
+    assert capacity["state"] == "skipped"
+    assert "the autoscaler adds nodes" in capacity["message"]
+    assert session.outputs["preflight"]["skipped"] == {"capacity": "the autoscaler adds nodes"}
+
+
+def test_every_failure_is_listed_with_its_fix(
+    faults: Any, tmp_path: Path, store: SessionStore, fixtures_root: Path
+) -> None:
+    faults.update(no_default_storageclass=True)
+    server = emulator(faults, machine="e2-small", count=1)
+    server.start()
+    try:
+        session = new_session(store, write_kubeconfig(server, tmp_path), "2.17.0")
+        result, _ = run(session, store, [PreflightStep()])
+        applied = server.store.peek(("", "namespaces"), "", "kubeflow")
+    finally:
+        server.stop()
+    assert result.state == "failed" and result.exit_code == 1
+    assert "2 preflight checks failed (default-storageclass, capacity)" in result.cause
+    assert "Short by" in result.cause
+    action = result.action or ""
+    assert "kubectl patch storageclass standard-rwo" in action
+    assert "gcloud container clusters resize" in action
+    assert applied is None  # preflight never writes
+
+
+def test_kfp_1_6_0_on_kubernetes_1_33_is_refused_before_anything_is_touched(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    session = new_session(store, kubeconfig, "1.6.0")
+    emu.stats.reset()
+    result, _ = run(session, store, [PreflightStep()])
+    assert result.state == "failed" and result.exit_code == 2
+    assert "1.22" in result.cause and "v1beta1" in result.cause
+    assert "1.8.5" in (result.action or "")
+    assert not any(verb in ("apply", "create", "delete", "patch") for verb, _ in emu.stats)
+
+
+def test_proxy_agent_blocked_by_pod_security_is_a_warning(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    session = new_session(store, kubeconfig, "2.17.0", "dev")
+    result, _ = run(session, store, [PreflightStep()])
+    assert result.state == "done"
+    psa = _states(session)["psa"]
+    assert psa["state"] == "warn"
+    assert "proxy-agent uses host networking" in psa["message"]
+    assert "pod-security.kubernetes.io/enforce=privileged" in psa["fix"]
+
+
+def test_a_passed_preflight_is_not_judged_again_on_resume(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    session = new_session(store, kubeconfig, "2.17.0")
+    run(session, store, [PreflightStep()])
+    emu.stats.reset()
+    result, _ = run(session, store, [PreflightStep()])
+    assert result.state == "done"
+    assert session.steps["preflight"].state == "done"
+    assert not any(verb == "list" for verb, _ in emu.stats)

@@ -1,0 +1,143 @@
+"""Teardown from the inventory: nothing left, a blocked namespace named with the exact
+patch, a second run that does nothing, and the cluster only when this session made it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kfwizard.engine.steps.install import ApplyStep, RolloutStep
+from kfwizard.engine.steps.teardown import (
+    DeleteClusterStep,
+    build_teardown_plan,
+    teardown_preview,
+)
+from kfwizard.kube.teardown import remaining
+from kfwizard.session import SessionStore
+from tests.kube.conftest import FAST, clients_for, new_session, run
+
+
+def _installed(store: SessionStore, kubeconfig: Path) -> Any:
+    session = new_session(store, kubeconfig, "2.17.0")
+    result, _ = run(session, store, [ApplyStep(), RolloutStep()])
+    assert result.state == "done", result.cause
+    return session
+
+
+def test_teardown_removes_every_inventory_object_and_a_second_run_is_a_no_op(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    session = _installed(store, kubeconfig)
+    preview = teardown_preview(session)
+    assert preview["objects"] == 88 and preview["by_kind"]["Deployment"] == 14
+    assert preview["namespaces"] == ["kubeflow"]
+    assert {p["name"] for p in preview["pvcs"]} == {"mysql-pv-claim", "seaweedfs-pvc"}
+    plan = build_teardown_plan(session, delete_cluster=False)
+    assert [s.id for s in plan] == ["uninstall", "wait-namespaces"]
+    assert any("kubectl delete" in c for c in plan[0].commands(session))
+    result, _ = run(session, store, plan)
+    assert result.state == "done", (result.cause, result.action)
+    out = session.outputs["uninstall"]
+    assert out["deleted"] + out["already_gone"] == 88
+    assert {p["name"] for p in out["pvcs"]} == {"mysql-pv-claim", "seaweedfs-pvc"}
+    assert all(p["size"] == "20Gi" for p in out["pvcs"])
+    clients = clients_for(kubeconfig)
+    try:
+        assert remaining(clients, session.inventory["objects"]) == []
+    finally:
+        clients.close()
+    assert emu.store.peek(("", "namespaces"), "", "kubeflow") is None
+    # again: every check holds, nothing is deleted
+    emu.stats.reset()
+    again, _ = run(session, store, build_teardown_plan(session, delete_cluster=False))
+    assert again.state == "done"
+    assert session.steps["uninstall"].state in ("done", "skipped")
+    assert not any(verb == "delete" for verb, _ in emu.stats)
+
+
+def test_a_finalizer_that_blocks_the_namespace_is_named_with_the_patch(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    session = _installed(store, kubeconfig)
+    clients = clients_for(kubeconfig)
+    try:
+        cm = clients.resource("v1", "ConfigMap")
+        cm.create(
+            body={
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "keep-me", "finalizers": ["example.com/keep"]},
+            },
+            namespace="kubeflow",
+        )
+        result, _ = run(
+            session,
+            store,
+            build_teardown_plan(session, delete_cluster=False),
+            options={"timeouts": {**FAST, "namespaces": 1.5}},
+        )
+        assert result.state == "failed" and result.failed_step == "wait-namespaces"
+        assert "Namespace kubeflow is stuck deleting" in result.cause
+        assert "ConfigMap kubeflow/keep-me" in result.cause
+        assert "example.com/keep" in result.cause
+        patch = "kubectl patch configmaps keep-me -n kubeflow -p "
+        assert patch in (result.action or "")
+        assert '\'{"metadata":{"finalizers":[]}}\' --type=merge' in (result.action or "")
+        # the user clears the finalizer; the teardown then finishes
+        cm.patch(
+            name="keep-me",
+            namespace="kubeflow",
+            body={"metadata": {"finalizers": []}},
+            content_type="application/merge-patch+json",
+        )
+        again, _ = run(session, store, build_teardown_plan(session, delete_cluster=False))
+        assert again.state == "done", again.cause
+    finally:
+        clients.close()
+
+
+def test_cluster_not_created_by_the_session_is_not_deleted_without_its_name(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    session = new_session(store, kubeconfig, "2.17.0")
+    session.inventory["cluster"] = {
+        "project": "kfwizard-demo",
+        "location": "us-central1-a",
+        "name": "kubeflow-testing",
+        "created_by_session": False,
+    }
+    result, _ = run(session, store, [DeleteClusterStep()])
+    assert result.state == "failed" and result.exit_code == 2
+    assert "did not create cluster kubeflow-testing" in result.cause
+    assert "--confirm-name kubeflow-testing" in (result.action or "")
+
+
+def test_delete_cluster_made_by_the_session(store: SessionStore, tmp_path: Path) -> None:
+    from kfwizard.emulator.stack import EmulatorStack
+
+    with EmulatorStack(clusters=["kubeflow-testing"]) as stack:
+        session = new_session(store, stack.kubeconfig_path, "2.17.0")
+        session.inventory["cluster"] = {
+            "project": stack.project,
+            "location": "us-central1-a",
+            "name": "kubeflow-testing",
+            "created_by_session": True,
+        }
+        plan = build_teardown_plan(session, delete_cluster=True)
+        assert [s.id for s in plan] == ["delete-cluster"]
+        assert "gcloud container clusters delete kubeflow-testing" in plan[0].commands(session)[0]
+        result, _ = run(session, store, plan, options={"env": stack.env()})
+        assert result.state == "done", (result.cause, result.action)
+        from kfwizard.gcp import clusters, endpoints
+
+        client = endpoints.cluster_manager(stack.env())
+        assert (
+            clusters.get_cluster(client, stack.project, "us-central1-a", "kubeflow-testing") is None
+        )
+        again, _ = run(
+            session,
+            store,
+            build_teardown_plan(session, delete_cluster=True),
+            options={"env": stack.env()},
+        )
+        assert again.state == "done"
