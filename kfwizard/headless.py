@@ -220,18 +220,16 @@ def _run_session(
     *,
     yes: bool,
 ) -> int:
+    from kfwizard.engine.options import run_options
     from kfwizard.engine.plan import build_plan
     from kfwizard.engine.runner import Runner
 
     plan = build_plan(session.selections, until=until)
     cancel = threading.Event()
     printer = HeadlessPrinter(out)
-    options = {
-        "env": env,
-        "demo": session.demo,
-        "yes": yes,
-        "skip_checks": dict(session.selections.get("skip_checks") or {}),
-    }
+    options = run_options(
+        env, demo=session.demo, yes=yes, skip_checks=session.selections.get("skip_checks")
+    )
     runner = Runner(session, store, plan, emit=printer, cancel=cancel, options=options)
     with cancel_on_signals(cancel):
         result = runner.run()
@@ -276,6 +274,7 @@ def teardown_headless(
     ask: Callable[[str], str] | None = None,
 ) -> int:
     """Remove what the session created, driven by its inventory; safe to run twice."""
+    from kfwizard.engine.options import run_options
     from kfwizard.engine.runner import Runner
     from kfwizard.engine.steps.teardown import build_teardown_plan
     from kfwizard.kube.teardown import teardown_preview
@@ -311,7 +310,7 @@ def teardown_headless(
                 plan,
                 emit=HeadlessPrinter(out),
                 cancel=cancel,
-                options={"env": run_env, "demo": session.demo, "yes": yes},
+                options=run_options(run_env, demo=session.demo, yes=yes),
             )
             with cancel_on_signals(cancel):
                 result = runner.run()

@@ -174,3 +174,16 @@ def test_killed_process_resumes_in_a_new_one(tmp_path: Path) -> None:
     assert final.status == "done"
     journal = [(e["step"], e["state"]) for e in final.journal]
     assert ("apply", "interrupted") in journal
+
+
+def test_timeouts_come_from_the_environment_and_bad_ones_name_the_variable() -> None:
+    import pytest
+
+    from kfwizard.engine.errors import BadInput
+    from kfwizard.engine.options import run_options
+
+    options = run_options({"KFWIZARD_TIMEOUTS": "stuck=5, rollout=60"}, demo=False)
+    assert options["timeouts"] == {"stuck": 5.0, "rollout": 60.0}
+    assert run_options({}, demo=True)["timeouts"]["stuck"] == 15.0
+    with pytest.raises(BadInput, match="KFWIZARD_TIMEOUTS"):
+        run_options({"KFWIZARD_TIMEOUTS": "stuck=soon"}, demo=False)

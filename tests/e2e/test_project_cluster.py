@@ -1,0 +1,149 @@
+"""Issue acceptance for the Project and Cluster steps, headless, against the emulators."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kfwizard.cli import main
+from kfwizard.emulator.stack import EmulatorStack
+from kfwizard.session import SessionStore
+
+
+def _clusters(stack: EmulatorStack) -> list[tuple[str, str]]:
+    from google.api_core.client_options import ClientOptions
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import container_v1
+
+    client = container_v1.ClusterManagerClient(
+        transport="rest",
+        credentials=AnonymousCredentials(),
+        client_options=ClientOptions(api_endpoint=stack.gke_url),
+    )
+    found = client.list_clusters(parent=f"projects/{stack.project}/locations/-").clusters
+    return [(c.name, c.status.name) for c in found]
+
+
+def test_until_cluster_creates_connects_and_is_idempotent(
+    stack: EmulatorStack,
+    write_answers: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    answers = write_answers()
+    assert main(["run", "--answers", str(answers), "--until", "cluster"]) == 0
+    out = capsys.readouterr().out
+    assert "enabling 2 API(s)" in out or "enabled" in out
+    assert _clusters(stack) == [("kubeflow-testing", "RUNNING")]
+    session = SessionStore().list()[0]
+    assert session.inventory["cluster"]["created_by_session"] is True
+    assert session.steps["connect"].state == "done" and "manifests" not in session.steps
+
+    # The context is written like `gcloud container clusters get-credentials` does.
+    kubeconfig = Path(os.environ["KUBECONFIG"])
+    config = yaml.safe_load(kubeconfig.read_text())
+    context = "gke_kfw-e2e-project_us-central1-a_kubeflow-testing"
+    assert config["current-context"] == context
+    user = next(u for u in config["users"] if u["name"] == context)["user"]
+    assert user["exec"]["command"] == "gke-gcloud-auth-plugin"
+    assert oct(kubeconfig.stat().st_mode & 0o777) == "0o600"
+
+    # kubectl reaches the cluster through it, with the emulator's token in place of the plugin.
+    if shutil.which("kubectl"):
+        for entry in config["users"]:
+            if entry["name"] == context:
+                entry["user"] = {"token": stack.cluster("kubeflow-testing").token}
+        patched = tmp_path / "kubeconfig-with-token"
+        patched.write_text(yaml.safe_dump(config))
+        nodes = subprocess.run(
+            [
+                "kubectl",
+                "--kubeconfig",
+                str(patched),
+                "--cache-dir",
+                str(tmp_path / "kc"),
+                "get",
+                "nodes",
+                "-o",
+                "name",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert nodes.returncode == 0, nodes.stderr
+        assert len(nodes.stdout.split()) == 3
+
+    # Running it again does nothing new.
+    assert main(["run", "--answers", str(answers), "--until", "cluster"]) == 0
+    again = capsys.readouterr().out
+    assert "Resuming session" in again and "creating cluster" not in again
+    assert _clusters(stack) == [("kubeflow-testing", "RUNNING")]
+    assert len(SessionStore().list()) == 1
+
+
+@pytest.mark.skipif(
+    shutil.which("gcloud") is None, reason="gcloud is not installed on this machine"
+)
+def test_gcloud_lists_the_cluster_the_wizard_created(
+    stack: EmulatorStack,
+    write_answers: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    assert main(["run", "--answers", str(write_answers()), "--until", "cluster"]) == 0
+    env = dict(
+        os.environ,
+        CLOUDSDK_CONFIG=str(tmp_path / "gcloud"),
+        CLOUDSDK_CORE_DISABLE_PROMPTS="1",
+        CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK="1",
+    )
+    listed = subprocess.run(
+        ["gcloud", "container", "clusters", "list", "--format=value(name,status)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.split() == ["kubeflow-testing", "RUNNING"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "words"),
+    [("zone_stockout", "does not have enough resources"), ("cpu_quota_exceeded", "quota")],
+)
+def test_cluster_create_faults_are_explained(
+    stack: EmulatorStack,
+    write_answers: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    fault: str,
+    words: str,
+) -> None:
+    stack.faults.update(**{fault: True})
+    assert main(["run", "--answers", str(write_answers()), "--until", "cluster"]) == 1
+    out = capsys.readouterr().out
+    assert "[cluster] FAILED:" in out and words in out.lower()
+    assert "[cluster] next:" in out
+    session = SessionStore().list()[0]
+    assert session.status == "failed" and session.steps["cluster"].state == "failed"
+    # The fault lifts; resuming finishes with one cluster.
+    stack.faults.update(**{fault: False})
+    assert main(["run", "--session", session.id, "--until", "cluster"]) == 0
+    assert [name for name, _ in _clusters(stack)] == ["kubeflow-testing"]
+
+
+def test_bad_answers_exit_2_naming_the_field(
+    stack: EmulatorStack,
+    write_answers: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    answers = write_answers(cluster={"name": "Bad_Name"})
+    assert main(["run", "--answers", str(answers)]) == 2
+    assert "cluster.name" in capsys.readouterr().err
+    assert SessionStore().list() == []  # refused before a session or a cluster was made
