@@ -72,7 +72,12 @@ class KubeEmulator:
                 _bundle_from(saved["tls"]) if saved.get("tls") else _generate(self.cluster.name)
             )
             self.cluster.ca_pem = self._certs.ca_pem
-        self._state = saved
+        self._restored = bool(saved.get("store"))
+        if self._restored:
+            self.cluster.store.load(saved["store"])
+            self.cluster.available_at.update(
+                {tuple(k.split("/", 1)): v for k, v in saved.get("available_at", {}).items()}
+            )
         self._server: KubeHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -84,14 +89,11 @@ class KubeEmulator:
         context = tls.server_context(self._certs) if self.tls else None
         self._server = KubeHTTPServer(self._port, cluster, context)
         cluster.discovery.server_address = self.endpoint
-        if self._state.get("store"):
-            cluster.store.load(self._state["store"])
-            cluster.available_at.update(
-                {tuple(k.split("/", 1)): v for k, v in self._state.get("available_at", {}).items()}
-            )
+        if self._restored:
             cluster.resume_after_restore()
         else:
             cluster.seed()
+            self._restored = True  # a restart of this object keeps its cluster
         cluster.sim.run_until_idle()
         cluster.sim.start()
         self._thread = threading.Thread(
