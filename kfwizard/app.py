@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
@@ -40,7 +40,7 @@ no ticking clocks."""
 DARK_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
 
-DEMO_BANNER = "Demo · emulators on this machine; nothing is created in Google Cloud · F1: more"
+DEMO_BANNER = "Demo · built-in emulators; nothing is created in Google Cloud · F1 for more"
 """One line at 80 columns; the help says the rest."""
 
 DEMO_HELP = (

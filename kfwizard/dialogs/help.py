@@ -24,8 +24,7 @@ class HelpDialog(ModalScreen[None]):
         & > Vertical {
             width: 90;
             max-width: 95%;
-            height: auto;
-            max-height: 90%;
+            height: 90%;
             border: thick $primary;
             background: $surface;
             padding: 0 1;
@@ -36,8 +35,7 @@ class HelpDialog(ModalScreen[None]):
             margin-top: 1;
         }
         & VerticalScroll {
-            height: auto;
-            max-height: 1fr;
+            height: 1fr;
         }
         & Markdown {
             margin: 0;
@@ -49,7 +47,6 @@ class HelpDialog(ModalScreen[None]):
             margin-bottom: 1;
         }
         & #help-close {
-            dock: bottom;
             margin: 0 1 1 1;
         }
     }

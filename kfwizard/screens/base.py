@@ -75,8 +75,9 @@ class WizardScreen(Screen[None]):
     """Longer help (Markdown) for F1."""
     ACTION_LABEL: ClassVar[str] = "Run"
     """The primary button's label while the phase still has work to do."""
-    SHOW_STEP_LIST: ClassVar[bool] = False
-    """Show the engine steps of this phase with their state (install, verify)."""
+    SHOW_STEP_LIST: ClassVar[bool] = True
+    """Show the engine steps of this phase with their state and elapsed time (from the
+    first run on; the form screens hide it until then)."""
 
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("ctrl+n", "next", "Next", tooltip="Run this step, or continue when done"),
@@ -95,6 +96,7 @@ class WizardScreen(Screen[None]):
         self.dirty = False
         """A selection changed since this phase last completed."""
         self._titles: dict[str, str] = {}
+        self._listed_ids: set[str] = set()
         self.ready = False
         """True once the fields are filled from the session (tests wait for it)."""
 
@@ -260,7 +262,7 @@ class WizardScreen(Screen[None]):
         if action == "cancel_run":
             return self.running
         if action in ("next", "back"):
-            return None if self.running else True
+            return not self.running
         return True
 
     def action_next(self) -> None:
@@ -333,6 +335,7 @@ class WizardScreen(Screen[None]):
         self.bridge.options = self.wizard.run_options()
         self.bridge.start(self.PHASE)
         self.update_nav()
+        self.query_one("#main", VerticalScroll).scroll_home(animate=False)
         self.query_one("#log", LogPane).focus()
 
     def action_cancel_run(self) -> None:
@@ -351,14 +354,15 @@ class WizardScreen(Screen[None]):
         elif isinstance(event, PlanStarted):
             self._titles = {step_id: title for step_id, title, _ in event.steps}
             if self.SHOW_STEP_LIST:
-                mine = [(sid, title) for sid, title, phase in event.steps if phase == self.PHASE]
-                self.query_one("#step-list", StepList).set_steps(mine)
+                self.query_one("#step-list", StepList).set_steps(self._listed(event.steps))
             self.refresh_indicator()
         elif isinstance(event, StepStarted):
             log.feed((f"── {event.title} ──",))
-            if event.commands and event.phase == self.PHASE:
-                self.query_one("#commands", CommandsBox).set_commands(event.commands)
-            if self.SHOW_STEP_LIST and event.phase == self.PHASE:
+            if event.phase == self.PHASE:
+                box = self.query_one("#commands", CommandsBox)
+                box.set_commands(event.commands)
+                box.border_title = f"Equivalent commands · {event.title}"
+            if self.SHOW_STEP_LIST and event.step_id in self._listed_ids:
                 self.query_one("#step-list", StepList).started(
                     event.step_id, event.title, event.eta_seconds
                 )
@@ -378,13 +382,21 @@ class WizardScreen(Screen[None]):
             )
             note = event.cause or event.note or event.state
             log.feed((f"{mark} {title}: {note}",))
-            if self.SHOW_STEP_LIST and phase_of_step(event.step_id) == self.PHASE:
+            if self.SHOW_STEP_LIST and event.step_id in self._listed_ids:
                 self.query_one("#step-list", StepList).finished(
                     event.step_id, event.state, event.elapsed, event.note or ""
                 )
             self.refresh_indicator()
         elif isinstance(event, PlanFinished):
             self.refresh_indicator()
+
+    def _listed(self, steps: tuple[tuple[str, str, str], ...]) -> list[tuple[str, str]]:
+        """The plan's steps this screen lists: its phase's, or all of a plan with none
+        of them (a teardown run from Verify)."""
+        mine = [(sid, title) for sid, title, phase in steps if phase == self.PHASE]
+        chosen = mine or [(sid, title) for sid, title, _ in steps]
+        self._listed_ids = {sid for sid, _ in chosen}
+        return chosen
 
     def on_step_detail(self, event: StepDetail) -> None:
         """Structured data from a step (a table, a plan); subclasses show it."""

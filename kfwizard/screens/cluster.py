@@ -22,9 +22,9 @@ from kfwizard.screens.rules import check
 from kfwizard.widgets.field import Field
 
 SOURCES: list[tuple[str, str]] = [
-    ("create", "Create new"),
+    ("create", "New cluster"),
     ("existing", "Existing GKE"),
-    ("kubeconfig", "From kubeconfig"),
+    ("kubeconfig", "kubeconfig"),
 ]
 
 
@@ -54,11 +54,11 @@ class ClusterScreen(WizardScreen):
         "in your kubeconfig."
     )
     HELP = (
-        "**What happens here.** *Create new* asks GKE to create a Standard cluster with the "
+        "**What happens here.** *New cluster* asks GKE to create a Standard cluster with the "
         "node pool you choose and waits for it (usually 5-10 minutes; the log shows the "
         "operation's progress). *Existing GKE* adopts a cluster already in the project. Either "
         "way kfwizard then writes a kubeconfig context named like gcloud's "
-        "(`gke_PROJECT_LOCATION_NAME`) so `kubectl` works too. *kubeconfig context* uses a "
+        "(`gke_PROJECT_LOCATION_NAME`) so `kubectl` works too. *kubeconfig* uses a "
         "cluster you already reach with kubectl (GKE or not).\n\n"
         "**Why the estimate.** Too small a node pool leaves pods Pending; too big costs money "
         "every hour. The card compares what the pool leaves for pods with what the chosen "

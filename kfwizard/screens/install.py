@@ -63,6 +63,7 @@ class InstallScreen(WizardScreen):
     def compose_main(self) -> Any:
         yield Static(id="install-summary")
         yield Static(id="checks")
+        yield Static(id="diagnoses")
         yield DataTable(id="deployments", cursor_type="row", zebra_stripes=True)
 
     def default_steps(self) -> list[tuple[str, str]]:
@@ -82,6 +83,7 @@ class InstallScreen(WizardScreen):
         table.add_column("Why", key="message")
         table.display = False
         self.query_one("#checks", Static).display = False
+        self.query_one("#diagnoses", Static).display = False
 
     def load_fields(self) -> None:
         self.query_one("#install-summary", Static).update(self.summary())
@@ -91,6 +93,9 @@ class InstallScreen(WizardScreen):
         checks = (self.session.outputs.get("preflight") or {}).get("checks")
         if checks:
             self.show_checks(checks)
+        diagnoses = (self.session.outputs.get("rollout") or {}).get("diagnoses")
+        if diagnoses:
+            self.show_diagnoses(diagnoses)
 
     def summary(self) -> Content:
         deployment = self.choices.get("deployment") or {}
@@ -109,10 +114,14 @@ class InstallScreen(WizardScreen):
         )
 
     def on_step_detail(self, event: StepDetail) -> None:
-        if event.key == "deployments" and isinstance(event.value, list):
+        if not isinstance(event.value, list):
+            return
+        if event.key == "deployments":
             self.show_deployments(event.value)
-        elif event.key == "checks" and isinstance(event.value, list):
+        elif event.key in ("preflight", "checks"):
             self.show_checks(event.value)
+        elif event.key == "diagnoses":
+            self.show_diagnoses(event.value)
 
     def show_deployments(self, rows: list[Any]) -> None:
         """Replace the table's rows (the engine sends the whole list each time)."""
@@ -144,6 +153,7 @@ class InstallScreen(WizardScreen):
                 "warning": "!",
                 "fail": "✗",
                 "failed": "✗",
+                "skipped": "–",
             }.get(state.lower(), "·")
             colour = STATE_STYLE.get(state.lower(), "$text")
             lines.append(
@@ -155,5 +165,29 @@ class InstallScreen(WizardScreen):
                 )
             )
         widget = self.query_one("#checks", Static)
+        widget.update(Content("\n").join(lines))
+        widget.display = bool(lines)
+
+    def show_diagnoses(self, diagnoses: list[Any]) -> None:
+        """What is stuck, in plain words: subject, problem, cause and the next action."""
+        lines = []
+        for item in diagnoses:
+            if not isinstance(item, dict):
+                continue
+            colour = "$text-error" if item.get("severity") in ("error", "fail") else "$text-warning"
+            lines.append(
+                Content.from_markup(
+                    f"[{colour}]![/] [b]$subject[/b]: $problem",
+                    subject=str(item.get("subject", "")),
+                    problem=str(item.get("problem", "")),
+                )
+            )
+            if item.get("cause"):
+                lines.append(Content.from_markup("  [$text-muted]Why:[/] $c", c=str(item["cause"])))
+            if item.get("action"):
+                lines.append(
+                    Content.from_markup("  [$text-muted]Next:[/] $a", a=str(item["action"]))
+                )
+        widget = self.query_one("#diagnoses", Static)
         widget.update(Content("\n").join(lines))
         widget.display = bool(lines)

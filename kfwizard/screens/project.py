@@ -73,7 +73,7 @@ class ProjectScreen(WizardScreen):
     # -- fields --------------------------------------------------------------------
     def load_fields(self) -> None:
         self.query_one("#project", Input).value = str(self.choices.get("project") or "")
-        self.query_one("#name", Input).value = str(self.choices.get("name") or "")
+        self.query_one("#name", Input).value = str(self.choices.get("name") or self.session.name)
         policy = self.choices.get("services") or "enable"
         self.query_one(
             f"#services-{policy if policy in ('enable', 'check') else 'enable'}", RadioButton

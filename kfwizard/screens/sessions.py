@@ -99,7 +99,8 @@ class SessionsScreen(Screen[None]):
             yield Static(self.wizard.demo_banner(), id="demo-banner")
         with Vertical(id="sessions-body"):
             yield Static(
-                "Resume an install where it stopped, or start a new one.", id="sessions-intro"
+                "Resume an install where it stopped (Enter), or start a new one (n).",
+                id="sessions-intro",
             )
             yield Vertical(id="sessions-notices")
             yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
@@ -114,7 +115,7 @@ class SessionsScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.add_column("Name", key="name")
         table.add_column("Step", key="step")
-        table.add_column("Status", key="status")
+        table.add_column("Status", key="status", width=13)
         table.add_column("Updated", key="updated")
         table.add_column("ID", key="id")
         self.reload()

@@ -55,11 +55,22 @@ def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def evidence_text(evidence: Any, limit: int = 4) -> str:
+    """A check's evidence as ``key=value`` pairs (the healthz JSON fields), short."""
+    if not isinstance(evidence, dict) or not evidence:
+        return ""
+    pairs = [
+        f"{key}={value}"
+        for key, value in evidence.items()
+        if isinstance(value, (str, int, float, bool)) and str(value)
+    ]
+    return ", ".join(pairs[:limit])
+
+
 class VerifyScreen(WizardScreen):
     PHASE = "verify"
     CSS_PATH = "verify.tcss"
     ACTION_LABEL = "Verify"
-    SHOW_STEP_LIST = False
     INTRO = (
         "kfwizard checks that Kubeflow Pipelines answers: its API, its UI, and the public "
         "URL when the mode has one. Then it shows how to open and use it."
@@ -117,6 +128,7 @@ class VerifyScreen(WizardScreen):
         for row in rows:
             state = str(row.get("state", "")).lower()
             mark, colour = {
+                "skipped": ("–", "$text-muted"),
                 "ok": ("✓", "$text-success"),
                 "pass": ("✓", "$text-success"),
                 "done": ("✓", "$text-success"),
@@ -127,50 +139,71 @@ class VerifyScreen(WizardScreen):
             }.get(state, ("·", "$text-muted"))
             lines.append(
                 Content.from_markup(
-                    f"[{colour}]$mark[/] [b]$name[/b]  [$text-muted]$message[/]",
+                    f"[{colour}]$mark[/] [b]$name[/b]  $message",
                     mark=mark,
                     name=str(row.get("name", "")),
                     message=str(row.get("message") or ""),
                 )
             )
+            evidence = evidence_text(row.get("evidence"))
+            if evidence:
+                lines.append(Content.from_markup("  [$text-muted]$e[/]", e=evidence))
         return Content("\n").join(lines)
 
-    def summary_content(self) -> Content:
+    def summary_content(self) -> Any:
+        """Version, UI and public URLs, the SDK line and where credentials live.
+
+        A two-column grid, so long values wrap under themselves, not under the labels.
+        """
+        from rich.table import Table
+
         deployment = self.choices.get("deployment") or {}
         verify = self.session.outputs.get("verify") or {}
         api = verify.get("api") or {}
         version = api.get("tag_name") or deployment.get("version") or "?"
-        ui_url = self.forward_url() or "press Open port-forward (listens on 127.0.0.1 only)"
-        public = verify.get("public_url") or "none for this mode (use the port-forward)"
+        ui_url = self.forward_url() or "Open port-forward below (listens on 127.0.0.1 only)"
+        public = (
+            verify.get("public_url")
+            or verify.get("public_url_note")
+            or ("none for this mode: use the port-forward")
+        )
         sdk = verify.get("sdk_line") or f"pip install kfp=={deployment.get('version', '')}"
         rows = [
             (
                 "Version",
-                f"Kubeflow Pipelines {version} ({deployment.get('mode', '')}, "
-                f"{deployment.get('env', '')})",
+                f"Kubeflow Pipelines {version} "
+                f"({deployment.get('mode', '')}, {deployment.get('env', '')})",
             ),
             ("UI", ui_url),
             ("Public URL", public),
             ("SDK", sdk),
-            ("Credentials", self.credentials_line()),
+            ("Credentials", self.credentials_line(verify)),
         ]
-        return Content("\n").join(
-            Content.from_markup("[b]$k[/b] $v", k=key.ljust(12), v=value) for key, value in rows
-        )
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(ratio=1)
+        for key, value in rows:
+            grid.add_row(key, str(value))
+        return grid
 
-    def credentials_line(self) -> str:
+    def credentials_line(self, verify: dict[str, Any]) -> str:
+        hints = verify.get("credentials_hint")
+        if isinstance(hints, list) and hints:
+            return "; ".join(
+                f"{h.get('what')} in Secret {h.get('secret')}" for h in hints if isinstance(h, dict)
+            )
         mode = (self.choices.get("deployment") or {}).get("mode")
         if mode == "kubeflow":
-            return "Dex default user user@example.com / 12341234: change it (kubeflow/manifests README)"
-        context = (self.session.outputs.get("connect") or {}).get("context") or "the cluster"
-        return f"no login in standalone KFP; cluster access via kubeconfig context {context}"
+            return "Dex user user@example.com, password 12341234: change them after the install"
+        context = (self.session.outputs.get("connect") or {}).get("context") or "your cluster"
+        return f"none: standalone KFP has no login; cluster access is kubeconfig context {context}"
 
     def forward_url(self) -> str | None:
         return getattr(self.forward, "url", None) if self.forward is not None else None
 
     # -- engine ----------------------------------------------------------------------
     def on_step_detail(self, event: StepDetail) -> None:
-        if event.key == "checks" and isinstance(event.value, list):
+        if event.key in ("verify", "checks") and isinstance(event.value, list):
             self.query_one("#checks", Static).update(self.checks_content(event.value))
 
     def run_succeeded(self) -> None:

@@ -51,7 +51,7 @@ class LogPane(Log):
     """
 
     BINDINGS = [
-        Binding("f", "toggle_follow", "Follow/pause", tooltip="Follow new output or hold the view"),
+        Binding("f", "toggle_follow", "Follow", tooltip="Follow new output, or hold the view"),
         Binding("s", "save", "Save log", tooltip="Save these lines to a file"),
         Binding("end", "follow", "End", show=False),
     ]

@@ -99,22 +99,35 @@ async def test_project_screen_detects_and_checks_against_the_emulators(stack, st
 
 
 @needs_plan
-async def test_project_screen_reports_a_missing_project_in_plain_words(stack, store, tmp_path):
-    app = WizardApp(env=stack_env(stack, tmp_path), store=store)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await wait_for_screen(pilot, ProjectScreen)
-        project = screen.query_one("#project", Input)
-        await wait_for(pilot, lambda: project.value == "kfwizard-ui-test", description="detected")
-        project.value = "no-such-project-42"
-        await pilot.pause()
-        await pilot.press("ctrl+n")
-        await wait_for(
-            pilot, lambda: screen.last_result is not None, timeout=30, description="finished"
-        )
-        assert screen.last_result.state == "failed"
-        panel = screen.query_one("#failure")
-        assert panel.has_class("-shown")
-        assert str(panel.query_one("#failure-cause").render()).strip()
+async def test_project_screen_explains_a_permission_failure(store, tmp_path):
+    """Service Usage refuses (the account may not enable APIs): the failure panel says
+    why and what to do, the session records it, and Retry is offered."""
+    from kfwizard.emulator.faults import Faults
+    from kfwizard.emulator.stack import EmulatorStack
+
+    faults = Faults.named("services-permission-denied")
+    with EmulatorStack(
+        project="kfwizard-ui-test", speed=0.0, faults=faults, enabled_services=()
+    ) as denied:
+        app = WizardApp(env=stack_env(denied, tmp_path), store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_for_screen(pilot, ProjectScreen)
+            project = screen.query_one("#project", Input)
+            await wait_for(
+                pilot, lambda: project.value == "kfwizard-ui-test", description="detected"
+            )
+            await pilot.press("ctrl+n")
+            await wait_for(
+                pilot, lambda: screen.last_result is not None, timeout=30, description="finished"
+            )
+            assert screen.last_result.state == "failed", screen.last_result
+            panel = screen.query_one("#failure")
+            assert panel.has_class("-shown")
+            cause = str(panel.query_one("#failure-cause").render())
+            action = str(panel.query_one("#failure-action").render())
+            assert cause.strip() and "Next:" in action
+            session = store.load(app.session.id)
+            assert session.steps[screen.last_result.failed_step].state == "failed"
 
 
 @needs_kube
