@@ -46,10 +46,12 @@ class KubeFactory(Protocol):
         *,
         name: str,
         version: str,
-        nodes: list[Any],
+        nodes: list[Any] | None,
         speed: float,
         faults: Faults,
         state: dict[str, Any] | None,
+        zone: str,
+        project: str,
     ) -> Any: ...
 
 
@@ -57,38 +59,43 @@ def default_kube_factory(
     *,
     name: str,
     version: str,
-    nodes: list[Any],
+    nodes: list[Any] | None,
     speed: float,
     faults: Faults,
     state: dict[str, Any] | None,
+    zone: str,
+    project: str,
 ) -> Any:
-    """A started ``KubeEmulator`` (TLS, GKE flavour), restored from ``state`` if given."""
+    """A started ``KubeEmulator`` (TLS, GKE flavour). Restored from ``state`` when given:
+    its objects, nodes, token and CA come back, so saved kubeconfigs stay valid."""
     from kfwizard.emulator.kube import KubeEmulator
 
-    kwargs: dict[str, Any] = {
-        "name": name,
-        "version": version,
-        "nodes": nodes,
-        "speed": speed,
-        "faults": faults,
-        "tls": True,
-        "gke": True,
-    }
-    if state is not None:
-        kwargs["state"] = state
-    emu = KubeEmulator(**kwargs)
+    emu = KubeEmulator(
+        name=name,
+        version=version,
+        nodes=nodes,
+        speed=speed,
+        faults=faults,
+        tls=True,
+        gke=True,
+        state=state,
+        zone=zone,
+        project=project,
+    )
     emu.start()
     return emu
 
 
-def node_specs(pools: list[Any], zone_count: int) -> list[Any]:
+def node_specs(cluster: str, pools: list[Any], zone_count: int) -> list[Any]:
     """The Kubernetes nodes of a cluster: each pool's machine type x count x zones."""
     from kfwizard.emulator.kube import NodeSpec
 
     specs: list[Any] = []
     for pool in pools:
         count = pool.initial_node_count * zone_count
-        specs.extend(NodeSpec.for_machine(pool.config.machine_type, count, pool=pool.name))
+        specs.extend(
+            NodeSpec.for_machine(pool.config.machine_type, count, pool=pool.name, cluster=cluster)
+        )
     return specs
 
 
@@ -422,13 +429,18 @@ class Lifecycle:
 
         message = record.message
         if record.kube is None:
+            restoring = record.kube_state is not None
             record.kube = self.kube_factory(
                 name=record.name,
                 version=message.current_master_version,
-                nodes=node_specs(list(message.node_pools), record.zone_count),
+                nodes=None
+                if restoring
+                else node_specs(record.name, list(message.node_pools), record.zone_count),
                 speed=self.speed,
                 faults=self.faults,
                 state=record.kube_state,
+                zone=message.locations[0] if message.locations else record.location,
+                project=record.project,
             )
             record.kube_state = None
         message.endpoint = record.kube.endpoint
