@@ -238,6 +238,9 @@ class WizardScreen(Screen[None]):
         button.label = self.primary_label()
         button.disabled = self.running
         self.query_one("#back", Button).disabled = self.running
+        for field in self.query(Field):
+            # Choices are frozen while the engine reads them; they come back after.
+            field.control.disabled = self.running
         status = self.query_one("#nav-status", Static)
         invalid = self.validate_fields(show=False)
         if self.running:
@@ -331,6 +334,10 @@ class WizardScreen(Screen[None]):
         self.wizard.flush_save()
         self.query_one("#failure", FailurePanel).hide()
         self.set_class(True, "-has-log")
+        for notice in self.query("#first-run"):
+            # Pressing on means the notice was read; give its lines to the progress.
+            notice.remove()
+            self.wizard.mark_intro_seen()
         self.dirty = False
         self.bridge.options = self.wizard.run_options()
         self.bridge.start(self.PHASE)
@@ -437,6 +444,10 @@ class WizardScreen(Screen[None]):
         else:
             title = f"✗ {title_of} failed"
             action = result.action
+        attempts = self.session.steps[step].attempts if step in self.session.steps else 0
+        if attempts > 1:
+            # A retry that fails the same way must not look like nothing happened.
+            title = f"{title} · attempt {attempts}"
         details: tuple[str, ...] = ()
         if step and step in self.session.steps:
             details = ()
@@ -478,8 +489,12 @@ class WizardScreen(Screen[None]):
             log.feed(("── earlier output, from the session log ──", *tail))
 
     def refresh_indicator(self) -> None:
-        if self.is_attached:
-            self.query_one("#steps", StepIndicator).update_from(self.session.steps)
+        if not self.is_attached:
+            return
+        indicator = self.query_one("#steps", StepIndicator)
+        indicator.update_from(self.session.steps)
+        if self.running and indicator.states.get(self.PHASE) == "pending":
+            indicator.states = {**indicator.states, self.PHASE: "running"}
 
     def _prefill_step_list(self) -> None:
         """Show this phase's steps from the session before anything runs."""

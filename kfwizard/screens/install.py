@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 
 from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
+from kfwizard.widgets.checklist import CheckList
 
 STATE_STYLE = {
     "ready": "$text-success",
@@ -62,7 +63,7 @@ class InstallScreen(WizardScreen):
 
     def compose_main(self) -> Any:
         yield Static(id="install-summary")
-        yield Static(id="checks")
+        yield CheckList(id="checks")
         yield Static(id="diagnoses")
         yield DataTable(id="deployments", cursor_type="row", zebra_stripes=True)
 
@@ -82,7 +83,7 @@ class InstallScreen(WizardScreen):
         table.add_column("State", key="state")
         table.add_column("Why", key="message")
         table.display = False
-        self.query_one("#checks", Static).display = False
+        self.query_one("#checks", CheckList).display = False
         self.query_one("#diagnoses", Static).display = False
 
     def load_fields(self) -> None:
@@ -141,32 +142,9 @@ class InstallScreen(WizardScreen):
         table.display = bool(rows)
 
     def show_checks(self, checks: list[Any]) -> None:
-        lines = []
-        for check in checks:
-            if not isinstance(check, dict):
-                continue
-            state = str(check.get("state", ""))
-            mark = {
-                "ok": "✓",
-                "pass": "✓",
-                "warn": "!",
-                "warning": "!",
-                "fail": "✗",
-                "failed": "✗",
-                "skipped": "–",
-            }.get(state.lower(), "·")
-            colour = STATE_STYLE.get(state.lower(), "$text")
-            lines.append(
-                Content.from_markup(
-                    f"[{colour}]$mark[/] $name  [$text-muted]$message[/]",
-                    mark=mark,
-                    name=str(check.get("name", "")),
-                    message=str(check.get("message") or ""),
-                )
-            )
-        widget = self.query_one("#checks", Static)
-        widget.update(Content("\n").join(lines))
-        widget.display = bool(lines)
+        widget = self.query_one("#checks", CheckList)
+        widget.set_rows(checks)
+        widget.display = bool(checks)
 
     def show_diagnoses(self, diagnoses: list[Any]) -> None:
         """What is stuck, in plain words: subject, problem, cause and the next action."""

@@ -20,6 +20,13 @@ from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
 from kfwizard.widgets.field import Field
 
+SHORT_TITLES = {
+    "kfp-standalone": "Kubeflow Pipelines (standalone)",
+    "kfp-gcp": "KFP with Cloud SQL + Cloud Storage",
+    "kubeflow": "Full Kubeflow platform",
+}
+"""Mode names that fit beside the label at 80 columns (F1 has the full titles)."""
+
 
 def version_choices(mode: str) -> list[str]:
     """Versions offered for a mode, newest first."""
@@ -75,13 +82,18 @@ class ModeScreen(WizardScreen):
         "GKE): they are marked with the reason and Next will not continue with them."
     )
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._plan_detail: Any = None
+        """The last ``plan`` detail from the manifests step (richer than its outputs)."""
+
     def compose_main(self) -> Any:
         from kfwizard.manifests.modes import MODE_TITLES, MODES
 
         yield Field(
             "Mode",
             RadioSet(
-                *(RadioButton(MODE_TITLES[m], id=f"mode-{m}") for m in MODES),
+                *(RadioButton(SHORT_TITLES.get(m, MODE_TITLES[m]), id=f"mode-{m}") for m in MODES),
                 id="mode",
                 compact=True,
             ),
@@ -140,7 +152,7 @@ class ModeScreen(WizardScreen):
         self.query_one("#cloudsql", Input).value = str(gcp.get("cloudsql_instance") or "")
         self.query_one("#db_user", Input).value = str(gcp.get("db_user") or "")
         self._refresh_choices()
-        self._show_plan(None)
+        self._show_plan()
 
     def _refresh_choices(self) -> None:
         """Fill version and env lists for the mode; keep valid choices, else defaults."""
@@ -284,56 +296,77 @@ class ModeScreen(WizardScreen):
     # -- the plan ------------------------------------------------------------------
     def on_step_detail(self, event: StepDetail) -> None:
         if event.key == "plan":
-            self._show_plan(event.value)
+            self._plan_detail = event.value
+            self._show_plan()
 
     def run_succeeded(self) -> None:
-        self._show_plan(None)
+        self._show_plan()
         super().run_succeeded()
+        # The plan is what this step produces: give it the room the log had (on narrow
+        # terminals; wide ones keep the log beside it) and bring it into view.
+        self.set_class(False, "-has-log")
+        plan = self.query_one("#plan", Static)
+        self.call_after_refresh(plan.scroll_visible, animate=False)
 
-    def _show_plan(self, detail: Any) -> None:
-        self.query_one("#plan", Static).update(plan_content(detail, self.session.outputs))
+    def _show_plan(self) -> None:
+        self.query_one("#plan", Static).update(
+            plan_content(self._plan_detail, self.session.outputs)
+        )
+
+
+def _kinds(kinds: dict[str, Any]) -> str:
+    ordered = sorted(kinds.items(), key=lambda kv: (-int(kv[1]), kv[0]))
+    return ", ".join(f"{n} {kind}" for kind, n in ordered)
 
 
 def plan_content(detail: Any, outputs: dict[str, Any]) -> Content:
-    """The plan preview from the ``plan`` detail, or the manifests step's outputs."""
-    manifests = outputs.get("manifests") or {}
+    """The plan preview: objects per tier and kind, where they go, time and size.
+
+    From the ``plan`` detail of the manifests step when this screen saw the run, else
+    from the step's saved outputs (a resumed session).
+    """
+    saved = outputs.get("manifests") or {}
     data = detail if isinstance(detail, dict) else {}
-    counts = data.get("counts") or manifests.get("counts") or {}
+    counts = data.get("counts_by_kind") or data.get("counts") or saved.get("counts") or {}
     if not counts:
         return Content.from_markup(
             "[$text-muted]Prepare the manifests to see what will be created.[/]"
         )
     total = sum(int(n) for n in counts.values())
+    namespaces = data.get("namespaces") or saved.get("namespaces") or []
+    where = f" into namespace {', '.join(namespaces)} and cluster-wide" if namespaces else ""
     lines = [
         Content.from_markup(
-            "[b]$total objects[/b] from $source",
+            "[b]$total objects[/b]$where, from $source",
             total=str(total),
-            source=str(data.get("source") or manifests.get("source") or "the release"),
+            where=where,
+            source=str(data.get("source") or saved.get("source") or "the release"),
         )
     ]
-    tiers = data.get("tiers") or manifests.get("tiers")
-    if isinstance(tiers, list) and tiers:
-        for tier in tiers:
-            if not isinstance(tier, dict):
-                continue
-            kinds = tier.get("counts") or tier.get("kinds") or {}
-            summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
-            where = tier.get("namespace") or tier.get("where") or ""
-            lines.append(
-                Content.from_markup(
-                    "[$text-accent]$name[/] $where: $summary",
-                    name=str(tier.get("name") or tier.get("tier") or "tier"),
-                    where=f"({where})" if where else "",
-                    summary=summary,
-                )
+    tiers = data.get("tiers") or saved.get("tiers") or []
+    for number, tier in enumerate(t for t in tiers if isinstance(t, dict)):
+        kinds = tier.get("kinds")
+        size = tier.get("objects")
+        what = _kinds(kinds) if isinstance(kinds, dict) and kinds else f"{size} objects"
+        lines.append(
+            Content.from_markup(
+                "[$text-accent]$n. $name[/]: $what",
+                n=str(number + 1),
+                name=str(tier.get("name") or "tier").replace("-", " "),
+                what=what,
             )
-    else:
-        ordered = sorted(counts.items(), key=lambda kv: (-int(kv[1]), kv[0]))
-        lines.append(Content(", ".join(f"{n} {kind}" for kind, n in ordered)))
-    crds = manifests.get("crds") or data.get("crds") or []
-    if crds:
-        lines.append(Content(f"{len(crds)} CustomResourceDefinitions are applied first."))
-    eta = data.get("eta_seconds")
+        )
+    if not tiers:
+        lines.append(Content(_kinds(counts)))
+    facts = []
+    requests = data.get("requests") or saved.get("requests") or {}
+    if requests.get("cpu_m") is not None and requests.get("memory_mib") is not None:
+        facts.append(
+            f"pods request {requests['cpu_m'] / 1000:.2f} vCPU, {requests['memory_mib'] / 1024:.1f} GiB"
+        )
+    eta = data.get("time_estimate_seconds") or saved.get("time_estimate_seconds")
     if isinstance(eta, (int, float)) and eta > 0:
-        lines.append(Content(f"Typical install time: about {max(1, round(eta / 60))} min."))
+        facts.append(f"usually about {max(1, round(eta / 60))} min to install")
+    if facts:
+        lines.append(Content.from_markup("[$text-muted]$f[/]", f="; ".join(facts).capitalize()))
     return Content("\n").join(lines)

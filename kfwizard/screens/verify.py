@@ -14,11 +14,11 @@ from typing import Any
 
 from textual import on, work
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.widgets import Button, Static
 
 from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
+from kfwizard.widgets.checklist import CheckList
 
 
 def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -55,18 +55,6 @@ def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def evidence_text(evidence: Any, limit: int = 4) -> str:
-    """A check's evidence as ``key=value`` pairs (the healthz JSON fields), short."""
-    if not isinstance(evidence, dict) or not evidence:
-        return ""
-    pairs = [
-        f"{key}={value}"
-        for key, value in evidence.items()
-        if isinstance(value, (str, int, float, bool)) and str(value)
-    ]
-    return ", ".join(pairs[:limit])
-
-
 class VerifyScreen(WizardScreen):
     PHASE = "verify"
     CSS_PATH = "verify.tcss"
@@ -97,7 +85,7 @@ class VerifyScreen(WizardScreen):
         """The current run is a teardown, not a verification."""
 
     def compose_main(self) -> Any:
-        checks = Static(id="checks")
+        checks = CheckList(empty="Not verified yet: press Verify.", id="checks")
         checks.border_title = "Checks"
         yield checks
         summary = Static(id="summary")
@@ -116,39 +104,8 @@ class VerifyScreen(WizardScreen):
         return "Verify again" if self.phase_done() else self.ACTION_LABEL
 
     def refresh_cards(self) -> None:
-        self.query_one("#checks", Static).update(
-            self.checks_content(check_rows(self.session.outputs))
-        )
+        self.query_one("#checks", CheckList).set_rows(check_rows(self.session.outputs))
         self.query_one("#summary", Static).update(self.summary_content())
-
-    def checks_content(self, rows: list[dict[str, Any]]) -> Content:
-        if not rows:
-            return Content.from_markup("[$text-muted]Not verified yet: press Verify.[/]")
-        lines = []
-        for row in rows:
-            state = str(row.get("state", "")).lower()
-            mark, colour = {
-                "skipped": ("–", "$text-muted"),
-                "ok": ("✓", "$text-success"),
-                "pass": ("✓", "$text-success"),
-                "done": ("✓", "$text-success"),
-                "warn": ("!", "$text-warning"),
-                "warning": ("!", "$text-warning"),
-                "fail": ("✗", "$text-error"),
-                "failed": ("✗", "$text-error"),
-            }.get(state, ("·", "$text-muted"))
-            lines.append(
-                Content.from_markup(
-                    f"[{colour}]$mark[/] [b]$name[/b]  $message",
-                    mark=mark,
-                    name=str(row.get("name", "")),
-                    message=str(row.get("message") or ""),
-                )
-            )
-            evidence = evidence_text(row.get("evidence"))
-            if evidence:
-                lines.append(Content.from_markup("  [$text-muted]$e[/]", e=evidence))
-        return Content("\n").join(lines)
 
     def summary_content(self) -> Any:
         """Version, UI and public URLs, the SDK line and where credentials live.
@@ -204,7 +161,7 @@ class VerifyScreen(WizardScreen):
     # -- engine ----------------------------------------------------------------------
     def on_step_detail(self, event: StepDetail) -> None:
         if event.key in ("verify", "checks") and isinstance(event.value, list):
-            self.query_one("#checks", Static).update(self.checks_content(event.value))
+            self.query_one("#checks", CheckList).set_rows(event.value)
 
     def run_succeeded(self) -> None:
         self.refresh_cards()
