@@ -31,7 +31,9 @@ class _Usage(Exception):
 def build_parser() -> argparse.ArgumentParser:
     from kfwizard.emulator.faults import NAMED_FAULTS
 
+    # argparse %-formats help texts: "10%" must become "10%%"
     faults_help = "; ".join(f"{name}: {text}" for name, text in NAMED_FAULTS.items())
+    faults_help = faults_help.replace("%", "%%")
     parser = argparse.ArgumentParser(
         prog="kfwizard emulator",
         description=(

@@ -124,3 +124,11 @@ def test_faults_file_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     bad.write_text("no_such_fault: true\n")
     assert main(["--faults-file", str(bad)]) == 2
     assert "--faults-file" in capsys.readouterr().err
+
+
+def test_help_lists_the_named_faults(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "zone-stockout" in out and "10% of calls" in out
