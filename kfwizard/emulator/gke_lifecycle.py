@@ -15,6 +15,7 @@ the emulators restart.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Callable
@@ -315,7 +316,7 @@ class Lifecycle:
                 steps.append(
                     (
                         seconds / ticks[stage],
-                        lambda s=stage, t=tick: self._progress(op, record, s, t, ticks),
+                        functools.partial(self._progress, op, record, stage, tick, ticks),
                     )
                 )
                 if stage == 1 and tick == ticks[1]:
@@ -345,7 +346,9 @@ class Lifecycle:
             if op.message.status == container_v1.Operation.Status.RUNNING:
                 steps = self._steps(op)
                 if op.position < len(steps):
-                    self.scheduler.after(steps[op.position][0], lambda op=op: self._run_next(op))
+                    self.scheduler.after(
+                        steps[op.position][0], functools.partial(self._run_next, op)
+                    )
 
     def _set_detail(self, op: OpRecord, text: str) -> None:
         op.message.detail = text
@@ -606,7 +609,7 @@ def _new_cluster(
     cluster.zone = location
     cluster.locations = zones
     cluster.self_link = self_link
-    cluster.status = container_v1.Cluster.Status.PROVISIONING
+    cluster.status = container_v1.Cluster.Status.PROVISIONING  # type: ignore[assignment]
     cluster.create_time = rfc3339()
     cluster.initial_cluster_version = version
     cluster.current_master_version = version
@@ -626,7 +629,7 @@ def _new_cluster(
         f"projects/{project}/regions/{region}/subnetworks/{cluster.subnetwork}"
     )
     if not cluster.release_channel.channel:
-        cluster.release_channel.channel = container_v1.ReleaseChannel.Channel.REGULAR
+        cluster.release_channel.channel = container_v1.ReleaseChannel.Channel.REGULAR  # type: ignore[assignment]
     cluster.autopilot.enabled = autopilot
     cluster.label_fingerprint = "78cdf2f6"
     cluster.etag = model.cluster_id()[:8]
@@ -637,7 +640,7 @@ def _new_cluster(
     for pool in pools:
         p = container_v1.NodePool(pool)
         p.version = version
-        p.status = container_v1.NodePool.Status.PROVISIONING
+        p.status = container_v1.NodePool.Status.PROVISIONING  # type: ignore[assignment]
         p.self_link = f"{self_link}/nodePools/{p.name}"
         p.locations = zones
         p.instance_group_urls = [model.instance_group_url(project, z, name, p.name) for z in zones]

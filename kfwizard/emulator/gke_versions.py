@@ -62,7 +62,7 @@ def server_config(int_enums: bool) -> dict[str, object]:
         valid_master_versions=list(VALID_MASTER_VERSIONS),
         channels=[
             container_v1.ServerConfig.ReleaseChannelConfig(
-                channel=container_v1.ReleaseChannel.Channel[name],
+                channel=getattr(container_v1.ReleaseChannel.Channel, name),
                 default_version=str(data["default"]),
                 valid_versions=list(data["valid"]),  # type: ignore[call-overload]
             )

@@ -16,6 +16,7 @@ call, which is how "Kubernetes Engine API has not been used in project ..." come
 from __future__ import annotations
 
 import base64
+import functools
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -165,7 +166,7 @@ class ServiceUsageEmulator:
                 )
                 self.operations[op.name] = op
                 if not op.done:
-                    self.scheduler.after(ENABLE_SECONDS, lambda op=op: self._finish(op))
+                    self.scheduler.after(ENABLE_SECONDS, functools.partial(self._finish, op))
 
     # -- routes -----------------------------------------------------------------------
     def _routes(self) -> list:
