@@ -251,21 +251,37 @@ def fields_of(obj: Any, top: bool = True) -> dict[str, Any]:
     return tree
 
 
-def _prune(obj: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> None:
-    """Remove from ``obj`` what ``old`` owned and ``new`` no longer does."""
+def _pruned(obj: dict[str, Any], old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` without what ``old`` owned and ``new`` no longer does (copy on write:
+    untouched subtrees are shared with ``obj``)."""
+    result = obj
     for fkey, old_sub in old.items():
         if not fkey.startswith("f:"):
             continue
         key = fkey[2:]
+        if key not in obj:
+            continue
         if fkey not in new:
-            obj.pop(key, None)
-        elif old_sub and isinstance(obj.get(key), dict):
-            _prune(obj[key], old_sub, new.get(fkey) or {})
+            replacement = None
+        elif old_sub and isinstance(obj[key], dict):
+            replacement = _pruned(obj[key], old_sub, new.get(fkey) or {})
+            if replacement is obj[key]:
+                continue
+        else:
+            continue
+        if result is obj:
+            result = dict(obj)
+        if replacement is None:
+            del result[key]
+        else:
+            result[key] = replacement
+    return result
 
 
 def _apply_merge(target: Any, applied: Any) -> Any:
+    """Maps merge; anything else is taken from ``applied`` (which the caller owns)."""
     if not isinstance(applied, dict) or not isinstance(target, dict):
-        return copy.deepcopy(applied)
+        return applied
     result = dict(target)
     for key, value in applied.items():
         if value is None:
@@ -278,7 +294,10 @@ def _apply_merge(target: Any, applied: Any) -> Any:
 def server_side_apply(
     current: dict[str, Any], applied: dict[str, Any], manager: str
 ) -> dict[str, Any]:
-    """Merge an applied configuration into ``current`` for ``manager``."""
+    """Merge an applied configuration into ``current`` for ``manager``.
+
+    ``current`` is not modified (unchanged subtrees are shared with the result);
+    ``applied`` is consumed (its values end up in the result)."""
     previous = next(
         (
             m.get("fieldsV1") or {}
@@ -287,10 +306,8 @@ def server_side_apply(
         ),
         None,
     )
-    result = copy.deepcopy(current)
-    if previous:
-        _prune(result, previous, fields_of(applied))
-    return _apply_merge(result, applied)
+    base = _pruned(current, previous, fields_of(applied)) if previous else current
+    return _apply_merge(base, applied)
 
 
 def record_manager(

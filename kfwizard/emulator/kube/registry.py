@@ -141,10 +141,11 @@ class Registry:
 
     # -- create ---------------------------------------------------------------------------
     def prepare_create(self, rt: ResourceType, obj: Obj, namespace: str) -> Obj:
-        """Validate and fill a new object (no write): what create and dry-run share."""
+        """Validate and fill a new object (no write): what create and dry-run share.
+
+        Takes ownership of ``obj`` (callers pass freshly parsed or freshly built dicts)."""
         if not isinstance(obj, dict):
             raise errors.bad_request("the body of the request was in an unknown format")
-        obj = copy.deepcopy(obj)
         obj["apiVersion"] = rt.api_version
         obj["kind"] = rt.kind
         md = obj.get("metadata")
@@ -286,11 +287,14 @@ class Registry:
     def _merge_update(self, rt: ResourceType, current: Obj, new: Obj, subresource: str) -> Obj:
         cur_md = meta(current)
         if subresource == "status":
-            result = copy.deepcopy(current)
+            # Stored objects are never mutated, so untouched parts can be shared; the
+            # metadata dict is the one part the commit writes into, so it gets a copy.
+            result = dict(current)
+            result["metadata"] = copy.deepcopy(cur_md)
             if "status" in new:
                 result["status"] = copy.deepcopy(new["status"])
             return result
-        result = copy.deepcopy(new)
+        result = dict(new)  # the caller owns ``new``; nested parts may be shared
         result["apiVersion"] = rt.api_version
         result["kind"] = rt.kind
         md = dict(result.get("metadata") or {})

@@ -457,7 +457,7 @@ class RestApi:
                 f"the name of the object ({body_md['name']}) does not match "
                 f"the name on the URL ({target.name})"
             )
-        applied = copy.deepcopy(body)
+        applied = body  # freshly parsed: ours to change
         applied.setdefault("metadata", {})
         applied["metadata"] = dict(applied["metadata"] or {})
         applied["metadata"]["name"] = target.name

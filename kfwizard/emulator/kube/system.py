@@ -318,8 +318,9 @@ def sync_nodes(cluster: Cluster, specs: list[NodeSpec]) -> None:
         body = node_object(spec, index, cluster.version, cluster.zone, cluster.project)
         current = cluster.store.peek(("", "nodes"), "", name)
         if current is None:
+            status = body.pop("status")  # the kubelet registers the node, then posts status
             created = cluster.registry.create(nodes_rt, body, manager="kubelet")
-            cluster.registry.write_status(nodes_rt, created, body["status"])
+            cluster.registry.write_status(nodes_rt, created, status)
         else:
             updated = copy.deepcopy(current)
             updated["metadata"]["labels"] = body["metadata"]["labels"]
