@@ -256,6 +256,15 @@ def cpu_quota_failure(text: str, facts: Facts) -> StepFailed:
 
 def _permission_failure(during: str, text: str, facts: Facts) -> StepFailed:
     project = facts.project or "the project"
+    if during == "services.list":
+        # Google answers 403 both for a project that does not exist and for one the
+        # account cannot see, so the wizard names both.
+        return StepFailed(
+            f"Project {project} does not exist, or your account cannot see it.",
+            "check the project id (`gcloud projects list` shows the ones you can use) and the "
+            "account you are logged in with (`gcloud auth list`), then resume",
+            details=(text,),
+        )
     if during == "services.enable":
         return StepFailed(
             f"Your account may not enable APIs in {project}: it lacks the permission "

@@ -140,3 +140,10 @@ def test_capacity_errors_are_not_retried() -> None:
     assert explain.is_capacity_error(gexc.ServiceUnavailable(STOCKOUT_TEXT))
     assert explain.is_capacity_error(gexc.TooManyRequests(QUOTA_TEXT))
     assert not explain.is_capacity_error(gexc.ServiceUnavailable("backend error"))
+
+
+def test_unknown_project_when_listing_services() -> None:
+    exc = gexc.Forbidden("Permission denied to list services for consumer [projects/nope-123]")
+    failed = explain.explain_api_error(exc, "services.list", Facts(project="nope-123"))
+    assert failed.cause == "Project nope-123 does not exist, or your account cannot see it."
+    assert "gcloud projects list" in failed.action
