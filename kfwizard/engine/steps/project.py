@@ -184,6 +184,7 @@ class ServicesStep(BaseStep):
 
     def _enable(self, ctx: StepContext, project: str, missing: list[str]) -> None:
         from kfwizard.gcp import explain, services
+        from kfwizard.gcp.retries import call_with_retries
 
         facts = explain.Facts(project=project)
         client = runtime.service_usage(ctx)
@@ -192,8 +193,6 @@ class ServicesStep(BaseStep):
         try:
             for start in range(0, len(missing), services.BATCH_LIMIT):
                 batch = missing[start : start + services.BATCH_LIMIT]
-                from kfwizard.gcp.retries import call_with_retries
-
                 operation = call_with_retries(
                     lambda b=batch: services.start_enable(client, project, b),
                     what="enabling APIs",
