@@ -60,9 +60,9 @@ def wait_done(client: Any, op_name: str, location: str = ZONE, timeout: float = 
 
 @pytest.fixture
 def slow_stack(tmp_path: Path) -> Iterator[EmulatorStack]:
-    """Provisioning takes ~0.36 s: long enough to see it, short enough for a test."""
+    """Provisioning takes ~0.9 s: long enough to see it, short enough for a test."""
     with EmulatorStack(
-        speed=0.02,
+        speed=0.05,
         project=TEST_PROJECT,
         enabled_services=[*DEFAULT_ENABLED, *CLUSTER_APIS],
         kubeconfig_path=tmp_path / "kubeconfig",
