@@ -37,7 +37,15 @@ ACCESS_TOKEN = "kfwizard-emulator-token"
 
 
 class EmulatorStack:
-    """Start with ``with EmulatorStack(...) as stack:`` or ``start()`` / ``stop()``."""
+    """Start with ``with EmulatorStack(...) as stack:`` or ``start()`` / ``stop()``.
+
+    ``enabled_services``: the project's enabled APIs (default: a new project's, without
+    container/compute, as the demo starts). ``clusters``: names of RUNNING clusters to
+    create at start (us-central1-a, 3 x n1-standard-2; their APIs get enabled).
+    ``state_dir``: load saved state on start (it wins over ``enabled_services``; clusters
+    already there are not created again) and save on stop; the kubeconfig and the dummy
+    access-token file live there too unless ``kubeconfig_path`` says otherwise.
+    """
 
     def __init__(
         self,
