@@ -49,6 +49,32 @@ def kubeconfig_path(env: Mapping[str, str] | None = None) -> Path:
     return Path(home) / ".kube" / "config"
 
 
+def kubeconfig_files(env: Mapping[str, str] | None = None) -> list[Path]:
+    """Every file kubectl merges: each entry of ``$KUBECONFIG``, else ``~/.kube/config``."""
+    env = os.environ if env is None else env
+    files = [
+        Path(entry).expanduser().absolute()
+        for entry in (env.get("KUBECONFIG") or "").split(os.pathsep)
+        if entry
+    ]
+    return files or [kubeconfig_path(env)]
+
+
+def find_context(env: Mapping[str, str] | None, context: str) -> tuple[Path | None, list[str]]:
+    """The first file (in kubectl's order) defining ``context``, and every context seen."""
+    seen: list[str] = []
+    found: Path | None = None
+    for path in kubeconfig_files(env):
+        try:
+            names = context_names(path)
+        except KubeconfigError:
+            continue
+        seen += [n for n in names if n not in seen]
+        if found is None and context in names:
+            found = path
+    return found, seen
+
+
 def ca_data(ca: str) -> str:
     """``certificate-authority-data`` (base64 of the PEM) from a PEM or base64 value."""
     text = ca.strip()

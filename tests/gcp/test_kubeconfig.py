@@ -130,3 +130,22 @@ def test_plugin_status(tmp_path: Path) -> None:
     plugin.chmod(0o755)
     found = kubeconfig.plugin_status({"PATH": str(tmp_path)})
     assert found.found and found.path == str(plugin)
+
+
+def test_context_found_in_any_kubeconfig_file(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.write_text(yaml.safe_dump(OTHER))
+    kubeconfig.write_context(
+        {"KUBECONFIG": str(second)},
+        project="p-123456",
+        location="us-east1-b",
+        cluster="c",
+        endpoint="x",
+        ca=PEM,
+    )
+    env = {"KUBECONFIG": os.pathsep.join([str(first), str(tmp_path / "missing"), str(second)])}
+    assert kubeconfig.find_context(env, "gke_p-123456_us-east1-b_c") == (
+        second,
+        ["kind-kind", "gke_p-123456_us-east1-b_c"],
+    )
+    assert kubeconfig.find_context(env, "nope")[0] is None

@@ -12,6 +12,7 @@ would, so the user can keep going with kubectl.
 from __future__ import annotations
 
 import base64
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -183,12 +184,17 @@ class ClusterStep(BaseStep):
         if not project:
             raise BadInput("project", "a project is needed to find or create a GKE cluster")
         sel = _cluster_sel(ctx.selections)
+        nodes = sel.get("nodes")
+        if source == "create" and isinstance(nodes, int):
+            from kfwizard.gcp.clusters import total_nodes
+
+            nodes = total_nodes(str(sel["location"]), nodes)  # all zones of a region
         facts = explain.Facts(
             project=project,
             location=sel.get("location"),
             cluster=sel.get("name"),
             machine_type=sel.get("machine_type"),
-            nodes=sel.get("nodes"),
+            nodes=nodes,
         )
         try:
             if source == "existing":
@@ -208,18 +214,15 @@ class ClusterStep(BaseStep):
         from kfwizard.gcp import kubeconfig
 
         context = str(_cluster_sel(ctx.selections).get("context"))
-        path = kubeconfig.kubeconfig_path(runtime.env_of(ctx))
-        try:
-            names = kubeconfig.context_names(path)
-        except kubeconfig.KubeconfigError as exc:
-            raise StepFailed(
-                f"The kubeconfig file cannot be used: {exc}.",
-                "fix or replace the file, then resume",
-            ) from exc
-        if context not in names:
+        env = runtime.env_of(ctx)
+        path, names = kubeconfig.find_context(env, context)
+        if path is None:
+            files = os.pathsep.join(str(f) for f in kubeconfig.kubeconfig_files(env))
             known = ", ".join(names) if names else "none"
             raise BadInput(
-                "cluster.context", f"context not found in {path} (contexts there: {known})", context
+                "cluster.context",
+                f"context not found in {files} (contexts there: {known})",
+                context,
             )
         ctx.log(f"using kubeconfig context {context} from {path}")
         ctx.outputs.update(
