@@ -1,0 +1,119 @@
+"""Apply: KFP 2.17.0 (platform-agnostic, 88 objects) through kfwizard's applier against
+``kubectl apply --server-side`` of the same two files, each to a fresh emulated cluster.
+
+Target: kfwizard's apply <= 0.5x kubectl's wall time, measured in the same run (the
+runs are interleaved, so load from other work on the machine hits both alike).
+
+What each clock covers:
+- kubectl: the whole ``kubectl apply --server-side --validate=false -f A -f B`` process
+  (start-up, reading the YAML, discovery with an empty ``--cache-dir``, the requests).
+- kfwizard: in its own process (see client.py), from building the clients to the
+  applier's return: discovery, the three KFP tiers of the install step (Namespaces and
+  CRDs, waiting until the CRDs are Established, the rest by 8 workers), every request.
+  Parsing the YAML is the manifests step's work, not the applier's; it is reported
+  on its own line, with the ratio it would give if it were counted.
+
+Requests per object come from the emulator's counters (``emu.stats``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from common import (
+    KFP_FILES,
+    Cluster,
+    Figure,
+    kubectl,
+    median,
+    parse_args,
+    report,
+    require,
+    run_client,
+    skipped,
+    spread,
+    write_tiers,
+)
+
+
+def parse_kfp() -> tuple[list, float]:
+    """The manifests as the product parses them, and how long that took."""
+    from kfwizard.manifests.objects import parse_files
+
+    start = time.perf_counter()
+    manifests = parse_files(KFP_FILES)
+    return manifests, time.perf_counter() - start
+
+
+def kfwizard_run(source: Path, *flags: str) -> tuple[float, int, dict[str, int]]:
+    with Cluster() as cluster:
+        answer = run_client("apply", cluster, "--source", str(source), *flags)
+        return answer["seconds"], cluster.requests, cluster.verbs()
+
+
+def kubectl_run() -> tuple[float, int, dict[str, int]]:
+    args = ["apply", "--server-side", "--validate=false"]
+    for path in KFP_FILES:
+        args += ["-f", str(path)]
+    with Cluster() as cluster:
+        seconds, proc = cluster.kubectl(*args)
+        if proc.returncode != 0:
+            raise RuntimeError(f"kubectl apply failed:\n{proc.stderr[-3000:]}")
+        return seconds, cluster.requests, cluster.verbs()
+
+
+def main() -> int:
+    args = parse_args(__doc__ or "")
+    require(*KFP_FILES)
+    from kfwizard.manifests.tiers import build_tiers
+
+    manifests, _ = parse_kfp()
+    count = len(manifests)
+    parse_times = [parse_kfp()[1] for _ in range(args.runs)]
+    have_kubectl = kubectl() is not None
+    tiers_s: list[float] = []
+    group_s: list[float] = []
+    kubectl_s: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="kfwizard-bench-") as folder:
+        source = Path(folder) / "kfp.json"
+        write_tiers(source, build_tiers("kfp-standalone", manifests))
+        kfwizard_run(source)  # warm the page cache and the emulator's imports
+        for _ in range(args.runs):  # interleaved so drift hits all three alike
+            seconds, requests, verbs = kfwizard_run(source)
+            tiers_s.append(seconds)
+            seconds, _, _ = kfwizard_run(source, "--one-group")
+            group_s.append(seconds)
+            if have_kubectl:
+                seconds, k_requests, k_verbs = kubectl_run()
+                kubectl_s.append(seconds)
+
+    ours = median(tiers_s)
+    figures = [
+        Figure("apply.kfwizard", f"{ours:.3f} s for {count} objects", "reported", None),
+        Figure("apply.kfwizard_detail", f"tiers {spread(tiers_s)}; one group "
+               f"{spread(group_s)}", "reported", None),
+        Figure("apply.kfwizard_requests_per_object", f"{requests / count:.2f} "
+               f"({requests} requests: {verbs})", "reported", None),
+        Figure("apply.parse", f"{median(parse_times):.3f} s (parse_files, YAML to objects)",
+               "reported; not in the ratio", None),
+    ]  # fmt: skip
+    if not have_kubectl:
+        figures.append(skipped("apply.ratio", "kubectl is not installed: no peer to compare"))
+        return report(figures, args.quick)
+    theirs = median(kubectl_s)
+    ratio = ours / theirs
+    with_parse = (ours + median(parse_times)) / theirs
+    figures += [
+        Figure("apply.kubectl", f"{theirs:.3f} s ({spread(kubectl_s)})", "reported", None),
+        Figure("apply.kubectl_requests_per_object", f"{k_requests / count:.2f} "
+               f"({k_requests} requests: {k_verbs})", "reported", None),
+        Figure("apply.ratio", f"{ratio:.2f}x kubectl ({ours:.3f} s vs {theirs:.3f} s); "
+               f"{with_parse:.2f}x counting the parse", "<= 0.5x kubectl", ratio <= 0.5),
+    ]  # fmt: skip
+    return report(figures, args.quick)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
