@@ -352,3 +352,54 @@ def test_unknown_paths_and_openapi_are_404(kube_emu: Any) -> None:
             _raw(kube_emu, path)
         assert err.value.code == 404
         assert json.loads(err.value.read())["reason"] == "NotFound"
+
+
+def test_validation_rejects_bad_names_and_oversized_annotations(kube_dyn: Any) -> None:
+    from kubernetes.dynamic.exceptions import DynamicApiError
+
+    cms = kube_dyn.resources.get(api_version="v1", kind="ConfigMap")
+    with pytest.raises(DynamicApiError) as err:
+        cms.create(body={"metadata": {"name": "Bad_Name"}}, namespace="default")
+    status = _status(err.value)
+    assert err.value.status == 422 and status["reason"] == "Invalid"
+    assert status["message"].startswith(
+        'ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"'
+    )
+    big = {"kubectl.kubernetes.io/last-applied-configuration": "x" * 300_000}
+    with pytest.raises(DynamicApiError) as err:
+        cms.create(body={"metadata": {"name": "big", "annotations": big}}, namespace="default")
+    assert _status(err.value)["message"].endswith(
+        "metadata.annotations: Too long: must have at most 262144 bytes"
+    )
+    crds = kube_dyn.resources.get(
+        api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition"
+    )
+    with pytest.raises(DynamicApiError) as err:
+        crds.create(
+            body={
+                "metadata": {"name": "wrong.example.com"},
+                "spec": {
+                    "group": "example.com",
+                    "names": {"kind": "Thing", "plural": "things"},
+                    "scope": "Namespaced",
+                    "versions": [{"name": "v1", "served": True, "storage": True}],
+                },
+            }
+        )
+    assert 'must be spec.names.plural+"."+spec.group' in _status(err.value)["message"]
+
+
+def test_legacy_watch_path_with_a_name(kube_emu: Any) -> None:
+    import ssl
+    import urllib.request
+
+    context = ssl.create_default_context(cadata=kube_emu.ca_pem)
+    url = (
+        kube_emu.url
+        + "/api/v1/watch/namespaces/kube-system/configmaps/kube-root-ca.crt?timeoutSeconds=1"
+    )
+    with urllib.request.urlopen(url, context=context, timeout=5) as response:
+        lines = [json.loads(line) for line in response.read().splitlines() if line.strip()]
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in lines] == [
+        ("ADDED", "kube-root-ca.crt")
+    ]

@@ -23,6 +23,7 @@ from kfwizard.emulator.kube import defaults, errors
 from kfwizard.emulator.kube.discovery import Discovery, ResourceType
 from kfwizard.emulator.kube.patch import fields_of, record_manager
 from kfwizard.emulator.kube.store import Key, Obj, Store, meta
+from kfwizard.emulator.kube.validation import validate
 
 NAMESPACES: Key = ("", "namespaces")
 STORAGE_CLASSES: Key = ("storage.k8s.io", "storageclasses")
@@ -193,6 +194,7 @@ class Registry:
             if not rt.crd:
                 obj["status"] = {}  # built-in strategies reset status to its empty struct
         self._defaults(rt, obj, None)
+        validate(rt, obj)
         return obj
 
     def create(
@@ -320,6 +322,7 @@ class Registry:
             else:
                 result.pop("status", None)
         self._defaults(rt, result, current)
+        validate(rt, result)
         if has_generation(rt) and _spec_part(result) != _spec_part(current):
             md["generation"] = int(cur_md.get("generation") or 1) + 1
         return result

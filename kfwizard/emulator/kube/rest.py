@@ -185,6 +185,13 @@ class RestApi:
             "attach",
         ):
             return self._subresource(req, target)
+        if watch and target.name and method == "GET" and not target.sub:
+            query = dict(req.query)
+            query["fieldSelector"] = ",".join(
+                f for f in (query.get("fieldSelector", ""), f"metadata.name={target.name}") if f
+            )
+            named = Target(target.rt, target.namespace, "", "", "")
+            return self._watch(Request(req.method, req.path, query, req.headers, req.body), named)
         if not target.name:
             if method == "GET":
                 return self._watch(req, target) if watch else self._list(req, target)
