@@ -143,9 +143,6 @@ class WizardApp(App[int]):
         from kfwizard.answers import defaults
 
         selections = defaults()
-        detected = self.env.get("CLOUDSDK_CORE_PROJECT")
-        if detected:
-            selections["project"] = detected
         if self.demo:
             from kfwizard.demo import apply_demo_defaults
 

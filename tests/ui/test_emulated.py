@@ -78,7 +78,10 @@ async def test_project_screen_detects_and_checks_against_the_emulators(stack, st
         field = screen.query_one("#field-project", Field)
         project = screen.query_one("#project", Input)
         await wait_for(pilot, lambda: project.value == "kfwizard-ui-test", description="detected")
-        assert "CLOUDSDK_CORE_PROJECT" in str(field.query_one(".field--message").render())
+        message = field.query_one(".field--message")
+        await wait_for(
+            pilot, lambda: "CLOUDSDK_CORE_PROJECT" in str(message.render()), description="hint"
+        )
         await pilot.press("ctrl+n")
         await wait_for(
             pilot, lambda: app.run_in_progress() or screen.last_result, description="start"
