@@ -390,3 +390,64 @@ def test_pod_webhooks_make_replicasets_retry_until_the_injector_is_up(
     istiod["metadata"]["namespace"] = "mesh"
     apply_docs(kube_dyn, [istiod])
     wait_for(lambda: ("apps", "shop") in kube_emu.available_at)
+
+
+def test_a_template_change_rolls_out_a_new_replicaset_and_daemonset_pods(
+    kube_emu: Any, kube_dyn: Any
+) -> None:
+    dep = _deployment("app", replicas=2)
+    dep["metadata"]["namespace"] = "default"
+    apply_docs(kube_dyn, [dep])
+    wait_for(lambda: ("default", "app") in kube_emu.available_at)
+    first = {r["metadata"]["name"] for r in kube_emu.store.list("apps/v1", "ReplicaSet", "default")}
+    dep["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.28"
+    apply_docs(kube_dyn, [dep])
+
+    def rolled() -> bool:
+        obj = kube_emu.store.get("apps/v1", "Deployment", "default", "app")
+        status = obj["status"]
+        progressing = next(c for c in status["conditions"] if c["type"] == "Progressing")
+        return (
+            status.get("observedGeneration") == obj["metadata"]["generation"] == 2
+            and status.get("updatedReplicas")
+            == status.get("availableReplicas")
+            == status.get("replicas")
+            == 2
+            and progressing["reason"] == "NewReplicaSetAvailable"
+        )
+
+    wait_for(rolled)
+    sets = {
+        r["metadata"]["name"]: r for r in kube_emu.store.list("apps/v1", "ReplicaSet", "default")
+    }
+    (new,) = set(sets) - first
+    assert sets[new]["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
+    assert all(sets[name]["spec"]["replicas"] == 0 for name in first)
+    images = {
+        p["spec"]["containers"][0]["image"] for p in kube_emu.store.list("v1", "Pod", "default")
+    }
+    assert images == {"nginx:1.28"}
+
+    ds = kube_emu.store.get("apps/v1", "DaemonSet", "kube-system", "fluentbit-gke")
+    ds_doc = {
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
+        "metadata": {"name": "fluentbit-gke", "namespace": "kube-system"},
+        "spec": {**ds["spec"], "template": {**ds["spec"]["template"]}},
+    }
+    ds_doc["spec"]["template"]["metadata"] = {
+        "labels": {"k8s-app": "fluentbit-gke"},
+        "annotations": {"restartedAt": "now"},
+    }
+    apply_docs(kube_dyn, [ds_doc], manager="gke")
+
+    def ds_updated() -> bool:
+        status = kube_emu.store.get("apps/v1", "DaemonSet", "kube-system", "fluentbit-gke")[
+            "status"
+        ]
+        return (
+            status["updatedNumberScheduled"] == status["numberReady"] == 3
+            and status["observedGeneration"] == 2
+        )
+
+    wait_for(ds_updated)

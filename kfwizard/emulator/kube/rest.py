@@ -39,6 +39,16 @@ _PATCH_TYPES = {
 }
 
 
+_HTTP_VERBS = {
+    "GET": "get",
+    "HEAD": "get",
+    "POST": "create",
+    "PUT": "update",
+    "PATCH": "patch",
+    "DELETE": "delete",
+}
+
+
 @dataclass
 class Request:
     method: str
@@ -542,9 +552,7 @@ class RestApi:
         rt, sub = target.rt, target.sub
         cluster = self.cluster
         if sub == "proxy":
-            cluster.stats.count(
-                req.method.lower() if req.method != "GET" else "get", f"{rt.plural}/proxy"
-            )
+            cluster.stats.count(_HTTP_VERBS.get(req.method, "get"), f"{rt.plural}/proxy")
             return cluster.proxy.handle(rt, target.namespace, target.name, target.rest, req)
         if sub == "scale":
             return self._scale(req, target)

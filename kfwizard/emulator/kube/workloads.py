@@ -530,6 +530,11 @@ class Workloads:
             else:
                 by_node[target] = pod
         revision = template_hash(template)
+        outdated = [p for p in by_node.values() if _revision(p) != revision]
+        if outdated and all(is_ready(p) for p in by_node.values()):
+            # RollingUpdate with maxUnavailable 1: replace one outdated pod at a time.
+            self.delete_pod(outdated[0])
+            by_node.pop(_pinned_node(outdated[0]), None)
         if cluster.registry.namespace_state(namespace) == "Active":
             for node in node_names:
                 if node in by_node:
@@ -572,11 +577,14 @@ class Workloads:
         pods = self.live_pods(ds)
         ready = sum(1 for p in pods if is_ready(p))
         scheduled = sum(1 for p in pods if (p.get("spec") or {}).get("nodeName"))
+        updated = sum(
+            1 for p in pods if (p.get("spec") or {}).get("nodeName") and _revision(p) == revision
+        )
         status = {
             "observedGeneration": meta(ds).get("generation", 1),
             "desiredNumberScheduled": len(node_names),
             "currentNumberScheduled": scheduled,
-            "updatedNumberScheduled": scheduled,
+            "updatedNumberScheduled": updated,
             "numberMisscheduled": 0,
             "numberReady": ready,
         }
@@ -666,6 +674,10 @@ class Workloads:
         if conditions:
             status["conditions"] = conditions
         cluster.registry.write_status(self._rt("batch", "v1", "jobs"), job, status)
+
+
+def _revision(pod: Obj) -> str:
+    return (meta(pod).get("labels") or {}).get("controller-revision-hash", "")
 
 
 def _pinned_node(pod: Obj) -> str:
