@@ -148,6 +148,10 @@ def operation_name(operation: Any) -> str:
     return str(getattr(raw, "name", "") or "")
 
 
+LOG_EVERY = 10.0
+"""Seconds between "still running" lines while an operation is polled."""
+
+
 def wait_operation(
     operation: Any,
     *,
@@ -169,6 +173,7 @@ def wait_operation(
     started = clock()
     polls = 0
     delay = interval
+    last_said = -LOG_EVERY
     while True:
         done = call_with_retries(
             operation.done, what=f"polling {name}", sleep=sleep, log=log, policy=retry
@@ -180,7 +185,9 @@ def wait_operation(
         elapsed = clock() - started
         if elapsed >= timeout:
             raise TimeoutError(f"operation {name} was still running after {elapsed:.0f}s")
-        log(f"operation {name} still running ({elapsed:.0f}s)")
+        if elapsed - last_said >= LOG_EVERY:  # a line per poll would bury the rest of the log
+            log(f"operation {name} still running ({elapsed:.0f}s)")
+            last_said = elapsed
         sleep(delay)
         delay = min(delay * 1.5, max(interval, 10.0))
 
