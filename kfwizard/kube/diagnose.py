@@ -1012,3 +1012,16 @@ def read_log(clients: Any, namespace: str, pod: str, container: str, lines: int)
         if text:
             return [ln for ln in str(text).splitlines() if ln.strip()][-lines:]
     return []
+
+
+def collect_diagnoses(
+    clients: Any,
+    namespace: str | Iterable[str],
+    *,
+    cluster: dict[str, Any] | None = None,
+    control: Any = None,
+    critical: Iterable[str] | None = None,
+) -> list[Diagnosis]:
+    """Collect and diagnose in one call (support bundles, the CLI)."""
+    names = [namespace] if isinstance(namespace, str) else list(namespace)
+    return diagnose(collect(clients, names, cluster=cluster, control=control), critical)

@@ -17,11 +17,20 @@ CRD_KIND = "CustomResourceDefinition"
 
 
 def as_dict(item: Any) -> dict[str, Any]:
-    """The object dict of a plain dict or of a ``manifests.Manifest`` (its ``.obj``)."""
+    """The object as the API's JSON dict: a plain dict, a ``manifests.Manifest`` (its
+    ``.obj``), or a typed client model (``V1Deployment``: camelCase keys, as on the wire)."""
     obj = getattr(item, "obj", item)
-    if not isinstance(obj, dict):
-        raise TypeError(f"not a Kubernetes object: {type(item).__name__}")
-    return obj
+    if isinstance(obj, dict):
+        return obj
+    if callable(getattr(obj, "to_dict", None)):
+        from kubernetes.client import ApiClient
+
+        # sanitize_for_serialization only uses class attributes and itself, so an
+        # instance without __init__ (no configuration, no connection pool) serialises.
+        data = ApiClient.__new__(ApiClient).sanitize_for_serialization(obj)
+        if isinstance(data, dict):
+            return data
+    raise TypeError(f"not a Kubernetes object: {type(item).__name__}")
 
 
 def ref_of(obj: dict[str, Any]) -> dict[str, str]:
@@ -82,7 +91,7 @@ def condition(obj: dict[str, Any], kind: str) -> dict[str, Any] | None:
 
 def condition_true(obj: dict[str, Any], kind: str) -> bool:
     cond = condition(obj, kind)
-    return bool(cond) and str(cond.get("status")) == "True"
+    return cond is not None and str(cond.get("status")) == "True"
 
 
 def labels_match(selector: dict[str, Any] | None, labels: dict[str, Any] | None) -> bool:

@@ -250,3 +250,7 @@ class PortForward:
                     reading.remove(sock)
                     continue
                 (remote if sock is local else local).sendall(data)
+
+
+UiPortForward = PortForward
+"""The name the headless ``kfwizard run --port-forward`` uses."""

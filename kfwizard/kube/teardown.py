@@ -357,6 +357,17 @@ def pvc_total(pvcs: Iterable[dict[str, Any]]) -> str:
     return format_memory(total)
 
 
+def _rendered_pvc_sizes(session: Any) -> dict[tuple[str, str], str]:
+    """PVC sizes as the rendered manifests request them (best effort, no cluster needed)."""
+    try:
+        from kfwizard.manifests import load_rendered
+
+        found = load_rendered(session.outputs.get("manifests") or {}, verify=False).pvcs
+    except Exception:
+        return {}
+    return {(p.get("namespace") or "", p["name"]): str(p.get("size") or "?") for p in found}
+
+
 def teardown_preview(
     session: Any, *, delete_cluster: bool = False, clients: KubeClients | None = None
 ) -> dict[str, Any]:
@@ -371,11 +382,12 @@ def teardown_preview(
     if clients is not None:
         pvcs = list_pvcs(clients, namespaces)
     else:
+        sizes = _rendered_pvc_sizes(session)
         pvcs = [
             {
                 "namespace": r.get("namespace"),
                 "name": r["name"],
-                "size": "?",
+                "size": sizes.get((r.get("namespace") or "", r["name"]), "?"),
                 "storageClass": "?",
                 "phase": "?",
             }
@@ -383,9 +395,19 @@ def teardown_preview(
             if r.get("kind") == "PersistentVolumeClaim"
         ]
     cluster = dict(session.inventory.get("cluster") or {})
+    will_delete = bool(delete_cluster and cluster.get("name"))
+    cluster_text = None
+    if cluster.get("name"):
+        made = "created by this session" if cluster.get("created_by_session") else "adopted"
+        cluster_text = (
+            f"{cluster['name']} ({cluster.get('location', '?')}, project "
+            f"{cluster.get('project', '?')}, {made})"
+        )
+    kinds = dict(sorted(by_kind.items()))
     return {
         "objects": len(refs),
-        "by_kind": dict(sorted(by_kind.items())),
+        "by_kind": kinds,
+        "objects_by_kind": kinds,
         "namespaces": inventory_namespaces(refs),
         "crds": by_kind.get(CRD_KIND, 0),
         "pvcs": pvcs,
@@ -396,7 +418,8 @@ def teardown_preview(
         )
         if pvcs
         else "",
-        "cluster": {**cluster, "will_delete": bool(delete_cluster and cluster.get("name"))},
+        "cluster": cluster_text,
+        "cluster_info": {**cluster, "will_delete": will_delete},
     }
 
 
@@ -406,7 +429,7 @@ def describe_plan(preview: dict[str, Any]) -> str:
     text = f"Delete {preview['objects']} objects ({kinds})."
     if preview.get("pvc_warning"):
         text += " " + preview["pvc_warning"] + "."
-    cluster = preview.get("cluster") or {}
+    cluster = preview.get("cluster_info") or {}
     if cluster.get("will_delete"):
         text += f" Then delete the GKE cluster {cluster.get('name')}."
     return text

@@ -136,7 +136,7 @@ def check_api(
             f"The KFP API server (ml-pipeline) does not answer its health check: {error}.",
             {"path": path},
         ), {}
-    evidence = {
+    evidence: dict[str, Any] = {
         k: data.get(k)
         for k in ("tag_name", "commit_sha", "multi_user", "pipeline_store")
         if k in data

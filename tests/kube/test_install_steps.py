@@ -100,3 +100,49 @@ def test_verify_reports_version_and_sdk_line(
     details = [e for e in events if isinstance(e, StepDetail) and e.key == "verify"]
     states = {c["name"]: c["state"] for c in details[-1].value}
     assert states["api"] == "pass" and states["ui"] == "pass" and states["ui-api"] == "pass"
+
+
+def test_cancel_during_apply_is_resumable(emu: Any, kubeconfig: Path, store: SessionStore) -> None:
+    import threading
+
+    session = new_session(store, kubeconfig, "2.17.0")
+    cancel = threading.Event()
+    seen: list[Any] = []
+
+    def listener(event: Any) -> None:
+        seen.append(event)
+        if isinstance(event, StepProgress) and event.step_id == "apply" and event.done >= 30:
+            cancel.set()
+
+    from kfwizard.engine.runner import Runner
+
+    runner = Runner(
+        session, store, [ApplyStep()], emit=listener, cancel=cancel, options={"env": {}}
+    )
+    result = runner.run()
+    runner.resources["kube"].close()
+    assert result.state == "interrupted" and result.exit_code == 130
+    saved = store.load(session.id)
+    assert 30 <= len(saved.inventory["objects"]) < 88
+    again, _ = run(saved, store, [ApplyStep(), RolloutStep()])
+    assert again.state == "done", again.cause
+    assert len(saved.inventory["objects"]) == 88
+
+
+def test_rollout_timeout_names_what_never_became_ready(
+    emu: Any, kubeconfig: Path, store: SessionStore, faults: Any
+) -> None:
+    from tests.kube.conftest import FAST
+
+    faults.update(never_ready=("ml-pipeline",))
+    session = new_session(store, kubeconfig, "2.17.0")
+    result, _ = run(
+        session, store, [ApplyStep(), RolloutStep()], options={"timeouts": {**FAST, "rollout": 2}}
+    )
+    assert result.state == "failed" and result.failed_step == "rollout"
+    assert result.cause.startswith("Timed out after 2 s.")
+    assert "ml-pipeline (the KFP API server) is running but never becomes ready" in result.cause
+    assert "readiness probe fails" in result.cause
+    assert "kubectl logs -n kubeflow" in (result.action or "")
+    rows = {r["name"]: r for r in session.outputs["rollout"]["deployments"]}
+    assert rows["ml-pipeline"]["state"] != "ready"

@@ -154,7 +154,7 @@ class PreflightStep(BaseStep):
 
     id = "preflight"
     title = "Check the cluster"
-    eta_seconds = 5.0
+    eta_seconds: float | None = 5.0
 
     def commands(self, session: Session) -> list[str]:
         return [
@@ -240,7 +240,7 @@ class ApplyStep(BaseStep):
 
     id = "apply"
     title = "Apply the manifests"
-    eta_seconds = 30.0
+    eta_seconds: float | None = 30.0
 
     def commands(self, session: Session) -> list[str]:
         out = session.outputs.get("manifests") or {}
@@ -379,7 +379,7 @@ class RolloutStep(BaseStep):
 
     id = "rollout"
     title = "Wait for Kubeflow Pipelines to start"
-    eta_seconds = 180.0
+    eta_seconds: float | None = 180.0
 
     def commands(self, session: Session) -> list[str]:
         facts = deployment_facts(session)

@@ -24,6 +24,11 @@ def _refs(session: Session) -> list[dict[str, str]]:
     return list(session.inventory.get("objects") or [])
 
 
+def cluster_deleted(session: Session) -> bool:
+    """The session's cluster was deleted (by a teardown): its objects went with it."""
+    return bool((session.inventory.get("cluster") or {}).get("deleted"))
+
+
 def _location_flag(location: str) -> str:
     return f"--zone={location}" if location.count("-") >= 2 else f"--region={location}"
 
@@ -33,7 +38,7 @@ class UninstallStep(BaseStep):
 
     id = "uninstall"
     title = "Remove what kfwizard applied"
-    eta_seconds = 20.0
+    eta_seconds: float | None = 20.0
 
     def commands(self, session: Session) -> list[str]:
         out = session.outputs.get("manifests") or {}
@@ -49,7 +54,9 @@ class UninstallStep(BaseStep):
         from kfwizard.kube.teardown import remaining
 
         refs = _refs(ctx.session)
-        return not refs or not remaining(kube_clients(ctx), refs, control=ctx)
+        if not refs or cluster_deleted(ctx.session):
+            return True
+        return not remaining(kube_clients(ctx), refs, control=ctx)
 
     def apply(self, ctx: StepContext) -> None:
         from kfwizard.kube.objects import ref_text
@@ -81,7 +88,7 @@ class WaitNamespacesStep(BaseStep):
 
     id = "wait-namespaces"
     title = "Wait for the namespaces to be deleted"
-    eta_seconds = 60.0
+    eta_seconds: float | None = 60.0
 
     def _names(self, session: Session) -> list[str]:
         from kfwizard.kube.teardown import inventory_namespaces
@@ -95,6 +102,8 @@ class WaitNamespacesStep(BaseStep):
     def check(self, ctx: StepContext) -> bool:
         from kfwizard.kube.rest import get_object
 
+        if cluster_deleted(ctx.session):
+            return True
         clients = kube_clients(ctx)
         return all(
             get_object(clients, "v1", "Namespace", n, control=ctx) is None
@@ -139,7 +148,7 @@ class DeleteClusterStep(BaseStep):
 
     id = "delete-cluster"
     title = "Delete the GKE cluster"
-    eta_seconds = 240.0
+    eta_seconds: float | None = 240.0
 
     def __init__(self, confirm_name: str | None = None) -> None:
         self.confirm_name = confirm_name
@@ -216,9 +225,13 @@ class DeleteClusterStep(BaseStep):
 def build_teardown_plan(
     session: Session, delete_cluster: bool, confirm_name: str | None = None
 ) -> list[Step]:
-    """The teardown steps for ``session``; the cluster step only when asked for."""
+    """The teardown steps for ``session``; the cluster step only when asked for.
+
+    Once the cluster itself was deleted there is nothing left to uninstall, so a teardown
+    run after that has only the (already satisfied) cluster step, and succeeds.
+    """
     steps: list[Step] = []
-    if _refs(session):
+    if _refs(session) and not cluster_deleted(session):
         steps += [UninstallStep(), WaitNamespacesStep()]
     if delete_cluster:
         steps.append(DeleteClusterStep(confirm_name))

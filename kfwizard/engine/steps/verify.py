@@ -53,7 +53,7 @@ class VerifyStep(BaseStep):
 
     id = "verify"
     title = "Verify the install"
-    eta_seconds = 20.0
+    eta_seconds: float | None = 20.0
 
     def commands(self, session: Session) -> list[str]:
         facts = deployment_facts(session)
