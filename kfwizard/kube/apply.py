@@ -46,7 +46,13 @@ from kfwizard.kube.objects import (
     ref_of,
     ref_text,
 )
-from kfwizard.kube.retry import backoff_delay, error_message, status_of, with_retries
+from kfwizard.kube.retry import (
+    backoff_delay,
+    error_message,
+    is_retryable,
+    status_of,
+    with_retries,
+)
 from kfwizard.kube.watching import Watcher, WatchSpec
 from kfwizard.kube.webhooks import WebhookBackend, find_backend, webhook_name_in
 
@@ -124,6 +130,12 @@ class _Muted:
 
     def detail(self, key: str, value: Any) -> None:
         pass
+
+
+def _passing(exc: BaseException) -> bool:
+    """Retry blindly only what passes by itself; a webhook error (HTTP 500 too) needs the
+    webhook's pods to come up first, which :meth:`Applier._wait_webhook` waits for."""
+    return is_retryable(exc) and not webhook_name_in(error_message(exc))
 
 
 def _removed_api_hint(api_version: str, kind: str) -> str:
@@ -232,6 +244,7 @@ class Applier:
                     what=f"applying {what}",
                     control=self.control,
                     attempts=self.options.attempts,
+                    retry_if=_passing,
                 )
             except (KubeFailure, Cancelled):
                 raise
