@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from kfwizard.emulator.kube import errors
 from kfwizard.emulator.kube.discovery import ResourceType
 from kfwizard.emulator.kube.endpoints import target_port
-from kfwizard.emulator.kube.rest import Reply, Request
 from kfwizard.emulator.kube.store import Obj
+from kfwizard.emulator.kube.wire import Reply, Request
 
 if TYPE_CHECKING:
     from kfwizard.emulator.kube.cluster import Cluster

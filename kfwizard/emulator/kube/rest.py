@@ -1,8 +1,9 @@
 """The REST semantics of the Kubernetes API, independent of HTTP: parse a resource path,
-pick the verb, run it against the registry, and describe the answer.
+pick the verb, run it against the registry, and describe the answer (see ``wire.py``).
+Sub-resources other than ``status`` live in ``subresources.py``.
 
-The HTTP layer (``server.py``) turns a :class:`Reply` into bytes, streams a
-:class:`WatchPlan`, and upgrades a :class:`PortForwardPlan` to a websocket.
+The HTTP layer (``server.py``) turns a ``Reply`` into bytes, streams a ``WatchPlan``,
+and upgrades a ``PortForwardPlan`` to a websocket.
 
 Verb names follow the API server's (and RBAC's): get, list, watch, create, update, patch,
 apply (an ``apply-patch`` PATCH), delete. ``Cluster.stats`` counts them per resource.
@@ -13,102 +14,24 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from kfwizard.emulator.kube import errors, patch
-from kfwizard.emulator.kube.discovery import ResourceType
-from kfwizard.emulator.kube.selectors import (
-    parse_field_selector,
-    parse_label_selector,
-    selector_string,
+from kfwizard.emulator.kube import errors, patch, subresources
+from kfwizard.emulator.kube.selectors import parse_field_selector, parse_label_selector
+from kfwizard.emulator.kube.store import Obj, meta
+from kfwizard.emulator.kube.wire import (
+    PATCH_TYPES,
+    PortForwardPlan,
+    Reply,
+    Request,
+    Target,
+    WatchPlan,
+    view,
 )
-from kfwizard.emulator.kube.store import Obj, Watcher, meta
 
 if TYPE_CHECKING:
     from kfwizard.emulator.kube.cluster import Cluster
-
-JSON = "application/json"
-_PATCH_TYPES = {
-    "application/json-patch+json": "json",
-    "application/merge-patch+json": "merge",
-    "application/strategic-merge-patch+json": "strategic",
-    "application/apply-patch+yaml": "apply",
-    "application/apply-patch+json": "apply",
-}
-
-
-_HTTP_VERBS = {
-    "GET": "get",
-    "HEAD": "get",
-    "POST": "create",
-    "PUT": "update",
-    "PATCH": "patch",
-    "DELETE": "delete",
-}
-
-
-@dataclass
-class Request:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes = b""
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name.lower(), "")
-
-    def flag(self, name: str) -> bool:
-        return self.query.get(name, "").lower() in ("true", "1")
-
-
-@dataclass
-class Reply:
-    code: int
-    body: bytes
-    content_type: str = JSON
-    headers: dict[str, str] = field(default_factory=dict)
-    close: bool = False
-
-    @classmethod
-    def json(cls, code: int, data: Any, headers: dict[str, str] | None = None) -> Reply:
-        return cls(code, json.dumps(data, separators=(",", ":")).encode(), JSON, headers or {})
-
-    @classmethod
-    def error(cls, err: errors.ApiError) -> Reply:
-        return cls.json(err.code, err.status(), err.headers)
-
-
-@dataclass
-class WatchPlan:
-    watcher: Watcher
-    initial: list[tuple[str, Obj]]
-    rt: ResourceType
-    timeout: float | None
-    bookmark_rv: int | None = None
-    """With sendInitialEvents: the rv of the BOOKMARK that ends the initial events."""
-
-
-@dataclass
-class PortForwardPlan:
-    pod: Obj
-    ports: list[int]
-
-
-@dataclass
-class Target:
-    rt: ResourceType
-    namespace: str  # "" for cluster scope or "all namespaces"
-    name: str
-    sub: str
-    rest: str  # what follows a proxy subresource
-
-
-def _view(rt: ResourceType, obj: Obj) -> Obj:
-    """The object as this version presents it (shared storage, per-version apiVersion)."""
-    return {**obj, "apiVersion": rt.api_version, "kind": rt.kind}
 
 
 class RestApi:
@@ -194,7 +117,7 @@ class RestApi:
             "exec",
             "attach",
         ):
-            return self._subresource(req, target)
+            return subresources.handle(self, req, target)
         if watch and target.name and method == "GET" and not target.sub:
             query = dict(req.query)
             query["fieldSelector"] = ",".join(
@@ -218,10 +141,10 @@ class RestApi:
 
                 rv = {"resourceVersion": meta(obj).get("resourceVersion", "")}
                 table = to_table(
-                    target.rt, [_view(target.rt, obj)], rv, req.query.get("includeObject")
+                    target.rt, [view(target.rt, obj)], rv, req.query.get("includeObject")
                 )
                 return Reply.json(200, table)
-            return Reply.json(200, _view(target.rt, obj))
+            return Reply.json(200, view(target.rt, obj))
         if method == "PUT":
             return self._update(req, target)
         if method == "PATCH":
@@ -234,7 +157,7 @@ class RestApi:
     def _resource_name(target: Target) -> str:
         return f"{target.rt.plural}/{target.sub}" if target.sub else target.rt.plural
 
-    def _manager(self, req: Request) -> str:
+    def manager(self, req: Request) -> str:
         manager = req.query.get("fieldManager", "")
         if manager:
             return manager
@@ -294,7 +217,7 @@ class RestApi:
             "kind": f"{rt.kind}List",
             "apiVersion": rt.api_version,
             "metadata": list_meta,
-            "items": [_view(rt, o) for o in items],
+            "items": [view(rt, o) for o in items],
         }
         if "as=Table" in req.header("accept"):
             from kfwizard.emulator.kube.table import to_table
@@ -335,11 +258,11 @@ class RestApi:
             rt,
             body,
             target.namespace,
-            manager=self._manager(req),
+            manager=self.manager(req),
             dry_run=dry,
             admit=self._admit(target, "CREATE"),
         )
-        return Reply.json(201, _view(rt, obj))
+        return Reply.json(201, view(rt, obj))
 
     def _delete_collection(self, req: Request, target: Target) -> Reply:
         rt = target.rt
@@ -365,7 +288,7 @@ class RestApi:
             "kind": f"{rt.kind}List",
             "apiVersion": rt.api_version,
             "metadata": {"resourceVersion": str(self.cluster.store.resource_version)},
-            "items": [_view(rt, o) for o in deleted],
+            "items": [view(rt, o) for o in deleted],
         }
         return Reply.json(200, body)
 
@@ -394,16 +317,16 @@ class RestApi:
             target.name,
             body,
             subresource=sub,
-            manager=self._manager(req),
+            manager=self.manager(req),
             dry_run=req.query.get("dryRun") == "All",
             admit=self._admit(target, "UPDATE"),
         )
-        return Reply.json(200, _view(rt, obj))
+        return Reply.json(200, view(rt, obj))
 
     def _patch(self, req: Request, target: Target) -> Reply:
         rt = target.rt
         ctype = req.header("content-type").split(";", 1)[0].strip().lower()
-        kind = _PATCH_TYPES.get(ctype)
+        kind = PATCH_TYPES.get(ctype)
         if kind is None or (kind == "strategic" and rt.crd):
             raise errors.ApiError(
                 415,
@@ -417,7 +340,7 @@ class RestApi:
         body = patch.parse_body(req.body, ctype)
         registry = self.cluster.registry
         dry = req.query.get("dryRun") == "All"
-        manager = self._manager(req)
+        manager = self.manager(req)
         verb = "apply" if kind == "apply" else "patch"
         self.cluster.stats.count(verb, self._resource_name(target))
         with self.cluster.store.lock:
@@ -428,13 +351,13 @@ class RestApi:
                 return self._apply(req, target, body, current, dry)
             if current is None:
                 raise errors.not_found(rt.plural, rt.group, target.name)
-            view = _view(rt, current)
+            shown = view(rt, current)
             if kind == "json":
-                new = patch.json_patch(view, body)
+                new = patch.json_patch(shown, body)
             elif kind == "merge":
-                new = patch.merge_patch(view, body)
+                new = patch.merge_patch(shown, body)
             else:
-                new = patch.strategic_merge_patch(view, body)
+                new = patch.strategic_merge_patch(shown, body)
             fields = patch.fields_of(body) if isinstance(body, dict) else {}
             obj = registry.update(
                 rt,
@@ -447,7 +370,7 @@ class RestApi:
                 dry_run=dry,
                 admit=self._admit(target, "UPDATE"),
             )
-        return Reply.json(200, _view(rt, obj))
+        return Reply.json(200, view(rt, obj))
 
     def _apply(
         self, req: Request, target: Target, body: Any, current: Obj | None, dry: bool
@@ -497,8 +420,8 @@ class RestApi:
                 admit=self._admit(target, "CREATE"),
                 fields=owned,
             )
-            return Reply.json(201, _view(rt, obj))
-        merged = patch.server_side_apply(_view(rt, current), applied, manager)
+            return Reply.json(201, view(rt, obj))
+        merged = patch.server_side_apply(view(rt, current), applied, manager)
         obj = self.cluster.registry.update(
             rt,
             target.namespace,
@@ -512,7 +435,7 @@ class RestApi:
             check_rv=False,
             admit=self._admit(target, "UPDATE"),
         )
-        return Reply.json(200, _view(rt, obj))
+        return Reply.json(200, view(rt, obj))
 
     def _delete(self, req: Request, target: Target) -> Reply:
         rt = target.rt
@@ -537,115 +460,15 @@ class RestApi:
             rt.key, target.namespace if rt.namespaced else "", target.name
         )
         if still_there is not None and not dry:
-            return Reply.json(202 if rt.key != ("", "namespaces") else 200, _view(rt, still_there))
+            return Reply.json(202 if rt.key != ("", "namespaces") else 200, view(rt, still_there))
         if rt.key == ("", "pods") or rt.crd:
-            return Reply.json(200, _view(rt, obj))
+            return Reply.json(200, view(rt, obj))
         details: dict[str, Any] = {"name": target.name}
         if rt.group:
             details["group"] = rt.group
         details["kind"] = rt.plural
         details["uid"] = meta(obj).get("uid", "")
         return Reply.json(200, errors.success_status(details))
-
-    # -- subresources --------------------------------------------------------------------------
-    def _subresource(self, req: Request, target: Target) -> Reply | PortForwardPlan:
-        rt, sub = target.rt, target.sub
-        cluster = self.cluster
-        if sub == "proxy":
-            cluster.stats.count(_HTTP_VERBS.get(req.method, "get"), f"{rt.plural}/proxy")
-            return cluster.proxy.handle(rt, target.namespace, target.name, target.rest, req)
-        if sub == "scale":
-            return self._scale(req, target)
-        obj = cluster.registry.get(rt, target.namespace, target.name)
-        if sub == "log" and req.method == "GET":
-            cluster.stats.count("get", "pods/log")
-            text = cluster.logs.read(
-                obj,
-                req.query.get("container"),
-                int(req.query["tailLines"]) if req.query.get("tailLines") else None,
-                req.flag("previous"),
-            )
-            return Reply(200, text.encode(), "text/plain")
-        if sub == "portforward" and req.method in ("GET", "POST"):
-            cluster.stats.count("get", "pods/portforward")
-            ports = [int(p) for p in req.query.get("ports", "").split(",") if p.strip().isdigit()]
-            if not ports:
-                raise errors.bad_request("at least 1 port must be specified")
-            if (obj.get("status") or {}).get("phase") != "Running":
-                raise errors.bad_request(
-                    f"unable to upgrade connection: pod {target.name} is not running"
-                )
-            return PortForwardPlan(obj, ports)
-        if sub == "eviction" and req.method == "POST":
-            cluster.stats.count("create", "pods/eviction")
-            cluster.registry.delete(rt, target.namespace, target.name)
-            return Reply.json(201, errors.success_status())
-        if sub == "binding" and req.method == "POST":
-            body = patch.parse_body(req.body, req.header("content-type")) or {}
-            node = ((body.get("target") or {}).get("name")) if isinstance(body, dict) else None
-            new = copy.deepcopy(obj)
-            new.setdefault("spec", {})["nodeName"] = node
-            cluster.registry.update(rt, target.namespace, target.name, new)
-            return Reply.json(201, errors.success_status())
-        raise errors.bad_request(f"the emulator does not support {rt.plural}/{sub} ({req.method})")
-
-    def _scale(self, req: Request, target: Target) -> Reply:
-        rt = target.rt
-        registry = self.cluster.registry
-        obj = registry.get(rt, target.namespace, target.name)
-
-        def scale_of(o: Obj) -> Obj:
-            md = meta(o)
-            return {
-                "kind": "Scale",
-                "apiVersion": "autoscaling/v1",
-                "metadata": {
-                    k: md[k]
-                    for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
-                    if k in md
-                },
-                "spec": {"replicas": (o.get("spec") or {}).get("replicas", 1)},
-                "status": {
-                    "replicas": (o.get("status") or {}).get("replicas", 0),
-                    "selector": selector_string((o.get("spec") or {}).get("selector")),
-                },
-            }
-
-        if req.method == "GET":
-            self.cluster.stats.count("get", f"{rt.plural}/scale")
-            return Reply.json(200, scale_of(obj))
-        body = patch.parse_body(req.body, req.header("content-type"))
-        current = scale_of(obj)
-        if req.method == "PUT":
-            new_scale = body
-        elif req.method == "PATCH":
-            ctype = req.header("content-type").split(";", 1)[0].strip()
-            kind = _PATCH_TYPES.get(ctype, "merge")
-            if kind == "json":
-                new_scale = patch.json_patch(current, body)
-            elif kind == "apply":
-                new_scale = patch.merge_patch(current, body)
-            else:
-                new_scale = patch.merge_patch(current, body)
-        else:
-            raise errors.method_not_allowed()
-        self.cluster.stats.count(
-            "patch" if req.method == "PATCH" else "update", f"{rt.plural}/scale"
-        )
-        replicas = ((new_scale or {}).get("spec") or {}).get("replicas")
-        if not isinstance(replicas, int) or replicas < 0:
-            raise errors.invalid(
-                "Scale",
-                "autoscaling",
-                target.name,
-                [("spec.replicas", "Invalid value: must be greater than or equal to 0")],
-            )
-        updated = copy.deepcopy(obj)
-        updated.setdefault("spec", {})["replicas"] = replicas
-        result = registry.update(
-            rt, target.namespace, target.name, updated, manager=self._manager(req), check_rv=False
-        )
-        return Reply.json(200, scale_of(result))
 
 
 def _parse_rv(raw: str) -> int:

@@ -32,7 +32,7 @@ from kfwizard.emulator.kube.portforward import (
     accept_key,
     choose_protocol,
 )
-from kfwizard.emulator.kube.rest import PortForwardPlan, Reply, Request, WatchPlan
+from kfwizard.emulator.kube.wire import PortForwardPlan, Reply, Request, WatchPlan
 
 if TYPE_CHECKING:
     from kfwizard.emulator.kube.cluster import Cluster
