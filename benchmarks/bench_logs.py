@@ -39,6 +39,14 @@ def rss_kb() -> int:
     return 0
 
 
+async def heartbeat(stalls: list[float]) -> None:
+    """Sleep ``HEARTBEAT`` at a time; record how late each wake-up is (a loop stall)."""
+    while True:
+        start = time.perf_counter()
+        await asyncio.sleep(HEARTBEAT)
+        stalls.append(time.perf_counter() - start - HEARTBEAT)
+
+
 def make_app(home: str) -> Any:
     """The real ``WizardApp`` with one flooding step as the Install plan."""
     from kfwizard.app import WizardApp
@@ -96,15 +104,7 @@ async def one_run() -> dict[str, float]:
             await pilot.pause()
             before = rss_kb()
             stalls: list[float] = []
-            running = True
-
-            async def heartbeat() -> None:
-                while running:
-                    start = time.perf_counter()
-                    await asyncio.sleep(HEARTBEAT)
-                    stalls.append(time.perf_counter() - start - HEARTBEAT)
-
-            beat = asyncio.create_task(heartbeat())
+            beat = asyncio.create_task(heartbeat(stalls))
             started = time.perf_counter()
             screen.start_run()
 
@@ -120,8 +120,7 @@ async def one_run() -> dict[str, float]:
             shown = time.perf_counter() - started
             workers = [w for w in app.workers if w.group == "install"]
             await app.workers.wait_for_complete(workers)
-            running = False
-            await beat
+            beat.cancel()
             result = {
                 "in_pane": in_pane,
                 "shown": shown,
@@ -135,9 +134,54 @@ async def one_run() -> dict[str, float]:
         return result
 
 
+async def pane_alone() -> tuple[float, float]:
+    """The peer: the same lines from a plain thread into a ``LogPane`` that is the only
+    widget of a bare app (``feed_threadsafe``, no engine, no redaction, no session log,
+    no wizard screen). Same process, same moment: what the pane itself costs."""
+    import threading
+
+    from textual.app import App, ComposeResult
+
+    from kfwizard.widgets.log_pane import LogPane
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LogPane(id="log")
+
+    last_line = f"({TOTAL}/{TOTAL})"
+    app = Bare()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(LogPane)
+        await pilot.pause()
+
+        def produce() -> None:
+            for start in range(0, TOTAL, PER_CALL):
+                pane.feed_threadsafe(
+                    f"serverside-applied configmap/kfp-launcher-{n:06d} in namespace "
+                    f"kubeflow ({n + 1}/{TOTAL})"
+                    for n in range(start, start + PER_CALL)
+                )
+
+        stalls: list[float] = []
+        beat = asyncio.create_task(heartbeat(stalls))
+        started = time.perf_counter()
+        thread = threading.Thread(target=produce)
+        thread.start()
+        while not (pane.pending == 0 and any(last_line in ln for ln in pane.lines[-4:])):
+            await asyncio.sleep(0.002)
+        await pilot.pause()
+        seconds = time.perf_counter() - started
+        thread.join()
+        beat.cancel()
+    return seconds, max(stalls, default=0.0)
+
+
 def main() -> int:
-    args = parse_args(__doc__ or "")
-    runs = [asyncio.run(one_run()) for _ in range(args.runs)]
+    args = parse_args(__doc__ or "", quick_runs=1)
+    runs, alone = [], []
+    for _ in range(args.runs):  # interleaved so drift hits both alike
+        runs.append(asyncio.run(one_run()))
+        alone.append(asyncio.run(pane_alone()))
     shown = median([r["shown"] for r in runs])
     stall = median([r["stall"] for r in runs])
     worst_stall = max(r["stall"] for r in runs)
@@ -150,6 +194,15 @@ def main() -> int:
             f"{median([r['in_pane'] for r in runs]):.3f} s; n={len(runs)})",
             "<= 1.0 s",
             shown <= 1.0,
+        ),
+        Figure(
+            "logs.pane_alone",
+            f"{median([a[0] for a in alone]):.3f} s, longest stall "
+            f"{ms(median([a[1] for a in alone]))}, for the same lines into a LogPane alone "
+            f"(no engine, no wizard screen): the install screen path takes "
+            f"{shown / median([a[0] for a in alone]):.1f}x as long",
+            "reported",
+            None,
         ),
         Figure(
             "logs.loop_stall",

@@ -34,7 +34,7 @@ def peak_rss(argv: list[str]) -> tuple[float, float]:
         with tempfile.TemporaryFile() as out:
             start = time.perf_counter()
             proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-            code, rss_kb = wait_child(proc, timeout=600)
+            code, rss_kb, _ = wait_child(proc, timeout=600)
             seconds = time.perf_counter() - start
             if code != 0:
                 out.seek(0)

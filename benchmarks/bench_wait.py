@@ -97,7 +97,7 @@ def kfwizard_wait(speed: float, tiers: list[Any], refs_file: Path, names: list[s
         proc.stdin.write("go\n")
         proc.stdin.flush()
         out = proc.stdout.read()
-        code, _ = wait_child(proc)
+        code, _, _ = wait_child(proc)
         if code != 0:
             raise RuntimeError(f"the waiter failed ({code})")
         answer = json.loads(out.strip().splitlines()[-1])

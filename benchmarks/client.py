@@ -71,21 +71,25 @@ def cmd_apply(args: argparse.Namespace) -> dict[str, Any]:
     marks: list[float] = []
     options = ApplyOptions(workers=args.workers)
     started = time.perf_counter()
+    cpu_started = time.process_time()
 
     def applied(obj: dict[str, Any], server: dict[str, Any]) -> None:
         marks.append(time.perf_counter() - started)
 
     clients = _clients(args)
+    per_tier: list[tuple[str, int, float]] = []
     if args.one_group:
         objects = [o for t in tiers for o in t.objects]
         apply_objects(clients, objects, options=options, on_applied=applied)
     else:
-        apply_tiers(clients, tiers, options=options, on_applied=applied)
+        done = apply_tiers(clients, tiers, options=options, on_applied=applied)
+        per_tier = [(t.name, len(t.refs), t.seconds) for t in done.tiers]
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     clients.close()
     if len(marks) != total:
         raise SystemExit(f"applied {len(marks)} of {total} objects")
-    return {"seconds": seconds, "applied": total, "marks": marks}
+    return {"seconds": seconds, "cpu": cpu, "applied": total, "marks": marks, "tiers": per_tier}
 
 
 def cmd_wait(args: argparse.Namespace) -> dict[str, Any]:
