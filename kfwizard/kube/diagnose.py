@@ -449,20 +449,27 @@ def diagnose_unschedulable(
         )
     free_cpu = max((r.free_cpu for r in rooms), default=0)
     free_mem = max((r.free_mem for r in rooms), default=0)
-    short: list[str] = []
     fits_somewhere = any(r.free_cpu >= need_cpu and r.free_mem >= need_mem for r in rooms)
-    if need_cpu > free_cpu or ("Insufficient cpu" in message and not fits_somewhere):
-        short.append(format_cpu(max(free_cpu, 0)))
-    if need_mem > free_mem or ("Insufficient memory" in message and not fits_somewhere):
-        short.append(f"{format_memory(max(free_mem, 0))} memory")
+    short_cpu = need_cpu > free_cpu or ("Insufficient cpu" in message and not fits_somewhere)
+    short_mem = need_mem > free_mem or ("Insufficient memory" in message and not fits_somewhere)
+    free_parts = []
+    if short_cpu:
+        free_parts.append(format_cpu(free_cpu) if free_cpu > 0 else "")
+    if short_mem:
+        free_parts.append(f"{format_memory(free_mem)} memory" if free_mem > 0 else "")
     needs = f"{format_cpu(need_cpu)} and {format_memory(need_mem)} memory"
     if not rooms:
         cause = f"Pod {name} can't be scheduled: the cluster has no Ready, schedulable node."
-    elif short:
+    elif free_parts and all(free_parts):
         cause = (
             f"Pod {name} can't be scheduled: it needs {needs}; the largest free space "
-            f"on a node is {' and '.join(short)}."
+            f"on a node is {' and '.join(free_parts)}."
         )
+    elif free_parts:
+        gone = " or ".join(
+            word for word, short in (("CPU", short_cpu), ("memory", short_mem)) if short
+        )
+        cause = f"Pod {name} can't be scheduled: it needs {needs}; no node has any {gone} left."
     else:
         cause = f"Pod {name} can't be scheduled: {message or 'the scheduler found no node'}."
     alloc_cpu = max((r.alloc_cpu for r in rooms), default=0)

@@ -39,7 +39,7 @@ def kube_clients(ctx: StepContext) -> KubeClients:
     from kfwizard.kube.client import clients_for_session
 
     return ctx.resource(
-        "kube", lambda: clients_for_session(ctx.session, ctx.options.get("env") or os.environ)
+        "kube", lambda: clients_for_session(ctx.session, ctx.options.get("env", os.environ))
     )
 
 
