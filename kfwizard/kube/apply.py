@@ -99,7 +99,7 @@ class ApplyReport:
     tiers: list[TierReport] = field(default_factory=list)
     seconds: float = 0.0
     copies: list[dict[str, Any]] = field(default_factory=list, repr=False)
-    """The server's copy of every applied object, in apply order."""
+    """The server's copy of every applied object, in the order the applies finished."""
 
     @property
     def applied(self) -> int:
@@ -581,7 +581,7 @@ def apply_objects(
     """Apply one group of objects outside any engine (a benchmark hook, scripts).
 
     Namespaces and CRDs first, wait for the CRDs, then the rest in parallel; returns the
-    server's copies in input order.
+    server's copies in the order the applies finished.
     """
     report = apply_tiers(
         clients,

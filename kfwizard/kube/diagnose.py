@@ -12,19 +12,21 @@ first and the crash-loop is marked as a consequence. Ranks below encode that.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from kfwizard.kube.capacity import (
+    larger_machine,
+    node_room,
+    nodes_needed,
+)
 from kfwizard.kube.names import role
 from kfwizard.kube.quantity import (
-    cpu_millis,
     format_cpu,
     format_memory,
-    memory_bytes,
     pod_requests,
 )
 
@@ -36,8 +38,6 @@ DEFAULT_SC_ANNOTATIONS = (
     "storageclass.kubernetes.io/is-default-class",
     "storageclass.beta.kubernetes.io/is-default-class",
 )
-NODEPOOL_LABEL = "cloud.google.com/gke-nodepool"
-MACHINE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
 DB_DEPENDENT = (
     "ml-pipeline",
     "metadata-grpc-deployment",
@@ -323,70 +323,6 @@ def _provisioning(
 
 
 # -- P3: capacity ----------------------------------------------------------------------
-@dataclass
-class NodeRoom:
-    name: str
-    pool: str
-    machine_type: str
-    alloc_cpu: int
-    alloc_mem: int
-    free_cpu: int
-    free_mem: int
-    alloc_pods: int = 110
-    pods: int = 0
-
-
-def node_room(nodes: list[dict[str, Any]], pods: list[dict[str, Any]]) -> list[NodeRoom]:
-    """Per schedulable, Ready node: allocatable minus the requests of pods on it."""
-    rooms: list[NodeRoom] = []
-    for node in nodes:
-        spec, status = node.get("spec") or {}, node.get("status") or {}
-        if spec.get("unschedulable"):
-            continue
-        ready = [c for c in status.get("conditions") or [] if c.get("type") == "Ready"]
-        if ready and str(ready[0].get("status")) != "True":
-            continue
-        alloc = status.get("allocatable") or status.get("capacity") or {}
-        labels = _meta(node).get("labels") or {}
-        room = NodeRoom(
-            _name(node),
-            str(labels.get(NODEPOOL_LABEL) or "default-pool"),
-            str(next((labels[k] for k in MACHINE_LABELS if labels.get(k)), "")),
-            cpu_millis(alloc.get("cpu", 0)),
-            memory_bytes(alloc.get("memory", 0)),
-            0,
-            0,
-            int(str(alloc.get("pods", 110)) or 110),
-        )
-        used_cpu = used_mem = count = 0
-        for pod in pods:
-            if (pod.get("spec") or {}).get("nodeName") != room.name:
-                continue
-            if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-                continue
-            cpu, mem = pod_requests(pod.get("spec") or {})
-            used_cpu += cpu
-            used_mem += mem
-            count += 1
-        room.free_cpu, room.free_mem = room.alloc_cpu - used_cpu, room.alloc_mem - used_mem
-        room.pods = count
-        rooms.append(room)
-    return rooms
-
-
-def _larger_machine(need_cpu: int, need_mem: int, current: str) -> str | None:
-    """The smallest known machine type (same family first) whose allocatable fits the pod."""
-    from kfwizard.gcp.machine_types import MACHINE_TYPES, allocatable
-
-    family = current.split("-", 1)[0] if current else "e2"
-    fits = []
-    for mt in MACHINE_TYPES.values():
-        cpu, mem_mib = allocatable(mt)
-        if cpu >= need_cpu * 1.2 and mem_mib * 2**20 >= need_mem * 1.2 and "micro" not in mt.name:
-            fits.append((mt.family != family, mt.hourly_usd, mt.name))
-    return min(fits)[2] if fits else None
-
-
 def diagnose_unschedulable(
     pod: dict[str, Any], snapshot: Snapshot, pending: list[dict[str, Any]]
 ) -> Diagnosis:
@@ -476,7 +412,7 @@ def diagnose_unschedulable(
     alloc_mem = max((r.alloc_mem for r in rooms), default=0)
     bigger = None
     if rooms and (need_cpu > alloc_cpu or need_mem > alloc_mem):
-        bigger = _larger_machine(need_cpu, need_mem, machine) or "e2-standard-4"
+        bigger = larger_machine(need_cpu, need_mem, machine) or "e2-standard-4"
     target = nodes_needed(rooms, pending)
     evidence.append(f"pod requests: {needs}")
     for room in rooms[:6]:
@@ -495,28 +431,6 @@ def diagnose_unschedulable(
         RANK_CAPACITY,
         workload,
     )
-
-
-def nodes_needed(rooms: list[NodeRoom], pending: list[dict[str, Any]]) -> int:
-    """How many nodes the pool needs so that every pending pod fits (with one spare).
-
-    Sum the requests of all unschedulable pods, subtract the free space left on every
-    node, and divide the shortfall by one node's allocatable, CPU and memory separately;
-    the larger answer wins. Bin-packing is ignored, hence the spare node.
-    """
-    if not rooms:
-        return 3
-    need_cpu = sum(pod_requests(p.get("spec") or {})[0] for p in pending)
-    need_mem = sum(pod_requests(p.get("spec") or {})[1] for p in pending)
-    free_cpu = sum(max(r.free_cpu, 0) for r in rooms)
-    free_mem = sum(max(r.free_mem, 0) for r in rooms)
-    per_cpu = max(r.alloc_cpu for r in rooms) or 1
-    per_mem = max(r.alloc_mem for r in rooms) or 1
-    extra = max(
-        math.ceil(max(0, need_cpu - free_cpu) / per_cpu),
-        math.ceil(max(0, need_mem - free_mem) / per_mem),
-    )
-    return len(rooms) + max(1, extra) + (1 if extra else 0)
 
 
 def _resize_action(

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kfwizard.engine.errors import Refused
+from kfwizard.kube.capacity import node_room
 from kfwizard.kube.client import KubeClients
 from kfwizard.kube.control import Control, Quiet
-from kfwizard.kube.diagnose import default_storageclass_fix, is_default_storageclass, node_room
+from kfwizard.kube.diagnose import default_storageclass_fix, is_default_storageclass
 from kfwizard.kube.quantity import format_cpu, format_memory, pod_requests
 from kfwizard.kube.rest import get_object, list_objects
 

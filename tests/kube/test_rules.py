@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from kfwizard.kube import diagnose as dg
+from kfwizard.kube.capacity import NODEPOOL_LABEL
 from kfwizard.kube.objects import fingerprint, labels_match, ref_text
 from kfwizard.kube.preflight import Check, failure_text, parse_minor, set_requests
 from kfwizard.kube.quantity import (
@@ -75,7 +76,7 @@ def _node(name: str, cpu: str = "940m", mem: str = "2.8Gi", pool: str = "default
     return {
         "metadata": {
             "name": name,
-            "labels": {dg.NODEPOOL_LABEL: pool, "node.kubernetes.io/instance-type": "e2-small"},
+            "labels": {NODEPOOL_LABEL: pool, "node.kubernetes.io/instance-type": "e2-small"},
         },
         "spec": {},
         "status": {
