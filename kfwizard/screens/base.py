@@ -160,9 +160,15 @@ class WizardScreen(Screen[None]):
         yield LogPane(
             title=f"{PHASE_TITLES[self.PHASE]} log",
             session_id=self.session.id,
-            placeholder="Nothing has run on this step yet.",
+            placeholder=self.log_placeholder(),
             id="log",
         )
+
+    def log_placeholder(self) -> str:
+        """What the empty log pane says: nothing ran yet, or where earlier output is."""
+        if self.phase_done():
+            return "Done earlier; its output is in the session log (kfwizard.log)."
+        return "Nothing has run on this step yet."
 
     def _title_content(self) -> Content:
         number = PHASES.index(self.PHASE) + 1
@@ -235,7 +241,10 @@ class WizardScreen(Screen[None]):
         if not self.is_attached:
             return
         button = self.query_one("#next", Button)
-        button.label = self.primary_label()
+        label = self.primary_label()
+        if str(button.label) != label:
+            button.label = label
+            button.refresh(layout=True)  # an auto-width button keeps its old width otherwise
         button.disabled = self.running
         self.query_one("#back", Button).disabled = self.running
         for field in self.query(Field):

@@ -67,6 +67,18 @@ class InstallScreen(WizardScreen):
         yield Static(id="diagnoses")
         yield DataTable(id="deployments", cursor_type="row", zebra_stripes=True)
 
+    def static_commands(self) -> list[str]:
+        deployment = self.choices.get("deployment") or {}
+        version = deployment.get("version") or "VERSION"
+        env = deployment.get("env") or "platform-agnostic"
+        base = "github.com/kubeflow/pipelines/manifests/kustomize"
+        return [
+            f'kubectl apply -k "{base}/cluster-scoped-resources?ref={version}"',
+            "kubectl wait --for condition=established --timeout=60s crd/applications.app.k8s.io",
+            f'kubectl apply -k "{base}/env/{env}?ref={version}"',
+            "kubectl get deployments -n kubeflow",
+        ]
+
     def default_steps(self) -> list[tuple[str, str]]:
         return [
             ("preflight", "Preflight checks"),

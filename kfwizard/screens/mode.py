@@ -144,6 +144,16 @@ class ModeScreen(WizardScreen):
         value = (self.session.outputs.get("cluster") or {}).get("autopilot")
         return value if isinstance(value, bool) else None
 
+    def static_commands(self) -> list[str]:
+        deployment = self.deployment
+        version = deployment.get("version") or "VERSION"
+        env = deployment.get("env") or "platform-agnostic"
+        base = "github.com/kubeflow/pipelines/manifests/kustomize"
+        return [
+            f'kubectl kustomize "{base}/cluster-scoped-resources?ref={version}" > 00-cluster.yaml',
+            f'kubectl kustomize "{base}/env/{env}?ref={version}" > 01-env.yaml',
+        ]
+
     # -- loading -------------------------------------------------------------------
     def load_fields(self) -> None:
         self.query_one(f"#mode-{self.mode}", RadioButton).value = True

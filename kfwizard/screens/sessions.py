@@ -86,6 +86,8 @@ class SessionsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.sessions: list[Session] = []
+        self.ready = False
+        """True once the table is filled (tests wait for it)."""
 
     @property
     def wizard(self) -> WizardApp:
@@ -121,6 +123,7 @@ class SessionsScreen(Screen[None]):
         self.reload()
         self._show_notices()
         table.focus()
+        self.ready = True
 
     def _show_notices(self) -> None:
         box = self.query_one("#sessions-notices", Vertical)

@@ -10,9 +10,10 @@ did not create it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
@@ -56,6 +57,10 @@ def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class VerifyScreen(WizardScreen):
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("p", "port_forward", "Port-forward", tooltip="Open or stop the UI port-forward"),
+        Binding("t", "teardown", "Teardown", tooltip="Preview and delete what was created"),
+    ]
     PHASE = "verify"
     CSS_PATH = "verify.tcss"
     ACTION_LABEL = "Verify"
@@ -92,11 +97,18 @@ class VerifyScreen(WizardScreen):
         summary.border_title = "Summary"
         yield summary
         with Horizontal(id="verify-actions"):
-            yield Button("Open port-forward", id="port-forward", compact=True)
-            yield Button("Teardown…", id="teardown", variant="error", compact=True)
+            yield Button("Open port-forward (p)", id="port-forward", compact=True)
+            yield Button("Teardown… (t)", id="teardown", variant="error", compact=True)
 
     def load_fields(self) -> None:
         self.refresh_cards()
+
+    def static_commands(self) -> list[str]:
+        return [
+            "kubectl get deployments -n kubeflow",
+            "kubectl port-forward -n kubeflow svc/ml-pipeline-ui 8080:80",
+            "curl -s http://127.0.0.1:8080/apis/v2beta1/healthz",
+        ]
 
     def primary_label(self) -> str:
         if self.running:
@@ -118,7 +130,7 @@ class VerifyScreen(WizardScreen):
         verify = self.session.outputs.get("verify") or {}
         api = verify.get("api") or {}
         version = api.get("tag_name") or deployment.get("version") or "?"
-        ui_url = self.forward_url() or "Open port-forward below (listens on 127.0.0.1 only)"
+        ui_url = self.forward_url() or "press p to open a port-forward (on 127.0.0.1 only)"
         public = (
             verify.get("public_url")
             or verify.get("public_url_note")
@@ -173,12 +185,15 @@ class VerifyScreen(WizardScreen):
         self.refresh_cards()
 
     # -- port-forward ------------------------------------------------------------------
+    def action_port_forward(self) -> None:
+        self.toggle_port_forward()
+
     @on(Button.Pressed, "#port-forward")
     def toggle_port_forward(self) -> None:
         if self.forward is not None:
             self.stop_port_forward()
             self.refresh_cards()
-            self.query_one("#port-forward", Button).label = "Open port-forward"
+            self.query_one("#port-forward", Button).label = "Open port-forward (p)"
             return
         self.query_one("#port-forward", Button).disabled = True
         self.open_port_forward(self.session.copy())
@@ -214,7 +229,7 @@ class VerifyScreen(WizardScreen):
         self.forward = forward
         button = self.query_one("#port-forward", Button)
         button.disabled = False
-        button.label = "Stop port-forward"
+        button.label = "Stop port-forward (p)"
         self.refresh_cards()
         self.notify(f"The UI is at {url} (this machine only).", title="Port-forward open")
 

@@ -159,8 +159,8 @@ def picker() -> Scene:
     async def run_before(pilot: Any) -> None:
         from kfwizard.screens.sessions import SessionsScreen
 
-        await wait_for(pilot, lambda: isinstance(app.screen, SessionsScreen), description="picker")
-        app.screen.query_one("DataTable").move_cursor(row=0)
+        screen = await wait_for_screen(pilot, SessionsScreen)
+        screen.query_one("DataTable").move_cursor(row=0)
         await settle(pilot)
 
     return app, run_before

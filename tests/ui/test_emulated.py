@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -181,3 +183,53 @@ async def test_project_detection_hint_names_its_source(stack, store, tmp_path):
             screen.query_one("#field-project", Field).query_one(".field--message").render()
         )
         assert "Detected from CLOUDSDK_CORE_PROJECT" in message
+
+
+@needs_plan
+@needs_kube
+async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store, tmp_path):
+    """Project → Cluster → Mode → Install → Verify with the demo manifests, keyboard only;
+    then the port-forward opens a loopback URL and closes when the screen goes."""
+    from kfwizard.screens.install import InstallScreen
+    from kfwizard.screens.mode import ModeScreen
+    from kfwizard.screens.verify import VerifyScreen
+
+    app = WizardApp(env=stack_env(stack, tmp_path), store=store, demo=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for screen_type, timeout in (
+            (ProjectScreen, 30),
+            (ClusterScreen, 60),
+            (ModeScreen, 60),
+            (InstallScreen, 120),
+            (VerifyScreen, 60),
+        ):
+            screen = await wait_for_screen(pilot, screen_type)
+            await pilot.press("ctrl+n")
+            await wait_for(
+                pilot,
+                lambda s=screen: s.last_result is not None,
+                timeout=timeout,
+                description=f"{screen_type.__name__} run",
+            )
+            assert screen.last_result.state == "done", (screen_type, screen.last_result)
+            if screen_type is not VerifyScreen:
+                await pilot.press("ctrl+n")
+        verify = app.screen
+        assert verify.query_one("#next", Button).label.plain == "Verify again"
+        session = store.load(app.session.id)
+        assert session.status == "done"
+        assert session.outputs["verify"]["api"]["tag_name"]
+        await pilot.press("p")
+        await wait_for(
+            pilot, lambda: verify.forward_url() is not None, timeout=30, description="port-forward"
+        )
+        url = verify.forward_url()
+        assert url.startswith("http://127.0.0.1:")
+        summary_values = [str(cell) for cell in verify.summary_content().columns[1]._cells]
+        assert url in summary_values
+        page = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=10).read())
+        assert page, "the UI answers through the port-forward"
+        forward = verify.forward
+        await pilot.press("escape")  # leaving the screen stops the forward
+        await wait_for_screen(pilot, InstallScreen)
+        await wait_for(pilot, lambda: forward._stop.is_set(), description="forward stopped")
