@@ -109,3 +109,90 @@ def test_apply_objects_benchmark_hook(emu: Any, clients: Any) -> None:
     requests = sum(emu.stats.values())
     assert requests <= 1.5 * len(objects), dict(emu.stats)
     assert seconds < 20
+
+
+def _crd_and_instance() -> list[dict]:
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "gadgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "scope": "Namespaced",
+            "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    gadget = {
+        "apiVersion": "example.com/v1",
+        "kind": "Gadget",
+        "metadata": {"name": "one", "namespace": "default"},
+        "spec": {"size": 1},
+    }
+    return [crd, gadget]
+
+
+def test_a_kind_not_served_yet_is_waited_for_with_discovery_refreshes(
+    faults: Any, tmp_path: Path, fixtures_root: Path
+) -> None:
+    """P1 without the CRD wait: "no matches for kind" is retried (refreshing discovery)
+    until the CRD is served, then the instance is applied."""
+    from kfwizard.kube.apply import TierSpec
+
+    server = emulator(faults, speed=1.0)
+    server.start()
+    try:
+        clients = clients_for(write_kubeconfig(server, tmp_path))
+        control = Quiet()
+        crd, gadget = _crd_and_instance()
+        apply_tiers(
+            clients,
+            [TierSpec("crd", [crd], wait_crds=[]), TierSpec("cr", [gadget], wait_crds=[])],
+            control=control,
+        )
+        assert any(
+            "Gadget (example.com/v1) is not registered yet" in line for line in control.lines
+        )
+        assert server.store.items(("example.com", "gadgets"), "default")
+        clients.close()
+    finally:
+        server.stop()
+
+
+def test_a_kind_that_never_appears_is_named(emu: Any, clients: Any) -> None:
+    from kfwizard.kube.errors import KubeFailure
+
+    _, gadget = _crd_and_instance()
+    try:
+        apply_objects(clients, [gadget], options=ApplyOptions(kind_timeout=0.5))
+    except KubeFailure as exc:
+        assert "does not serve Gadget (example.com/v1)" in exc.cause
+        assert "kubectl api-resources" in (exc.action or "")
+    else:
+        raise AssertionError("expected a KubeFailure")
+
+
+def test_removed_crd_api_of_kfp_1_6_is_explained_at_once(emu: Any, clients: Any) -> None:
+    from kfwizard.kube.errors import KubeFailure
+
+    crds = [m for m in load_set("1.6.0").tiers[0].objects if m.kind == "CustomResourceDefinition"]
+    started = time.monotonic()
+    try:
+        apply_objects(clients, crds[:1])
+    except KubeFailure as exc:
+        assert "apiextensions.k8s.io/v1beta1 was removed in Kubernetes 1.22" in exc.cause
+    else:
+        raise AssertionError("expected a KubeFailure")
+    assert time.monotonic() - started < 10
