@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import time
+from typing import Any
 
 from kfwizard.emulator.kube.podutil import condition, is_ready, set_condition
 from kfwizard.emulator.kube.registry import now_rfc3339
@@ -65,7 +66,7 @@ class DeploymentControllers(WorkloadBase):
             selector.setdefault("matchLabels", {})["pod-template-hash"] = pth
             labels = dict((template.get("metadata") or {}).get("labels") or {})
             labels["pod-template-hash"] = pth
-            rs = {
+            rs_body: dict[str, Any] = {
                 "apiVersion": "apps/v1",
                 "kind": "ReplicaSet",
                 "metadata": {
@@ -82,7 +83,7 @@ class DeploymentControllers(WorkloadBase):
                 "spec": {"replicas": desired, "selector": selector, "template": rs_template},
             }
             new_rs = cluster.registry.create(
-                rs_rt, rs, namespace, manager="kube-controller-manager"
+                rs_rt, rs_body, namespace, manager="kube-controller-manager"
             )
             created_now = True
             cluster.recorder.record(

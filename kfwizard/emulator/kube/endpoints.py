@@ -73,7 +73,8 @@ class EndpointsController:
             ),
             key=lambda p: meta(p)["name"],
         )
-        ready, not_ready = [], []
+        ready: list[dict[str, Any]] = []
+        not_ready: list[dict[str, Any]] = []
         for pod in pods:
             address = {
                 "ip": pod["status"]["podIP"],

@@ -64,7 +64,7 @@ class EventRecorder:
             source: dict[str, Any] = {"component": component}
             if host:
                 source["host"] = host
-            event = {
+            event: dict[str, Any] = {
                 "apiVersion": "v1",
                 "kind": "Event",
                 "metadata": {"name": name, "namespace": namespace},

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import time
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kfwizard.emulator.kube import errors
 from kfwizard.emulator.kube.discovery import types_from_crd
@@ -66,7 +66,7 @@ class Lifecycle:
         """What controllers add to every namespace: the default ServiceAccount and the
         cluster CA ConfigMap."""
         cluster = self.cluster
-        wanted = [
+        wanted: list[tuple[str, dict[str, Any]]] = [
             ("serviceaccounts", {"metadata": {"name": "default"}}),
             (
                 "configmaps",

@@ -187,7 +187,7 @@ class PodSetControllers(WorkloadBase):
                     "node.kubernetes.io/unschedulable",
                 ):
                     tolerations.append({"key": key, "operator": "Exists", "effect": "NoSchedule"})
-                pod = self.create_pod(
+                created = self.create_pod(
                     ds,
                     "DaemonSet",
                     cluster.registry.generate_name(f"{name}-"),
@@ -198,7 +198,7 @@ class PodSetControllers(WorkloadBase):
                     },
                     {"affinity": affinity, "tolerations": tolerations},
                 )
-                if pod is None:
+                if created is None:
                     break
         pods = self.live_pods(ds)
         ready = sum(1 for p in pods if is_ready(p))

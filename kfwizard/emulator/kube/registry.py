@@ -249,7 +249,9 @@ class Registry:
             current = self.get(rt, namespace, name)
             if not isinstance(new, dict):
                 raise errors.bad_request("the body of the request was in an unknown format")
-            new_md = new.get("metadata") if isinstance(new.get("metadata"), dict) else {}
+            new_md: dict[str, Any] = (
+                new["metadata"] if isinstance(new.get("metadata"), dict) else {}
+            )
             if new_md.get("name") and new_md["name"] != name:
                 raise errors.bad_request(
                     f"the name of the object ({new_md['name']}) does not match "

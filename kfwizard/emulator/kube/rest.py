@@ -213,18 +213,17 @@ class RestApi:
             list_meta["continue"] = base64.urlsafe_b64encode(json.dumps(token).encode()).decode()
             list_meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
+        shown = [view(rt, o) for o in items]
+        if "as=Table" in req.header("accept"):
+            from kfwizard.emulator.kube.table import to_table
+
+            return Reply.json(200, to_table(rt, shown, list_meta, req.query.get("includeObject")))
         body = {
             "kind": f"{rt.kind}List",
             "apiVersion": rt.api_version,
             "metadata": list_meta,
-            "items": [view(rt, o) for o in items],
+            "items": shown,
         }
-        if "as=Table" in req.header("accept"):
-            from kfwizard.emulator.kube.table import to_table
-
-            return Reply.json(
-                200, to_table(rt, body["items"], list_meta, req.query.get("includeObject"))
-            )
         return Reply.json(200, body)
 
     def _watch(self, req: Request, target: Target) -> WatchPlan:
@@ -391,7 +390,7 @@ class RestApi:
                 f"the kind in the data ({body['kind']}) does not match "
                 f"the expected kind ({rt.kind})"
             )
-        body_md = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        body_md: dict[str, Any] = body["metadata"] if isinstance(body.get("metadata"), dict) else {}
         if body_md.get("name") and body_md["name"] != target.name:
             raise errors.bad_request(
                 f"the name of the object ({body_md['name']}) does not match "

@@ -23,7 +23,9 @@ Matcher = Callable[[Labels], bool]
 
 def _split_top_level(text: str) -> list[str]:
     """Split on commas that are not inside parentheses."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char == "(":
             depth += 1
@@ -73,21 +75,19 @@ def _requirement(term: str) -> Matcher:
             except ValueError as exc:
                 raise bad_request(f"invalid label selector: {term}") from exc
             if op == ">":
-                return lambda labels: (
-                    _int(labels.get(key)) is not None and _int(labels.get(key)) > bound
-                )  # type: ignore[operator]
-            return lambda labels: (
-                _int(labels.get(key)) is not None and _int(labels.get(key)) < bound
-            )  # type: ignore[operator]
+                return lambda labels: _int(labels.get(key), bound) > bound
+            return lambda labels: _int(labels.get(key), bound) < bound
     key = term.strip()
     return lambda labels: key in labels
 
 
-def _int(value: str | None) -> int | None:
+def _int(value: str | None, bound: int) -> int:
+    """The label as an int; a missing or non-numeric label compares as ``bound`` (so
+    neither ``>`` nor ``<`` matches it)."""
     try:
-        return int(value) if value is not None else None
+        return int(value) if value is not None else bound
     except ValueError:
-        return None
+        return bound
 
 
 def parse_label_selector(text: str | None) -> Matcher:

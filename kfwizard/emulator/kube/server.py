@@ -263,8 +263,9 @@ class KubeHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.flush()
         self.close_connection = True
+        streams: Any = (self.rfile, self.wfile)
         session = PortForwardSession(
-            self.server.cluster, plan.pod, plan.ports, WebSocket(self.rfile, self.wfile), protocol
+            self.server.cluster, plan.pod, plan.ports, WebSocket(*streams), protocol
         )
         try:
             session.run()

@@ -250,6 +250,10 @@ _COLUMNS: dict[tuple[str, str], list[Column]] = {
 }
 
 
+def _path_getter(path: str) -> Callable[[Obj], Any]:
+    return lambda obj: _get(obj, path)
+
+
 def _columns(rt: ResourceType) -> list[Column]:
     if rt.key in _COLUMNS:
         return _COLUMNS[rt.key]
@@ -267,7 +271,7 @@ def _columns(rt: ResourceType) -> list[Column]:
                         str(col.get("name", "")),
                         str(col.get("type", "string")),
                         int(col.get("priority", 0)),
-                        lambda o, p=path: _get(o, p),
+                        _path_getter(path),
                     )
                 )
         if not any(c[0] == "Age" for c in cols):
