@@ -256,7 +256,7 @@ class Kubelet:
                 "Normal",
                 "Pulled",
                 f'Successfully pulled image "{image}" in 1.204s (1.204s including waiting). '
-                f"Image size: {int(_sha(image)[:6], 16) * 64} bytes.",
+                f"Image size: {5_000_000 + int(_sha(image)[:8], 16) % 300_000_000} bytes.",
             )
             self._event(pod, "Normal", "Created", f"Created container: {name}")
             self._event(pod, "Normal", "Started", f"Started container {name}")
