@@ -1,0 +1,140 @@
+"""Issue acceptance for Verify, teardown and the support bundle, headless."""
+
+from __future__ import annotations
+
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kfwizard.cli import main
+from kfwizard.emulator.stack import EmulatorStack
+from kfwizard.session import SessionStore
+
+
+def _install(write_answers: Callable[..., Path], fixtures_dir: Path) -> str:
+    answers = write_answers(manifests=str(fixtures_dir / "kfp" / "2.17.0"))
+    assert main(["run", "--answers", str(answers)]) == 0
+    return SessionStore().list()[0].id
+
+
+def test_verify_reports_the_version_and_sdk_line(
+    stack: EmulatorStack,
+    write_answers: Callable[..., Path],
+    fixtures_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    session_id = _install(write_answers, fixtures_dir)
+    capsys.readouterr()
+    assert main(["run", "--session", session_id]) == 0
+    out = capsys.readouterr().out
+    assert "2.17.0" in out and 'pip install "kfp==2.17.0"' in out
+    verify = SessionStore().load(session_id).outputs["verify"]
+    assert verify["api"]["tag_name"] == "2.17.0"
+
+
+def test_crash_looping_api_server_is_named_with_its_last_log_lines(
+    stack: EmulatorStack,
+    write_answers: Callable[..., Path],
+    fixtures_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    session_id = _install(write_answers, fixtures_dir)
+    stack.faults.update(crashloop=("ml-pipeline",))
+    capsys.readouterr()
+    code = main(["run", "--session", session_id])
+    out = capsys.readouterr().out
+    assert code == 1, out[-3000:]
+    failed = [line for line in out.splitlines() if "FAILED" in line]
+    assert failed and "ml-pipeline" in failed[0]
+    assert "CrashLoopBackOff" in out or "crash" in out.lower()
+    assert "3306" in out or "MySQL" in out  # its last log lines say why it crashes
+
+
+def test_teardown_removes_the_inventory_and_the_cluster_and_is_idempotent(
+    stack: EmulatorStack,
+    write_answers: Callable[..., Path],
+    fixtures_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    session_id = _install(write_answers, fixtures_dir)
+    session = SessionStore().load(session_id)
+    objects = session.inventory["objects"]
+    assert len(objects) > 50
+    cluster = stack.cluster("kubeflow-testing")
+    capsys.readouterr()
+    assert main(["teardown", "--session", session_id, "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "Data in these volumes will be lost" in out and "mysql-pv-claim" in out
+    for ref in objects:
+        found = cluster.store.get(ref["apiVersion"], ref["kind"], ref.get("namespace"), ref["name"])
+        assert found is None, ref
+    # The cluster stays unless asked; then it goes, and a second teardown is a no-op.
+    assert main(["teardown", "--session", session_id, "--delete-cluster", "--yes"]) == 0
+    from google.api_core.client_options import ClientOptions
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import container_v1
+
+    client = container_v1.ClusterManagerClient(
+        transport="rest",
+        credentials=AnonymousCredentials(),
+        client_options=ClientOptions(api_endpoint=stack.gke_url),
+    )
+    assert list(client.list_clusters(parent=f"projects/{stack.project}/locations/-").clusters) == []
+    assert main(["teardown", "--session", session_id, "--delete-cluster", "--yes"]) == 0
+    assert SessionStore().load(session_id).status == "removed"
+
+
+def test_teardown_without_yes_and_without_a_terminal_is_refused(
+    stack: EmulatorStack,
+    write_answers: Callable[..., Path],
+    fixtures_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    session_id = _install(write_answers, fixtures_dir)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["teardown", "--session", session_id]) == 2
+    assert "--yes" in capsys.readouterr().err
+
+
+def test_support_bundle_has_the_evidence_and_no_secrets(
+    stack: EmulatorStack,
+    write_answers: Callable[..., Path],
+    fixtures_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from kfwizard.engine.logfile import SessionLog
+    from kfwizard.engine.redact import register_secret
+
+    session_id = _install(write_answers, fixtures_dir)
+    planted_password = "s3cr3t-Planted-DB-pass"
+    planted_token = "ya29.PlantedBearerTokenValue0123456789"
+    register_secret(planted_password)
+    log = SessionLog(session_id)
+    log.write(
+        "test",
+        (f"connecting with password={planted_password}", f"Authorization: Bearer {planted_token}"),
+    )
+    log.close()
+    target = tmp_path / "bundle.tar.gz"
+    assert main(["bundle", "--session", session_id, "--output", str(target)]) == 0
+    with tarfile.open(target) as tar:
+        names = tar.getnames()
+        blobs = {
+            name: tar.extractfile(name).read().decode() for name in names if tar.extractfile(name)
+        }
+    assert any(name.endswith("session.json") for name in names)
+    assert any("/logs/" in name for name in names)
+    assert any(name.endswith("kubeflow/deployments.json") for name in names)
+    assert any(name.endswith("kubeflow/events.json") for name in names)
+    assert any(name.endswith("diagnoses.json") for name in names)
+    for name, text in blobs.items():
+        assert planted_password not in text, name
+        assert planted_token not in text, name
+        assert "minio123" not in text, name  # Secret values are never collected
+    assert oct(target.stat().st_mode & 0o777) == "0o600"
