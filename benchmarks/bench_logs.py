@@ -176,12 +176,23 @@ async def pane_alone() -> tuple[float, float]:
     return seconds, max(stalls, default=0.0)
 
 
+async def idle_loop(seconds: float = 1.0) -> float:
+    """The noise floor: the longest stall of an event loop with nothing else to do (on a
+    busy machine the process itself is descheduled for tens of milliseconds)."""
+    stalls: list[float] = []
+    beat = asyncio.create_task(heartbeat(stalls))
+    await asyncio.sleep(seconds)
+    beat.cancel()
+    return max(stalls, default=0.0)
+
+
 def main() -> int:
     args = parse_args(__doc__ or "", quick_runs=1)
-    runs, alone = [], []
-    for _ in range(args.runs):  # interleaved so drift hits both alike
+    runs, alone, idle = [], [], []
+    for _ in range(args.runs):  # interleaved so drift hits all three alike
         runs.append(asyncio.run(one_run()))
         alone.append(asyncio.run(pane_alone()))
+        idle.append(asyncio.run(idle_loop()))
     shown = median([r["shown"] for r in runs])
     stall = median([r["stall"] for r in runs])
     worst_stall = max(r["stall"] for r in runs)
@@ -206,7 +217,8 @@ def main() -> int:
         ),
         Figure(
             "logs.loop_stall",
-            f"{ms(stall)} longest stall (median of runs; worst {ms(worst_stall)}; "
+            f"{ms(stall)} longest stall (median of runs; worst {ms(worst_stall)}; an idle "
+            f"loop's longest: {ms(median(idle))}; "
             f"{median([r['beats'] for r in runs]):.0f} heartbeats of {ms(HEARTBEAT)})",
             "<= 50 ms",
             stall <= 0.050,
