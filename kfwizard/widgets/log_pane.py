@@ -148,14 +148,27 @@ class LogPane(Log):
         self.scroll_end(animate=False, immediate=True, x_axis=False)
         self._update_title(force=True)
 
+    def on_resize(self) -> None:
+        """A pane that changes size while following stays at the newest line."""
+        if self.follow:
+            self.scroll_end(animate=False, x_axis=False)
+
+    def watch_show_horizontal_scrollbar(self) -> None:
+        """Line widths are measured in a worker, so a horizontal scrollbar can appear
+        after a write and take a row: keep the newest line in view when it does."""
+        if self.follow:
+            self.scroll_end(animate=False, x_axis=False)
+
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         """Scrolling up pauses following; scrolling back to the end resumes it."""
         super().watch_scroll_y(old_value, new_value)
         if self._clearing:
             return
-        if new_value < old_value and self.follow:
+        at_end = new_value >= self.max_scroll_y
+        # A resize that clamps the offset to the new end is not the user scrolling up.
+        if self.follow and new_value < old_value and not at_end:
             self.follow = False
-        elif not self.follow and new_value >= self.max_scroll_y > 0:
+        elif not self.follow and at_end and self.max_scroll_y > 0:
             self.follow = True
         self._update_title()
 

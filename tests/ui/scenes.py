@@ -7,10 +7,13 @@ done, log drained), so the picture is the same on every run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
+
+from textual.worker import WorkerCancelled
 
 from kfwizard import paths
 from kfwizard.session import SessionStore
@@ -108,7 +111,8 @@ async def settle(pilot: Any) -> None:
     app = pilot.app
     busy = [w for w in app.workers if w.group != "install" and not w.is_finished]
     if busy:  # an empty list would mean "all workers", install runs included
-        await app.workers.wait_for_complete(busy)
+        with contextlib.suppress(WorkerCancelled):  # a newer lookup replaced an older one
+            await app.workers.wait_for_complete(busy)
     for log in app.screen.query("LogPane"):
         await wait_for(pilot, lambda log=log: log.pending == 0, description="log drained")
     await pilot.pause()
