@@ -77,33 +77,41 @@ def _assert_nothing_half_written(home: Path, session_id: str) -> None:
 def test_ctrl_c_in_each_step_leaves_it_interrupted_and_resumable(
     steps: tuple[str, ...], tmp_path: Path, emulators: Any, answers: Path, kfwizard_home: Path
 ) -> None:
+    """Ctrl+C once in each step in turn, resuming after each; in the last one Ctrl+C is
+    pressed twice (abort at once instead of at the next safe point)."""
     emulator = emulators(speed=SPEED)
     run = harness.start_run(tmp_path, emulator, ["--answers", str(answers)])
     session_id = ""
     for step in steps:
+        twice = step == steps[-1]
         run.wait_for(DURING[step])
         run.send(signal.SIGINT)
+        if twice:
+            run.send(signal.SIGINT)
         code = run.wait()
         assert code == 130, f"Ctrl+C in {step}: exit {code}\n{run.tail()}"
-        assert "Stopping at the next safe point" in run.err
+        assert "Traceback" not in run.err, run.err
         session_id = session_id or harness.session_id_of(run)
-
+        _assert_nothing_half_written(kfwizard_home, session_id)
         session = harness.read_session(session_id)
         states = {k: v["state"] for k, v in session["steps"].items()}
-        assert session["status"] == "interrupted", (step, session["status"])
-        stopped = [k for k, v in states.items() if v == "interrupted"]
-        # The step stops at its next safe point; a step with no wait left finishes first,
-        # and the run then stops before the next one.
-        order = list(harness.STEPS)
-        assert len(stopped) == 1 and order.index(stopped[0]) - order.index(step) in (0, 1), (
-            step,
-            states,
-        )
-        assert "running" not in states.values(), states
-        assert re_search(rf"==> interrupted at {stopped[0]}", run.out), run.tail()
-        _assert_nothing_half_written(kfwizard_home, session_id)
-        rows = _sessions_rows()
-        assert [(r["id"], r["status"]) for r in rows] == [(session_id, "interrupted")]
+        if twice:
+            # Aborted at once: the session may still say "running"; a resume treats the
+            # step as crashed and runs it again.
+            assert session["status"] in ("interrupted", "running"), session["status"]
+        else:
+            assert "Stopping at the next safe point" in run.err
+            assert session["status"] == "interrupted", (step, session["status"])
+            stopped = [k for k, v in states.items() if v == "interrupted"]
+            # The step stops at its next safe point; a step with no wait left finishes
+            # first, and the run then stops before the next one.
+            order = list(harness.STEPS)
+            assert len(stopped) == 1, (step, states)
+            assert order.index(stopped[0]) - order.index(step) in (0, 1), (step, states)
+            assert "running" not in states.values(), states
+            assert f"==> interrupted at {stopped[0]}" in run.out, run.tail()
+            rows = _sessions_rows()
+            assert [(r["id"], r["status"]) for r in rows] == [(session_id, "interrupted")]
 
         run = harness.start_run(tmp_path, emulator, ["--session", session_id])
     assert run.wait() == 0, run.tail()
@@ -111,32 +119,3 @@ def test_ctrl_c_in_each_step_leaves_it_interrupted_and_resumable(
     # Ctrl+C while Service Usage enables the APIs loses them from the inventory.
     known = ("inventory services",) if "services" in steps else ()
     harness.assert_installed(emulator, tmp_path, session_id, known)
-
-
-def re_search(pattern: str, text: str) -> bool:
-    import re
-
-    return re.search(pattern, text, re.MULTILINE) is not None
-
-
-def test_second_ctrl_c_aborts_at_once_and_the_session_still_resumes(
-    tmp_path: Path, emulators: Any, answers: Path, kfwizard_home: Path
-) -> None:
-    """Ctrl+C twice: stop now (the first one waits for a safe point). Exit 130, the
-    session file still reads, and the resume finishes the install."""
-    emulator = emulators(speed=SPEED)
-    run = harness.start_run(tmp_path, emulator, ["--answers", str(answers)])
-    run.wait_for(DURING["cluster"])
-    run.send(signal.SIGINT)
-    run.send(signal.SIGINT)
-    assert run.wait() == 130, run.tail()
-    session_id = harness.session_id_of(run)
-    assert "Traceback" not in run.err, run.err
-    assert harness.leftover_temp_files(kfwizard_home) == []
-    status = harness.read_session(session_id)["status"]
-    print("session status after a second Ctrl+C:", status)
-    assert status in ("interrupted", "running"), status
-
-    resumed = harness.run_to_end(tmp_path, emulator, ["--session", session_id])
-    assert resumed.popen.returncode == 0, resumed.tail()
-    harness.assert_installed(emulator, tmp_path, session_id)

@@ -58,7 +58,9 @@ def test_a_flaky_cloud_still_gets_a_full_install(
     assert harness.audit_violations(tmp_path) == []
 
 
-# One endpoint answering 503 to every call (``fail_paths`` in a faults file).
+# One endpoint answering 503 to every call (``fail_paths`` in a faults file). CI runs the
+# Service Usage case (and the in-process Kubernetes case below); the GKE and external
+# Kubernetes cases, which end in xfails for reported bugs, run with KFWIZARD_FULL_SWEEP=1.
 DOWN = [
     pytest.param(
         "services:batchEnable", "services", r"enabling APIs \(HTTP 503\)", (), id="serviceusage"
@@ -69,6 +71,10 @@ DOWN = [
         r"applying Deployment kubeflow/\S+: HTTP 503",
         ("endpoint-changed",),
         id="kube-deployments",
+        marks=[
+            pytest.mark.slow,
+            pytest.mark.skipif(not harness.FULL_SWEEP, reason="KFWIZARD_FULL_SWEEP=1"),
+        ],
     ),
     pytest.param(
         f"locations/{harness.LOCATION}/clusters",
@@ -76,6 +82,10 @@ DOWN = [
         r"HTTP 503|unavailable",
         ("unexpected-error",),
         id="gke-clusters",
+        marks=[
+            pytest.mark.slow,
+            pytest.mark.skipif(not harness.FULL_SWEEP, reason="KFWIZARD_FULL_SWEEP=1"),
+        ],
     ),
 ]
 
