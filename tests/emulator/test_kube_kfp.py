@@ -4,6 +4,7 @@ and UI through the service proxy and a port-forward, and the GCP inverse proxy."
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -289,6 +290,12 @@ def test_proxy_agent_is_refused_by_pod_security_on_2_17(
     assert not _available(_deployments(kube_dyn)["proxy-agent"])
     assert v1.list_namespaced_pod("kubeflow", label_selector="app=proxy-agent").items == []
     assert _hostname(kube_emu) == ""
+    # Retries back off and repeats are aggregated into one Event (count grows), as the
+    # real controller and event recorder do; no flood of one Event per attempt.
+    time.sleep(1.5)
+    repeated = refusal()
+    assert len(repeated) == 1, f"{len(repeated)} FailedCreate events for one ReplicaSet"
+    assert 1 <= (repeated[0].count or 1) <= 12
 
 
 def test_proxy_agent_crash_loops_off_gke(

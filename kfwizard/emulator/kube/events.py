@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from typing import TYPE_CHECKING, Any
 
 from kfwizard.emulator.kube.errors import ApiError
@@ -20,6 +21,18 @@ if TYPE_CHECKING:
     from kfwizard.emulator.kube.cluster import Cluster
 
 EVENTS = ("", "events")
+
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def similar(message: str) -> str:
+    """A message with quoted names blanked: `pods "x-1" is forbidden` ~ `pods "x-2" ...`.
+
+    The real recorder aggregates such near-repeats (its EventAggregator keys on
+    everything but the message), which is what keeps a controller that keeps retrying
+    from flooding the namespace with one Event per attempt.
+    """
+    return _QUOTED.sub('""', message)
 
 
 class EventRecorder:
@@ -46,7 +59,7 @@ class EventRecorder:
         md = meta(involved)
         namespace = md.get("namespace") or "default"
         uid = md.get("uid", "")
-        key = (uid, reason, message, component)
+        key = (uid, reason, similar(message), component)
         now = now_rfc3339()
         with cluster.store.lock:
             known = self._index.get(key)
@@ -56,6 +69,7 @@ class EventRecorder:
                     bumped = copy.deepcopy(current)
                     bumped["count"] = int(current.get("count") or 1) + 1
                     bumped["lastTimestamp"] = now
+                    bumped["message"] = message
                     cluster.store.commit(EVENTS, bumped, "MODIFIED", current)
                     return
             self._counter += 1

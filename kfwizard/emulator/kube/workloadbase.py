@@ -9,6 +9,7 @@ import copy
 import hashlib
 import json
 import math
+import time
 from typing import TYPE_CHECKING, Any
 
 from kfwizard.emulator.kube import errors
@@ -28,6 +29,8 @@ PODS = ("", "pods")
 PVCS = ("", "persistentvolumeclaims")
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
 FAILED_CREATE_RETRY = 2.0
+FAILED_CREATE_BACKOFF_CAP = 30.0
+"""Refused creations back off exponentially up to this (seconds x speed), as controllers do."""
 
 
 def template_hash(template: Obj) -> str:
@@ -100,6 +103,8 @@ class WorkloadBase:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self.blocked: set[tuple[str, str, str]] = set()
+        self._backoff: dict[tuple[str, str, str], tuple[int, float]] = {}
+        """(owner kind, ns, name) -> (failures so far, monotonic time of the next try)."""
         """(kind, ns, name) of controllers whose pod creation was refused."""
 
     # -- helpers ---------------------------------------------------------------------------
@@ -160,6 +165,9 @@ class WorkloadBase:
         pod = {"apiVersion": "v1", "kind": "Pod", "metadata": pod_md, "spec": spec}
         rt = self._rt("", "v1", "pods")
         key = (owner_kind, ns, md["name"])
+        failures, next_try = self._backoff.get(key, (0, 0.0))
+        if failures and time.monotonic() < next_try:
+            return None  # still backing off; the retry is already queued
 
         def admit(obj: Obj) -> None:
             refusal = cluster.admission.pod_security(ns, obj)
@@ -180,12 +188,16 @@ class WorkloadBase:
                 component(owner_kind),
             )
             self.blocked.add(key)
-            cluster.sim.enqueue(
-                TASK[owner_kind], ns, md["name"], after=cluster.sim.cycle(FAILED_CREATE_RETRY)
+            delay = min(
+                cluster.sim.cycle(FAILED_CREATE_RETRY) * 2**failures,
+                cluster.sim.cycle(FAILED_CREATE_BACKOFF_CAP),
             )
+            self._backoff[key] = (failures + 1, time.monotonic() + delay)
+            cluster.sim.enqueue(TASK[owner_kind], ns, md["name"], after=delay)
             self._failed_create_condition(owner, owner_kind, err.message)
             return None
         self.blocked.discard(key)
+        self._backoff.pop(key, None)
         cluster.recorder.record(
             owner, "Normal", "SuccessfulCreate", f"Created pod: {name}", component(owner_kind)
         )
@@ -195,6 +207,9 @@ class WorkloadBase:
         if kind != "ReplicaSet":
             return
         status = copy.deepcopy(owner.get("status") or {})
+        current = [c for c in status.get("conditions") or [] if c.get("type") == "ReplicaFailure"]
+        if current and current[0].get("status") == "True":
+            return  # already says so; a status write would wake the controller again
         status["conditions"] = set_condition(
             status.get("conditions") or [],
             "ReplicaFailure",
@@ -209,6 +224,7 @@ class WorkloadBase:
     def retry_blocked(self, namespace: str = "", name: str = "") -> None:
         """A pod became ready (maybe a webhook backend): retry refused pod creations."""
         for kind, ns, obj_name in sorted(self.blocked):
+            self._backoff.pop((kind, ns, obj_name), None)  # the cause may be gone: try now
             self.cluster.sim.enqueue(TASK[kind], ns, obj_name)
 
     def delete_pod(self, pod: Obj) -> None:
