@@ -276,6 +276,21 @@ def check_ui(
     return checks, data
 
 
+def _proxy_agent_cannot_run(state: dict[str, Any]) -> bool:
+    """True when waiting longer cannot help: the agent's pods are refused (Pod Security
+    on 2.16+) or crash-loop (no GCE metadata off GKE). The reason is explained after."""
+    for rs in (state.get("ReplicaSet") or {}).values():
+        for cond in (rs.get("status") or {}).get("conditions") or []:
+            if cond.get("type") == "ReplicaFailure" and cond.get("status") == "True":
+                return True
+    for pod in (state.get("Pod") or {}).values():
+        for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+            waiting = (cs.get("state") or {}).get("waiting") or {}
+            if waiting.get("reason") == "CrashLoopBackOff" and (cs.get("restartCount") or 0) >= 2:
+                return True
+    return False
+
+
 def wait_public_url(
     clients: KubeClients,
     *,
@@ -283,29 +298,42 @@ def wait_public_url(
     timeout: float = 120.0,
     control: Control | None = None,
 ) -> str | None:
-    """The inverse proxy's ``https://…googleusercontent.com`` URL, watched for; or None."""
+    """The inverse proxy's ``https://…googleusercontent.com`` URL, watched for; or None.
+
+    Returns None at once when proxy-agent cannot run, instead of waiting out the timeout
+    for a URL that will never come.
+    """
     from kfwizard.kube.watching import Watcher, WatchSpec
 
     control = control or Quiet()
-    spec = WatchSpec(
-        "v1",
-        "ConfigMap",
-        namespace=namespace,
-        field_selector=f"metadata.name={INVERSE_PROXY_CONFIGMAP}",
-    )
+    selector = f"app={PROXY_AGENT}"
+    specs = [
+        WatchSpec(
+            "v1",
+            "ConfigMap",
+            namespace=namespace,
+            field_selector=f"metadata.name={INVERSE_PROXY_CONFIGMAP}",
+        ),
+        WatchSpec("apps/v1", "ReplicaSet", namespace=namespace, label_selector=selector),
+        WatchSpec("v1", "Pod", namespace=namespace, label_selector=selector),
+    ]
 
     def hostname(state: dict[str, Any]) -> str:
         cm = state.get("ConfigMap", {}).get((namespace, INVERSE_PROXY_CONFIGMAP)) or {}
         return str((cm.get("data") or {}).get("Hostname") or "")
 
-    watcher = Watcher(clients, [spec], control)
+    watcher = Watcher(clients, specs, control)
     try:
         state = watcher.wait(
-            lambda s: bool(hostname(s)), timeout=timeout, what="the inverse proxy's Hostname"
+            lambda s: bool(hostname(s)) or _proxy_agent_cannot_run(s),
+            timeout=timeout,
+            what="the inverse proxy's Hostname",
         )
     except WaitTimeout:
         return None
     host = hostname(state)
+    if not host:
+        return None
     return host if host.startswith("http") else f"https://{host}"
 
 

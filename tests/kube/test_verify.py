@@ -74,18 +74,24 @@ def test_dev_env_on_2_17_has_no_public_url_and_says_why(
     """2.17.0's env/dev: proxy-agent is blocked by Pod Security, so no Hostname comes; that
     is explained and not fatal. (Its :master images are a separate, named failure, skipped
     here by name; see ``test_version_mismatch_is_a_named_failure``.)"""
+    import time
+
     session = _install(store, kubeconfig, "2.17.0", "dev")
     assert any("proxy-agent" in w for w in session.outputs["rollout"].get("warnings", []))
+    started = time.monotonic()
     result, _ = run(
         session,
         store,
         [VerifyStep()],
         options={
-            "timeouts": {**FAST, "public_url": 1},
+            # A long wait: verify must see that proxy-agent cannot run and stop waiting.
+            "timeouts": {**FAST, "public_url": 120},
             "skip_checks": {"api-version": "env/dev runs :master images"},
         },
     )
     assert result.state == "done", result.cause
+    waited = time.monotonic() - started
+    assert waited < 60, "verify waited out the timeout for a URL that cannot come"
     out = session.outputs["verify"]
     assert out["public_url"] is None
     note = out["public_url_note"]
