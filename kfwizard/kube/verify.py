@@ -414,7 +414,9 @@ def credentials_hint(
     return hints
 
 
-def next_steps(sdk_line: str, public_url: str | None, version: str) -> list[str]:
+def next_steps(
+    sdk_line: str, public_url: str | None, version: str, session_id: str = "ID"
+) -> list[str]:
     steps = []
     if public_url:
         steps.append(f"Open the UI at {public_url}")
@@ -433,5 +435,5 @@ def next_steps(sdk_line: str, public_url: str | None, version: str) -> list[str]
         if not str(version).startswith("1.")
         else "Run one of the preloaded sample pipelines from the UI"
     )
-    steps.append("Remove everything later with: kfwizard teardown --session ID")
+    steps.append(f"Remove everything later with: kfwizard teardown --session {session_id}")
     return steps

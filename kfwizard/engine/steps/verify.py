@@ -44,7 +44,7 @@ def has_inverse_proxy(facts: dict[str, Any], objects: list[dict[str, Any]]) -> t
         )
     return False, (
         f"env {facts['env'] or 'platform-agnostic'} of KFP {facts['version']} has no "
-        "inverse proxy (only env dev and gcp do); use the port-forward"
+        "inverse proxy (only env dev and gcp do)."
     )
 
 
@@ -150,7 +150,7 @@ class VerifyStep(BaseStep):
                     {"where": hints},
                 )
             )
-        steps = kv.next_steps(sdk, public_url, version)
+        steps = kv.next_steps(sdk, public_url, version, session_id=ctx.session.id)
         rows = [c.to_json() for c in checks]
         ctx.detail("verify", rows)
         ctx.outputs.update(
