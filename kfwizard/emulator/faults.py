@@ -123,7 +123,7 @@ class Faults:
         if unknown:
             raise ValueError(f"unknown fault key(s): {', '.join(unknown)}")
         converted = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        faults = cls(**converted)
+        faults = cls(**converted)  # type: ignore[arg-type]  # checked against the fields above
         for name in named:
             faults.apply_named(str(name))
         return faults

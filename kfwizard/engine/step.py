@@ -24,9 +24,15 @@ if TYPE_CHECKING:
 class Step(Protocol):
     """One idempotent unit of work."""
 
-    id: str
-    title: str
-    eta_seconds: float | None
+    # Read-only members, so steps may declare them as plain class attributes.
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def eta_seconds(self) -> float | None: ...
 
     def commands(self, session: Session) -> list[str]:
         """The shell commands a person would type to do the same by hand."""

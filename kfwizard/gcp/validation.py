@@ -40,14 +40,14 @@ def _is_text(value: object) -> bool:
 
 def validate_project_id(value: object) -> str | None:
     """Google Cloud project id rule (not the display name, not the project number)."""
-    if not _is_text(value) or not _PROJECT_RE.fullmatch(value):  # type: ignore[arg-type]
+    if not (isinstance(value, str) and _is_text(value) and _PROJECT_RE.fullmatch(value)):
         return PROJECT_ID_RULE
     return None
 
 
 def validate_cluster_name(value: object) -> str | None:
     """GKE cluster name rule."""
-    if not _is_text(value) or not _CLUSTER_RE.fullmatch(value):  # type: ignore[arg-type]
+    if not (isinstance(value, str) and _is_text(value) and _CLUSTER_RE.fullmatch(value)):
         return CLUSTER_NAME_RULE
     return None
 

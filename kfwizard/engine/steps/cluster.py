@@ -155,7 +155,7 @@ class ClusterStep(BaseStep):
                 bool(out.get("context"))
                 and out.get("context") == sel.get("context")
                 and bool(path)
-                and kubeconfig.has_context(Path(path), str(out["context"]))
+                and kubeconfig.has_context(Path(str(path)), str(out["context"]))
             )
         if out.get("status") != RUNNING or out.get("name") != sel.get("name"):
             return False
@@ -356,6 +356,7 @@ class ClusterStep(BaseStep):
         ctx.log(
             f"creating cluster {name} in {location} ({nodes} x {machine_type}, version {version})"
         )
+        op_name: str | None
         try:
             op = retried(
                 lambda: clusters.create_cluster(client, project, location, body),

@@ -8,6 +8,7 @@ selections allow it (``services: enable``), or naming them when they do not.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import TYPE_CHECKING
 
@@ -194,7 +195,7 @@ class ServicesStep(BaseStep):
             for start in range(0, len(missing), services.BATCH_LIMIT):
                 batch = missing[start : start + services.BATCH_LIMIT]
                 operation = call_with_retries(
-                    lambda b=batch: services.start_enable(client, project, b),
+                    functools.partial(services.start_enable, client, project, batch),
                     what="enabling APIs",
                     sleep=ctx.sleep,
                     log=ctx.log,
