@@ -17,7 +17,7 @@ FIXED_NOW = "2026-11-28T12:00:00+00:00"
 
 
 async def wait_for(
-    pilot: Any, predicate: Callable[[], bool], timeout: float = 10.0, description: str = "condition"
+    pilot: Any, predicate: Callable[[], bool], timeout: float = 20.0, description: str = "condition"
 ) -> float:
     """Poll ``predicate`` between pauses until it holds; return the seconds it took."""
     started = time.monotonic()

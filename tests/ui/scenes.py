@@ -367,6 +367,21 @@ def demo_project() -> Scene:
     return app, run_before
 
 
+def light(make: Callable[[], Scene]) -> Callable[[], Scene]:
+    """The same scene in the light theme."""
+
+    def scene() -> Scene:
+        app, before = make()
+
+        async def run_before(pilot: Any) -> None:
+            app.theme = "textual-light"
+            await before(pilot)
+
+        return app, run_before
+
+    return scene
+
+
 SCENES: dict[str, Callable[[], Scene]] = {
     "picker": picker,
     "project_empty": project_empty,
@@ -378,4 +393,7 @@ SCENES: dict[str, Callable[[], Scene]] = {
     "verify_done": verify_done,
     "help_dialog": help_dialog,
     "demo_project": demo_project,
+    "light_cluster_filled": light(cluster_filled),
+    "light_install_failed": light(install_failed),
+    "light_picker": light(picker),
 }
