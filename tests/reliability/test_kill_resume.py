@@ -16,6 +16,8 @@ Kill points are deterministic:
   writing it (a torn temp file);
 - ``log``: the hook kills it when a step logs a given line (synchronously, or after a
   delay from a timer thread);
+- ``progress``: the hook kills it when a step reports progress past a count (half of
+  the objects applied, some workloads ready);
 - ``watch``: the test itself reads the run's output and SIGKILLs the process a chosen
   delay after a given line (during a wait, during cluster creation).
 
@@ -43,7 +45,7 @@ SPEED = 0.1
 class KillPoint:
     step: str
     name: str
-    kind: str  # save | log | watch
+    kind: str  # save | log | progress | watch
     spec: dict[str, Any]
     lands: str = "running"
     """The state the step must have on disk right after the kill (proves where it landed)."""
@@ -145,11 +147,25 @@ KILL_POINTS: tuple[KillPoint, ...] = (
         "save",
         {"on": "save", "path": "outputs.apply.tiers.0.name", "value": None, "when": "after"},
     ),
-    watch("apply", "during-namespaced-tier", r"Tier 3/3", delay=0.05, ci=True),
+    KillPoint(
+        "apply",
+        "half-applied",
+        "progress",
+        {"on": "progress", "step": "apply", "at_least": 50},
+        ci=True,
+    ),
+    watch("apply", "during-tiers", r"Tier 2/3", delay=0.0),
     torn_done_save("apply"),
     # rollout: the wait for workloads
     boundary("rollout"),
-    watch("rollout", "during-wait", r"Waiting for \d+ workloads", delay=0.05, ci=True),
+    KillPoint(
+        "rollout",
+        "some-ready",
+        "progress",
+        {"on": "progress", "step": "rollout", "at_least": 3},
+        ci=True,
+    ),
+    watch("rollout", "during-wait", r"Waiting for \d+ workloads", delay=0.0),
     torn_done_save("rollout"),
     # verify, and the run's final save
     boundary("verify"),

@@ -20,6 +20,9 @@ the child's ``PYTHONPATH``. Nothing happens unless one of these variables is set
     ``{"on": "log", "pattern": "REGEX", "delay": 0.0}``
         when a step logs a line matching REGEX (``re.search``): at once, or ``delay``
         seconds later from a timer thread.
+    ``{"on": "progress", "step": "apply", "at_least": 50}``
+        when step ``step`` reports progress ``done >= at_least`` (e.g. 50 of 88 objects
+        applied, 3 of 14 workloads ready).
 
 ``KFWIZARD_TEST_STEP_LOG=JSON``
     ``{"step": "preflight", "lines": [...], "secrets": [...], "fail": "cause"}``: register
@@ -157,6 +160,20 @@ def _install_log_kill(spec: dict[str, Any]) -> None:
     StepContext.log = log  # type: ignore[method-assign]
 
 
+def _install_progress_kill(spec: dict[str, Any]) -> None:
+    from kfwizard.engine.step import StepContext
+
+    original = StepContext.progress
+    step, at_least = spec["step"], int(spec["at_least"])
+
+    def progress(self: Any, done: int, total: int, message: str = "") -> None:
+        original(self, done, total, message)
+        if self.step_id == step and done >= at_least:
+            _die()
+
+    StepContext.progress = progress  # type: ignore[method-assign]
+
+
 def _install_step_log(spec: dict[str, Any]) -> None:
     from kfwizard.engine import redact
     from kfwizard.engine.errors import StepFailed
@@ -195,6 +212,8 @@ def _main() -> None:
             _install_save_kill(spec)
         elif spec["on"] == "log":
             _install_log_kill(spec)
+        elif spec["on"] == "progress":
+            _install_progress_kill(spec)
         else:
             raise SystemExit(f"KFWIZARD_TEST_KILL: unknown trigger {spec['on']!r}")
     step_log = os.environ.get("KFWIZARD_TEST_STEP_LOG")
