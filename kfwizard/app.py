@@ -203,6 +203,17 @@ class WizardApp(App[int]):
             return
         self.show_screen(screen_for(phase))
 
+    def action_goto(self, phase: str) -> None:
+        """Go to a step (the step indicator's links); refused while a step runs."""
+        if self.run_in_progress():
+            self.notify("A step is running. ctrl+x cancels it first.", title="Please wait")
+            return
+        from kfwizard.engine.phases import PHASES
+
+        if phase in PHASES:
+            self.flush_save()
+            self.goto(phase)
+
     def show_screen(self, screen: Screen[Any]) -> None:
         """Replace the visible screen (the first one stays at the bottom of the stack,
         because Textual cannot switch away from the default screen)."""
@@ -395,7 +406,22 @@ class WizardApp(App[int]):
             yield SystemCommand("Save log", "Save the log pane to a file", screen.action_save_log)
             if screen.running:
                 yield SystemCommand("Cancel run", "Stop the running step", screen.action_cancel_run)
-        yield SystemCommand("Open sessions", "List, resume or delete sessions", self.open_picker)
+        from kfwizard.screens.sessions import SessionsScreen
+
+        if isinstance(screen, SessionsScreen):
+            yield SystemCommand("New session", "Start a new install", screen.action_new)
+            yield SystemCommand(
+                "Resume session", "Resume the highlighted session", screen.action_resume
+            )
+            yield SystemCommand(
+                "Delete session",
+                "Forget the highlighted session (asks first)",
+                screen.action_delete,
+            )
+        else:
+            yield SystemCommand(
+                "Open sessions", "List, resume or delete sessions", self.open_picker
+            )
         if self.session is not None:
             yield SystemCommand(
                 "Resume session",

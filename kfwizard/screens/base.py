@@ -44,7 +44,7 @@ from kfwizard.widgets.failure_panel import FailurePanel
 from kfwizard.widgets.field import Field
 from kfwizard.widgets.log_pane import LogPane
 from kfwizard.widgets.notice import Notice
-from kfwizard.widgets.step_indicator import StepIndicator
+from kfwizard.widgets.step_indicator import StepIndicator, wizard_phase
 from kfwizard.widgets.step_list import StepList
 
 if TYPE_CHECKING:
@@ -216,7 +216,7 @@ class WizardScreen(Screen[None]):
         mine = [
             rec.state
             for step_id, rec in self.session.steps.items()
-            if phase_of_step(step_id) == self.PHASE
+            if wizard_phase(step_id) == self.PHASE
         ]
         return bool(mine) and all(state in ("done", "skipped") for state in mine)
 
@@ -262,6 +262,8 @@ class WizardScreen(Screen[None]):
             text = Content.from_markup(
                 "[$text-error]$n $noun attention[/]", n=str(count), noun=noun
             )
+        elif self.query_one("#failure", FailurePanel).has_class("-shown"):
+            text = Content.from_markup("[$text-warning]Stopped: the panel above says why[/]")
         elif self.phase_done() and not self.dirty:
             text = Content.from_markup("[$text-success]✓ This step is done[/]")
         else:
@@ -321,6 +323,10 @@ class WizardScreen(Screen[None]):
     @on(Button.Pressed, "#retry")
     def _retry(self) -> None:
         self.query_one("#failure", FailurePanel).hide()
+        self.retry()
+
+    def retry(self) -> None:
+        """Run the last run again (done steps are checked and skipped)."""
         self.start_run()
 
     @on(Button.Pressed, "#failure-back")
@@ -470,7 +476,7 @@ class WizardScreen(Screen[None]):
     def restore_failure(self) -> None:
         """On a resumed session, show the last failure of this phase's steps."""
         for step_id, rec in self.session.steps.items():
-            if phase_of_step(step_id) != self.PHASE:
+            if wizard_phase(step_id) != self.PHASE:
                 continue
             if rec.state in ("failed", "interrupted"):
                 from kfwizard.engine.runner import RunResult
@@ -510,7 +516,7 @@ class WizardScreen(Screen[None]):
         rows = [
             (step_id, step_id.replace("-", " ").capitalize())
             for step_id in self.session.steps
-            if phase_of_step(step_id) == self.PHASE
+            if wizard_phase(step_id) == self.PHASE
         ]
         states = {sid: rec.state for sid, rec in self.session.steps.items()}
         if not rows:

@@ -58,8 +58,9 @@ def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
 
 class VerifyScreen(WizardScreen):
     BINDINGS: ClassVar[list[Binding]] = [
-        Binding("p", "port_forward", "Port-forward", tooltip="Open or stop the UI port-forward"),
-        Binding("t", "teardown", "Teardown", tooltip="Preview and delete what was created"),
+        # Shown on the buttons ("(p)", "(t)") rather than in a full footer.
+        Binding("p", "port_forward", "Port-forward", show=False),
+        Binding("t", "teardown", "Teardown", show=False),
     ]
     PHASE = "verify"
     CSS_PATH = "verify.tcss"
@@ -88,6 +89,7 @@ class VerifyScreen(WizardScreen):
         """The running PortForward, if any (stopped on leave and quit)."""
         self.tearing_down = False
         """The current run is a teardown, not a verification."""
+        self._teardown_args: tuple[bool, str | None] | None = None
 
     def compose_main(self) -> Any:
         checks = CheckList(empty="Not verified yet: press Verify.", id="checks")
@@ -116,7 +118,13 @@ class VerifyScreen(WizardScreen):
         return "Verify again" if self.phase_done() else self.ACTION_LABEL
 
     def refresh_cards(self) -> None:
-        self.query_one("#checks", CheckList).set_rows(check_rows(self.session.outputs))
+        checks = self.query_one("#checks", CheckList)
+        if self.session.status == "removed":
+            checks.empty = "Torn down: what this session installed has been deleted."
+            checks.set_rows([])
+            self.query_one("#summary").display = False
+            return
+        checks.set_rows(check_rows(self.session.outputs))
         self.query_one("#summary", Static).update(self.summary_content())
 
     def summary_content(self) -> Any:
@@ -176,6 +184,15 @@ class VerifyScreen(WizardScreen):
             self.query_one("#checks", CheckList).set_rows(event.value)
 
     def run_succeeded(self) -> None:
+        if self.tearing_down:
+            self.tearing_down = False
+            self._teardown_args = None
+            # Like `kfwizard teardown`: the session is kept, marked as removed.
+            self.session.status = "removed"
+            self.wizard.store.save(self.session)
+            self.refresh_cards()
+            self.notify("Everything this session created is gone.", title="Teardown complete")
+            return
         self.refresh_cards()
         self.notify("Kubeflow Pipelines answers. The summary says how to use it.", title="Verified")
 
@@ -268,6 +285,13 @@ class VerifyScreen(WizardScreen):
 
         self.app.push_screen(TeardownDialog(self.session), answered)
 
+    def retry(self) -> None:
+        """Retry repeats a failed teardown, not a verification."""
+        if self._teardown_args is not None:
+            self.start_teardown(*self._teardown_args)
+        else:
+            super().retry()
+
     def start_teardown(self, delete_cluster: bool, confirm_name: str | None = None) -> None:
         """Run the teardown plan through the bridge (same log, cancel and failure panel)."""
         try:
@@ -283,6 +307,7 @@ class VerifyScreen(WizardScreen):
             return
         self.stop_port_forward()
         self.tearing_down = True
+        self._teardown_args = (delete_cluster, confirm_name)
         plan = build_teardown_plan(self.session, delete_cluster, confirm_name)
         if not plan:
             self.tearing_down = False

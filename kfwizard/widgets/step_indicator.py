@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from kfwizard.engine.phases import PHASE_TITLES, PHASES, phase_of_step
+from kfwizard.engine.phases import PHASE_TITLES, PHASES, STEP_PHASES
 
 MARKS: dict[str, tuple[str, str]] = {
     "done": ("✓", "$text-success"),
@@ -30,6 +30,15 @@ SHORT_TITLES: dict[str, str] = {**PHASE_TITLES, "mode": "Mode"}
 """Titles used when the terminal is narrow."""
 
 
+def wizard_phase(step_id: str) -> str | None:
+    """The wizard step an engine step belongs to, or None for steps outside the five
+    (a teardown's ``uninstall``, ``delete-cluster``): those must not mark Install failed."""
+    if step_id in STEP_PHASES:
+        return STEP_PHASES[step_id]
+    prefix = step_id.split(".", 1)[0].split("-", 1)[0]
+    return prefix if prefix in PHASES else None
+
+
 def phase_states(steps: Mapping[str, Any]) -> dict[str, str]:
     """Each phase's state from the session's step records (``StepRecord`` or dict).
 
@@ -39,7 +48,9 @@ def phase_states(steps: Mapping[str, Any]) -> dict[str, str]:
     by_phase: dict[str, list[str]] = {phase: [] for phase in PHASES}
     for step_id, rec in steps.items():
         state = rec.get("state") if isinstance(rec, Mapping) else getattr(rec, "state", "pending")
-        by_phase.setdefault(phase_of_step(step_id), []).append(str(state))
+        phase = wizard_phase(step_id)
+        if phase is not None:
+            by_phase[phase].append(str(state))
     result: dict[str, str] = {}
     for phase in PHASES:
         states = by_phase.get(phase, [])

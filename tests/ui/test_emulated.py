@@ -230,6 +230,27 @@ async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store
         page = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=10).read())
         assert page, "the UI answers through the port-forward"
         forward = verify.forward
-        await pilot.press("escape")  # leaving the screen stops the forward
-        await wait_for_screen(pilot, InstallScreen)
+        # Teardown: preview, Delete (Cancel has the focus; Tab reaches Delete), run.
+        await pilot.press("t")
+        await wait_for(
+            pilot,
+            lambda: type(app.screen).__name__ == "TeardownDialog",
+            description="teardown preview",
+        )
+        preview = str(app.screen.query_one("#teardown-preview").render())
+        assert "GKE cluster kubeflow-testing" in preview and "created by this session" in preview
+        await pilot.press("tab", "enter")
         await wait_for(pilot, lambda: forward._stop.is_set(), description="forward stopped")
+        await wait_for(
+            pilot,
+            lambda: store.load(app.session.id).status == "removed",
+            timeout=120,
+            description="teardown done",
+        )
+        session = store.load(app.session.id)
+        assert session.steps["delete-cluster"].state == "done"
+        assert session.inventory["cluster"].get("deleted") is True
+        # Teardown steps do not count as Install steps in the indicator.
+        from kfwizard.widgets.step_indicator import StepIndicator
+
+        assert app.screen.query_one(StepIndicator).states["install"] == "done"

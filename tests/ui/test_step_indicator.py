@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.screens.mode import ModeScreen
+from kfwizard.screens.project import ProjectScreen
 from kfwizard.widgets.step_indicator import StepIndicator, phase_states, resume_phase
 from tests.ui.helpers import PlanApp, save_session, wait_for, wait_for_screen
 
@@ -55,3 +57,15 @@ async def test_indicator_marks_done_current_and_failed(store):
             "Mode" in indicator.text_for(70).plain
             and "Deployment mode" not in indicator.text_for(70).plain
         )
+
+
+async def test_done_steps_are_links(store):
+    save_session(store, "s-link", phase_steps={"credentials": "done", "services": "done"})
+    app = PlanApp({}, store=store, session_id="s-link")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, ClusterScreen)
+        indicator = app.screen.query_one(StepIndicator)
+        # "✓ Project" is the first link after the title: click it with the mouse.
+        await pilot.click(StepIndicator, offset=(2, 0))
+        await wait_for_screen(pilot, ProjectScreen)
+        assert indicator is not app.screen.query_one(StepIndicator)
