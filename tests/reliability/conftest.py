@@ -12,6 +12,13 @@ import pytest
 from tests.reliability import harness
 
 
+@pytest.fixture(autouse=True)
+def _no_leftover_processes() -> Iterator[None]:
+    """A test that fails half-way must not leave a `kfwizard run` behind."""
+    yield
+    harness.kill_leftovers()
+
+
 @pytest.fixture
 def emulators(tmp_path: Path) -> Iterator[Callable[..., harness.Emulator]]:
     """``emulators(speed=..., args=[...])`` starts a ``kfwizard emulator`` process."""

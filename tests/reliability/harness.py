@@ -9,6 +9,7 @@ a test asks for through ``KFWIZARD_TEST_*`` variables.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -89,6 +90,20 @@ def write_answers(folder: Path, name: str = "answers.yaml", **deployment: Any) -
 # -- child processes ------------------------------------------------------------------------
 
 
+def kill_leftovers() -> None:
+    """SIGKILL (by pid) any child a failed test left running, then reap it."""
+    while LIVE:
+        proc = LIVE.pop()
+        if proc.popen.poll() is None:
+            proc.kill()
+            try:
+                proc.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        with contextlib.suppress(Exception):
+            proc._err.close()
+
+
 def hook_dir(tmp: Path) -> Path:
     """``sitecustomize.py`` copied into a temp folder (for the child's PYTHONPATH)."""
     folder = tmp / "childhooks"
@@ -115,6 +130,10 @@ def audit_violations(tmp: Path) -> list[str]:
     return path.read_text().splitlines() if path.exists() else []
 
 
+LIVE: list[Proc] = []
+"""Every child started by this test process; the conftest kills leftovers after a test."""
+
+
 class Proc:
     """A child process whose stdout is read line by line as it comes."""
 
@@ -132,6 +151,7 @@ class Proc:
             env=env,
             cwd=cwd,
         )
+        LIVE.append(self)
         self.lines: list[str] = []
         self._cond = threading.Condition()
         self._done = False

@@ -136,6 +136,7 @@ class SessionsFolder:
         self.monkeypatch = monkeypatch
         self.mounted = False
         self.how = ""
+        self._original: Any = None
 
     def mount(self, size_kb: int = 256) -> bool:
         """A tmpfs over the sessions folder, its files copied in (root only)."""
@@ -180,7 +181,9 @@ class SessionsFolder:
         elif self.how == "chmod":
             self.folder.chmod(0o700)
         else:
-            self.monkeypatch.undo()
+            import kfwizard.session as session_module
+
+            self.monkeypatch.setattr(session_module, "atomic_write_text", self._original)
 
     def make_read_only(self) -> None:
         if self.mount():
@@ -201,6 +204,8 @@ class SessionsFolder:
 
     def _inject(self, code: int) -> None:
         import kfwizard.session as session_module
+
+        self._original = session_module.atomic_write_text
 
         def failing_write(path: Path, text: str, mode: int = 0o600) -> None:
             raise OSError(code, os.strerror(code), str(path))
@@ -273,19 +278,24 @@ def test_a_disk_that_fills_during_a_step_fails_the_run_and_the_resume_finishes(
 ) -> None:
     """The disk fills up just as the cluster step starts: the save of its 'running'
     record fails, so the run stops before creating anything, says why, keeps the last
-    good copy; once space is freed the resume installs everything."""
+    good copy; once space is freed the resume installs everything. (A real tmpfs filled
+    to the last block when this process may mount one; an injected ENOSPC otherwise.)"""
     import kfwizard.session as session_module
 
     session_id, _ = new_session(answers)
-    if not sessions_folder.mount():
-        pytest.skip("needs a tmpfs (root) to fill up for real")
-    sessions_folder.how = "tmpfs"
+    sessions_folder.how = "tmpfs" if sessions_folder.mount() else "inject"
     original = session_module.atomic_write_text
+    full = False
 
     def fill_then_write(target: Path, text: str, mode: int = 0o600) -> None:
+        nonlocal full
         data = json.loads(text)
         if (data.get("steps", {}).get("cluster") or {}).get("state") == "running":
-            sessions_folder.fill()
+            full = True
+            if sessions_folder.how == "tmpfs":
+                sessions_folder.fill()
+        if full and sessions_folder.how == "inject":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
         original(target, text, mode)
 
     monkeypatch.setattr(session_module, "atomic_write_text", fill_then_write)
@@ -299,7 +309,8 @@ def test_a_disk_that_fills_during_a_step_fails_the_run_and_the_resume_finishes(
     assert [p.name for p in sessions_folder.folder.glob(".*.tmp")] == []
 
     monkeypatch.setattr(session_module, "atomic_write_text", original)
-    sessions_folder.free()
+    if sessions_folder.how == "tmpfs":
+        sessions_folder.free()
     code, out, err = cli("run", "--session", session_id)
     assert code == 0, out + err
     harness.assert_installed(stack, sessions_folder.tmp, session_id)
