@@ -95,6 +95,9 @@ class ConfirmDialog(ModalScreen[bool]):
                 )
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._focus_default)
+
+    def _focus_default(self) -> None:
         if self.require_text:
             self.query_one("#confirm-typed", Input).focus()
         else:

@@ -123,6 +123,9 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
                 yield Button("Delete", id="yes", variant="error", compact=True)
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._ready)
+
+    def _ready(self) -> None:
         self.query_one("#no", Button).focus()
         self._update()
 

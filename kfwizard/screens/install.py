@@ -87,8 +87,10 @@ class InstallScreen(WizardScreen):
         ]
 
     def on_mount(self) -> None:
-        super().on_mount()
+        # (Textual also runs WizardScreen.on_mount: handlers are called along the MRO.)
         self.add_class("-has-log")
+
+    def load_fields(self) -> None:
         table = self.query_one("#deployments", DataTable)
         table.add_column("Deployment", key="name")
         table.add_column("Ready", key="ready")
@@ -97,8 +99,6 @@ class InstallScreen(WizardScreen):
         table.display = False
         self.query_one("#checks", CheckList).display = False
         self.query_one("#diagnoses", Static).display = False
-
-    def load_fields(self) -> None:
         self.query_one("#install-summary", Static).update(self.summary())
         rollout = self.session.outputs.get("rollout") or {}
         if rollout.get("deployments"):

@@ -114,6 +114,9 @@ class SessionsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(self._setup)
+
+    def _setup(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("Name", key="name")
         table.add_column("Step", key="step")

@@ -56,7 +56,7 @@ class StepList(Static):
         self.rows: dict[str, StepRow] = {}
         """Step id -> row, in plan order."""
         self.ticking = ticking
-        """Update running steps' elapsed time every second (off for snapshots)."""
+        """Show and update elapsed times (off for deterministic snapshots)."""
 
     def on_mount(self) -> None:
         if self.ticking:
@@ -117,8 +117,9 @@ class StepList(Static):
             if row.started is not None and self.ticking:
                 elapsed = time.monotonic() - row.started
             timing = format_elapsed(elapsed) if row.state != "pending" else ""
-            if row.state == "running" and not self.ticking:
-                timing = "running"
+            if not self.ticking:
+                # Without a clock (snapshots) times would differ from run to run.
+                timing = "running" if row.state == "running" else ""
             note = row.note or ("already in place" if row.state == "skipped" else "")
             lines.append(
                 Content.from_markup(

@@ -1,0 +1,122 @@
+"""Help, command palette, first-run notice, theme, clipboard and the teardown guard."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import Button, Input
+
+from kfwizard import paths
+from kfwizard.dialogs.help import HelpDialog
+from kfwizard.dialogs.teardown import TeardownDialog
+from kfwizard.screens.cluster import ClusterScreen
+from kfwizard.screens.project import ProjectScreen
+from kfwizard.widgets.notice import Notice
+from tests.ui.helpers import PlanApp, save_session, wait_for, wait_for_screen
+
+SIZE = (100, 32)
+
+
+async def test_f1_explains_the_screen_and_its_keys(store):
+    save_session(store, "s-help", phase_steps={"credentials": "done", "services": "done"})
+    app = PlanApp({}, store=store, session_id="s-help")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ClusterScreen)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpDialog), description="help")
+        dialog = app.screen
+        assert dialog.help_title == "Step 2 of 5 · Cluster"
+        assert "What happens here" in dialog.text and "Sessions." in dialog.text
+        assert ("ctrl+n", "run this step, or go to the next one when it is done") in dialog.keys
+        await pilot.press("escape")
+        await wait_for_screen(pilot, ClusterScreen)
+
+
+async def test_palette_offers_the_wizard_actions(store):
+    save_session(store, "s-pal")
+    app = PlanApp({}, store=store, session_id="s-pal")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ProjectScreen)
+        titles = [c.title for c in app.get_system_commands(screen)]
+        for wanted in (
+            "Next",
+            "Back",
+            "Resume session",
+            "Teardown",
+            "Save log",
+            "Toggle theme",
+            "Open sessions",
+            "Copy commands",
+        ):
+            assert wanted in titles
+
+
+async def test_first_run_notice_is_dismissed_for_good(store):
+    save_session(store, "s-intro")
+    app = PlanApp({}, store=store, session_id="s-intro")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ProjectScreen)
+        notice = screen.query_one("#first-run", Notice)
+        assert "session" in str(notice.query_one("Static").render())
+        notice.query_one(Button).press()
+        await wait_for(pilot, lambda: not screen.query("#first-run"), description="gone")
+    prefs = json.loads((paths.config_dir() / "ui.json").read_text())
+    assert prefs["intro_seen"] is True
+    again = PlanApp({}, store=store, session_id="s-intro")
+    async with again.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ProjectScreen)
+        assert not screen.query("#first-run")
+
+
+async def test_theme_toggle_is_remembered(store, monkeypatch):
+    monkeypatch.delenv("KFWIZARD_UI_DETERMINISTIC")
+    save_session(store, "s-theme")
+    app = PlanApp({}, store=store, session_id="s-theme")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ProjectScreen)
+        assert app.theme == "textual-dark"
+        app.action_toggle_theme()
+        assert app.theme == "textual-light"
+    assert PlanApp({}, store=store, session_id="s-theme").theme == "textual-light"
+
+
+async def test_copy_commands_puts_them_on_the_clipboard(store):
+    save_session(store, "s-copy", selections={"project": "my-proj-1"})
+    app = PlanApp({}, store=store, session_id="s-copy")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ProjectScreen)
+        await pilot.press("ctrl+y")
+        assert "gcloud config set project my-proj-1" in app.clipboard
+
+
+async def test_teardown_of_a_cluster_not_created_by_the_session_needs_its_name(store):
+    session = save_session(store, "s-td")
+    session.inventory["cluster"] = {
+        "project": "p",
+        "location": "us-central1-a",
+        "name": "shared-prod",
+        "created_by_session": False,
+    }
+    results = []
+    app = PlanApp({}, store=store, session_id="s-td")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ProjectScreen)
+        app.push_screen(TeardownDialog(session), results.append)
+        await wait_for(pilot, lambda: isinstance(app.screen, TeardownDialog), description="dialog")
+        dialog = app.screen
+        await wait_for(pilot, lambda: dialog.query("#yes"), description="composed")
+        await pilot.pause()
+        assert not dialog.query_one("#delete-cluster").value, "off unless the session made it"
+        dialog.query_one("#delete-cluster").value = True
+        await pilot.pause()
+        yes = dialog.query_one("#yes", Button)
+        assert yes.disabled, "deleting someone else's cluster needs its name typed"
+        dialog.query_one("#teardown-typed", Input).value = "shared-pro"
+        await pilot.pause()
+        assert yes.disabled
+        dialog.query_one("#teardown-typed", Input).value = "shared-prod"
+        await pilot.pause()
+        assert not yes.disabled
+        yes.press()
+        await wait_for(pilot, lambda: results, description="dismissed")
+    assert results == [{"delete_cluster": True, "confirm_name": "shared-prod"}]
