@@ -15,11 +15,11 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
@@ -56,7 +56,7 @@ EXIT_CODES = {"done": 0, "failed": 1, "interrupted": 130}
 class WizardApp(App[int]):
     """kfwizard: Project → Cluster → Deployment mode → Install → Verify."""
 
-    CSS_PATH: ClassVar[list[str | Path]] = [
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
         # Absolute, so subclasses in other packages (tests, embedders) find them too.
         # Screen stylesheets are listed here as well: Textual does not load the CSS_PATH
         # of the default screen, and every rule in them is prefixed by its screen class.
@@ -67,8 +67,8 @@ class WizardApp(App[int]):
         ),
     ]
     TITLE = "kfwizard"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS: ClassVar[list[Binding]] = [
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", tooltip="What happens here and why"),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (asks while a step runs)"),
     ]

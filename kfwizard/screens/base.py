@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
@@ -79,7 +79,7 @@ class WizardScreen(Screen[None]):
     """Show the engine steps of this phase with their state and elapsed time (from the
     first run on; the form screens hide it until then)."""
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "next", "Next", tooltip="Run this step, or continue when done"),
         Binding("escape", "back", "Back", tooltip="Previous step"),
         Binding("ctrl+y", "copy_commands", "Copy cmds", tooltip="Copy the equivalent commands"),

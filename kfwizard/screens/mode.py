@@ -371,9 +371,8 @@ def plan_content(detail: Any, outputs: dict[str, Any]) -> Content:
     facts = []
     requests = data.get("requests") or saved.get("requests") or {}
     if requests.get("cpu_m") is not None and requests.get("memory_mib") is not None:
-        facts.append(
-            f"pods request {requests['cpu_m'] / 1000:.2f} vCPU, {requests['memory_mib'] / 1024:.1f} GiB"
-        )
+        cpu, memory = requests["cpu_m"] / 1000, requests["memory_mib"] / 1024
+        facts.append(f"pods request {cpu:.2f} vCPU, {memory:.1f} GiB")
     eta = data.get("time_estimate_seconds") or saved.get("time_estimate_seconds")
     if isinstance(eta, (int, float)) and eta > 0:
         facts.append(f"usually about {max(1, round(eta / 60))} min to install")

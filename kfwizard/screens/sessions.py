@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
@@ -69,7 +69,7 @@ class SessionsScreen(Screen[None]):
 
     CSS_PATH = "sessions.tcss"
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "resume", "Resume", show=True, priority=False),
         Binding("n", "new", "New session"),
         Binding("d,delete", "delete", "Delete"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual import on, work
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
@@ -57,7 +57,7 @@ def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class VerifyScreen(WizardScreen):
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         # Shown on the buttons ("(p)", "(t)") rather than in a full footer.
         Binding("p", "port_forward", "Port-forward", show=False),
         Binding("t", "teardown", "Teardown", show=False),

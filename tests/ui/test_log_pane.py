@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 from kfwizard.screens.install import InstallScreen
@@ -47,7 +48,7 @@ async def test_fifty_thousand_lines_through_the_bridge_stay_responsive(store, ca
         shown = time.perf_counter() - started
         await app.workers.wait_for_complete([w for w in app.workers if w.group == "install"])
         window = [b for b in beats if b >= started]
-        gaps = [b - a for a, b in zip(window, window[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(window)]
         worst = max(gaps, default=0.0)
         gaps.sort()
         p99 = gaps[int(len(gaps) * 0.99) - 1] if gaps else 0.0
