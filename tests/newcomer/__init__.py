@@ -1,0 +1,1 @@
+"""A newcomer's path: the quick start, the demo's pace, keyboard-only use."""
