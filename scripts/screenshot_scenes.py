@@ -28,15 +28,18 @@ WIDE = (120, 40)
 NARROW = (80, 24)
 
 SHOTS: dict[str, str] = {
-    "sessions": "The session picker: resume an install where it stopped, or start anew.",
-    "project": "Step 1, Project: the demo project checked, its APIs enabled.",
-    "cluster": "Step 2, Cluster: node pool sized against the install, with the cost.",
-    "mode": "Step 3, Deployment mode: KFP 1.6.0 refused before anything is touched.",
-    "install-progress": "Step 4, Install in progress: steps, Deployments and the live log.",
-    "install-failed": "A diagnosed failure: a node pool too small, and what to do.",
-    "verify": "Step 5, Verify: Kubeflow Pipelines answers; how to use it next.",
+    "sessions": "The session picker: resume an install where it stopped, or start a new one.",
+    "project": "The Project step of kfwizard --demo, checked.",
+    "cluster": "Cluster: the node pool checked against what KFP needs, and its cost, "
+    "before anything is created.",
+    "mode": "Deployment mode: KFP 1.6.0 refused, with the reason, before anything is touched.",
+    "install-progress": "Install in progress: preflight checks, the Deployments being "
+    "waited for, the live log.",
+    "install-failed": "A diagnosed failure (`--fault small-nodepool`): the cause, the next "
+    "action, Retry.",
+    "verify": "Verify: the API and the UI answer; the summary says how to open and use them.",
 }
-"""Screenshot name -> one-line caption (the README uses the same words)."""
+"""Screenshot name -> what it shows (the README's captions say the same)."""
 
 WITH_NARROW = frozenset({"sessions", "project", "install-failed"})
 """Shots also saved at 80x24 as ``NAME-80x24.svg``: a newcomer's default terminal.
