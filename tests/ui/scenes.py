@@ -372,12 +372,8 @@ def light(make: Callable[[], Scene]) -> Callable[[], Scene]:
 
     def scene() -> Scene:
         app, before = make()
-
-        async def run_before(pilot: Any) -> None:
-            app.theme = "textual-light"
-            await before(pilot)
-
-        return app, run_before
+        app.theme = "textual-light"  # before it runs: no restyling while the scene settles
+        return app, before
 
     return scene
 
