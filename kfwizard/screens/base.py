@@ -167,7 +167,7 @@ class WizardScreen(Screen[None]):
     def log_placeholder(self) -> str:
         """What the empty log pane says: nothing ran yet, or where earlier output is."""
         if self.phase_done():
-            return "Done earlier; its output is in the session log (kfwizard.log)."
+            return "Done earlier; see the session log."
         return "Nothing has run on this step yet."
 
     def _title_content(self) -> Content:

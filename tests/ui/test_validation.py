@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
 from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.screens.project import ProjectScreen
@@ -82,3 +82,47 @@ async def test_cost_estimate_states_price_date_and_source(store):
         assert "/hour" in text and "/month" in text
         assert "as of 2026-06" in text and "Compute Engine" in text
         assert "fits" in text
+
+
+async def test_kubeconfig_contexts_are_listed_and_chosen(store, tmp_path, monkeypatch):
+    import yaml
+
+    kubeconfig = tmp_path / "kube" / "config"
+    kubeconfig.parent.mkdir()
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c1", "cluster": {"server": "https://127.0.0.1:1"}}],
+                "users": [{"name": "u1", "user": {}}],
+                "contexts": [
+                    {"name": "kind-dev", "context": {"cluster": "c1", "user": "u1"}},
+                    {"name": "minikube", "context": {"cluster": "c1", "user": "u1"}},
+                ],
+                "current-context": "kind-dev",
+            }
+        )
+    )
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    save_session(store, "s-kc", phase_steps={"credentials": "done", "services": "done"})
+    app = PlanApp({}, store=store, session_id="s-kc")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ClusterScreen)
+        screen.query_one("#source-kubeconfig").value = True
+        select = screen.query_one("#context", Select)
+        await wait_for(pilot, lambda: len(select._options) >= 2, description="contexts")
+        labels = [str(label) for label, _ in select._options]
+        assert "kind-dev" in labels and "minikube" in labels
+        # Next refuses until a context is chosen, with the rule under the field.
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen.query_one("#field-context", Field).error.startswith("Context:")
+        select.value = "minikube"
+        await wait_for(
+            pilot,
+            lambda: app.session.selections["cluster"]["context"] == "minikube",
+            description="chosen",
+        )
+        assert screen.query_one("#field-context", Field).error is None
+        assert str(screen.query_one("#next").label) == "Connect"
