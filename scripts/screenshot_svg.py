@@ -45,13 +45,26 @@ def _digits(match: re.Match[str]) -> str:
     return head + re.sub(r"\d", "0", text[len(head) :])
 
 
+DIGITS, HEX = "4807152936", "7c3e9a15d2b84f60"
+"""Stand in for the varying parts of an id: they look like one, the same on every run."""
+
+
+def _fixed_id(match: re.Match[str]) -> str:
+    """Keep an id's shape: its first group (a project number or a clock) gets digits,
+    the random groups after it hex; hyphens stay where they were."""
+    head, *rest = match.group(0).split("-")
+    fill = [(DIGITS * len(head))[: len(head)]]
+    fill += [(HEX * len(group))[: len(group)] for group in rest]
+    return "-".join(fill)
+
+
 RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     # 127.0.0.1:43817 -> 127.0.0.1:00000 (the emulators' ports are picked by the OS).
     (re.compile(r"(?<=127\.0\.0\.1:)\d+"), _same_width("0")),
-    # GKE: operation-1764331200123-5f1e... -> operation-0000000000000-0000...
-    (re.compile(r"(?<=operation-)[0-9a-f-]+"), _same_width("0")),
-    # Service Usage: operations/acf.p2-974778538808-d2ba3032-... -> ...-00000000-...
-    (re.compile(r"(?<=operations/acf\.p2-)[0-9a-f-]+"), _same_width("0")),
+    # GKE: operation-1764331200123-5f1e... (a clock and a random part).
+    (re.compile(r"(?<=operation-)[0-9a-f-]+"), _fixed_id),
+    # Service Usage: operations/acf.p2-974778538808-d2ba3032-... (a random uuid).
+    (re.compile(r"(?<=operations/acf\.p2-)[0-9a-f-]+"), _fixed_id),
     # Durations in log lines: "applied in 0.3 s", "done in 0.4s" -> "0.0" (also when
     # the pane's edge cuts the line after the number).
     (re.compile(rf"(?<=in{SPACE})\d+\.\d(?=(?:{SPACE})?s\b|(?:{SPACE})?</text>)"), _digits),
