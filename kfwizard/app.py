@@ -373,7 +373,7 @@ class WizardApp(App[int]):
         self.prefs["intro_seen"] = True
         self._save_prefs()
 
-    def _prefs_path(self) -> Any:
+    def _prefs_path(self) -> Path:
         return paths.config_dir() / "ui.json"
 
     def _load_prefs(self) -> dict[str, Any]:

@@ -97,6 +97,8 @@ class WizardScreen(Screen[None]):
         """A selection changed since this phase last completed."""
         self._titles: dict[str, str] = {}
         self._listed_ids: set[str] = set()
+        self._failure_details: dict[str, tuple[str, ...]] = {}
+        """Step id -> the detail lines its failure carried (shown in the panel)."""
         self.ready = False
         """True once the fields are filled from the session (tests wait for it)."""
 
@@ -398,6 +400,8 @@ class WizardScreen(Screen[None]):
         elif isinstance(event, StepDetail):
             self.on_step_detail(event)
         elif isinstance(event, StepFinished):
+            if event.details:
+                self._failure_details[event.step_id] = tuple(event.details)
             title = self._titles.get(event.step_id, event.step_id)
             mark = {"done": "✓", "skipped": "✓", "failed": "✗", "interrupted": "!"}.get(
                 event.state, "·"
@@ -463,9 +467,7 @@ class WizardScreen(Screen[None]):
         if attempts > 1:
             # A retry that fails the same way must not look like nothing happened.
             title = f"{title} · attempt {attempts}"
-        details: tuple[str, ...] = ()
-        if step and step in self.session.steps:
-            details = ()
+        details = self._failure_details.get(step or "", ())
         self.query_one("#failure", FailurePanel).show_failure(
             title, result.cause, action, details, interrupted=interrupted
         )
@@ -563,7 +565,9 @@ class WizardScreen(Screen[None]):
 
     def _set_commands(self, commands: list[str]) -> None:
         if self.is_attached and not self.running:
-            self.query_one("#commands", CommandsBox).set_commands(commands)
+            box = self.query_one("#commands", CommandsBox)
+            box.set_commands(commands)
+            box.border_title = "Equivalent commands"
 
     def action_copy_commands(self) -> None:
         box = self.query_one("#commands", CommandsBox)

@@ -208,7 +208,7 @@ class ClusterScreen(WizardScreen):
                 ("location", check("validate_location", cluster.get("location"))),
                 ("machine_type", check("validate_machine_type", cluster.get("machine_type"))),
                 ("nodes", check("validate_node_count", cluster.get("nodes"))),
-                ("scopes", self._scopes_rule(cluster.get("scopes"))),
+                ("scopes", check("validate_scopes", cluster.get("scopes"))),
             ]
         elif source == "existing":
             chosen = cluster.get("name") and any(
@@ -239,14 +239,6 @@ class ClusterScreen(WizardScreen):
             if rule:
                 invalid.append(field)
         return invalid
-
-    @staticmethod
-    def _scopes_rule(scopes: Any) -> str | None:
-        try:
-            from kfwizard.gcp.validation import validate_scopes
-        except ImportError:
-            return None
-        return validate_scopes(scopes)
 
     def _recheck(self, key: str, rule: str | None) -> None:
         self.query_one(f"#field-{key}", Field).set_error(rule)
@@ -289,7 +281,7 @@ class ClusterScreen(WizardScreen):
     def _scopes_typed(self, event: Input.Changed) -> None:
         scopes = [s.strip() for s in event.value.replace(" ", ",").split(",") if s.strip()]
         if self._store_choice("scopes", scopes):
-            self._recheck("scopes", self._scopes_rule(scopes))
+            self._recheck("scopes", check("validate_scopes", scopes))
 
     @on(Input.Changed, "#version")
     def _version_typed(self, event: Input.Changed) -> None:

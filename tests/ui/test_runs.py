@@ -99,6 +99,7 @@ async def test_failure_shows_cause_next_action_and_retry(store):
         assert "gcloud container clusters resize" in str(
             panel.query_one("#failure-action").render()
         )
+        assert "0/3 nodes are available" in str(panel.query_one("#failure-details").render())
         assert screen.query_one(StepIndicator).states["install"] == "failed"
         assert store.load("s-fail").steps["rollout"].state == "failed"
         # Retry runs the plan again; the step fails again and the panel comes back.
