@@ -93,8 +93,8 @@ class InstallScreen(WizardScreen):
     def load_fields(self) -> None:
         table = self.query_one("#deployments", DataTable)
         table.add_column("Deployment", key="name")
-        table.add_column("Ready", key="ready")
-        table.add_column("State", key="state")
+        table.add_column("Ready", key="ready", width=5)
+        table.add_column("State", key="state", width=11)
         table.add_column("Why", key="message")
         table.display = False
         self.query_one("#checks", CheckList).display = False

@@ -16,6 +16,10 @@ from textual.content import Content
 from textual.widgets import Button, Static
 
 
+MAX_DETAILS = 4
+"""Detail lines shown in the panel; the log has them all."""
+
+
 class FailurePanel(Vertical):
     """Hidden until :meth:`show_failure`; its buttons are handled by the screen."""
 
@@ -36,6 +40,7 @@ class FailurePanel(Vertical):
             text-style: bold;
         }
         & #failure-details {
+            margin-top: 1;
             color: $text-muted;
         }
         & > Horizontal {
@@ -51,11 +56,12 @@ class FailurePanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="failure-cause")
         yield Static(id="failure-action")
-        yield Static(id="failure-details")
+        # The ways on come before the detail lines, so they stay in view on 24 rows.
         with Horizontal():
             yield Button("Retry", id="retry", variant="primary", compact=True)
             yield Button("Back", id="failure-back", compact=True)
             yield Button("Save and quit", id="save-quit", compact=True)
+        yield Static(id="failure-details")
 
     def show_failure(
         self,
@@ -75,7 +81,10 @@ class FailurePanel(Vertical):
             if action
             else Content("Next: retry, or go back and change a selection.")
         )
-        shown = [line for line in details if line.strip()][:6]
+        lines = [line for line in details if line.strip()]
+        shown = lines[:MAX_DETAILS]
+        if len(lines) > MAX_DETAILS:
+            shown.append(f"… {len(lines) - MAX_DETAILS} more lines in the log")
         details_widget = self.query_one("#failure-details", Static)
         details_widget.update("\n".join(shown))
         details_widget.display = bool(shown)
