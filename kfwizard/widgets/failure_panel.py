@@ -15,7 +15,6 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Static
 
-
 MAX_DETAILS = 4
 """Detail lines shown in the panel; the log has them all."""
 
