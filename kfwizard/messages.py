@@ -47,7 +47,3 @@ class RunFinished(Message):
         """The phase the run went up to (``--until``)."""
         self.result = result
         """A ``kfwizard.engine.runner.RunResult``."""
-
-
-class SelectionsChanged(Message):
-    """A screen changed the session's selections (the app saves them, debounced)."""
