@@ -16,12 +16,12 @@ Finally the session picker lists the three with fixed times.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from scripts.screenshot_drive import next_screen, run_step, screen_ready, wait_for
-from scripts.screenshot_env import FIXED_NOW, ShotWorld
+from scripts.screenshot_env import ShotWorld
 from scripts.screenshot_svg import save_settled
 
 WIDE = (120, 40)
@@ -54,27 +54,21 @@ SESSION_TIMES = {
     SMALL: ("2026-11-28T10:05:00+00:00", "2026-11-28T10:19:00+00:00"),
     AGAIN: ("2026-11-28T11:50:00+00:00", "2026-11-28T11:57:00+00:00"),
 }
-"""(created, updated) of each session as the picker shows them, before ``FIXED_NOW``."""
-
-assert all(updated < FIXED_NOW for _, updated in SESSION_TIMES.values())
+"""(created, updated) of each session as the picker shows them: before ``FIXED_NOW``, so
+its "Updated" column reads "3 min ago", "1 h ago", "19 h ago"."""
 
 
 class Camera:
     """Saves the current screen at the wide size and, for some shots, at 80x24."""
 
-    def __init__(
-        self, folder: Path, only: Sequence[str] | None = None, all_narrow: bool = False
-    ) -> None:
+    def __init__(self, folder: Path, all_narrow: bool = False) -> None:
         self.folder = folder
-        self.only = set(only) if only else None
         self.narrow = frozenset(SHOTS) if all_narrow else WITH_NARROW
         self.saved: list[Path] = []
 
     async def shoot(self, pilot: Any, name: str, frame: Callable[[], object] | None = None) -> None:
         """Save ``name`` (and its 80x24 variant); ``frame`` scrolls the subject into
         view after each resize, as a person would."""
-        if self.only is not None and name not in self.only:
-            return
         for size, suffix in ((WIDE, ""), (NARROW, "-80x24")):
             if suffix and name not in self.narrow:
                 continue
@@ -210,11 +204,9 @@ async def picker(world: ShotWorld, camera: Camera) -> None:
         await camera.shoot(pilot, "sessions")
 
 
-async def take_all(
-    world: ShotWorld, folder: Path, only: Sequence[str] | None = None, all_narrow: bool = False
-) -> list[Path]:
+async def take_all(world: ShotWorld, folder: Path, all_narrow: bool = False) -> list[Path]:
     """Play every session and save the screenshots into ``folder``; return the files."""
-    camera = Camera(folder, only, all_narrow)
+    camera = Camera(folder, all_narrow)
     await happy_path(world, camera)
     await small_pool(world, camera)
     await stopped_early(world)

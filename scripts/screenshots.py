@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/screenshots.py            # write screenshots/*.svg
     .venv/bin/python scripts/screenshots.py --check    # exit 1 listing stale ones
-    .venv/bin/python scripts/screenshots.py --out DIR  # write somewhere else
+    .venv/bin/python scripts/screenshots.py --out DIR  # write (or --check) elsewhere
+    .venv/bin/python scripts/screenshots.py --out /tmp/shots --all-narrow  # + every 80x24
 
 The pictures come from the real wizard driving the demo emulators (see
 ``scripts/screenshot_scenes.py``), so a screen change shows up here; the same input
@@ -30,16 +31,13 @@ from scripts.screenshot_scenes import take_all  # noqa: E402
 COMMITTED = ROOT / "screenshots"
 
 
-def generate(
-    folder: Path, only: Sequence[str] | None = None, all_narrow: bool = False
-) -> list[Path]:
+def generate(folder: Path, all_narrow: bool = False) -> list[Path]:
     """Write the screenshots into ``folder`` (created if needed); return the files.
 
-    ``only`` limits them to some names (quicker while working on one screen);
-    ``all_narrow`` adds an 80x24 variant of every shot.
+    ``all_narrow`` adds an 80x24 variant of every shot (to look at, not to commit).
     """
     with shot_world() as world:
-        return asyncio.run(take_all(world, folder, only, all_narrow))
+        return asyncio.run(take_all(world, folder, all_narrow))
 
 
 def stale(committed: Path, fresh: Path) -> list[str]:
@@ -63,7 +61,12 @@ def check(committed: Path = COMMITTED) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if any screenshot is stale")
-    parser.add_argument("--out", type=Path, default=COMMITTED, help="where to write the SVGs")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=COMMITTED,
+        help="where the SVGs go (with --check: the ones to compare)",
+    )
     parser.add_argument(
         "--all-narrow", action="store_true", help="also write every shot at 80x24 (to look at)"
     )
@@ -74,14 +77,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         differing = check(args.out)
         for name in differing:
-            print(f"stale: screenshots/{name}")
+            print(f"stale: {args.out / name}")
         if differing:
             print("Regenerate with: .venv/bin/python scripts/screenshots.py")
             return 1
         print(f"screenshots are current ({time.monotonic() - started:.0f} s)")
         return 0
-    for path in generate(args.out, all_narrow=args.all_narrow):
+    made = generate(args.out, all_narrow=args.all_narrow)
+    for path in made:
         print(path)
+    if args.out.resolve() == COMMITTED.resolve():
+        kept = {path.resolve() for path in made}
+        for leftover in sorted(p for p in COMMITTED.glob("*.svg") if p.resolve() not in kept):
+            leftover.unlink()  # a shot that is no longer taken would fail --check
+            print(f"removed {leftover}")
     print(f"done in {time.monotonic() - started:.0f} s")
     return 0
 
