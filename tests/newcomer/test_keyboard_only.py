@@ -141,4 +141,4 @@ async def test_next_is_reachable_when_the_worker_ends_after_its_message(
         await wait_for(pilot, lambda: screen.last_result is not None, 30, "the Project run")
         await wait_for(pilot, lambda: not app.run_in_progress(), 10, "the worker to end")
         assert screen.last_result.state == "done"
-        await tab_to(pilot, "#next")
+        await tab_to(pilot, "#next", limit=12)  # the Project screen's chain is 7 long
