@@ -244,8 +244,13 @@ class WizardApp(App[int]):
 
     # -- runs ----------------------------------------------------------------------
     def run_options(self) -> dict[str, Any]:
-        """Options every engine step sees (``ctx.options``)."""
-        return {"env": dict(self.env), "demo": self.demo}
+        """Options every engine step sees (``ctx.options``), built as headless runs build
+        them: ``KFWIZARD_TIMEOUTS``, the demo's short stuck timeout, the session's
+        ``skip_checks``. Raises ``BadInput`` for a malformed ``KFWIZARD_TIMEOUTS``."""
+        from kfwizard.engine.options import run_options
+
+        selections = self.session.selections if self.session is not None else {}
+        return run_options(self.env, demo=self.demo, skip_checks=selections.get("skip_checks"))
 
     def plan_for(self, selections: dict[str, Any], phase: str) -> list[Any]:
         """The engine steps a screen runs: the plan up to and including ``phase``.
@@ -258,6 +263,10 @@ class WizardApp(App[int]):
         return plan_until(selections, phase)
 
     def run_in_progress(self) -> bool:
+        """A step screen's run is open (until its RunFinished), or an install worker
+        is still alive (a cancelled worker reads finished while its thread stops)."""
+        if any(getattr(screen, "running", False) for screen in self.screen_stack):
+            return True
         return any(w.group == "install" and not w.is_finished for w in self.workers)
 
     def run_finished(self, result: Any) -> None:

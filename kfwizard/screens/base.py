@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 from textual.worker import get_current_worker
 
 from kfwizard.bridge import EngineBridge
@@ -42,6 +42,7 @@ from kfwizard.messages import EngineEvent, RunFinished
 from kfwizard.widgets.commands_box import CommandsBox
 from kfwizard.widgets.failure_panel import FailurePanel
 from kfwizard.widgets.field import Field
+from kfwizard.widgets.footer import WizardFooter
 from kfwizard.widgets.log_pane import LogPane
 from kfwizard.widgets.notice import Notice
 from kfwizard.widgets.step_indicator import StepIndicator, wizard_phase
@@ -101,6 +102,10 @@ class WizardScreen(Screen[None]):
         """Step id -> the detail lines its failure carried (shown in the panel)."""
         self.ready = False
         """True once the fields are filled from the session (tests wait for it)."""
+        self._run_open = False
+        """A run started here and its ``RunFinished`` has not arrived yet."""
+        self._stopping = False
+        """Cancel was asked for during the open run."""
 
     # -- plumbing ------------------------------------------------------------------
     @property
@@ -119,12 +124,17 @@ class WizardScreen(Screen[None]):
 
     @property
     def running(self) -> bool:
-        return self.bridge is not None and self.bridge.running
+        """A run is in progress, from its start until its ``RunFinished`` is handled.
+
+        The run's own flag, not the worker's state: the worker thread posts
+        ``RunFinished`` and only then leaves RUNNING, so the message can be handled
+        while the worker still counts as running, and Next would stay disabled.
+        """
+        return self._run_open
 
     # -- layout --------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         self.bridge = EngineBridge(self.session, self.wizard.store, id="bridge")
-        self.bridge.options = self.wizard.run_options()
         self.bridge.plan_factory = self.wizard.plan_for
         yield self.bridge
         with Horizontal(id="header"):
@@ -140,7 +150,7 @@ class WizardScreen(Screen[None]):
                 notice = self.wizard.first_run_notice()
                 if notice is not None:
                     yield notice
-                yield FailurePanel(id="failure")
+                # The failure panel is mounted here when first needed (failure_panel()).
                 if self.SHOW_STEP_LIST:
                     yield StepList(ticking=not self.wizard.deterministic, id="step-list")
                 yield from self.compose_main()
@@ -151,7 +161,7 @@ class WizardScreen(Screen[None]):
             yield Button("← Back", id="back", compact=True)
             yield Static("", id="nav-status")
             yield Button(self.ACTION_LABEL, id="next", variant="primary", compact=True)
-        yield Footer()
+        yield WizardFooter()
 
     def compose_main(self) -> Iterable[Any]:
         """The step's own fields and panels (above the commands box)."""
@@ -256,7 +266,7 @@ class WizardScreen(Screen[None]):
         invalid = self.validate_fields(show=False)
         if self.running:
             text = Content.from_markup("[$text-accent]Working…[/] ctrl+x cancels")
-            if self.bridge is not None and self.bridge.cancelling:
+            if self._stopping:
                 text = Content.from_markup("[$text-warning]Stopping at the next safe point…[/]")
         elif invalid:
             count = len(invalid)
@@ -264,7 +274,7 @@ class WizardScreen(Screen[None]):
             text = Content.from_markup(
                 "[$text-error]$n $noun attention[/]", n=str(count), noun=noun
             )
-        elif self.query_one("#failure", FailurePanel).has_class("-shown"):
+        elif self.failure_shown():
             text = Content.from_markup("[$text-warning]Stopped: the panel above says why[/]")
         elif self.phase_done() and not self.dirty:
             text = Content.from_markup("[$text-success]✓ This step is done[/]")
@@ -324,7 +334,7 @@ class WizardScreen(Screen[None]):
 
     @on(Button.Pressed, "#retry")
     def _retry(self) -> None:
-        self.query_one("#failure", FailurePanel).hide()
+        self.hide_failure()
         self.retry()
 
     def retry(self) -> None:
@@ -349,21 +359,42 @@ class WizardScreen(Screen[None]):
         """Run the plan up to this phase (done steps are checked and skipped)."""
         assert self.bridge is not None
         self.wizard.flush_save()
-        self.query_one("#failure", FailurePanel).hide()
+        self.hide_failure()
         self.set_class(True, "-has-log")
         for notice in self.query("#first-run"):
             # Pressing on means the notice was read; give its lines to the progress.
             notice.remove()
             self.wizard.mark_intro_seen()
         self.dirty = False
-        self.bridge.options = self.wizard.run_options()
-        self.bridge.start(self.PHASE)
+        if not self.begin_run():
+            return
         self.update_nav()
         self.query_one("#main", VerticalScroll).scroll_home(animate=False)
         self.query_one("#log", LogPane).focus()
 
+    def begin_run(self, plan: list[Any] | None = None) -> bool:
+        """Start the bridge's run with the app's run options; False (and the failure
+        panel says why) when the options cannot be built, e.g. a bad KFWIZARD_TIMEOUTS."""
+        from kfwizard.engine.errors import KfwizardError
+
+        assert self.bridge is not None
+        try:
+            self.bridge.options = self.wizard.run_options()
+        except KfwizardError as exc:
+            from kfwizard.bridge import failed_result
+
+            self.show_failure(failed_result(exc.cause, exc.action, exc.exit_code))
+            self.update_nav()
+            return False
+        self._run_open, self._stopping = True, False
+        self.bridge.start(self.PHASE, plan=plan)
+        return True
+
     def action_cancel_run(self) -> None:
-        if self.bridge is not None and self.bridge.cancel():
+        if self.running and self.bridge is not None and self.bridge.cancel():
+            # The worker reads CANCELLED at once; the thread stops at its next safe
+            # point and posts RunFinished, which closes the run.
+            self._stopping = True
             self.notify(
                 "Stopping at the next safe point; the session stays resumable.", title="Cancelling"
             )
@@ -429,6 +460,7 @@ class WizardScreen(Screen[None]):
 
     def on_run_finished(self, message: RunFinished) -> None:
         message.stop()
+        self._run_open = False
         result = message.result
         self.last_result = result
         self.query_one("#log", LogPane).drain()
@@ -468,12 +500,27 @@ class WizardScreen(Screen[None]):
             # A retry that fails the same way must not look like nothing happened.
             title = f"{title} · attempt {attempts}"
         details = self._failure_details.get(step or "", ())
-        self.query_one("#failure", FailurePanel).show_failure(
-            title, result.cause, action, details, interrupted=interrupted
+        self.failure_panel().show_failure(
+            title, result.cause, action, details, interrupted=interrupted, focus=True
         )
-        panel = self.query_one("#failure", FailurePanel)
-        self.call_after_refresh(panel.scroll_visible, animate=False, top=True)
-        self.query_one("#retry", Button).focus(scroll_visible=False)
+
+    def failure_panel(self) -> FailurePanel:
+        """The failure panel, mounted under the intro the first time it is needed:
+        most screens never fail, and nine hidden widgets slowed every screen's start."""
+        for panel in self.query(FailurePanel):
+            return panel
+        panel = FailurePanel(id="failure")
+        main = self.query_one("#main", VerticalScroll)
+        anchor = main.query("#first-run, #intro, #screen-title").last()
+        main.mount(panel, after=anchor)
+        return panel
+
+    def failure_shown(self) -> bool:
+        return any(panel.has_class("-shown") for panel in self.query(FailurePanel))
+
+    def hide_failure(self) -> None:
+        for panel in self.query(FailurePanel):
+            panel.hide()
 
     def restore_failure(self) -> None:
         """On a resumed session, show the last failure of this phase's steps."""

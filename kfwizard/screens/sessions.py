@@ -16,9 +16,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Label, Static
+from textual.widgets import Button, DataTable, Label, Static
 
 from kfwizard.engine.phases import PHASE_TITLES
+from kfwizard.widgets.footer import WizardFooter
 from kfwizard.widgets.notice import Notice
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ class SessionsScreen(Screen[None]):
                 yield Button("Resume", id="resume", variant="primary", compact=True)
                 yield Button("New session", id="new", compact=True)
                 yield Button("Delete…", id="delete", variant="error", compact=True)
-        yield Footer()
+        yield WizardFooter()
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._setup)

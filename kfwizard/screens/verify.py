@@ -315,6 +315,7 @@ class VerifyScreen(WizardScreen):
             return
         assert self.bridge is not None
         self.set_class(True, "-has-log")
-        self.bridge.options = self.wizard.run_options()
-        self.bridge.start("verify", plan=plan)
+        if not self.begin_run(plan=list(plan)):
+            self.tearing_down = False
+            return
         self.update_nav()

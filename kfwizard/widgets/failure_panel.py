@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widgets import Button, Static
 
 MAX_DETAILS = 4
@@ -62,6 +63,14 @@ class FailurePanel(Vertical):
             yield Button("Save and quit", id="save-quit", compact=True)
         yield Static(id="failure-details")
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._failure: tuple[str, str | None, str | None, list[str], bool] | None = None
+        self._focus_pending = False
+
+    def on_mount(self) -> None:
+        self._paint()
+
     def show_failure(
         self,
         title: str,
@@ -70,8 +79,28 @@ class FailurePanel(Vertical):
         details: Sequence[str] = (),
         *,
         interrupted: bool = False,
+        focus: bool = False,
     ) -> None:
-        """Fill in and show the panel (``interrupted`` reads as a pause, not an error)."""
+        """Fill in and show the panel (``interrupted`` reads as a pause, not an error).
+
+        Works before the panel has mounted (it is mounted on first use): the content is
+        painted, and with ``focus`` the panel scrolled into view and Retry focused, as
+        soon as its children exist.
+        """
+        lines = [line for line in details if line.strip()]
+        self._failure = (title, cause, action, lines, interrupted)
+        self._focus_pending = self._focus_pending or focus
+        self.add_class("-shown")
+        self._paint()
+
+    def _paint(self) -> None:
+        if self._failure is None:
+            return
+        try:
+            retry = self.query_one("#retry", Button)
+        except NoMatches:  # not composed yet: on_mount paints
+            return
+        title, cause, action, lines, interrupted = self._failure
         self.border_title = title
         self.set_class(interrupted, "-interrupted")
         self.query_one("#failure-cause", Static).update(cause or "The step did not finish.")
@@ -80,15 +109,17 @@ class FailurePanel(Vertical):
             if action
             else Content("Next: retry, or go back and change a selection.")
         )
-        lines = [line for line in details if line.strip()]
         shown = lines[:MAX_DETAILS]
         if len(lines) > MAX_DETAILS:
             shown.append(f"… {len(lines) - MAX_DETAILS} more lines in the log")
         details_widget = self.query_one("#failure-details", Static)
         details_widget.update("\n".join(shown))
         details_widget.display = bool(shown)
-        self.query_one("#retry", Button).label = "Resume" if interrupted else "Retry"
-        self.add_class("-shown")
+        retry.label = "Resume" if interrupted else "Retry"
+        if self._focus_pending:
+            self._focus_pending = False
+            retry.focus(scroll_visible=False)
+            self.call_after_refresh(self.scroll_visible, animate=False, top=True)
 
     def hide(self) -> None:
         self.remove_class("-shown")

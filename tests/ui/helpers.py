@@ -28,6 +28,26 @@ async def wait_for(
     return time.monotonic() - started
 
 
+async def wait_for_panel(pilot: Any, screen: Any, timeout: float = 20.0) -> Any:
+    """Wait until the screen's failure panel is shown and painted; return it.
+
+    The panel is mounted on first use, so it may not exist right after a run ends.
+    """
+    from textual.css.query import NoMatches
+
+    from kfwizard.widgets.failure_panel import FailurePanel
+
+    def painted() -> bool:
+        try:
+            panel = screen.query_one(FailurePanel)
+            return panel.has_class("-shown") and bool(panel.query("#retry"))
+        except NoMatches:
+            return False
+
+    await wait_for(pilot, painted, timeout, "the failure panel")
+    return screen.query_one(FailurePanel)
+
+
 async def wait_for_screen(pilot: Any, screen_type: type, timeout: float = 10.0) -> Any:
     """Wait until ``screen_type`` is shown and has filled its fields; return it."""
     app = pilot.app

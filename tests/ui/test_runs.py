@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from textual.widgets import Button, DataTable
 
 from kfwizard.dialogs.confirm import ConfirmDialog
 from kfwizard.engine.events import PlanFinished, PlanStarted, StepFinished, StepOutput
+from kfwizard.engine.options import DEMO_TIMEOUTS
+from kfwizard.engine.step import StepContext
 from kfwizard.messages import EngineEvent, RunFinished
 from kfwizard.screens.install import InstallScreen
-from kfwizard.widgets.failure_panel import FailurePanel
 from kfwizard.widgets.log_pane import LogPane
 from kfwizard.widgets.step_indicator import StepIndicator
 from tests.ui.helpers import (
@@ -18,6 +21,7 @@ from tests.ui.helpers import (
     WaitingStep,
     save_session,
     wait_for,
+    wait_for_panel,
     wait_for_screen,
 )
 
@@ -93,8 +97,7 @@ async def test_failure_shows_cause_next_action_and_retry(store):
         screen = app.screen
         await pilot.press("ctrl+n")
         await app.workers.wait_for_complete(install_workers(app))
-        panel = screen.query_one(FailurePanel)
-        await wait_for(pilot, lambda: panel.has_class("-shown"), description="failure panel")
+        panel = await wait_for_panel(pilot, screen)
         assert "Insufficient cpu" in str(panel.query_one("#failure-cause").render())
         assert "gcloud container clusters resize" in str(
             panel.query_one("#failure-action").render()
@@ -137,9 +140,55 @@ async def test_cancel_leaves_the_session_interrupted(store):
         assert session.status == "interrupted"
         assert session.steps["preflight"].state == "interrupted"
         assert session.steps["apply"].state == "pending"
-        panel = screen.query_one(FailurePanel)
-        assert panel.has_class("-shown")
+        panel = await wait_for_panel(pilot, screen)
         assert str(panel.query_one("#retry", Button).label) == "Resume"
+
+
+class OptionsStep(ChattyStep):
+    """Records the run options the step saw."""
+
+    seen: ClassVar[list[dict[str, Any]]] = []
+
+    def apply(self, ctx: StepContext) -> None:
+        self.seen.append(dict(ctx.options))
+
+
+async def test_runs_get_the_same_options_as_headless_runs(store):
+    """KFWIZARD_TIMEOUTS, the demo's short waits and skip_checks reach every step."""
+    save_session(
+        store,
+        "s-options",
+        phase_steps=READY_FOR_INSTALL,
+        selections={"skip_checks": {"capacity": "autoscaler adds nodes"}},
+    )
+    OptionsStep.seen.clear()
+    plans = {"install": [OptionsStep("preflight", "Preflight")]}
+    env = {"KFWIZARD_TIMEOUTS": "rollout=42", "NO_GCE_CHECK": "true"}
+    app = PlanApp(plans, store=store, session_id="s-options", env=env, demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, InstallScreen)
+        screen = app.screen
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen.last_result is not None, description="run finished")
+    (options,) = OptionsStep.seen
+    assert options["timeouts"] == {**DEMO_TIMEOUTS, "rollout": 42.0}
+    assert options["skip_checks"] == {"capacity": "autoscaler adds nodes"}
+    assert options["demo"] is True and options["env"]["KFWIZARD_TIMEOUTS"] == "rollout=42"
+
+
+async def test_a_bad_timeouts_variable_is_shown_not_a_crash(store):
+    save_session(store, "s-bad-env", phase_steps=READY_FOR_INSTALL)
+    OptionsStep.seen.clear()
+    plans = {"install": [OptionsStep("preflight", "Preflight")]}
+    app = PlanApp(plans, store=store, session_id="s-bad-env", env={"KFWIZARD_TIMEOUTS": "soon"})
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, InstallScreen)
+        screen = app.screen
+        await pilot.press("ctrl+n")
+        panel = await wait_for_panel(pilot, screen)
+        assert "KFWIZARD_TIMEOUTS" in str(panel.query_one("#failure-cause").render())
+        assert not screen.running and not screen.query_one("#next", Button).disabled
+    assert OptionsStep.seen == []
 
 
 async def test_quit_during_a_run_asks_cancels_and_saves(store):
