@@ -57,14 +57,10 @@ class WizardApp(App[int]):
     """kfwizard: Project → Cluster → Deployment mode → Install → Verify."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = [
-        # Absolute, so subclasses in other packages (tests, embedders) find them too.
-        # Screen stylesheets are listed here as well: Textual does not load the CSS_PATH
-        # of the default screen, and every rule in them is prefixed by its screen class.
+        # Absolute, so subclasses in other packages (tests, embedders) find it too. Each
+        # screen brings its own stylesheet (its CSS_PATH), read when it is first shown:
+        # fewer rules to match while the first screen builds.
         HERE / "app.tcss",
-        *(
-            HERE / "screens" / f"{name}.tcss"
-            for name in ("sessions", "project", "cluster", "mode", "install", "verify")
-        ),
     ]
     TITLE = "kfwizard"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -122,15 +118,23 @@ class WizardApp(App[int]):
             else:
                 from kfwizard.screens import screen_for
 
-                return screen_for(self.resume_phase(session))
+                return self._with_css(screen_for(self.resume_phase(session)))
         if self.startup_problem or self.store.list() or self.store.set_aside:
             from kfwizard.screens.sessions import SessionsScreen
 
-            return SessionsScreen()
+            return self._with_css(SessionsScreen())
         from kfwizard.screens import screen_for
 
         self._take_session(self._new_session())
-        return screen_for("project")
+        return self._with_css(screen_for("project"))
+
+    def _with_css(self, screen: Screen[Any]) -> Screen[Any]:
+        """Add the first screen's stylesheet: Textual loads a screen's CSS_PATH when it
+        is pushed or switched to, but not for the default screen."""
+        for path in screen.css_path:
+            if not self.stylesheet.has_source(str(path)):
+                self.stylesheet.read(path)
+        return screen
 
     def resume_phase(self, session: Session) -> str:
         """Where a resumed session opens: the first step screen that is not done."""

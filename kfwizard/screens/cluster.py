@@ -9,6 +9,7 @@ in workers (the GKE client and the file read stay off the event loop).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -20,6 +21,9 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 from kfwizard.screens.base import WizardScreen
 from kfwizard.screens.rules import check
 from kfwizard.widgets.field import Field
+
+HERE = Path(__file__).parent
+"""Stylesheets are found from here, also for subclasses defined elsewhere."""
 
 SOURCES: list[tuple[str, str]] = [
     ("create", "New cluster"),
@@ -46,7 +50,7 @@ def location_suggestions() -> list[str]:
 
 class ClusterScreen(WizardScreen):
     PHASE = "cluster"
-    CSS_PATH = "cluster.tcss"
+    CSS_PATH = HERE / "cluster.tcss"
     ACTION_LABEL = "Create cluster"
     INTRO = (
         "Choose where Kubeflow Pipelines will run: a new GKE cluster (sized and priced "

@@ -9,6 +9,7 @@ cancel leaves the session resumable.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual.content import Content
@@ -17,6 +18,9 @@ from textual.widgets import DataTable, Static
 from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
 from kfwizard.widgets.checklist import CheckList
+
+HERE = Path(__file__).parent
+"""Stylesheets are found from here, also for subclasses defined elsewhere."""
 
 STATE_STYLE = {
     "ready": "$text-success",
@@ -42,7 +46,7 @@ def styled_state(state: str) -> Content:
 
 class InstallScreen(WizardScreen):
     PHASE = "install"
-    CSS_PATH = "install.tcss"
+    CSS_PATH = HERE / "install.tcss"
     ACTION_LABEL = "Install"
     SHOW_STEP_LIST = True
     INTRO = (

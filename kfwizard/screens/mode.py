@@ -9,6 +9,7 @@ shows the plan: objects by kind, what goes where, and how long it usually takes.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from textual import on
@@ -19,6 +20,9 @@ from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
 from kfwizard.widgets.field import Field
+
+HERE = Path(__file__).parent
+"""Stylesheets are found from here, also for subclasses defined elsewhere."""
 
 SHORT_TITLES = {
     "kfp-standalone": "Kubeflow Pipelines (standalone)",
@@ -63,7 +67,7 @@ def refusal(
 
 class ModeScreen(WizardScreen):
     PHASE = "mode"
-    CSS_PATH = "mode.tcss"
+    CSS_PATH = HERE / "mode.tcss"
     ACTION_LABEL = "Prepare manifests"
     INTRO = (
         "Choose what to install. kfwizard fetches and renders the release's manifests, then "

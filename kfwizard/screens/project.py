@@ -8,6 +8,7 @@ the credentials and the services the chosen mode needs.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -17,10 +18,13 @@ from kfwizard.screens.base import WizardScreen
 from kfwizard.screens.rules import check
 from kfwizard.widgets.field import Field
 
+HERE = Path(__file__).parent
+"""Stylesheets are found from here, also for subclasses defined elsewhere."""
+
 
 class ProjectScreen(WizardScreen):
     PHASE = "project"
-    CSS_PATH = "project.tcss"
+    CSS_PATH = HERE / "project.tcss"
     ACTION_LABEL = "Check project"
     INTRO = (
         "Choose the Google Cloud project to install into. kfwizard checks your credentials "

@@ -8,6 +8,7 @@ last problem of the highlighted session, and resumes it with Enter.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -21,6 +22,9 @@ from textual.widgets import Button, DataTable, Label, Static
 from kfwizard.engine.phases import PHASE_TITLES
 from kfwizard.widgets.footer import WizardFooter
 from kfwizard.widgets.notice import Notice
+
+HERE = Path(__file__).parent
+"""Stylesheets are found from here, also for subclasses defined elsewhere."""
 
 if TYPE_CHECKING:
     from kfwizard.app import WizardApp
@@ -68,7 +72,7 @@ def last_problem(session: Session) -> str:
 class SessionsScreen(Screen[None]):
     """A table of sessions with New / Resume / Delete."""
 
-    CSS_PATH = "sessions.tcss"
+    CSS_PATH = HERE / "sessions.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "resume", "Resume", show=True, priority=False),

@@ -10,6 +10,7 @@ did not create it.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -20,6 +21,9 @@ from textual.widgets import Button, Static
 from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
 from kfwizard.widgets.checklist import CheckList
+
+HERE = Path(__file__).parent
+"""Stylesheets are found from here, also for subclasses defined elsewhere."""
 
 
 def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -63,7 +67,7 @@ class VerifyScreen(WizardScreen):
         Binding("t", "teardown", "Teardown", show=False),
     ]
     PHASE = "verify"
-    CSS_PATH = "verify.tcss"
+    CSS_PATH = HERE / "verify.tcss"
     ACTION_LABEL = "Verify"
     INTRO = (
         "kfwizard checks that Kubeflow Pipelines answers: its API, its UI, and the public "
