@@ -65,6 +65,12 @@ COMMON_KEYS: list[tuple[str, str]] = [
 ]
 
 
+def worth_showing(details: Iterable[str]) -> tuple[str, ...]:
+    """A failure's detail lines without the checks that passed (``[pass] ...``): the
+    panel has room for four lines, and they should be the ones that need attention."""
+    return tuple(line for line in details if not line.lstrip().startswith(("[pass]", "[ok]")))
+
+
 class WizardScreen(Screen[None]):
     """Base class of the five step screens."""
 
@@ -106,6 +112,8 @@ class WizardScreen(Screen[None]):
         """A run started here and its ``RunFinished`` has not arrived yet."""
         self._stopping = False
         """Cancel was asked for during the open run."""
+        self._restored: Any = None
+        """The failure restored from the session, until a run replaces it."""
 
     # -- plumbing ------------------------------------------------------------------
     @property
@@ -195,6 +203,7 @@ class WizardScreen(Screen[None]):
         # Fields live inside Field containers that compose their controls when they
         # mount; filling them one refresh later means every control exists.
         self.refresh_indicator()
+        self.add_class("-log-empty")  # narrow beside the form until something is logged
         self.call_after_refresh(self._fill)
 
     def _fill(self) -> None:
@@ -361,6 +370,7 @@ class WizardScreen(Screen[None]):
         self.wizard.flush_save()
         self.hide_failure()
         self.set_class(True, "-has-log")
+        self.remove_class("-log-empty")
         for notice in self.query("#first-run"):
             # Pressing on means the notice was read; give its lines to the progress.
             notice.remove()
@@ -386,7 +396,7 @@ class WizardScreen(Screen[None]):
             self.show_failure(failed_result(exc.cause, exc.action, exc.exit_code))
             self.update_nav()
             return False
-        self._run_open, self._stopping = True, False
+        self._run_open, self._stopping, self._restored = True, False, None
         self.bridge.start(self.PHASE, plan=plan)
         return True
 
@@ -425,8 +435,9 @@ class WizardScreen(Screen[None]):
         elif isinstance(event, StepProgress):
             if self.SHOW_STEP_LIST:
                 text = event.message or ""
-                if event.total:
-                    text = f"{event.done}/{event.total} {text}".strip()
+                count = f"{event.done}/{event.total}"
+                if event.total and count not in text:  # "3/14 ready" says it already
+                    text = f"{count} {text}".strip()
                 self.query_one("#step-list", StepList).progress(event.step_id, text)
         elif isinstance(event, StepDetail):
             self.on_step_detail(event)
@@ -483,10 +494,10 @@ class WizardScreen(Screen[None]):
             )
         self.query_one("#next", Button).focus()
 
-    def show_failure(self, result: Any) -> None:
+    def show_failure(self, result: Any, *, focus: bool = True) -> None:
         interrupted = result.state == "interrupted"
         step = result.failed_step
-        title_of = self._titles.get(step or "", step or "The run")
+        title_of = self.step_title(step) if step else "The run"
         if interrupted:
             title = f"! {title_of}: stopped"
             action = (
@@ -499,10 +510,14 @@ class WizardScreen(Screen[None]):
         if attempts > 1:
             # A retry that fails the same way must not look like nothing happened.
             title = f"{title} · attempt {attempts}"
-        details = self._failure_details.get(step or "", ())
+        details = worth_showing(self._failure_details.get(step or "", ()))
         self.failure_panel().show_failure(
-            title, result.cause, action, details, interrupted=interrupted, focus=True
+            title, result.cause, action, details, interrupted=interrupted, focus=focus
         )
+
+    def step_title(self, step_id: str) -> str:
+        """A step's title from the plan; before the plan is known, a readable id."""
+        return self._titles.get(step_id) or step_id.replace("-", " ").capitalize()
 
     def failure_panel(self) -> FailurePanel:
         """The failure panel, mounted under the intro the first time it is needed:
@@ -531,7 +546,9 @@ class WizardScreen(Screen[None]):
                 from kfwizard.engine.runner import RunResult
 
                 self.set_class(True, "-has-log")
-                self.show_failure(RunResult(rec.state, 1, step_id, rec.cause, rec.action))
+                self.remove_class("-log-empty")
+                self._restored = RunResult(rec.state, 1, step_id, rec.cause, rec.action)
+                self.show_failure(self._restored)
                 self._load_log_tail()
                 return
 
@@ -563,13 +580,13 @@ class WizardScreen(Screen[None]):
     def _prefill_step_list(self) -> None:
         """Show this phase's steps from the session before anything runs."""
         rows = [
-            (step_id, step_id.replace("-", " ").capitalize())
+            (step_id, self.step_title(step_id))
             for step_id in self.session.steps
             if wizard_phase(step_id) == self.PHASE
         ]
         states = {sid: rec.state for sid, rec in self.session.steps.items()}
         if not rows:
-            rows = self.default_steps()
+            rows = [(sid, self._titles.get(sid, title)) for sid, title in self.default_steps()]
         self.query_one("#step-list", StepList).set_steps(rows, states)
 
     def default_steps(self) -> list[tuple[str, str]]:
@@ -600,6 +617,7 @@ class WizardScreen(Screen[None]):
         except Exception:
             return
         commands: list[str] = []
+        titles = {step.id: step.title for step in steps}
         for step in steps:
             if phase_of_step(step.id) != self.PHASE:
                 continue
@@ -607,14 +625,25 @@ class WizardScreen(Screen[None]):
                 commands.extend(step.commands(snapshot))
             except Exception:
                 continue
-        if commands and not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._set_commands, commands)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._set_commands, commands, titles)
 
-    def _set_commands(self, commands: list[str]) -> None:
-        if self.is_attached and not self.running:
+    def _set_commands(self, commands: list[str], titles: dict[str, str]) -> None:
+        """The plan's commands and step titles, once a worker has built the plan."""
+        if not self.is_attached or self.running:
+            return
+        if commands:
             box = self.query_one("#commands", CommandsBox)
             box.set_commands(commands)
             box.border_title = "Equivalent commands"
+        known = dict(self._titles)
+        self._titles = {**titles, **self._titles}
+        if self._titles == known:
+            return
+        if self.SHOW_STEP_LIST and self.last_result is None:
+            self._prefill_step_list()
+        if self._restored is not None and self.failure_shown():
+            self.show_failure(self._restored, focus=False)  # now with the step's title
 
     def action_copy_commands(self) -> None:
         box = self.query_one("#commands", CommandsBox)

@@ -9,6 +9,7 @@ shows the plan: objects by kind, what goes where, and how long it usually takes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,32 @@ SHORT_TITLES = {
 """Mode names that fit beside the label at 80 columns (F1 has the full titles)."""
 
 
-def version_choices(mode: str) -> list[str]:
-    """Versions offered for a mode, newest first."""
+DEMO_OFFER: dict[str, tuple[str, ...]] = {"kfp-standalone": ("2.17.0",)}
+"""What the demo's built-in manifests (``kfwizard/manifests/demo``, shaped like KFP 2.17.0
+standalone) can install: any other choice would fail at the manifests step."""
+
+DEMO_NOTE = (
+    "The demo's built-in manifests are KFP 2.17.0 standalone; other versions and modes "
+    "need a real install (`kfwizard` without --demo)."
+)
+
+
+def uses_demo_manifests(deployment: dict[str, Any]) -> bool:
+    """The session installs the demo's built-in manifests (``kfwizard --demo``)."""
+    from kfwizard.manifests.demo import demo_manifests_dir
+
+    chosen = deployment.get("manifests")
+    return bool(chosen) and Path(str(chosen)).resolve() == demo_manifests_dir().resolve()
+
+
+def version_choices(mode: str, demo: bool = False) -> list[str]:
+    """Versions offered for a mode, newest first (with ``demo``, those the demo has)."""
     from kfwizard.manifests import catalog
 
-    return list(catalog.versions_for(mode))
+    offered = list(catalog.versions_for(mode))
+    if demo:
+        return [v for v in offered if v in DEMO_OFFER.get(mode, ())] or offered
+    return offered
 
 
 def env_choices(mode: str, version: str) -> list[str]:
@@ -62,7 +84,17 @@ def refusal(
         on_gke=None if source == "kubeconfig" else True,
         local_manifests=bool(deployment.get("manifests")),
     )
-    return found[0].message() if found else None
+    return short_refusal(found[0].reason, found[0].suggestion) if found else None
+
+
+def short_refusal(reason: str, suggestion: str) -> str:
+    """The refusal's first clause and what to pick instead: the field's message must fit
+    a 24-row terminal; F1 shows the whole story (``catalog.explain``)."""
+    head = re.split(r"(?<!\d)\.\s|;\s|:\s", reason, maxsplit=1)[0].rstrip(".")
+    head = re.sub(r"\s*\([^)]*\)", "", head)  # issue numbers and asides: F1 has them
+    instead = re.sub(r"\s*\([^)]*\)", "", re.split(r":\s", suggestion, maxsplit=1)[0])
+    instead = instead.rstrip(".")
+    return f"{head}. {instead}. F1 says why."
 
 
 class ModeScreen(WizardScreen):
@@ -104,11 +136,21 @@ class ModeScreen(WizardScreen):
             id="field-mode",
         )
         yield Static(id="mode-explain")
+        # Never blank: there is always a version and an env to install; the lists are
+        # refilled for the mode in _refresh_choices.
+        version = str(self.deployment.get("version") or "")
+        env = str(self.deployment.get("env") or "")
         yield Field(
-            "Version", Select([], id="version", compact=True, allow_blank=True), id="field-version"
+            "Version",
+            Select(
+                [(version, version)], value=version, id="version", compact=True, allow_blank=False
+            ),
+            id="field-version",
         )
         yield Field(
-            "Environment", Select([], id="env", compact=True, allow_blank=True), id="field-env"
+            "Environment",
+            Select([(env, env)], value=env, id="env", compact=True, allow_blank=False),
+            id="field-env",
         )
         with Vertical(id="gcp-fields"):
             yield Field(
@@ -173,7 +215,8 @@ class ModeScreen(WizardScreen):
         from kfwizard.manifests import catalog, modes
 
         mode = self.mode
-        offered = version_choices(mode)
+        demo = uses_demo_manifests(self.deployment)
+        offered = version_choices(mode, demo=demo)
         version = catalog.normalise_version(mode, self.deployment.get("version"))
         if version not in offered:
             version = catalog.default_version(mode)
@@ -200,7 +243,16 @@ class ModeScreen(WizardScreen):
             env_select.value = env
         self.query_one("#field-env", Field).set_hint(modes.ENV_DESCRIPTIONS.get(env, ""))
         self.query_one("#gcp-fields").display = mode == "kfp-gcp"
+        if demo:
+            self.query_one("#field-version", Field).set_hint(DEMO_NOTE)
+            for key in self._mode_keys():
+                self.query_one(f"#mode-{key}", RadioButton).disabled = key not in DEMO_OFFER
         self._explain()
+
+    def _mode_keys(self) -> list[str]:
+        from kfwizard.manifests.modes import MODES
+
+        return list(MODES)
 
     def _explain(self) -> None:
         """Summary, the third-party parts by name, and advisories (full text in F1)."""
@@ -381,5 +433,6 @@ def plan_content(detail: Any, outputs: dict[str, Any]) -> Content:
     if isinstance(eta, (int, float)) and eta > 0:
         facts.append(f"usually about {max(1, round(eta / 60))} min to install")
     if facts:
-        lines.append(Content.from_markup("[$text-muted]$f[/]", f="; ".join(facts).capitalize()))
+        text = "; ".join(facts)  # not .capitalize(): it would lowercase "GiB" and "vCPU"
+        lines.append(Content.from_markup("[$text-muted]$f[/]", f=text[:1].upper() + text[1:]))
     return Content("\n").join(lines)

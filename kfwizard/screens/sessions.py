@@ -22,6 +22,7 @@ from textual.widgets import Button, DataTable, Label, Static
 from kfwizard.engine.phases import PHASE_TITLES
 from kfwizard.widgets.footer import WizardFooter
 from kfwizard.widgets.notice import Notice
+from kfwizard.widgets.step_indicator import phase_states
 
 HERE = Path(__file__).parent
 """Stylesheets are found from here, also for subclasses defined elsewhere."""
@@ -38,6 +39,20 @@ STATUS_TEXT: dict[str, tuple[str, str]] = {
     "interrupted": ("! interrupted", "$text-warning"),
     "removed": ("removed", "$text-muted"),
 }
+
+
+def status_text(session: Session) -> tuple[str, str]:
+    """The Status column: a run that finished but stopped before Verify is not "done"
+    (``kfwizard run --until cluster`` leaves such sessions, and so does quitting
+    between steps)."""
+    if session.status == "done" and phase_states(session.steps)["verify"] != "done":
+        return "in progress", "$text"
+    return STATUS_TEXT.get(session.status, (session.status, "$text"))
+
+
+def name_text(session: Session) -> str:
+    """The Name column: the name given, or a dash (the ID column has the id)."""
+    return str(session.name or session.selections.get("name") or "—")
 
 
 def human_ago(iso: str, now: float) -> str:
@@ -156,9 +171,9 @@ class SessionsScreen(Screen[None]):
         now = self.wizard.clock()
         table.clear()
         for session in self.sessions:
-            status, colour = STATUS_TEXT.get(session.status, (session.status, "$text"))
+            status, colour = status_text(session)
             table.add_row(
-                session.display_name(),
+                name_text(session),
                 PHASE_TITLES[self.wizard.resume_phase(session)],
                 Content.from_markup(f"[{colour}]$s[/]", s=status),
                 human_ago(session.updated_at, now),

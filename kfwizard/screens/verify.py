@@ -96,15 +96,17 @@ class VerifyScreen(WizardScreen):
         self._teardown_args: tuple[bool, str | None] | None = None
 
     def compose_main(self) -> Any:
-        checks = CheckList(empty="Not verified yet: press Verify.", id="checks")
-        checks.border_title = "Checks"
-        yield checks
+        # The summary (how to use what was installed) comes first: on 24 rows the
+        # checks would push it below the fold.
         summary = Static(id="summary")
         summary.border_title = "Summary"
         yield summary
         with Horizontal(id="verify-actions"):
             yield Button("Open port-forward (p)", id="port-forward", compact=True)
             yield Button("Teardown… (t)", id="teardown", variant="error", compact=True)
+        checks = CheckList(empty="Not verified yet: press Verify.", id="checks")
+        checks.border_title = "Checks"
+        yield checks
 
     def load_fields(self) -> None:
         self.refresh_cards()
@@ -199,10 +201,15 @@ class VerifyScreen(WizardScreen):
             return
         self.refresh_cards()
         self.notify("Kubeflow Pipelines answers. The summary says how to use it.", title="Verified")
+        # The summary is what this step produces: give it the log's room on narrow
+        # terminals (the log stays beside it on wide ones) and bring it into view.
+        self.set_class(False, "-has-log")
+        summary = self.query_one("#summary", Static)
+        self.call_after_refresh(summary.scroll_visible, animate=False, top=True)
 
-    def show_failure(self, result: Any) -> None:
+    def show_failure(self, result: Any, *, focus: bool = True) -> None:
         self.tearing_down = False
-        super().show_failure(result)
+        super().show_failure(result, focus=focus)
         self.refresh_cards()
 
     # -- port-forward ------------------------------------------------------------------
@@ -319,6 +326,7 @@ class VerifyScreen(WizardScreen):
             return
         assert self.bridge is not None
         self.set_class(True, "-has-log")
+        self.remove_class("-log-empty")
         if not self.begin_run(plan=list(plan)):
             self.tearing_down = False
             return

@@ -103,7 +103,10 @@ class FailurePanel(Vertical):
         title, cause, action, lines, interrupted = self._failure
         self.border_title = title
         self.set_class(interrupted, "-interrupted")
-        self.query_one("#failure-cause", Static).update(cause or "The step did not finish.")
+        # Plain Content, not markup: "[fail] capacity: ..." must keep its brackets.
+        self.query_one("#failure-cause", Static).update(
+            Content(cause or "The step did not finish.")
+        )
         self.query_one("#failure-action", Static).update(
             Content.from_markup("[b]Next:[/b] $action", action=action)
             if action
@@ -113,7 +116,7 @@ class FailurePanel(Vertical):
         if len(lines) > MAX_DETAILS:
             shown.append(f"… {len(lines) - MAX_DETAILS} more lines in the log")
         details_widget = self.query_one("#failure-details", Static)
-        details_widget.update("\n".join(shown))
+        details_widget.update(Content("\n".join(shown)))
         details_widget.display = bool(shown)
         retry.label = "Resume" if interrupted else "Retry"
         if self._focus_pending:
