@@ -40,10 +40,16 @@ def plan_until(selections: dict[str, Any], phase: str) -> list[Step]:
 
 
 def failed_result(cause: str, action: str | None, exit_code: int = 1) -> RunResult:
-    """A result for a run that could not start (bad input, refused, a broken plan)."""
+    """A result for a run that could not start (bad input, refused, a broken plan).
+
+    Redacted like the runner's own failures: the error text may quote an answer.
+    """
+    from kfwizard.engine.redact import redact
     from kfwizard.engine.runner import RunResult
 
-    return RunResult("failed", exit_code, None, cause, action)
+    return RunResult(
+        "failed", exit_code, None, redact(cause), None if action is None else redact(action)
+    )
 
 
 def run_plan(

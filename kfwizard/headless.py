@@ -29,11 +29,17 @@ from kfwizard.engine.events import (
     StepProgress,
     StepStarted,
 )
+from kfwizard.engine.redact import redact
 from kfwizard.session import Session, SessionStore
 
 
 class HeadlessPrinter:
-    """Turns engine events into plain, prefixed log lines (`[cluster] ...`)."""
+    """Turns engine events into plain, prefixed log lines (`[cluster] ...`).
+
+    Output lines come redacted from ``StepContext.log``; failure causes and actions are
+    redacted by the runner and once more here, because they are the texts most likely to
+    quote a server's message and they are few, so the second look costs nothing.
+    """
 
     PROGRESS_EVERY = 0.5
 
@@ -72,9 +78,9 @@ class HeadlessPrinter:
                 )
         elif isinstance(event, StepFinished):
             if event.state == "failed":
-                self._print(f"[{event.step_id}] FAILED: {event.cause}")
+                self._print(f"[{event.step_id}] FAILED: {redact(event.cause or '')}")
                 if event.action:
-                    self._print(f"[{event.step_id}] next: {event.action}")
+                    self._print(f"[{event.step_id}] next: {redact(event.action)}")
             else:
                 note = f" ({event.note})" if event.note else ""
                 self._print(f"[{event.step_id}] {event.state} in {event.elapsed:.1f}s{note}")
@@ -86,9 +92,9 @@ class HeadlessPrinter:
                     f"==> interrupted at {event.failed_step}; {event.action or ''}".rstrip()
                 )
             else:
-                self._print(f"==> failed at {event.failed_step}: {event.cause}")
+                self._print(f"==> failed at {event.failed_step}: {redact(event.cause or '')}")
                 if event.action:
-                    self._print(f"==> next: {event.action}")
+                    self._print(f"==> next: {redact(event.action)}")
 
 
 @contextmanager

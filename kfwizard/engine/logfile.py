@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import IO
 
 from kfwizard import paths
-from kfwizard.engine.redact import redact
 
 
 class SessionLog:
@@ -30,10 +29,16 @@ class SessionLog:
         self._failed = False
 
     def write(self, step_id: str, lines: tuple[str, ...] | list[str]) -> None:
+        """Append ``lines``, which must be redacted already.
+
+        Every line is redacted once where it is made (``StepContext.log``, and the
+        runner's own lines in ``Runner.write_log``); doing it again here doubled the
+        cost of a busy step's output.
+        """
         if self._failed:
             return
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-        text = "".join(f"{stamp} [{step_id}] {redact(line)}\n" for line in lines)
+        text = "".join(f"{stamp} [{step_id}] {line}\n" for line in lines)
         with self._lock:
             try:
                 if self._handle is None:

@@ -26,6 +26,7 @@ from kfwizard.engine.events import (
 )
 from kfwizard.engine.logfile import SessionLog
 from kfwizard.engine.phases import phase_of_step
+from kfwizard.engine.redact import redact, redact_lines
 from kfwizard.engine.step import Step, StepContext
 from kfwizard.session import Session, SessionStore, SessionWriteError
 
@@ -63,15 +64,20 @@ class Runner:
         self._listener = emit or (lambda event: None)
 
     # -- plumbing ---------------------------------------------------------------
+    def write_log(self, step_id: str, lines: Sequence[str]) -> None:
+        """The runner's own lines to the session log, redacted (tracebacks and error
+        texts can quote a secret; the log file itself no longer redacts)."""
+        self.log.write(step_id, redact_lines(lines))
+
     def emit(self, event: Event) -> None:
         if isinstance(event, StepFinished):
-            self.log.write(
+            self.write_log(
                 event.step_id, (f"[{event.state}] {event.cause or event.note or ''}".rstrip(),)
             )
         try:
             self._listener(event)
         except Exception:  # a broken listener must not break the install
-            self.log.write("runner", ("listener error:", *traceback.format_exc().splitlines()))
+            self.write_log("runner", ("listener error:", *traceback.format_exc().splitlines()))
 
     def save(self) -> None:
         self.store.save(self.session)
@@ -81,7 +87,7 @@ class Runner:
         try:
             self.save()
         except SessionWriteError as exc:
-            self.log.write("runner", (str(exc),))
+            self.write_log("runner", (str(exc),))
             result = RunResult(
                 "failed", 1, result.failed_step, str(exc), "free disk space, then resume"
             )
@@ -176,17 +182,16 @@ class Runner:
             return None
         except Cancelled as exc:
             ctx.flush()
-            session.record(step.id, "interrupted", exc.cause, action=exc.action)
+            cause, action = _redacted(exc.cause, exc.action)
+            session.record(step.id, "interrupted", cause, action=action)
             self.emit(
-                StepFinished(
-                    step.id, "interrupted", time.monotonic() - started, exc.cause, exc.action
-                )
+                StepFinished(step.id, "interrupted", time.monotonic() - started, cause, action)
             )
             return RunResult(
                 "interrupted",
                 130,
                 step.id,
-                exc.cause,
+                cause,
                 f"resume with `kfwizard run --session {session.id}`",
             )
         except KfwizardError as exc:
@@ -196,7 +201,7 @@ class Runner:
             return self._failed(step, started, str(exc), "free disk space, then resume", (), 1)
         except Exception as exc:  # an unexpected error still leaves a resumable session
             ctx.flush()
-            self.log.write(step.id, tuple(traceback.format_exc().splitlines()))
+            self.write_log(step.id, traceback.format_exc().splitlines())
             cause = f"Unexpected error in step '{step.title}': {type(exc).__name__}: {exc}"
             action = f"see the log in {self.log.path}; resume once the cause is fixed"
             return self._failed(step, started, cause, action, (), 1)
@@ -221,21 +226,31 @@ class Runner:
         details: tuple[str, ...],
         exit_code: int,
     ) -> RunResult:
+        """Record and announce a failure. Causes and details often quote what a server
+        or a library said (a connection string, a request header), so they are redacted
+        here, before the session file, the log and any listener see them."""
         session = self.session
+        cause, action = _redacted(cause, action)
+        details = tuple(redact_lines(details))
         if details:
             self.log.write(step.id, details)
-            self.emit(StepOutput(step.id, tuple(details)))
+            self.emit(StepOutput(step.id, details))
         session.record(step.id, "failed", cause, action=action)
         try:
             self.save()
         except SessionWriteError as exc:
-            self.log.write("runner", (str(exc),))
+            self.write_log("runner", (str(exc),))
         self.emit(
             StepFinished(
                 step.id, "failed", time.monotonic() - started, cause, action, details=details
             )
         )
         return RunResult("failed", exit_code, step.id, cause, action)
+
+
+def _redacted(cause: str, action: str | None) -> tuple[str, str | None]:
+    """A failure's cause and next action with secrets masked."""
+    return redact(cause), None if action is None else redact(action)
 
 
 def _safe_commands(step: Step, session: Session) -> list[str]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from kfwizard.engine.errors import Cancelled
 from kfwizard.engine.events import Event, StepDetail, StepOutput, StepProgress
-from kfwizard.engine.redact import redact
+from kfwizard.engine.redact import redact, redact_lines
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
@@ -130,9 +130,13 @@ class StepContext:
         self._emit(StepOutput(self.step_id, lines))
 
     def log(self, *lines: str) -> None:
-        """Log lines (secrets masked); they reach the UI in batches and the log file."""
-        clean = [redact(str(line)) for text in lines for line in str(text).splitlines() or [""]]
-        self._batcher.add(clean)
+        """Log lines (secrets masked); they reach the UI in batches and the log file.
+
+        This is the one place step output is redacted: the UI and the session log file
+        get these lines as they are, so each line is checked once.
+        """
+        split = [line for text in lines for line in str(text).splitlines() or [""]]
+        self._batcher.add(redact_lines(split))
 
     def flush(self) -> None:
         self._batcher.flush()

@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from kfwizard.engine.events import PlanFinished, StepFinished, StepOutput, StepStarted
 from kfwizard.engine.runner import Runner
 from kfwizard.session import Session, SessionStore
@@ -177,8 +179,6 @@ def test_killed_process_resumes_in_a_new_one(tmp_path: Path) -> None:
 
 
 def test_timeouts_come_from_the_environment_and_bad_ones_name_the_variable() -> None:
-    import pytest
-
     from kfwizard.engine.errors import BadInput
     from kfwizard.engine.options import run_options
 
@@ -187,3 +187,154 @@ def test_timeouts_come_from_the_environment_and_bad_ones_name_the_variable() -> 
     assert run_options({}, demo=True)["timeouts"]["stuck"] == 15.0
     with pytest.raises(BadInput, match="KFWIZARD_TIMEOUTS"):
         run_options({"KFWIZARD_TIMEOUTS": "stuck=soon"}, demo=False)
+
+
+# -- secrets in failures and log lines ------------------------------------------------
+FAILED_PASSWORD = "kfw-RunnerPass-3b9d51"
+FAILED_TOKEN = "kfwTok.runner-0123456789abcdefXYZ"
+
+
+class _LeakyFailure:
+    """A step that logs, then fails quoting a registered password and a bearer header in
+    its cause, action and details (an API error echoing what it was sent)."""
+
+    id = "apply"
+    title = "Leaky"
+    eta_seconds = None
+
+    def commands(self, session: Session) -> list[str]:
+        return []
+
+    def check(self, ctx: object) -> bool:
+        return False
+
+    def apply(self, ctx: object) -> None:
+        from kfwizard.engine.errors import StepFailed
+
+        header = f"Authorization: Bearer {FAILED_TOKEN}"
+        raise StepFailed(
+            f"login refused for root:{FAILED_PASSWORD}@10.0.0.3 ({header})",
+            f"check the password {FAILED_PASSWORD}",
+            details=(header, f"db_password={FAILED_PASSWORD}"),
+        )
+
+
+def test_a_secret_in_a_failure_never_reaches_the_session_log_events_or_output(
+    tmp_path: Path,
+) -> None:
+    import io
+
+    from kfwizard.engine.redact import register_secret
+    from kfwizard.headless import HeadlessPrinter
+
+    register_secret(FAILED_PASSWORD)
+    store = SessionStore()
+    session = _new(store)
+    events: list[object] = []
+    out = io.StringIO()
+    printer = HeadlessPrinter(out)
+
+    def listen(event: object) -> None:
+        events.append(event)
+        printer(event)  # type: ignore[arg-type]
+
+    runner = Runner(session, store, [_LeakyFailure()], emit=listen)
+    result = runner.run()
+    assert result.exit_code == 1 and "login refused for root:" in (result.cause or "")
+    texts = {
+        "session file": (store.folder / f"{session.id}.json").read_text(),
+        "log file": runner.log.path.read_text(),
+        "events": repr(events),
+        "result": repr(result),
+        "output": out.getvalue(),
+    }
+    for where, text in texts.items():
+        assert FAILED_PASSWORD not in text, where
+        assert FAILED_TOKEN not in text, where
+    assert "FAILED: login refused for root:********@10.0.0.3" in out.getvalue()
+    assert "Authorization: Bearer ********" in texts["log file"]
+
+
+def test_the_printer_redacts_a_failure_it_is_handed_unredacted() -> None:
+    import io
+
+    from kfwizard.engine.events import PlanFinished, StepFinished
+    from kfwizard.headless import HeadlessPrinter
+
+    out = io.StringIO()
+    printer = HeadlessPrinter(out)
+    cause = f"refused: Authorization: Bearer {FAILED_TOKEN}"
+    printer(StepFinished("apply", "failed", 1.0, cause, f"retry with token={FAILED_TOKEN}"))
+    printer(PlanFinished("failed", 1, "apply", cause, f"token={FAILED_TOKEN}"))
+    assert FAILED_TOKEN not in out.getvalue()
+    assert out.getvalue().count("********") == 4
+
+
+def test_step_lines_and_tracebacks_reach_the_log_file_redacted(tmp_path: Path) -> None:
+    from kfwizard.engine.step import BaseStep, StepContext
+
+    class Crashing(BaseStep):
+        id = "apply"
+        title = "Crashing"
+
+        def apply(self, ctx: StepContext) -> None:
+            ctx.log("connecting", f"password={FAILED_PASSWORD}x")
+            raise RuntimeError(f"server said: Authorization: Bearer {FAILED_TOKEN}")
+
+    store = SessionStore()
+    session = _new(store)
+    events: list[object] = []
+    runner = Runner(session, store, [Crashing()], emit=events.append)
+    assert runner.run().exit_code == 1
+    log = runner.log.path.read_text()
+    assert "[apply] password=********" in log
+    assert "RuntimeError: server said: Authorization: Bearer ********" in log
+    assert FAILED_TOKEN not in log and FAILED_TOKEN not in repr(events)
+    lines = [line for e in events if isinstance(e, StepOutput) for line in e.lines]
+    assert lines == ["connecting", "password=********"]
+
+
+# -- the redaction pre-check ----------------------------------------------------------
+def test_a_line_with_any_keyword_is_still_redacted() -> None:
+    from kfwizard.engine.redact import redact_lines
+
+    clean = "serverside-applied configmap/kfp-launcher in namespace kubeflow"
+    cases = {
+        "Authorization: Bearer abc.def-ghi": "Authorization: Bearer ********",
+        "sent bearer abcdefghijklmnopqrstuvwx": "sent bearer ********",
+        "PASSWORD=hunter2": "PASSWORD=********",
+        "passwd: 'a b c'": "passwd: ********",
+        "client_secret = s3cr3t": "client_secret = ********",
+        "Access_Token: abc": "Access_Token: ********",
+        "header ya29.a0AfH6SMB-x_y": "header ya29.********",
+        # a case-insensitive pattern matches the long s and the Kelvin sign as s and k
+        "pa\u017fsword=hunter2": "pa\u017fsword=********",
+        "to\u212aen=abc": "to\u212aen=********",
+    }
+    for line, masked in cases.items():
+        assert redact_lines([clean, line, clean]) == [clean, masked, clean], line
+
+
+def test_a_registered_secret_in_a_line_without_keywords_is_redacted() -> None:
+    from kfwizard.engine.redact import MASK, known_secrets, redact_lines, register_secret
+
+    value = "kfw-Plain-9e27c4"
+    register_secret(value)
+    assert value in known_secrets()
+    assert redact_lines(["ok", f"mysql://root:{value}@db"]) == ["ok", f"mysql://root:{MASK}@db"]
+
+
+def test_a_clean_batch_is_returned_untouched_without_running_the_patterns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kfwizard.engine import redact
+
+    class Exploding:
+        def sub(self, *args: object) -> str:
+            raise AssertionError("a pattern ran on a clean batch")
+
+    monkeypatch.setattr(redact, "_PATTERNS", (Exploding(),))
+    batch = [f"serverside-applied configmap/kfp-{n} in namespace kubeflow" for n in range(100)]
+    result = redact.redact_lines(batch)
+    assert result == batch and all(a is b for a, b in zip(result, batch, strict=True))
+    assert redact.redact_lines([]) == []
