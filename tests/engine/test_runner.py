@@ -338,3 +338,32 @@ def test_a_clean_batch_is_returned_untouched_without_running_the_patterns(
     result = redact.redact_lines(batch)
     assert result == batch and all(a is b for a, b in zip(result, batch, strict=True))
     assert redact.redact_lines([]) == []
+
+
+# -- preflight output -----------------------------------------------------------------
+def test_a_failed_preflight_logs_each_check_once(kfwizard_home: Path) -> None:
+    """The runner logs a failure's details (every check); the step no longer logs them
+    too, which printed the whole list twice."""
+    import io
+
+    from kfwizard.headless import run_headless
+
+    out = io.StringIO()
+    code = run_headless(
+        answers=ROOT / "examples" / "demo.yaml",
+        session_id=None,
+        demo=True,
+        faults=["no-default-storageclass"],
+        speed=0.0,
+        stream=out,
+        env=dict(os.environ),
+    )
+    assert code == 1, out.getvalue()[-2000:]
+    checks = [
+        line
+        for line in out.getvalue().splitlines()
+        if line.startswith("[preflight] [") and not line.startswith("[preflight] [preflight]")
+    ]
+    assert any(line.startswith("[preflight] [fail] default-storageclass:") for line in checks)
+    names = [line.split("] ", 2)[2].split(":")[0] for line in checks]
+    assert len(names) == len(set(names)) >= 6, checks

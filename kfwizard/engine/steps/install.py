@@ -224,14 +224,16 @@ class PreflightStep(BaseStep):
         ctx.outputs["checks"] = rows
         ctx.outputs["set"] = set_key(ctx)
         ctx.outputs["skipped"] = {c.name: skip[c.name] for c in checks if c.state == "skipped"}
+        if any(c.state == "fail" for c in checks):
+            # The runner logs a failure's details, which list every check: logging them
+            # here as well printed each check twice.
+            cause, action, details = failure_text(checks)
+            raise StepFailed(cause, action, details)
         for c in checks:
             ctx.log(
                 f"[{c.state}] {c.name}: {c.message}"
                 + (f" Fix: {c.fix}" if c.fix and c.state != "pass" else "")
             )
-        if any(c.state == "fail" for c in checks):
-            cause, action, details = failure_text(checks)
-            raise StepFailed(cause, action, details)
 
 
 # -- apply -----------------------------------------------------------------------------

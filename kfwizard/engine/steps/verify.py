@@ -165,11 +165,16 @@ class VerifyStep(BaseStep):
                 "checks": rows,
             }
         )
-        for c in checks:
-            ctx.log(f"[{c.state}] {c.name}: {c.message}")
         failed = [c for c in checks if c.state == "fail"]
+        workload = None
+        if failed and failed[0].name.startswith("ui"):
+            workload = "ml-pipeline-ui"
+        if not failed or workload is not None:
+            # A failure without a workload lists every check in its details, which the
+            # runner logs: logging them here as well printed each check twice.
+            for c in checks:
+                ctx.log(f"[{c.state}] {c.name}: {c.message}")
         if failed:
-            workload = "ml-pipeline-ui" if failed[0].name.startswith("ui") else None
             self._fail(ctx, checks, failed[0], workload)
         for line in steps:
             ctx.log(f"next: {line}")
