@@ -24,7 +24,7 @@ by a small thread pool sharing one connection pool. Errors are sorted:
 from __future__ import annotations
 
 import concurrent.futures as futures
-import copy
+import datetime
 import json
 import threading
 import time
@@ -138,6 +138,13 @@ def _passing(exc: BaseException) -> bool:
     return is_retryable(exc) and not webhook_name_in(error_message(exc))
 
 
+def _json_value(value: Any) -> str:
+    """YAML timestamps load as dates; send them as the client would (ISO 8601)."""
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot send a {type(value).__name__} in a manifest")
+
+
 def _removed_api_hint(api_version: str, kind: str) -> str:
     if api_version in (
         "apiextensions.k8s.io/v1beta1",
@@ -203,21 +210,32 @@ class Applier:
                 self.clients.invalidate_cache()
 
     # -- one object --------------------------------------------------------------------
-    def _body(self, obj: dict[str, Any], namespaced: bool) -> tuple[dict[str, Any], str | None]:
-        body = copy.deepcopy(obj)
-        meta = body.setdefault("metadata", {})
+    @staticmethod
+    def _body(obj: dict[str, Any], namespaced: bool) -> tuple[str, str, str | None]:
+        """(the JSON body, name, namespace) to send for ``obj``; ``obj`` is not changed.
+
+        Only ``metadata.namespace`` differs from the manifest, so only the top level and
+        ``metadata`` are copied (a deep copy of every CRD was a measurable part of an
+        apply). The body goes out as a JSON string: JSON is valid ``apply-patch+yaml``,
+        and the kubernetes client sends a string as is instead of walking the whole dict
+        in ``sanitize_for_serialization`` before its own ``json.dumps``.
+        """
+        meta = dict(obj.get("metadata") or {})
+        namespace: str | None = None
         if namespaced:
-            meta["namespace"] = meta.get("namespace") or "default"
-            return body, meta["namespace"]
-        meta.pop("namespace", None)
-        return body, None
+            namespace = meta.get("namespace") or "default"
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+        body = {**obj, "metadata": meta}
+        return json.dumps(body, separators=(",", ":"), default=_json_value), meta["name"], namespace
 
     def apply_one(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Server-side apply one object and return the server's copy."""
         ref = ref_of(obj)
         what = ref_text(ref)
         resource = self.resolve(ref["apiVersion"], ref["kind"])
-        body, namespace = self._body(obj, resource.namespaced)
+        body, name, namespace = self._body(obj, resource.namespaced)
         kind_deadline = time.monotonic() + self.options.kind_timeout
         hook_deadline: float | None = None
         attempt = 0
@@ -229,7 +247,7 @@ class Applier:
             def call(res: Any = resource) -> dict[str, Any]:
                 resp = res.server_side_apply(
                     body=body,
-                    name=body["metadata"]["name"],
+                    name=name,
                     namespace=namespace,
                     field_manager=FIELD_MANAGER,
                     force_conflicts=True,
@@ -420,6 +438,7 @@ class Applier:
         if not wanted:
             return 0
         if known and all(condition_true(known.get(n) or {}, "Established") for n in wanted):
+            self._refresh_discovery(wanted)
             return 0
         timeout = self.options.crd_timeout if timeout is None else timeout
 
@@ -458,8 +477,13 @@ class Applier:
             )
             exc.args = (exc.cause,)
             raise
-        self.clients.invalidate_cache()
+        self._refresh_discovery(wanted)
         return watcher.lists + watcher.watches
+
+    def _refresh_discovery(self, crds: list[str]) -> None:
+        """Make the new kinds resolvable: refresh discovery of the CRDs' groups only (a
+        CRD is named ``<plural>.<group>``), not of every group the run has used."""
+        self.clients.refresh_groups({name.split(".", 1)[-1] for name in crds})
 
 
 @dataclass

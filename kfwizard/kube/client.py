@@ -6,9 +6,12 @@ for the apply workers plus the watches (:data:`POOL_SIZE`); a pool smaller than 
 number of threads makes urllib3 open and discard extra connections ("Connection pool is
 full") and slows everything down.
 
-Why a private discovery cache file per run: ``DynamicClient`` caches discovery in a
-file named after the server URL. Emulators reuse ports, and a cluster gains kinds as
-CRDs are applied, so a shared cache would answer with another server's kinds.
+Why a private discovery cache path per run, never written: ``DynamicClient`` caches
+discovery in a file named after the server URL. Emulators reuse ports, and a cluster gains
+kinds as CRDs are applied, so a shared cache would answer with another server's kinds.
+The client's own discoverer also rewrites that whole file after every group it fetches
+(11 ``json.dump`` calls of a growing file per KFP apply), though nothing reads it back
+within a run: :class:`_MemoryDiscoverer` keeps discovery in memory only.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 from kfwizard.kube.control import Control
 from kfwizard.kube.errors import KubeFailure
@@ -40,6 +43,34 @@ def ensure_pool_size(api_client: Any, size: int = POOL_SIZE) -> None:
     old.close()
 
 
+def _memory_discoverer() -> type:
+    """``LazyDiscoverer`` without the cache file, plus a refresh of chosen groups only.
+
+    Built on first use so importing this module stays free of the kubernetes package.
+    """
+    from kubernetes.dynamic.discovery import LazyDiscoverer
+
+    class _MemoryDiscoverer(LazyDiscoverer):  # type: ignore[misc]
+        def _write_cache(self) -> None:
+            """Nothing reads the file back within a run (see the module docstring)."""
+
+        def refresh_groups(self, groups: Iterable[str]) -> None:
+            """Re-read the list of API groups (one request); forget what is known of
+            ``groups`` so their kinds are fetched again on next use. Every other group,
+            and the core API, keeps what it already fetched."""
+            # The library's stubs infer ``_cache`` as ``dict[str, str]``; it holds dicts.
+            resources = cast(dict[str, Any], self._cache["resources"])
+            core = resources.get("api")
+            self.parse_api_groups(request_resources=False, update=True)
+            if core is not None:
+                resources["api"] = core
+            for group in groups:
+                for version in (resources.get("apis") or {}).get(group, {}).values():
+                    version.resources = {}
+
+    return _MemoryDiscoverer
+
+
 class KubeClients:
     """Everything that talks to one cluster during one run. Thread-safe to share."""
 
@@ -56,6 +87,7 @@ class KubeClients:
     # -- discovery ----------------------------------------------------------------
     @property
     def cache_file(self) -> str:
+        """Never written; private so the client never reads another server's cache."""
         return os.path.join(self._tmp.name, "discovery.json")
 
     @property
@@ -65,8 +97,11 @@ class KubeClients:
             if self._dynamic is None:
                 from kubernetes.dynamic import DynamicClient
 
+                discoverer = _memory_discoverer()
                 self._dynamic = with_retries(
-                    lambda: DynamicClient(self.api_client, cache_file=self.cache_file),
+                    lambda: DynamicClient(
+                        self.api_client, cache_file=self.cache_file, discoverer=discoverer
+                    ),
                     what="reading the API's discovery information",
                 )
             return self._dynamic
@@ -102,6 +137,20 @@ class KubeClients:
             if self._dynamic is not None:
                 with_retries(
                     self._dynamic.resources.invalidate_cache,
+                    what="refreshing the API's discovery information",
+                )
+
+    def refresh_groups(self, groups: Iterable[str]) -> None:
+        """After new CRDs of ``groups`` are Established: learn the new groups and kinds
+        without refetching discovery of every group that did not change."""
+        changed = set(groups)
+        with self._lock:
+            for key in [k for k in self._resources if k[0].split("/")[0] in changed]:
+                del self._resources[key]
+            if self._dynamic is not None:
+                resources = self._dynamic.resources
+                with_retries(
+                    lambda: resources.refresh_groups(changed),
                     what="refreshing the API's discovery information",
                 )
 

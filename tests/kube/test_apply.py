@@ -196,3 +196,86 @@ def test_removed_crd_api_of_kfp_1_6_is_explained_at_once(emu: Any, clients: Any)
     else:
         raise AssertionError("expected a KubeFailure")
     assert time.monotonic() - started < 10
+
+
+def _widget_crd(plural: str, kind: str) -> dict:
+    crd, _ = _crd_and_instance()
+    crd = {**crd, "metadata": {"name": f"{plural}.example.com"}}
+    crd["spec"] = {**crd["spec"], "names": {"plural": plural, "kind": kind}}
+    return crd
+
+
+def test_a_new_crd_in_a_known_group_is_found_and_only_its_group_is_refetched(
+    emu: Any, clients: Any
+) -> None:
+    """A later tier adds a kind to a group discovery already knows: the refresh after its
+    CRD wait must fetch that group again, and only that group (plus the group list)."""
+    import os
+
+    crd, gadget = _crd_and_instance()
+    apply_tiers(clients, [("first", [crd, gadget]), ("apps", [_deployment()])])
+    emu.stats.reset()
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    widget["metadata"]["namespace"] = "default"
+    again = {**_deployment(), "metadata": {"name": "web-2", "namespace": "default"}}
+    apply_tiers(clients, [("second", [_widget_crd("widgets", "Widget"), widget, again])])
+    assert emu.store.items(("example.com", "widgets"), "default")
+    # The group list and example.com/v1; not /version, /api/v1 or apps/v1 again.
+    assert emu.stats[("get", "discovery")] == 2, dict(emu.stats)
+    assert emu.stats[("get", "version")] == 0, dict(emu.stats)
+    assert not os.path.exists(clients.cache_file)  # discovery stays in memory
+
+
+def _deployment() -> dict:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+            },
+        },
+    }
+
+
+def test_the_manifest_objects_are_not_changed_and_dates_are_sent_as_text(
+    emu: Any, clients: Any
+) -> None:
+    """Only a shallow copy is made of each object, so the applier must never write into
+    the caller's dicts; YAML timestamps (dates) go out as ISO 8601 text."""
+    import datetime
+
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "dated", "labels": {"a": "b"}},
+        "data": {"since": datetime.date(2024, 5, 1)},
+    }
+    namespace = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "x", "namespace": "y"},
+    }
+    before = repr([config, namespace])
+    copies = apply_objects(clients, [namespace, config])
+    assert repr([config, namespace]) == before
+    server = {c["metadata"]["name"]: c for c in copies}
+    assert server["dated"]["data"] == {"since": "2024-05-01"}
+    assert server["dated"]["metadata"]["namespace"] == "default"
+    assert "namespace" not in server["x"]["metadata"]
+
+
+def test_a_refused_object_carries_the_servers_message(emu: Any, clients: Any) -> None:
+    """The body is sent as a JSON string; the server's 422 still comes back parsed."""
+    from kfwizard.kube.errors import KubeFailure
+
+    bad = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Bad_Name"}}
+    try:
+        apply_objects(clients, [bad])
+    except KubeFailure as exc:
+        assert "(HTTP 422)" in exc.cause and "lowercase RFC 1123" in exc.cause
+    else:
+        raise AssertionError("expected a KubeFailure")
