@@ -65,10 +65,18 @@ class BaseStep:
 
 
 class OutputBatcher:
-    """Collects log lines and hands them on per ~100 lines or ~100 ms."""
+    """Collects log lines and hands them on per ~1,000 lines or ~100 ms.
+
+    Each batch is one event, one session-log write and, in the wizard, one message that
+    wakes the event loop from another thread: a flood of output costs the UI per batch,
+    so big batches keep it responsive (100,000 lines are 100 messages, not 1,000).
+    """
 
     def __init__(
-        self, flush: Callable[[tuple[str, ...]], None], max_lines: int = 100, max_age: float = 0.1
+        self,
+        flush: Callable[[tuple[str, ...]], None],
+        max_lines: int = 1000,
+        max_age: float = 0.1,
     ):
         self._flush = flush
         self._lines: list[str] = []
