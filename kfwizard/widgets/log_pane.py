@@ -5,10 +5,20 @@ rather than ``RichLog``: measured on this project, 50,000 lines arrive in well u
 second through ``write_lines`` batches, while per-line writes take 10+ seconds.
 
 Lines reach the pane in batches (``feed``, from message handlers) or through a
-thread-safe queue (``feed_threadsafe``). Both are drained by one timer every 50 ms into
+thread-safe queue (``feed_threadsafe``). Both are drained by one timer every 100 ms into
 a single ``write_lines`` call, so however fast a step logs, the event loop does at most
-twenty writes a second. The pane follows new output until the user scrolls up (or
-presses ``f``); the title says which. ``s`` saves the pane to a file in the session's
+ten writes a second.
+
+Growing content does not relayout the screen. ``Log`` changes its ``virtual_size`` on
+every write that adds lines or a wider line, and that reactive asks for a layout of the
+whole screen (about 30 ms for the Install screen, and a full repaint after it). The
+pane's own size never depends on its content, so only its scrollbars need to follow:
+they are updated in place, and a layout is left for when a scrollbar appears or goes.
+``Log`` also asks for its ``rich_style`` once per painted line, a walk up every
+ancestor's styles; the pane keeps it until its styles change.
+
+The pane follows new output until the user scrolls up (or presses ``f``); the title
+says which. ``s`` saves the pane to a file in the session's
 log folder. The complete log is always in the session log file the engine writes.
 """
 
@@ -19,12 +29,15 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from rich.style import Style
 from textual.binding import Binding
+from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets import Log
 
 from kfwizard import paths
 
-DRAIN_INTERVAL = 0.05
+DRAIN_INTERVAL = 0.1
 """Seconds between drains of pending lines into the widget."""
 
 MAX_LINES = 10_000
@@ -81,6 +94,41 @@ class LogPane(Log):
         self._placeholder = placeholder
         self._placeholder_shown = False
         self._clearing = False
+        self._rich_style: Style | None = None
+
+    @property
+    def rich_style(self) -> Style:
+        """The pane's text style, kept until its styles change (``notify_style_update``,
+        which Textual calls on every node a restyle reaches, and which empties
+        ``Log``'s own cache of lines painted in this style)."""
+        if self._rich_style is None:
+            self._rich_style = super().rich_style
+        return self._rich_style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._rich_style = None
+
+    def _validate_virtual_size(self, size: Size) -> Size:
+        """Take a new content size without a screen layout (see the module docstring).
+
+        Textual calls this before storing ``virtual_size`` and lays the screen out when
+        the value handed back differs from the one it read before the call. So the new
+        size is stored here, the scrollbars are updated as a layout would update them
+        (their showing or hiding still lays out), and the old value is handed back.
+        """
+        old = self.virtual_size
+        if size == old or not self._grows_in_place():
+            return size
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
+        return old
+
+    def _grows_in_place(self) -> bool:
+        """True when the pane's size cannot depend on its content (laid out already,
+        no auto width or height)."""
+        return bool(self.is_mounted and self.container_size) and not self.styles.auto_dimensions
 
     def on_mount(self) -> None:
         self.set_interval(DRAIN_INTERVAL, self.drain, name="log-drain")

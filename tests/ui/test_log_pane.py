@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.widget import Widget
 
 from kfwizard.screens.install import InstallScreen
 from kfwizard.widgets.log_pane import MAX_LINES, LogPane
@@ -94,3 +99,65 @@ async def test_follow_pause_and_save(store):
         assert path.parent.name == "s-save"
         text = path.read_text()
         assert "apply line 299" in text and path.stat().st_mode & 0o777 == 0o600
+
+
+class _PaneApp(App[None]):
+    """The pane under a few containers, as on the Install screen, with a style to
+    switch on (its text style comes from every ancestor)."""
+
+    CSS = """
+    LogPane { height: 12; }
+    .alert LogPane { color: red; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="outer"), Vertical(id="inner"):
+            yield LogPane(id="log")
+
+
+async def _fed(pilot: Any, pane: LogPane, lines: list[str]) -> None:
+    pane.feed(lines)
+    pane.drain()
+    await pilot.pause()
+
+
+async def test_growing_content_moves_the_scrollbars_without_a_screen_layout():
+    """Log asks for a layout of the whole screen on every write that adds lines; the
+    pane's size never depends on them, so it only updates its scrollbars."""
+    app = _PaneApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        await _fed(pilot, pane, [f"line {n}" for n in range(40)])
+        assert pane.show_vertical_scrollbar and pane.following
+        layouts: list[bool] = []
+        original = app.screen._refresh_layout
+
+        def counting(*args: Any, **kwargs: Any) -> None:
+            layouts.append(bool(kwargs.get("scroll")))
+            original(*args, **kwargs)
+
+        app.screen._refresh_layout = counting  # type: ignore[method-assign]
+        await _fed(pilot, pane, [f"line {n}" for n in range(40, 400)])
+        assert not [full for full in layouts if not full], "a write laid the screen out"
+        assert pane.virtual_size.height == pane.line_count == 400
+        assert pane.vertical_scrollbar.window_virtual_size == 400
+        assert pane.scroll_y == pane.max_scroll_y == 400 - pane.scrollable_content_region.height
+        wide = "x" * 200
+        await _fed(pilot, pane, [wide])
+        await wait_for(pilot, lambda: pane.virtual_size.width >= 200, description="width")
+        assert pane.show_horizontal_scrollbar, "a scrollbar that appears is still laid out"
+        assert pane.horizontal_scrollbar.window_virtual_size >= 200
+
+
+async def test_the_kept_text_style_follows_a_style_change():
+    app = _PaneApp()
+    async with app.run_test(size=(60, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        await _fed(pilot, pane, ["hello"])
+        before = pane.rich_style
+        assert before == Widget.rich_style.fget(pane)  # type: ignore[attr-defined]
+        app.query_one("#outer").add_class("alert")
+        await pilot.pause()
+        after = pane.rich_style
+        assert after != before
+        assert after == Widget.rich_style.fget(pane)  # type: ignore[attr-defined]
