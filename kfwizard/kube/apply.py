@@ -23,9 +23,9 @@ by a small thread pool sharing one connection pool. Errors are sorted:
 
 from __future__ import annotations
 
-import concurrent.futures as futures
 import datetime
 import json
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -46,6 +46,7 @@ from kfwizard.kube.objects import (
     ref_of,
     ref_text,
 )
+from kfwizard.kube.rest import parse_json
 from kfwizard.kube.retry import (
     backoff_delay,
     error_message,
@@ -254,7 +255,7 @@ class Applier:
                     serialize=False,
                 )
                 data = resp.data
-                return json.loads(data) if data else {}
+                return parse_json(data) if data else {}
 
             try:
                 return with_retries(
@@ -370,56 +371,91 @@ class Applier:
         objects: Sequence[dict[str, Any]],
         on_applied: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
     ) -> list[dict[str, Any]]:
-        """Apply ``objects`` with the thread pool; results in input order.
+        """Apply ``objects`` with a few worker threads; results in input order.
 
         ``on_applied(obj, server_copy)`` runs in the calling thread, once per object, as
         each finishes (for progress and the inventory). A failure stops the remaining
         objects and is raised after the running ones finish.
+
+        Why workers that take the next object themselves rather than one future per
+        object: the workers hold the GIL most of the time (encoding bodies, parsing
+        answers), and a calling thread that must win it back for every submit and for
+        every ``futures.wait`` over all pending futures spent about 60 ms of a 270 ms
+        KFP apply doing so. Here it wakes once per finished object.
         """
-        results: list[dict[str, Any] | None] = [None] * len(objects)
         if not objects:
             return []
         for api_version, kind in dict.fromkeys(
             (o.get("apiVersion", ""), o.get("kind", "")) for o in objects
         ):
             self.resolve(api_version, kind)  # serially: discovery is not thread-safe
-        workers = max(1, min(self.options.workers, len(objects)))
-        pool = futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kfw-apply")
-        pending: dict[futures.Future[dict[str, Any]], int] = {}
+        finished: queue.Queue[tuple[int, dict[str, Any], BaseException | None]] = queue.Queue()
+        threads = self._start_workers(objects, finished)
+        results: list[dict[str, Any]] = [{} for _ in objects]
         failure: BaseException | None = None
+        received = 0
         try:
-            pending = {pool.submit(self.apply_one, obj): i for i, obj in enumerate(objects)}
-            while pending:
-                done, _ = futures.wait(
-                    list(pending), timeout=0.1, return_when=futures.FIRST_COMPLETED
-                )
+            while received < len(objects):
                 if failure is None:
                     try:
                         self.control.check_cancel()
                     except Cancelled as exc:
                         failure = exc
                         self._stop.set()
-                for fut in done:
-                    index = pending.pop(fut)
-                    try:
-                        results[index] = fut.result()
-                    except BaseException as exc:
-                        if failure is None:
-                            failure = exc
-                            self._stop.set()
-                        continue
-                    if failure is None and on_applied is not None:
-                        on_applied(objects[index], results[index] or {})
-                if failure is not None:
-                    for fut in list(pending):
-                        if fut.cancel():
-                            pending.pop(fut)
+                try:
+                    index, server, error = finished.get(timeout=0.1)
+                except queue.Empty:
+                    stopped = failure is not None and not any(t.is_alive() for t in threads)
+                    if stopped and finished.empty():
+                        break  # every worker has ended: nothing more will come
+                    continue
+                received += 1
+                if error is not None:
+                    if failure is None:
+                        failure = error
+                        self._stop.set()
+                    continue
+                results[index] = server
+                if failure is None and on_applied is not None:
+                    on_applied(objects[index], server)
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            self._stop.set()  # also when on_applied raised: let the workers end
+            for thread in threads:
+                thread.join()
             self._stop.clear()
         if failure is not None:
             raise failure
-        return [r or {} for r in results]
+        return results
+
+    def _start_workers(
+        self,
+        objects: Sequence[dict[str, Any]],
+        finished: queue.Queue[tuple[int, dict[str, Any], BaseException | None]],
+    ) -> list[threading.Thread]:
+        """Threads that apply the next object not yet taken until none is left, or until
+        ``_stop``; each result (or error) goes to ``finished`` with its index."""
+        order = iter(range(len(objects)))
+        take = threading.Lock()
+
+        def work() -> None:
+            while not self._stop.is_set():
+                with take:
+                    index = next(order, None)
+                if index is None:
+                    return
+                try:
+                    finished.put((index, self.apply_one(objects[index]), None))
+                except BaseException as exc:
+                    finished.put((index, {}, exc))
+                    return
+
+        count = max(1, min(self.options.workers, len(objects)))
+        threads = [
+            threading.Thread(target=work, name=f"kfw-apply-{n}", daemon=True) for n in range(count)
+        ]
+        for thread in threads:
+            thread.start()
+        return threads
 
     # -- CRDs --------------------------------------------------------------------------
     def wait_established(

@@ -114,6 +114,9 @@ class KubeClients:
         removed. Discovery is not thread-safe in the client, hence the lock.
         """
         key = (api_version, kind)
+        found = self._resources.get(key)  # a dict read is atomic: no lock on the hot path,
+        if found is not None:  # so apply workers never queue behind a discovery fetch
+            return found
         with self._lock:
             found = self._resources.get(key)
             if found is None:
