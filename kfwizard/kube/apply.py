@@ -467,46 +467,31 @@ class Applier:
     ) -> int:
         """Wait (watching) until every named CRD is Established; returns requests made.
 
-        ``known``: the server's copies from the apply; when they already say Established
-        no request is made at all.
+        ``known``: the server's copies from the apply. Those that already say Established
+        are not waited for; when all do, no request is made at all. Only the CRDs still
+        pending are waited for, and a single one is listed and watched by name.
         """
         wanted = list(dict.fromkeys(names))
-        if not wanted:
-            return 0
-        if known and all(condition_true(known.get(n) or {}, "Established") for n in wanted):
-            self._refresh_discovery(wanted)
+        known = known or {}
+        pending = [n for n in wanted if not condition_true(known.get(n) or {}, "Established")]
+        if not pending:
+            if wanted:
+                self._refresh_discovery(wanted)
             return 0
         timeout = self.options.crd_timeout if timeout is None else timeout
-
-        def established(state: dict[str, dict[tuple[str, str], dict[str, Any]]]) -> bool:
-            crds = state.get(CRD_KIND, {})
-            for name in wanted:
-                obj = crds.get(("", name))
-                rejected = condition(obj or {}, "NamesAccepted")
-                if rejected and str(rejected.get("status")) == "False":
-                    raise KubeFailure(
-                        f"The CRD {name} was not accepted: {rejected.get('message') or ''}",
-                        "another CRD already uses these names; remove the conflicting CRD "
-                        "or choose another version, then resume",
-                    )
-            return all(condition_true(crds.get(("", n)) or {}, "Established") for n in wanted)
-
-        specs = [
-            WatchSpec(CRD_API, CRD_KIND, field_selector=f"metadata.name={wanted[0]}")
-            if len(wanted) == 1
-            else WatchSpec(CRD_API, CRD_KIND)
-        ]
-        watcher = Watcher(self.clients, specs, self.control)
+        watcher = Watcher(self.clients, [_crd_watch(pending)], self.control)
         try:
             watcher.wait(
-                established,
+                lambda state: _established(state, pending),
                 timeout=timeout,
-                what=f"{len(wanted)} CRDs to be Established",
+                what=f"{len(pending)} CRDs to be Established",
                 action="check `kubectl get crd` and the API server's health, then resume",
             )
         except WaitTimeout as exc:
             crds = watcher.state.get(CRD_KIND, {})
-            late = [n for n in wanted if not condition_true(crds.get(("", n)) or {}, "Established")]
+            late = [
+                n for n in pending if not condition_true(crds.get(("", n)) or {}, "Established")
+            ]
             exc.cause = (
                 f"These CRDs were not Established within {timeout:.0f} s: "
                 f"{', '.join(late[:6])}{' …' if len(late) > 6 else ''}."
@@ -520,6 +505,27 @@ class Applier:
         """Make the new kinds resolvable: refresh discovery of the CRDs' groups only (a
         CRD is named ``<plural>.<group>``), not of every group the run has used."""
         self.clients.refresh_groups({name.split(".", 1)[-1] for name in crds})
+
+
+def _crd_watch(names: list[str]) -> WatchSpec:
+    """All CRDs, or the one named: a field selector takes a single name, not a list."""
+    if len(names) == 1:
+        return WatchSpec(CRD_API, CRD_KIND, field_selector=f"metadata.name={names[0]}")
+    return WatchSpec(CRD_API, CRD_KIND)
+
+
+def _established(state: dict[str, dict[tuple[str, str], dict[str, Any]]], names: list[str]) -> bool:
+    """True when every named CRD is Established; a CRD whose names clash fails at once."""
+    crds = state.get(CRD_KIND, {})
+    for name in names:
+        rejected = condition(crds.get(("", name)) or {}, "NamesAccepted")
+        if rejected and str(rejected.get("status")) == "False":
+            raise KubeFailure(
+                f"The CRD {name} was not accepted: {rejected.get('message') or ''}",
+                "another CRD already uses these names; remove the conflicting CRD "
+                "or choose another version, then resume",
+            )
+    return all(condition_true(crds.get(("", n)) or {}, "Established") for n in names)
 
 
 @dataclass

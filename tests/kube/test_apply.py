@@ -279,3 +279,20 @@ def test_a_refused_object_carries_the_servers_message(emu: Any, clients: Any) ->
         assert "(HTTP 422)" in exc.cause and "lowercase RFC 1123" in exc.cause
     else:
         raise AssertionError("expected a KubeFailure")
+
+
+def test_only_the_crds_not_yet_established_are_waited_for(emu: Any, clients: Any) -> None:
+    """Copies from the apply that already say Established are taken at their word: the
+    wait covers the others only (here one, listed by name)."""
+    from kfwizard.kube.apply import Applier
+
+    crd, _ = _crd_and_instance()
+    apply_objects(clients, [crd])
+    said = {"status": {"conditions": [{"type": "Established", "status": "True"}]}}
+    applier = Applier(clients, options=ApplyOptions(crd_timeout=2))
+    emu.stats.reset()
+    requests = applier.wait_established(
+        ["gadgets.example.com", "ghosts.example.com"], known={"ghosts.example.com": said}
+    )
+    assert requests == 1 and emu.stats[("list", "customresourcedefinitions")] == 1
+    assert applier.wait_established(["ghosts.example.com"], known={"ghosts.example.com": said}) == 0
