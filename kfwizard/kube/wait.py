@@ -290,6 +290,37 @@ def eta_seconds(ready: int, total: int, elapsed: float) -> float | None:
     return elapsed / ready * (total - ready)
 
 
+class Throttle:
+    """At most one ``send`` per ``interval``, without losing the last change.
+
+    A plain throttle drops a change that comes too soon after the previous send; when it
+    is the last change for a while (the final state of a rollout, a pod that starts
+    crash-looping and then stays quiet), the live table shows a stale row until the next
+    event, which may never come. This one remembers the held-back change, and
+    :meth:`flush` sends it once the interval has passed.
+    """
+
+    def __init__(self, send: Callable[[float], None], interval: float | None = None) -> None:
+        self._send = send
+        self._interval = DETAIL_INTERVAL if interval is None else interval
+        self._last = -float("inf")
+        self.pending = False
+
+    def __call__(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._last >= self._interval:
+            self._last = now
+            self.pending = False
+            self._send(now)
+        else:
+            self.pending = True
+
+    def flush(self) -> None:
+        """Send the held-back change if there is one and the interval has passed."""
+        if self.pending:
+            self()
+
+
 def wait_workloads(
     clients: KubeClients,
     workloads: Iterable[dict[str, str]],
@@ -331,13 +362,8 @@ def wait_workloads(
     if watch_pods:
         specs.append(WatchSpec("v1", "Pod", namespace=scope))
     rollout = Rollout(refs, critical_set, stuck_after, warn_grace)
-    last_sent = [0.0]
 
-    def publish(force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - last_sent[0] < DETAIL_INTERVAL:
-            return
-        last_sent[0] = now
+    def send(now: float) -> None:
         rows = [s.row() for s in rollout.statuses]
         control.detail(detail_key, rows)
         if on_rows is not None:
@@ -348,14 +374,23 @@ def wait_workloads(
         left = f", about {eta:.0f} s left" if eta else ""
         control.progress(ready, total, f"{ready}/{total} ready{left}")
 
+    publish = Throttle(send)
+
     def on_change(state: State) -> None:
         rollout.evaluate(state)
         publish()
 
+    def done(state: State) -> bool:
+        # Called after each batch of events and every 0.1 s without one, so a change
+        # the throttle held back is shown within DETAIL_INTERVAL + 0.1 s.
+        finished = rollout.done(state)
+        publish.flush()
+        return finished
+
     watcher = Watcher(clients, specs, control)
     try:
         state = watcher.wait(
-            rollout.done,
+            done,
             timeout=timeout,
             on_change=on_change,
             what=f"{len(refs)} workloads to become ready",
@@ -377,6 +412,10 @@ def wait_workloads(
             f"run are not ready ({', '.join(s.name for s in late[:5])})."
         )
         exc.args = (exc.cause,)
+        raise
+    except BaseException:  # cancelled, or the watch failed: show the last state seen
+        if publish.pending:
+            publish(force=True)
         raise
     publish(force=True)
     return WaitResult(

@@ -1,0 +1,90 @@
+"""The rollout wait's live table: throttled, but the last change always reaches it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from kfwizard.engine.errors import Cancelled
+from kfwizard.kube import wait
+from kfwizard.kube.apply import apply_objects
+from kfwizard.kube.control import Quiet
+from kfwizard.kube.wait import Throttle, wait_workloads
+
+
+def test_throttle_sends_the_held_back_change_once_the_interval_has_passed() -> None:
+    sent: list[float] = []
+    publish = Throttle(sent.append, interval=0.05)
+    publish()
+    publish()  # too soon: held back
+    publish.flush()  # still too soon
+    assert len(sent) == 1 and publish.pending
+    time.sleep(0.06)
+    publish.flush()
+    assert len(sent) == 2 and not publish.pending
+    publish.flush()  # nothing held back: nothing sent
+    assert len(sent) == 2
+
+
+def _deployment(name: str, cpu: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {
+                    "containers": [
+                        {"name": name, "image": "nginx", "resources": {"requests": {"cpu": cpu}}}
+                    ]
+                },
+            },
+        },
+    }
+
+
+def _row(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    return next(r for r in rows if r["name"] == name)
+
+
+def test_the_live_table_shows_a_change_that_came_too_soon_after_the_last_update(
+    emu: Any, clients: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``web`` becomes ready less than an interval after the first table and nothing
+    changes afterwards (``big`` never fits on a node): the table must still show it."""
+    monkeypatch.setattr(wait, "DETAIL_INTERVAL", 1.0)
+    apply_objects(clients, [_deployment("big", "100")])
+    refs = [{"kind": "Deployment", "namespace": "default", "name": name} for name in ("big", "web")]
+    control = Quiet()
+    tables: list[list[dict[str, Any]]] = []
+    ended: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            wait_workloads(
+                clients, refs, control=control, stuck_after=None, timeout=30, on_rows=tables.append
+            )
+        except BaseException as exc:
+            ended.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not tables and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert tables and _row(tables[0], "web")["state"] == "missing"
+    apply_objects(clients, [_deployment("web", "10m")])
+    while _row(tables[-1], "web")["state"] != "ready" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    shown = _row(tables[-1], "web")["state"]
+    control.cancel.set()
+    thread.join(10)
+    assert shown == "ready", tables[-1]
+    assert _row(control.details["deployments"], "web")["state"] == "ready"
+    assert _row(tables[-1], "big")["state"] != "ready"
+    assert len(ended) == 1 and isinstance(ended[0], Cancelled)
