@@ -23,16 +23,17 @@ from kfwizard.emulator import gke_model as model
 from kfwizard.emulator import gke_versions
 from kfwizard.emulator.faults import Faults
 from kfwizard.emulator.gke_lifecycle import ClusterRecord, KubeFactory, Lifecycle, OpRecord
-from kfwizard.emulator.http import ApiError, EmulatorServer, Request, Response, route
+from kfwizard.emulator.http import ApiError, Request, Response, route
 from kfwizard.emulator.operations import Scheduler
 from kfwizard.emulator.projects import project_number
+from kfwizard.emulator.served import ServedEmulator
 from kfwizard.emulator.serviceusage import ServiceUsageEmulator
 from kfwizard.emulator.wire import message_dict, parse_message
 
 CONTAINER_API = "container.googleapis.com"
 
 
-class GkeEmulator(Lifecycle):
+class GkeEmulator(ServedEmulator, Lifecycle):
     """Clusters and operations per project behind a loopback GKE v1 REST endpoint."""
 
     def __init__(
@@ -47,41 +48,22 @@ class GkeEmulator(Lifecycle):
         scheduler: Scheduler | None = None,
     ) -> None:
         lock = lock or threading.RLock()
-        own_scheduler = scheduler is None
-        scheduler = scheduler or Scheduler(speed, lock, "gke-time")
-        super().__init__(
+        Lifecycle.__init__(
+            self,
             speed=speed,
             faults=faults if faults is not None else Faults(),
             lock=lock,
-            scheduler=scheduler,
+            scheduler=self._own_time(scheduler, speed, lock, "gke-time"),
             kube_factory=kube_factory,
             on_change=on_change,
         )
         self.services = services
-        self._own_scheduler = own_scheduler
-        self.server = EmulatorServer(
-            "gke",
-            self._routes(),
-            faults=self.faults,
-            service=CONTAINER_API,
-            before_request=self.scheduler.run_due,
-        )
+        self._serve("gke", self._routes(), faults=self.faults, service=CONTAINER_API)
 
     # -- lifecycle ------------------------------------------------------------------
-    def start(self) -> None:
-        if self._own_scheduler:
-            self.scheduler.start()
-        self.server.start()
-
     def stop(self) -> None:
-        self.server.stop()
-        if self._own_scheduler:
-            self.scheduler.stop()
-        self.stop_clusters()
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+        super().stop()
+        self.stop_clusters()  # their Kubernetes APIs are servers of their own
 
     # -- routes -----------------------------------------------------------------------
     def _routes(self) -> list:

@@ -26,7 +26,6 @@ from kfwizard.emulator import catalog
 from kfwizard.emulator.faults import Faults
 from kfwizard.emulator.http import (
     ApiError,
-    EmulatorServer,
     Request,
     Response,
     error_info,
@@ -34,6 +33,7 @@ from kfwizard.emulator.http import (
 )
 from kfwizard.emulator.operations import Scheduler, longrunning_json
 from kfwizard.emulator.projects import project_number
+from kfwizard.emulator.served import ServedEmulator
 from kfwizard.emulator.wire import message_dict
 
 ENABLE_SECONDS = 4.0
@@ -61,7 +61,7 @@ class _Operation:
     services: list[str]
 
 
-class ServiceUsageEmulator:
+class ServiceUsageEmulator(ServedEmulator):
     """Per-project service state behind a loopback Service Usage v1 REST endpoint."""
 
     def __init__(
@@ -79,32 +79,10 @@ class ServiceUsageEmulator:
             catalog.DEFAULT_ENABLED if default_enabled is None else default_enabled
         )
         self.lock = lock or threading.RLock()
-        self.scheduler = scheduler or Scheduler(speed, self.lock, "serviceusage-time")
-        self._own_scheduler = scheduler is None
+        self._own_time(scheduler, speed, self.lock, "serviceusage-time")
         self.projects: dict[str, ProjectServices] = {}
         self.operations: dict[str, _Operation] = {}
-        self.server = EmulatorServer(
-            "serviceusage",
-            self._routes(),
-            faults=self.faults,
-            service=_DOMAIN,
-            before_request=self.scheduler.run_due,
-        )
-
-    # -- lifecycle ------------------------------------------------------------------
-    def start(self) -> None:
-        if self._own_scheduler:
-            self.scheduler.start()
-        self.server.start()
-
-    def stop(self) -> None:
-        self.server.stop()
-        if self._own_scheduler:
-            self.scheduler.stop()
-
-    @property
-    def url(self) -> str:
-        return self.server.url
+        self._serve("serviceusage", self._routes(), faults=self.faults, service=_DOMAIN)
 
     # -- state used by the stack and the GKE emulator --------------------------------
     def project(self, project: str) -> ProjectServices:
