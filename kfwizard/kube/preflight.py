@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kfwizard.engine.errors import Refused
-from kfwizard.kube.capacity import node_room
+from kfwizard.kube.capacity import NODEPOOL_LABEL, NodeRoom, node_room
 from kfwizard.kube.client import KubeClients
 from kfwizard.kube.control import Control, Quiet
 from kfwizard.kube.diagnose import default_storageclass_fix, is_default_storageclass
@@ -74,6 +74,9 @@ class PreflightInputs:
     """What the manifests step found (``name``, ``state``, ``message``)."""
     user: str | None = None
     """The account, for the clusterrolebinding command."""
+    cluster: dict[str, Any] = field(default_factory=dict)
+    """``name`` and ``location`` when known (the cluster step's output), for the gcloud
+    commands in the fixes; without them the fixes say "your cluster"."""
 
 
 # -- versions --------------------------------------------------------------------------
@@ -119,7 +122,7 @@ def check_server_version(info: dict[str, Any], inputs: PreflightInputs) -> Check
             "warn",
             f"Kubernetes {text} is older than {inputs.k8s_min}, which KFP "
             f"{inputs.version} expects; some APIs may be missing.",
-            "upgrade the cluster (`gcloud container clusters upgrade`)",
+            upgrade_fix(inputs.cluster),
         )
     tested = inputs.k8s_tested
     if tested:
@@ -246,14 +249,17 @@ def check_capacity(
             "capacity",
             "fail",
             "The cluster has no Ready, schedulable node.",
-            "add nodes (`gcloud container clusters resize CLUSTER --num-nodes 3`)",
+            resize_fix(inputs.cluster, _first_pool(nodes), 3),
         )
     need_cpu, need_mem = inputs.requests or set_requests(inputs.objects)
     free_cpu = sum(max(r.free_cpu, 0) for r in rooms)
     free_mem = sum(max(r.free_mem, 0) for r in rooms)
     total_cpu = sum(r.alloc_cpu for r in rooms)
     total_mem = sum(r.alloc_mem for r in rooms)
-    have = f"{len(rooms)} nodes with {format_cpu(free_cpu)} and {format_memory(free_mem)} free"
+    have = (
+        f"{plural(len(rooms), 'node')} with {format_cpu(free_cpu)} and "
+        f"{format_memory(free_mem)} free"
+    )
     short = []
     if need_cpu > free_cpu:
         short.append(f"{format_cpu(need_cpu - free_cpu)}")
@@ -276,9 +282,11 @@ def check_capacity(
             f"Not enough room: the install requests {format_cpu(need_cpu)} and "
             f"{format_memory(need_mem)}; the cluster has {have}. Short by "
             f"{' and '.join(short)}.",
-            "add nodes (`gcloud container clusters resize CLUSTER --node-pool "
-            f"{rooms[0].pool} --num-nodes {len(rooms) + 1 + len(short)}`) or choose "
-            "a larger machine type",
+            resize_fix(
+                inputs.cluster,
+                rooms[0].pool,
+                nodes_needed(rooms, need_cpu - free_cpu, need_mem - free_mem),
+            ),
         )
     if biggest[0] > per_node_cpu or biggest[1] > per_node_mem:
         return Check(
@@ -305,6 +313,63 @@ def check_capacity(
         f"The install requests {format_cpu(need_cpu)} and {format_memory(need_mem)}; "
         f"the cluster has {have}.",
     )
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 node``, ``3 nodes``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def nodes_needed(rooms: list[NodeRoom], short_cpu: int, short_mem: int) -> int:
+    """How many nodes the first node pool needs in all to cover the shortfall, with
+    nodes the size of its largest one."""
+    pool = [r for r in rooms if r.pool == rooms[0].pool]
+    per_cpu = max(max(r.alloc_cpu for r in pool), 1)
+    per_mem = max(max(r.alloc_mem for r in pool), 1)
+    extra = max(-(-max(short_cpu, 0) // per_cpu), -(-max(short_mem, 0) // per_mem), 1)
+    return len(pool) + extra
+
+
+def _first_pool(nodes: list[dict[str, Any]]) -> str:
+    """The node pool of the first node, even one that is not Ready; GKE's default else."""
+    for node in nodes:
+        pool = ((node.get("metadata") or {}).get("labels") or {}).get(NODEPOOL_LABEL)
+        if pool:
+            return str(pool)
+    return "default-pool"
+
+
+def _where(location: str) -> str:
+    """gcloud's location flag: a zone has two dashes (us-central1-a), a region one."""
+    if not location:
+        return ""
+    return f" --zone {location}" if location.count("-") >= 2 else f" --region {location}"
+
+
+def resize_fix(cluster: dict[str, Any], pool: str, nodes: int) -> str:
+    """The fix for too little room: the gcloud command with the cluster's real name, or
+    a plain sentence about "your cluster" when the name is not known (a kubeconfig
+    context, not a cluster kfwizard created or looked up)."""
+    name = cluster.get("name")
+    if not name:
+        return (
+            f"add nodes to your cluster: grow node pool {pool} to {plural(nodes, 'node')} "
+            "(on GKE with gcloud container clusters resize), or choose a larger machine type"
+        )
+    where = _where(str(cluster.get("location") or ""))
+    return (
+        f'add nodes with "gcloud container clusters resize {name} --node-pool {pool} '
+        f'--num-nodes {nodes}{where}", or choose a larger machine type'
+    )
+
+
+def upgrade_fix(cluster: dict[str, Any]) -> str:
+    """Upgrading the control plane, named like :func:`resize_fix`."""
+    name = cluster.get("name")
+    if not name:
+        return "upgrade your cluster to a newer Kubernetes version"
+    where = _where(str(cluster.get("location") or ""))
+    return f'upgrade it with "gcloud container clusters upgrade {name} --master{where}"'
 
 
 # -- tools -----------------------------------------------------------------------------
@@ -371,8 +436,8 @@ def check_psa(
         f"{name} uses host networking, which namespace {ns}'s Pod Security level "
         f"'{level}' forbids: it won't start, so there will be no public URL "
         "(kfwizard uses a local port-forward instead).",
-        f"to get the public URL anyway: `kubectl label namespace {ns} "
-        "pod-security.kubernetes.io/enforce=privileged --overwrite` after the install",
+        f'to get the public URL anyway, run "kubectl label namespace {ns} '
+        'pod-security.kubernetes.io/enforce=privileged --overwrite" after the install',
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from kfwizard.engine.events import StepDetail
 from kfwizard.engine.steps.install import PreflightStep
-from kfwizard.kube.preflight import CHECK_NAMES
+from kfwizard.kube.preflight import CHECK_NAMES, resize_fix, upgrade_fix
 from kfwizard.session import SessionStore
 from tests.kube.conftest import emulator, new_session, run, write_kubeconfig
 
@@ -66,7 +66,26 @@ def test_every_failure_is_listed_with_its_fix(
     action = result.action or ""
     assert "kubectl patch storageclass standard-rwo" in action
     assert "gcloud container clusters resize" in action
+    assert "1 node with" in result.cause  # not "1 nodes"
+    # Plain text for the terminal: no markdown backticks, no CLUSTER placeholder.
+    assert "`" not in result.cause + action and "CLUSTER" not in action
     assert applied is None  # preflight never writes
+
+
+def test_the_resize_fix_names_the_cluster_when_known_and_says_your_cluster_otherwise() -> None:
+    known = resize_fix({"name": "kubeflow-testing", "location": "us-central1-a"}, "pool-1", 4)
+    assert known == (
+        'add nodes with "gcloud container clusters resize kubeflow-testing --node-pool pool-1 '
+        '--num-nodes 4 --zone us-central1-a", or choose a larger machine type'
+    )
+    regional = resize_fix({"name": "kfp", "location": "europe-west4"}, "default-pool", 1)
+    assert "--num-nodes 1 --region europe-west4" in regional
+    unknown = resize_fix({}, "default-pool", 1)
+    assert "your cluster" in unknown and "1 node " in unknown and "`" not in unknown
+    assert "gcloud container clusters upgrade kfp --master --region europe-west4" in (
+        upgrade_fix({"name": "kfp", "location": "europe-west4"})
+    )
+    assert upgrade_fix({}) == "upgrade your cluster to a newer Kubernetes version"
 
 
 def test_kfp_1_6_0_on_kubernetes_1_33_is_refused_before_anything_is_touched(
