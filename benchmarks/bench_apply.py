@@ -20,20 +20,19 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from common import (
     KFP_FILES,
-    Cluster,
     Figure,
+    Run,
+    kfwizard_apply,
     kubectl,
+    kubectl_apply,
     median,
-    own_cpu,
     parse_args,
     report,
     require,
-    run_client,
     skipped,
     spread,
     write_tiers,
@@ -49,36 +48,12 @@ def parse_kfp() -> tuple[list, float]:
     return manifests, time.perf_counter() - start
 
 
-@dataclass
-class Run:
-    """One measurement: wall seconds, the client's and the emulator's CPU, requests."""
-
-    seconds: float
-    client_cpu: float
-    server_cpu: float
-    requests: int
-    verbs: dict[str, int]
-
-
-def kfwizard_run(source: Path, *flags: str) -> Run:
-    with Cluster() as cluster:
-        cpu = own_cpu()
-        answer = run_client("apply", cluster, "--source", str(source), *flags)
-        server = own_cpu() - cpu
-        return Run(answer["seconds"], answer["cpu"], server, cluster.requests, cluster.verbs())
-
-
 def kubectl_run() -> Run:
+    """``kubectl apply --server-side --validate=false -f A -f B`` on a fresh cluster."""
     args = ["apply", "--server-side", "--validate=false"]
     for path in KFP_FILES:
         args += ["-f", str(path)]
-    with Cluster() as cluster:
-        cpu = own_cpu()
-        seconds, proc = cluster.kubectl(*args)
-        server = own_cpu() - cpu
-        if proc.returncode != 0:
-            raise RuntimeError(f"kubectl apply failed:\n{proc.stderr[-3000:]}")
-        return Run(seconds, cluster.kubectl_cpu, server, cluster.requests, cluster.verbs())
+    return kubectl_apply(args)
 
 
 def cpu_text(runs: list[Run]) -> str:
@@ -103,10 +78,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kfwizard-bench-") as folder:
         source = Path(folder) / "kfp.json"
         write_tiers(source, build_tiers("kfp-standalone", manifests))
-        kfwizard_run(source)  # warm the page cache and the emulator's imports
+        kfwizard_apply(source)  # warm the page cache and the emulator's imports
         for _ in range(args.runs):  # interleaved so drift hits all three alike
-            tiers.append(kfwizard_run(source))
-            group.append(kfwizard_run(source, "--one-group"))
+            tiers.append(kfwizard_apply(source))
+            group.append(kfwizard_apply(source, "--one-group"))
             if have_kubectl:
                 theirs.append(kubectl_run())
 

@@ -34,15 +34,15 @@ from typing import Any
 
 from common import (
     KUBEFLOW_FILE,
-    Cluster,
     Figure,
+    Run,
+    kfwizard_apply,
     kubectl,
+    kubectl_apply,
     median,
-    own_cpu,
     parse_args,
     report,
     require,
-    run_client,
     skipped,
     spread,
     write_tiers,
@@ -51,6 +51,15 @@ from common import (
 MACHINE = "e2-standard-8"
 WEBHOOK_KINDS = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
 MAX_KUBECTL_ATTEMPTS = 10
+KUBECTL_LOOP = [
+    "apply",
+    "--server-side",
+    "--force-conflicts",
+    "--validate=false",
+    "-f",
+    str(KUBEFLOW_FILE),
+]
+"""Upstream's one-liner, inside ``while ! ...; do ...; done`` (without its ``sleep 20``)."""
 
 
 def subset(manifests: list[Any], wanted: int) -> list[Any]:
@@ -86,44 +95,6 @@ def subset(manifests: list[Any], wanted: int) -> list[Any]:
     return [m for m in manifests if id(m) in picked]
 
 
-def kubectl_loop() -> dict[str, Any]:
-    """kubectl's loop on a fresh cluster until an attempt succeeds: seconds, attempts,
-    requests, kubectl's CPU and the emulator's CPU."""
-    with Cluster(machine=MACHINE) as cluster:
-        cpu = own_cpu()
-        start = time.perf_counter()
-        for attempt in range(1, MAX_KUBECTL_ATTEMPTS + 1):
-            _, proc = cluster.kubectl(
-                "apply",
-                "--server-side",
-                "--force-conflicts",
-                "--validate=false",
-                "-f",
-                str(KUBEFLOW_FILE),
-            )
-            if proc.returncode == 0:
-                return {
-                    "seconds": time.perf_counter() - start,
-                    "attempts": attempt,
-                    "requests": cluster.requests,
-                    "verbs": cluster.verbs(),
-                    "cpu": cluster.kubectl_cpu,
-                    "server_cpu": own_cpu() - cpu,
-                }
-        raise RuntimeError(f"kubectl never succeeded:\n{proc.stderr[-3000:]}")
-
-
-def kfwizard_apply(source: Path, *flags: str) -> dict[str, Any]:
-    """kfwizard's child on a fresh cluster: its answer plus requests and emulator CPU."""
-    with Cluster(machine=MACHINE) as cluster:
-        cpu = own_cpu()
-        answer = run_client("apply", cluster, "--source", str(source), *flags)
-        answer["server_cpu"] = own_cpu() - cpu
-        answer["requests"] = cluster.requests
-        answer["verbs"] = cluster.verbs()
-        return answer
-
-
 def main() -> int:
     args = parse_args(__doc__ or "", quick_runs=1)
     require(KUBEFLOW_FILE)
@@ -137,17 +108,19 @@ def main() -> int:
     sizes = [100, 200] if args.quick else [100, 200, 400, count]
     curve_runs = 1 if args.quick else 3
     have_kubectl = kubectl() is not None
-    ours: list[dict[str, Any]] = []
-    theirs: list[dict[str, Any]] = []
+    ours: list[Run] = []
+    theirs: list[Run] = []
     curve: dict[int, list[float]] = {}
     megabytes: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="kfwizard-bench-") as folder:
         full = Path(folder) / "full.json"
         write_tiers(full, build_tiers("kubeflow", manifests))
         for _ in range(args.runs):  # interleaved so drift hits both alike
-            ours.append(kfwizard_apply(full))
+            ours.append(kfwizard_apply(full, machine=MACHINE))
             if have_kubectl:
-                theirs.append(kubectl_loop())
+                theirs.append(
+                    kubectl_apply(KUBECTL_LOOP, machine=MACHINE, attempts=MAX_KUBECTL_ATTEMPTS)
+                )
         sources: dict[int, Path] = {}
         for size in sizes:
             part = subset(manifests, size)
@@ -157,32 +130,32 @@ def main() -> int:
             megabytes[len(part)] = source.stat().st_size / 1e6
         for _ in range(curve_runs):  # every size once per round, so drift hits all alike
             for n, source in sources.items():
-                answer = kfwizard_apply(source, "--one-group")
-                curve.setdefault(n, []).append(answer["seconds"])
+                run = kfwizard_apply(source, "--one-group", machine=MACHINE)
+                curve.setdefault(n, []).append(run.seconds)
 
-    seconds = median([r["seconds"] for r in ours])
+    seconds = median([r.seconds for r in ours])
     last = ours[-1]
     figures = [
         Figure(
             "scale.kfwizard",
             f"{seconds:.2f} s for {count} objects, {count / seconds:.0f} objects/s "
-            f"({spread([r['seconds'] for r in ours])}); client CPU "
-            f"{median([r['cpu'] for r in ours]):.2f} s, emulator CPU "
-            f"{median([r['server_cpu'] for r in ours]):.2f} s; "
-            f"{last['requests'] / count:.2f} requests per object ({last['verbs']})",
+            f"({spread([r.seconds for r in ours])}); client CPU "
+            f"{median([r.client_cpu for r in ours]):.2f} s, emulator CPU "
+            f"{median([r.server_cpu for r in ours]):.2f} s; "
+            f"{last.requests / count:.2f} requests per object ({last.verbs})",
             "reported",
             None,
         ),
         Figure(
             "scale.kfwizard_tiers",
-            ", ".join(f"{name} {n} in {s:.2f} s" for name, n, s in last["tiers"]),
+            ", ".join(f"{name} {n} in {s:.2f} s" for name, n, s in last.answer["tiers"]),
             "reported (last run)",
             None,
         ),
         Figure("scale.parse", f"{parse_seconds:.2f} s (parse_files, 11.9 MB)", "reported", None),
         Figure(
             "scale.peak_rss",
-            f"{median([r['maxrss_kb'] for r in ours]) / 1024:.0f} MB (kfwizard's process "
+            f"{median([r.answer['maxrss_kb'] for r in ours]) / 1024:.0f} MB (kfwizard's process "
             f"applying {count} objects)",
             "reported",
             None,
@@ -206,15 +179,15 @@ def main() -> int:
         figures.append(skipped("scale.ratio", "kubectl is not installed: no peer to compare"))
         return report(figures, args.quick)
     peer = theirs[-1]
-    theirs_s = median([r["seconds"] for r in theirs])
+    theirs_s = median([r.seconds for r in theirs])
     ratio = seconds / theirs_s
     figures += [
         Figure(
             "scale.kubectl",
-            f"{theirs_s:.2f} s ({spread([r['seconds'] for r in theirs])}), "
-            f"{peer['attempts']} attempts; kubectl CPU {median([r['cpu'] for r in theirs]):.2f}"
-            f" s, emulator CPU {median([r['server_cpu'] for r in theirs]):.2f} s; "
-            f"{peer['requests'] / count:.2f} requests per object ({peer['verbs']})",
+            f"{theirs_s:.2f} s ({spread([r.seconds for r in theirs])}), "
+            f"{peer.attempts} attempts; kubectl CPU {median([r.client_cpu for r in theirs]):.2f}"
+            f" s, emulator CPU {median([r.server_cpu for r in theirs]):.2f} s; "
+            f"{peer.requests / count:.2f} requests per object ({peer.verbs})",
             "reported",
             None,
         ),

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,7 @@ CONTEXT = "bench"
 KFP_DIR = FIXTURES / "kfp" / "2.17.0"
 KFP_FILES = (KFP_DIR / "cluster-scoped-resources.yaml", KFP_DIR / "env-platform-agnostic.yaml")
 KUBEFLOW_FILE = FIXTURES / "kubeflow" / "26.03" / "example.yaml"
+DEFAULT_MACHINE = "e2-standard-4"
 
 
 def require(*paths: Path) -> None:
@@ -142,7 +143,7 @@ class Cluster:
     no discovery cache on either side, and request counts that belong to one client.
     """
 
-    def __init__(self, *, speed: float = 0.0, machine: str = "e2-standard-4", count: int = 3):
+    def __init__(self, *, speed: float = 0.0, machine: str = DEFAULT_MACHINE, count: int = 3):
         from kfwizard.emulator.kube import KubeEmulator, NodeSpec
 
         self._tmp = tempfile.TemporaryDirectory(prefix="kfwizard-bench-")
@@ -284,6 +285,56 @@ def run_client(command: str, cluster: Cluster, *args: str, timeout: float = 900)
     answer = json.loads(out.strip().splitlines()[-1])
     answer["maxrss_kb"] = rss
     return dict(answer)
+
+
+@dataclass
+class Run:
+    """One apply to a fresh cluster: wall time, the client's and the emulator's CPU, and
+    the requests the emulator counted."""
+
+    seconds: float
+    client_cpu: float
+    server_cpu: float
+    requests: int
+    verbs: dict[str, int]
+    attempts: int = 1
+    answer: dict[str, Any] = field(default_factory=dict)
+    """kfwizard's child: its JSON answer (``tiers``, ``marks``, ``maxrss_kb``)."""
+
+
+def kfwizard_apply(source: Path, *flags: str, machine: str = DEFAULT_MACHINE) -> Run:
+    """kfwizard's child (client.py ``apply``) on a fresh cluster of ``machine`` nodes."""
+    with Cluster(machine=machine) as cluster:
+        cpu = own_cpu()
+        answer = run_client("apply", cluster, "--source", str(source), *flags)
+        return Run(
+            answer["seconds"],
+            answer["cpu"],
+            own_cpu() - cpu,
+            cluster.requests,
+            cluster.verbs(),
+            answer=answer,
+        )
+
+
+def kubectl_apply(args: list[str], *, machine: str = DEFAULT_MACHINE, attempts: int = 1) -> Run:
+    """``kubectl *args`` on a fresh cluster, repeated until it succeeds (at most
+    ``attempts`` times, like upstream's retry loop); the time counts every attempt."""
+    with Cluster(machine=machine) as cluster:
+        cpu = own_cpu()
+        start = time.perf_counter()
+        for attempt in range(1, attempts + 1):
+            _, proc = cluster.kubectl(*args)
+            if proc.returncode == 0:
+                return Run(
+                    time.perf_counter() - start,
+                    cluster.kubectl_cpu,
+                    own_cpu() - cpu,
+                    cluster.requests,
+                    cluster.verbs(),
+                    attempt,
+                )
+        raise RuntimeError(f"kubectl {args[0]} failed {attempts} times:\n{proc.stderr[-3000:]}")
 
 
 def ms(seconds: float) -> str:
