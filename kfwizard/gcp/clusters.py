@@ -5,6 +5,10 @@ functions here are built for resuming: the operation's name is what the session 
 :func:`follow_operation` can pick it up again in a new process, and
 :func:`find_create_operation` recovers it when only the cluster is known. Waiting is
 done through a caller-supplied ``sleep`` (the step's cancellable one) with a timeout.
+
+Every call passes ``retry=None``: the library's own retry would wait up to 20 s per
+call where the user cannot cancel it and end in a ``RetryError`` naming nothing;
+callers retry through :func:`kfwizard.gcp.retries.call_with_retries` instead.
 """
 
 from __future__ import annotations
@@ -71,14 +75,14 @@ def pick_version(wanted: str | None, valid: list[str], default: str) -> str:
 
 
 def resolve_version(client: Any, project: str, location: str, wanted: str | None) -> str:
-    config = client.get_server_config(name=parent(project, location))
+    config = client.get_server_config(name=parent(project, location), retry=None)
     return pick_version(wanted, list(config.valid_master_versions), config.default_cluster_version)
 
 
 # -- reading ------------------------------------------------------------------------------
 def list_clusters(client: Any, project: str) -> list[Any]:
     """Clusters in every location (``locations/-``)."""
-    return list(client.list_clusters(parent=parent(project, "-")).clusters)
+    return list(client.list_clusters(parent=parent(project, "-"), retry=None).clusters)
 
 
 def get_cluster(client: Any, project: str, location: str, name: str) -> Any | None:
@@ -86,18 +90,18 @@ def get_cluster(client: Any, project: str, location: str, name: str) -> Any | No
     from google.api_core import exceptions as gexc
 
     try:
-        return client.get_cluster(name=cluster_path(project, location, name))
+        return client.get_cluster(name=cluster_path(project, location, name), retry=None)
     except gexc.NotFound:
         return None
 
 
 def get_operation(client: Any, name: str) -> Any:
-    return client.get_operation(name=name)
+    return client.get_operation(name=name, retry=None)
 
 
 def find_create_operation(client: Any, project: str, location: str, cluster: str) -> Any | None:
     """The still-running CREATE_CLUSTER operation for ``cluster``, if any."""
-    answer = client.list_operations(parent=parent(project, location))
+    answer = client.list_operations(parent=parent(project, location), retry=None)
     for op in answer.operations:
         target = op.target_link or op.self_link or ""
         if (
@@ -133,12 +137,14 @@ def cluster_body(
 
 def create_cluster(client: Any, project: str, location: str, body: dict[str, Any]) -> Any:
     """Send the create request; returns GKE's ``Operation`` (not a long-running future)."""
-    return client.create_cluster(request={"parent": parent(project, location), "cluster": body})
+    return client.create_cluster(
+        request={"parent": parent(project, location), "cluster": body}, retry=None
+    )
 
 
 def delete_cluster(client: Any, project: str, location: str, name: str) -> Any:
     """Start deleting (teardown); returns the ``Operation`` to follow."""
-    return client.delete_cluster(name=cluster_path(project, location, name))
+    return client.delete_cluster(name=cluster_path(project, location, name), retry=None)
 
 
 # -- following an operation ----------------------------------------------------------------

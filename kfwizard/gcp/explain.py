@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from kfwizard.engine.errors import StepFailed
 from kfwizard.gcp import locations, machine_types
-from kfwizard.gcp.retries import http_status, is_transient
+from kfwizard.gcp.retries import cause_of, http_status, is_transient
 
 API_NAMES: dict[str, str] = {
     "container.googleapis.com": "Kubernetes Engine API",
@@ -319,13 +319,29 @@ def not_found_failure(during: str, text: str, facts: Facts) -> StepFailed:
     )
 
 
+def _api_of(during: str) -> str:
+    """The API a ``during`` key talks to, named the way the console names it."""
+    if during.startswith("cluster."):
+        return "The GKE API (container.googleapis.com)"
+    if during.startswith("services."):
+        return f"The {api_display('serviceusage.googleapis.com')}"
+    return "Google Cloud"
+
+
 def transient_failure(exc: BaseException, during: str) -> StepFailed:
+    """An API that kept answering "try again later" (or not at all) past every retry:
+    name the API, the answer and what kfwizard was doing, so it is not a mystery."""
     status = http_status(exc)
-    what = f"HTTP {status}" if status else type(exc).__name__
+    doing = DURING.get(during, during)
+    if status:
+        said = f"kept answering HTTP {status} ({type(exc).__name__})"
+    else:
+        said = f"did not answer ({type(exc).__name__})"
     return StepFailed(
-        f"Google Cloud kept failing while {DURING.get(during, during)} ({what}), "
-        "even after several retries. This is usually temporary.",
-        "wait a few minutes and resume; nothing was lost",
+        f"{_api_of(during)} {said} while {doing}, even after several retries. "
+        "This is usually temporary.",
+        "wait a few minutes and resume; nothing was lost (if it lasts, check "
+        "https://status.cloud.google.com)",
         details=(_message(exc),),
     )
 
@@ -371,8 +387,13 @@ def explain_operation_error(text: str, facts: Facts) -> StepFailed:
 
 
 def explain_api_error(exc: BaseException, during: str, facts: Facts | None = None) -> StepFailed:
-    """Any error from a Google client call, as a :class:`StepFailed`."""
+    """Any error from a Google client call, as a :class:`StepFailed`.
+
+    A client library ``RetryError`` is explained by the error behind it: "retries
+    exhausted" says nothing a user can act on.
+    """
     facts = facts or Facts()
+    exc = cause_of(exc)
     text = _message(exc)
     service = disabled_service(exc)
     if service:

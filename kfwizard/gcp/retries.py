@@ -4,6 +4,10 @@ The wizard retries with backoff itself instead of relying on the clients' built-
 retry, for two reasons: each wait goes through the step's cancellable ``sleep`` (the
 user can stop at any time), and every retry is logged, so a slow or flaky API is
 visible instead of looking like a hang. A 429/503 ``Retry-After`` is honoured.
+
+So every Google call kfwizard makes passes ``retry=None`` (or :func:`no_library_retry`
+where ``None`` means "the default"). Should a library ``RetryError`` still reach us, it
+is judged by the error behind it (:func:`cause_of`), never as an unknown failure.
 """
 
 from __future__ import annotations
@@ -40,10 +44,46 @@ def http_status(exc: BaseException) -> int | None:
     return code if isinstance(code, int) else None
 
 
-def is_transient(exc: BaseException) -> bool:
-    """True for answers that mean "try again later", and for lost connections."""
+def cause_of(exc: BaseException) -> BaseException:
+    """The error behind the client library's own ``RetryError`` (its last attempt's
+    error), so it is worded and retried like that error; any other error as is."""
     from google.api_core import exceptions as gexc
 
+    for _ in range(8):  # a RetryError could wrap another; never loop for ever
+        cause = exc.cause if isinstance(exc, gexc.RetryError) else None
+        if cause is None:
+            break
+        exc = cause
+    return exc
+
+
+def no_library_retry() -> Any:
+    """A ``google.api_core`` retry that never retries, for the few calls where
+    ``retry=None`` means "use the default" (``Operation.done``)."""
+    from google.api_core.retry import Retry
+
+    return Retry(predicate=lambda _exc: False)
+
+
+def is_google_error(exc: BaseException) -> bool:
+    """Errors the explainer knows how to word: Google API errors (a library
+    ``RetryError`` by its cause) and transport failures."""
+    from google.api_core import exceptions as gexc
+
+    return isinstance(cause_of(exc), gexc.GoogleAPICallError) or is_transient(exc)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for answers that mean "try again later", and for lost connections.
+
+    A library ``RetryError`` counts by its cause; one without a cause (the library's
+    deadline ran out) is transient: nothing said the call cannot succeed.
+    """
+    from google.api_core import exceptions as gexc
+
+    if isinstance(exc, gexc.RetryError):
+        cause = cause_of(exc)
+        return cause is exc or is_transient(cause)
     if isinstance(exc, gexc.GoogleAPICallError):
         return http_status(exc) in TRANSIENT_HTTP or isinstance(
             exc, (gexc.TooManyRequests, gexc.ServerError, gexc.ServiceUnavailable)
@@ -89,6 +129,7 @@ def _kube_transient(exc: BaseException) -> bool:
 
 def retry_after(exc: BaseException) -> float | None:
     """Seconds from a ``Retry-After`` header, when the server sent one."""
+    exc = cause_of(exc)
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None) or getattr(exc, "headers", None)
     if not headers:
@@ -101,6 +142,7 @@ def retry_after(exc: BaseException) -> float | None:
 
 
 def describe(exc: BaseException) -> str:
+    exc = cause_of(exc)
     status = http_status(exc)
     if status:
         return f"HTTP {status} ({type(exc).__name__})"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kfwizard.gcp.retries import RetryPolicy, call_with_retries
+from kfwizard.gcp.retries import RetryPolicy, call_with_retries, no_library_retry
 
 BATCH_LIMIT = 20
 """Service Usage accepts at most 20 services per batchEnable request."""
@@ -127,7 +127,8 @@ def service_id(name: str) -> str:
 def list_enabled(client: Any, project: str) -> set[str]:
     """Every enabled API of ``project`` (all pages)."""
     pager = client.list_services(
-        request={"parent": f"projects/{project}", "filter": "state:ENABLED", "page_size": 200}
+        request={"parent": f"projects/{project}", "filter": "state:ENABLED", "page_size": 200},
+        retry=None,  # kfwizard retries itself (cancellably); the pager reuses it per page
     )
     return {service_id(s.config.name or s.name) for s in pager}
 
@@ -139,7 +140,7 @@ def enable_command(project: str, services: Iterable[str]) -> str:
 def start_enable(client: Any, project: str, services: list[str]) -> Any:
     """One ``batchEnable`` request; returns the ``google.api_core.operation.Operation``."""
     return client.batch_enable_services(
-        request={"parent": f"projects/{project}", "service_ids": list(services)}
+        request={"parent": f"projects/{project}", "service_ids": list(services)}, retry=None
     )
 
 
@@ -173,10 +174,14 @@ def wait_operation(
     started = clock()
     polls = 0
     delay = interval
-    last_said = -LOG_EVERY
+    last_said = 0.0  # the caller just logged the operation as started: not again at 0 s
     while True:
         done = call_with_retries(
-            operation.done, what=f"polling {name}", sleep=sleep, log=log, policy=retry
+            lambda: operation.done(retry=no_library_retry()),
+            what=f"polling {name}",
+            sleep=sleep,
+            log=log,
+            policy=retry,
         )
         polls += 1
         if done:

@@ -79,3 +79,16 @@ def test_permanent_and_exhausted_errors_are_raised() -> None:
             always_503, what="x", sleep=lambda s: None, permanent=lambda exc: True
         )
     assert len(calls) == 1
+
+
+def test_a_library_retry_error_is_judged_by_its_cause() -> None:
+    """Should the client library's own retry still give up (``RetryError``), kfwizard
+    treats it as the error behind it: retried if that is, and worded, never unknown."""
+    gave_up = gexc.RetryError("Timeout of 20.0s exceeded", gexc.ServiceUnavailable("down"))
+    assert retries.cause_of(gave_up).code == 503
+    assert retries.is_transient(gave_up) and retries.is_google_error(gave_up)
+    assert retries.describe(gave_up).startswith("HTTP 503")
+    refused = gexc.RetryError("gave up", gexc.Forbidden("no"))
+    assert not retries.is_transient(refused) and retries.is_google_error(refused)
+    assert retries.is_transient(gexc.RetryError("deadline", None))
+    assert not retries.is_google_error(ValueError("a bug"))

@@ -106,6 +106,20 @@ def test_transient_after_retries() -> None:
     assert "HTTP 429" in failed.cause
 
 
+def test_a_retry_error_is_explained_by_its_cause_naming_the_api() -> None:
+    gave_up = gexc.RetryError("Timeout of 20.0s exceeded", gexc.ServiceUnavailable("backend"))
+    failed = explain.explain_api_error(gave_up, "cluster.get", FACTS)
+    assert failed.cause.startswith(
+        "The GKE API (container.googleapis.com) kept answering HTTP 503 (ServiceUnavailable) "
+        "while reading the cluster"
+    )
+    assert "resume" in failed.action
+    lost = explain.explain_api_error(ConnectionError("refused"), "services.list", FACTS)
+    assert lost.cause.startswith(
+        "The Service Usage API (serviceusage.googleapis.com) did not answer (ConnectionError)"
+    )
+
+
 def test_cluster_not_found() -> None:
     failed = explain.explain_api_error(
         gexc.NotFound("Not found: projects/p/locations/l/clusters/c."), "cluster.get", FACTS
