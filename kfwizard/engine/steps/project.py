@@ -160,7 +160,6 @@ class ServicesStep(BaseStep):
                 "optional_missing": plan.missing_optional,
             },
         )
-        enabled_by_us = list(ctx.outputs.get("enabled_by_us") or [])
         missing = plan.missing_required
         if missing:
             policy = ctx.selections.get("services", "enable")
@@ -173,19 +172,15 @@ class ServicesStep(BaseStep):
                     "then resume",
                 )
             self._enable(ctx, project, missing)
-            enabled_by_us += [s for s in missing if s not in enabled_by_us]
-            ctx.outputs["enabled_by_us"] = enabled_by_us
-            inventory = ctx.session.inventory.setdefault("services", [])
-            inventory += [s for s in missing if s not in inventory]
-            ctx.save()
         else:
             ctx.log("all required APIs are enabled")
         ctx.outputs["enabled"] = sorted(set(plan.enabled) | set(missing))
-        ctx.outputs.setdefault("enabled_by_us", enabled_by_us)
+        ctx.outputs.setdefault("enabled_by_us", [])
+        ctx.outputs.pop("enabling", None)  # every API asked for is confirmed enabled now
 
     def _enable(self, ctx: StepContext, project: str, missing: list[str]) -> None:
         from kfwizard.gcp import explain, services
-        from kfwizard.gcp.retries import call_with_retries
+        from kfwizard.gcp.retries import call_with_retries, is_transient
 
         facts = explain.Facts(project=project)
         client = runtime.service_usage(ctx)
@@ -194,13 +189,19 @@ class ServicesStep(BaseStep):
         try:
             for start in range(0, len(missing), services.BATCH_LIMIT):
                 batch = missing[start : start + services.BATCH_LIMIT]
-                operation = call_with_retries(
-                    functools.partial(services.start_enable, client, project, batch),
-                    what="enabling APIs",
-                    sleep=ctx.sleep,
-                    log=ctx.log,
-                    policy=policy,
-                )
+                _note_requested(ctx, batch)
+                try:
+                    operation = call_with_retries(
+                        functools.partial(services.start_enable, client, project, batch),
+                        what="enabling APIs",
+                        sleep=ctx.sleep,
+                        log=ctx.log,
+                        policy=policy,
+                    )
+                except Exception as exc:
+                    if _is_google_error(exc) and not is_transient(exc):
+                        _forget_requested(ctx, batch)  # refused outright: nothing was enabled
+                    raise
                 name = services.operation_name(operation)
                 ctx.log(f"batchEnable operation {name} started")
                 ctx.outputs["operation"] = name
@@ -250,8 +251,42 @@ class ServicesStep(BaseStep):
 
 def _is_google_error(exc: BaseException) -> bool:
     """Errors the explainer knows how to word (API errors and transport failures)."""
-    from google.api_core import exceptions as gexc
+    from kfwizard.gcp.retries import is_google_error
 
-    from kfwizard.gcp.retries import is_transient
+    return is_google_error(exc)
 
-    return isinstance(exc, gexc.GoogleAPICallError) or is_transient(exc)
+
+def _merge(listed: list[str] | None, more: list[str] | None) -> list[str]:
+    """``listed`` followed by what ``more`` adds, each once, in order."""
+    merged = list(listed or [])
+    merged += [s for s in more or [] if s not in merged]
+    return merged
+
+
+def _note_requested(ctx: StepContext, batch: list[str]) -> None:
+    """Record the APIs about to be enabled, and save, before the request leaves.
+
+    Google may enable them even if kfwizard is killed or interrupted the next moment;
+    the resumed run then finds them enabled and skips the step, so the session must
+    already list them (``enabling``, ``enabled_by_us``, ``inventory.services``). Only
+    APIs this session asks for are listed: ones that were on before never are, so a
+    teardown can never turn off something the user had already.
+    """
+    ctx.outputs["enabling"] = _merge(ctx.outputs.get("enabling"), batch)
+    ctx.outputs["enabled_by_us"] = _merge(ctx.outputs.get("enabled_by_us"), batch)
+    inventory = ctx.session.inventory
+    inventory["services"] = _merge(inventory.get("services"), batch)
+    ctx.save()
+
+
+def _forget_requested(ctx: StepContext, batch: list[str]) -> None:
+    """Undo :func:`_note_requested` for a batch Google refused outright (403, 400):
+    nothing of it was enabled, so the session must not claim it."""
+    for listed in (
+        ctx.outputs.get("enabling"),
+        ctx.outputs.get("enabled_by_us"),
+        ctx.session.inventory.get("services"),
+    ):
+        if listed is not None:
+            listed[:] = [s for s in listed if s not in batch]
+    ctx.save()
