@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -313,6 +314,70 @@ def test_crash_after_create_request_adopts_own_cluster(make_stack, harness_for) 
     out = run.session.outputs["cluster"]
     assert out["created_by_session"] is True and out["status"] == "RUNNING"
     assert len(create_ops(stack)) == 1 and len(clusters_of(stack)) == 1
+    # ... and lists it, so `teardown --delete-cluster` deletes it (not a billable leftover).
+    assert run.session.inventory["cluster"] == {
+        "project": PROJECT,
+        "location": "us-central1-a",
+        "name": "kubeflow-testing",
+        "created_by_session": True,
+    }
+
+
+def test_a_gke_api_that_stays_down_fails_quickly_naming_it(make_stack, harness_for) -> None:
+    """Every cluster call answers 503: no 20 s library retry and no "Unexpected error
+    RetryError"; kfwizard's own retries run out, the cause names the API and the answer,
+    and the run resumes once GKE answers again."""
+    faults = Faults(fail_paths=("locations/us-central1-a/clusters",))
+    stack = make_stack(speed=0.0, faults=faults)
+    harness = harness_for(stack)
+    started = time.monotonic()
+    run = harness.run(full_plan())
+    assert run.result.state == "failed" and run.result.failed_step == "cluster"
+    assert run.result.cause.startswith(
+        "The GKE API (container.googleapis.com) kept answering HTTP 503"
+    ), run.result.cause
+    assert "resume" in run.result.action
+    assert time.monotonic() - started < 15
+
+    faults.clear()
+    again = harness.run(full_plan(), run.session)
+    assert again.result.state == "done", again.result
+    assert len(create_ops(stack)) == 1
+
+
+def test_a_changed_endpoint_is_read_again_and_connect_dials_it(
+    make_stack, harness_for, tmp_path: Path
+) -> None:
+    """The cluster's API moved (here: the emulators restarted on new ports, as on every
+    ``--demo`` resume; on GKE: a control-plane IP rotation). The cluster step is not
+    "already done": it reads the new endpoint and CA, and connect writes and dials them."""
+    state = tmp_path / "cloud"
+    first_stack = make_stack(speed=0.0, state_dir=state)
+    first = harness_for(first_stack).run(full_plan())
+    assert first.result.state == "done", first.result
+    old_endpoint = first.session.outputs["cluster"]["endpoint"]
+    first_stack.stop()
+
+    stack = make_stack(speed=0.0, state_dir=state)  # same clusters, new ports and CA
+    cluster_api = stack.cluster("kubeflow-testing")
+    new_endpoint = cluster_api.url.removeprefix("https://")
+    assert new_endpoint != old_endpoint
+    run = harness_for(stack).run(full_plan(), first.session)
+    assert run.result.state == "done", run.result
+    assert f"its endpoint changed from {old_endpoint} to {new_endpoint}" in run.log_text()
+    cluster = run.session.outputs["cluster"]
+    assert cluster["endpoint"] == new_endpoint
+    assert cluster["ca_certificate"].strip() == cluster_api.ca_pem.strip()
+    assert run.session.outputs["connect"]["endpoint"] == new_endpoint
+    assert "Kubernetes API answers" in run.log_text()
+    config = yaml.safe_load(Path(run.session.outputs["connect"]["kubeconfig"]).read_text())
+    [entry] = [c for c in config["clusters"] if c["name"] == CONTEXT]
+    assert entry["cluster"]["server"] == f"https://{new_endpoint}"
+    assert len(create_ops(stack)) == 1  # read again, never created again
+
+    steady = harness_for(stack).run(full_plan(), run.session)
+    assert steady.result.state == "done"
+    assert "endpoint changed" not in steady.log_text()
 
 
 def test_flaky_api_still_gets_there(make_stack, harness_for) -> None:

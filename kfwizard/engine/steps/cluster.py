@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,11 +62,24 @@ def _project_for_commands(session: Session) -> str:
 
 
 def _is_google_error(exc: BaseException) -> bool:
-    from google.api_core import exceptions as gexc
+    """Errors the explainer knows how to word (a library ``RetryError`` by its cause)."""
+    from kfwizard.gcp.retries import is_google_error
 
-    from kfwizard.gcp.retries import is_transient
+    return is_google_error(exc)
 
-    return isinstance(exc, gexc.GoogleAPICallError) or is_transient(exc)
+
+def _read_cluster(ctx: StepContext, client: Any, project: str, location: str, name: str) -> Any:
+    """The cluster (None when GKE says it does not exist), retried cancellably."""
+    from kfwizard.gcp import clusters
+    from kfwizard.gcp.retries import call_with_retries
+
+    return call_with_retries(
+        lambda: clusters.get_cluster(client, project, location, name),
+        what="reading the cluster",
+        sleep=ctx.sleep,
+        log=ctx.log,
+        policy=runtime.retry_policy(ctx),
+    )
 
 
 def _pem(ca_b64: str) -> str:
@@ -169,7 +183,29 @@ class ClusterStep(BaseStep):
         cluster = clusters.get_cluster(
             runtime.cluster_manager(ctx), project, out["location"], out["name"]
         )
-        return cluster is not None and clusters.cluster_status(cluster) == RUNNING
+        if cluster is None or clusters.cluster_status(cluster) != RUNNING:
+            return False
+        return self._same_address(ctx, cluster)
+
+    def _same_address(self, ctx: StepContext, cluster: Any) -> bool:
+        """The endpoint and CA the session kept are still the cluster's.
+
+        They change when GKE rotates the control plane's IP or credentials, and on every
+        ``--demo`` resume (the emulators restart on new ports). Later steps dial what the
+        session kept, so a change means "not done": the step runs again and re-reads them.
+        """
+        out = ctx.outputs
+        endpoint = cluster.endpoint
+        if endpoint != out.get("endpoint"):
+            ctx.log(
+                f"cluster {out.get('name')}: its endpoint changed from {out.get('endpoint')} "
+                f"to {endpoint}; reading it again"
+            )
+            return False
+        if _pem(cluster.master_auth.cluster_ca_certificate) != out.get("ca_certificate"):
+            ctx.log(f"cluster {out.get('name')}: its CA certificate changed; reading it again")
+            return False
+        return True
 
     # -- doing it -------------------------------------------------------------------------------
     def apply(self, ctx: StepContext) -> None:
@@ -332,6 +368,10 @@ class ClusterStep(BaseStep):
                     "otherwise pick another cluster name",
                 )
             ctx.log(f"cluster {name} exists already (created by this session)")
+            if not self._inventory_says_ours(ctx, project, location, name):
+                # A run killed between the create request and its record: list it now,
+                # or `teardown --delete-cluster` would leave a billable cluster running.
+                self._inventory_created(ctx, project, location, name)
             self._settle(ctx, client, project, location, name, existing, facts)
             self._finish(ctx, project, location, name, created=True)
             return
@@ -409,22 +449,16 @@ class ClusterStep(BaseStep):
             "deleting the failed cluster",
         )
         name = clusters.operation_path(project, old_location, op.name)
-        try:
-            clusters.follow_operation(
-                client,
-                name,
-                sleep=ctx.sleep,
-                log=ctx.log,
-                timeout=runtime.timeout(ctx, "cluster"),
-                interval=runtime.poll_interval(ctx),
-                eta=self._eta(ctx) / 3,
-                retry=runtime.retry_policy(ctx),
-            )
-        except clusters.OperationTimeout as exc:
-            raise StepFailed(
+        self._await_operation(
+            ctx,
+            client,
+            name,
+            eta=self._eta(ctx) / 3,
+            on_timeout=lambda exc: StepFailed(
                 f"Deleting the failed cluster {old_name} did not finish in time ({exc}).",
                 "resume later; GKE keeps deleting it in the background",
-            ) from exc
+            ),
+        )
         ctx.session.inventory.pop("cluster", None)
         for key in ("operation", "create_requested", "created_by_session", "status"):
             ctx.outputs.pop(key, None)
@@ -445,7 +479,14 @@ class ClusterStep(BaseStep):
     def _record_created(
         self, ctx: StepContext, project: str, location: str, name: str, op_name: str | None
     ) -> None:
-        ctx.outputs.update({"operation": op_name, "created_by_session": True})
+        ctx.outputs["operation"] = op_name
+        self._inventory_created(ctx, project, location, name)
+        if op_name:
+            ctx.log(f"operation {op_name}")
+
+    def _inventory_created(self, ctx: StepContext, project: str, location: str, name: str) -> None:
+        """List the cluster as this session's (and save): what teardown deletes."""
+        ctx.outputs["created_by_session"] = True
         ctx.session.inventory["cluster"] = {
             "project": project,
             "location": location,
@@ -453,8 +494,6 @@ class ClusterStep(BaseStep):
             "created_by_session": True,
         }
         ctx.save()
-        if op_name:
-            ctx.log(f"operation {op_name}")
 
     def _eta(self, ctx: StepContext) -> float:
         from kfwizard.gcp import clusters
@@ -462,31 +501,53 @@ class ClusterStep(BaseStep):
         pace = runtime.speed(ctx)
         return clusters.TYPICAL_CREATE_SECONDS * (pace if pace is not None else 1.0)
 
-    def _follow(self, ctx: StepContext, client: Any, op_name: str, facts: Any) -> None:
-        from kfwizard.gcp import clusters, explain
+    def _await_operation(
+        self,
+        ctx: StepContext,
+        client: Any,
+        op_name: str,
+        *,
+        eta: float,
+        on_timeout: Callable[[Any], StepFailed],
+        progress: Callable[[int, int, str], Any] | None = None,
+    ) -> Any:
+        """Follow a GKE operation to DONE with the step's cancellable sleep, its timeout
+        and retry policy; a timeout becomes ``on_timeout(exc)`` (words for what waited)."""
+        from kfwizard.gcp import clusters
 
-        ctx.outputs["operation"] = op_name
-        limit = runtime.timeout(ctx, "cluster")
         try:
-            op = clusters.follow_operation(
+            return clusters.follow_operation(
                 client,
                 op_name,
                 sleep=ctx.sleep,
                 log=ctx.log,
-                progress=ctx.progress,
-                timeout=limit,
+                progress=progress,
+                timeout=runtime.timeout(ctx, "cluster"),
                 interval=runtime.poll_interval(ctx),
-                eta=self._eta(ctx),
+                eta=eta,
                 clock=time.monotonic,
                 retry=runtime.retry_policy(ctx),
             )
         except clusters.OperationTimeout as exc:
-            raise StepFailed(
+            raise on_timeout(exc) from exc
+
+    def _follow(self, ctx: StepContext, client: Any, op_name: str, facts: Any) -> None:
+        from kfwizard.gcp import clusters, explain
+
+        ctx.outputs["operation"] = op_name
+        op = self._await_operation(
+            ctx,
+            client,
+            op_name,
+            eta=self._eta(ctx),
+            progress=ctx.progress,
+            on_timeout=lambda exc: StepFailed(
                 f"The cluster was still being created after {exc.elapsed / 60:.0f} minutes "
                 f"(operation {op_name}); GKE is still working on it.",
                 "resume later: kfwizard follows the same operation and never creates a "
                 "second cluster",
-            ) from exc
+            ),
+        )
         error = clusters.operation_error(op)
         if error:
             raise explain.explain_operation_error(error, facts)
@@ -527,18 +588,11 @@ class ClusterStep(BaseStep):
         self, ctx: StepContext, client: Any, project: str, location: str, name: str
     ) -> None:
         from kfwizard.gcp import clusters
-        from kfwizard.gcp.retries import call_with_retries
 
         limit = runtime.timeout(ctx, "cluster")
         started = time.monotonic()
         while True:
-            cluster = call_with_retries(
-                lambda: clusters.get_cluster(client, project, location, name),
-                what="reading the cluster",
-                sleep=ctx.sleep,
-                log=ctx.log,
-                policy=runtime.retry_policy(ctx),
-            )
+            cluster = _read_cluster(ctx, client, project, location, name)
             if cluster is None:
                 raise StepFailed(
                     f"Cluster {name} disappeared while kfwizard waited for it.",
@@ -596,13 +650,7 @@ class ClusterStep(BaseStep):
             location = matches[0].location
             ctx.log(f"found cluster {name} in {location}")
         location = str(location)
-        cluster = call_with_retries(
-            lambda: clusters.get_cluster(client, project, location, name),
-            what="reading the cluster",
-            sleep=ctx.sleep,
-            log=ctx.log,
-            policy=policy,
-        )
+        cluster = _read_cluster(ctx, client, project, location, name)
         if cluster is None:
             raise explain.not_found_failure(
                 "cluster.get",
@@ -634,16 +682,9 @@ class ClusterStep(BaseStep):
         self, ctx: StepContext, project: str, location: str, name: str, *, created: bool
     ) -> None:
         from kfwizard.gcp import clusters, explain
-        from kfwizard.gcp.retries import call_with_retries
 
         client = runtime.cluster_manager(ctx)
-        cluster = call_with_retries(
-            lambda: clusters.get_cluster(client, project, location, name),
-            what="reading the cluster",
-            sleep=ctx.sleep,
-            log=ctx.log,
-            policy=runtime.retry_policy(ctx),
-        )
+        cluster = _read_cluster(ctx, client, project, location, name)
         if cluster is None:
             raise StepFailed(
                 f"Cluster {name} is gone: GKE no longer lists it in {location}.",
