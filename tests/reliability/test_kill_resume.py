@@ -92,7 +92,6 @@ KILL_POINTS: tuple[KillPoint, ...] = (
         "enable-sent",
         "log",
         {"on": "log", "pattern": r"^batchEnable operation .* started", "delay": 0.0},
-        known_bugs=("inventory services",),
     ),
     KillPoint(
         "services",
@@ -100,7 +99,6 @@ KILL_POINTS: tuple[KillPoint, ...] = (
         "save",
         {"on": "save", "path": "outputs.services.operation", "when": "after", "value": None},
         ci=True,
-        known_bugs=("inventory services",),
     ),
     torn_done_save("services"),
     # cluster: intent saved, create sent, operation followed
@@ -122,7 +120,6 @@ KILL_POINTS: tuple[KillPoint, ...] = (
             "when": "before",
         },
         ci=True,
-        known_bugs=("inventory cluster",),
     ),
     watch("cluster", "during-creation", r"Creating node pools", delay=0.1),
     torn_done_save("cluster"),
