@@ -234,6 +234,8 @@ def parse_answers_text(text: str, source: str = "answers file") -> dict[str, Any
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise BadInput(source, f"is not valid YAML{where}") from None
+    except RecursionError:  # [[[[...]]]]: the parser recurses once per level
+        raise BadInput(source, "is nested too deeply") from None
     if data is None:
         data = {}
     errors = validate_selections(data)

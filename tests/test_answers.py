@@ -106,6 +106,12 @@ def test_invalid_yaml_names_the_line() -> None:
         parse_answers_text("project: ok\ncluster: [unclosed\n", source="a.yaml")
 
 
+def test_deeply_nested_yaml_is_bad_input_not_a_recursion_error() -> None:
+    text = "project: " + "[" * 20_000 + "]" * 20_000 + "\n"
+    with pytest.raises(BadInput, match=r"deep.yaml: is nested too deeply"):
+        parse_answers_text(text, source="deep.yaml")
+
+
 def test_huge_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     path.write_text("name: x\n" + "#" * 2_000_000)
