@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -147,3 +148,27 @@ def test_bad_answers_exit_2_naming_the_field(
     assert main(["run", "--answers", str(answers)]) == 2
     assert "cluster.name" in capsys.readouterr().err
     assert SessionStore().list() == []  # refused before a session or a cluster was made
+
+
+def test_a_demo_session_resumes_after_the_demo_emulators_restart(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every `--demo` run starts the emulators afresh, so the cluster's API comes back on a
+    new port with a new CA: the resume reads them again (bug 6) and finishes."""
+    answers = Path(__file__).resolve().parents[2] / "examples" / "demo.yaml"
+    first = ["run", "--demo", "--answers", str(answers), "--speed", "0", "--until", "mode"]
+    assert main(first) == 0
+    out = capsys.readouterr().out
+    found = re.search(r"New session (\S+)\.", out)
+    assert found, out
+    session_id = found.group(1)
+    old = SessionStore().load(session_id).outputs["cluster"]["endpoint"]
+
+    assert main(["run", "--session", session_id, "--speed", "0"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"its endpoint changed from {old} to " in out
+    assert "creating cluster" not in out and "Kubernetes API answers" in out
+    session = SessionStore().load(session_id)
+    new = session.outputs["cluster"]["endpoint"]
+    assert new != old and session.outputs["connect"]["endpoint"] == new
+    assert session.steps["verify"].state == "done"
