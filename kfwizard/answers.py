@@ -188,6 +188,7 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
         errors.append(FieldError("deployment", "must be a mapping"))
         deployment = {}
     _check_keys(errors, "deployment.", deployment, DEPLOYMENT_KEYS)
+    before = len(errors)
     mode = deployment.get("mode", "kfp-standalone")
     if mode not in MODES:
         errors.append(FieldError("deployment.mode", f"must be one of {', '.join(MODES)}"))
@@ -196,16 +197,13 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
         errors.append(FieldError("deployment.version", 'must be quoted text, e.g. "2.17.0"'))
     else:
         _text(errors, "deployment.version", version, limit=40)
-    _text(
-        errors,
-        "deployment.env",
-        deployment.get("env", "platform-agnostic"),
-        optional=True,
-        limit=80,
-    )
+    env = deployment.get("env", "platform-agnostic")
+    _text(errors, "deployment.env", env, optional=True, limit=80)
     manifests = deployment.get("manifests")
     if manifests is not None:
         _text(errors, "deployment.manifests", manifests, limit=4096)
+    if len(errors) == before:
+        _check_catalog(errors, mode, version, env, local_manifests=bool(manifests))
     gcp = deployment.get("gcp") or {}
     if not isinstance(gcp, dict):
         errors.append(FieldError("deployment.gcp", "must be a mapping"))
@@ -222,6 +220,38 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
             FieldError("skip_checks", "must map a check name to the reason for skipping it")
         )
     return errors
+
+
+CATALOG_FIELDS = {
+    "unknown-mode": "deployment.mode",
+    "unknown-env": "deployment.env",
+    "dev-master-images": "deployment.env",
+    "gcp-no-object-store": "deployment.env",
+}
+"""Catalog refusal rule -> the field to fix; every other rule is about the version."""
+
+
+def _check_catalog(
+    errors: list[FieldError], mode: str, version: str, env: str | None, *, local_manifests: bool
+) -> None:
+    """Refuse what the manifests step would refuse on any cluster, before anything runs.
+
+    An unknown version or env used to enable APIs and create a billable cluster before
+    the manifests step said no. The same :func:`catalog.refusals` judges both, with the
+    cluster facts unknown (so rules that need the Kubernetes version or Autopilot wait
+    for the manifests step), and with ``local_manifests`` as the step passes it: a
+    ``deployment.manifests`` folder changes only the ``:master`` images rule, never which
+    versions exist.
+    """
+    from kfwizard.manifests import catalog  # heavy: only when an answers file is loaded
+
+    for refusal in catalog.refusals(
+        mode, version, env, None, None, on_gke=None, local_manifests=local_manifests
+    ):
+        field = CATALOG_FIELDS.get(refusal.rule, "deployment.version")
+        if mode == "kfp-gcp" and field == "deployment.env":  # kfp-gcp is env/gcp by definition
+            field = "deployment.version"
+        errors.append(FieldError(field, refusal.message()))
 
 
 def parse_answers_text(text: str, source: str = "answers file") -> dict[str, Any]:

@@ -106,6 +106,46 @@ def test_invalid_yaml_names_the_line() -> None:
         parse_answers_text("project: ok\ncluster: [unclosed\n", source="a.yaml")
 
 
+@pytest.mark.parametrize(
+    ("deployment", "field", "words"),
+    [
+        ({"version": "9.9.9"}, "deployment.version", "Pick one of: 2.17.0"),
+        ({"version": "1.8.13"}, "deployment.version", "SDK-only"),
+        ({"env": "no-such-env"}, "deployment.env", "Pick one of: platform-agnostic"),
+        ({"mode": "kfp-gcp", "version": "2.17.0"}, "deployment.version", "2.14.4"),
+        ({"mode": "kubeflow", "version": "v9.9"}, "deployment.version", "26.03"),
+        ({"env": "dev"}, "deployment.env", ":master"),
+    ],
+)
+def test_versions_and_envs_the_catalog_does_not_offer_are_refused_on_load(
+    deployment: dict, field: str, words: str
+) -> None:
+    """Refused when the file is read, not after a cluster was created (bug 2)."""
+    data = yaml.safe_load(ISSUE_EXAMPLE)
+    data["deployment"].update(deployment)
+    errors = validate_selections(data)
+    assert [e.field for e in errors] == [field], errors
+    assert words in errors[0].rule, errors[0]
+
+
+@pytest.mark.parametrize(
+    "deployment",
+    [
+        {"version": "v2.17.0"},
+        {"version": "latest"},
+        {"version": "1.8.5", "env": "dev"},
+        {"mode": "kfp-gcp", "version": "2.14.4"},
+        {"mode": "kubeflow", "version": "26.03", "env": "gke"},
+        # The user's own manifests: env/dev is judged on the images in the files.
+        {"env": "dev", "manifests": "/srv/kfp-2.17.0-dev"},
+    ],
+)
+def test_what_the_catalog_offers_is_accepted(deployment: dict) -> None:
+    data = yaml.safe_load(ISSUE_EXAMPLE)
+    data["deployment"].update(deployment)
+    assert validate_selections(data) == []
+
+
 def test_deeply_nested_yaml_is_bad_input_not_a_recursion_error() -> None:
     text = "project: " + "[" * 20_000 + "]" * 20_000 + "\n"
     with pytest.raises(BadInput, match=r"deep.yaml: is nested too deeply"):

@@ -265,14 +265,6 @@ def test_a_deeply_nested_answers_file_exits_2(tmp_path: Path, no_run: None) -> N
     _assert_refused(*run_cli("run", "--answers", str(path)), "deep.yaml: is nested too deeply")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "production bug: deployment.version/env are not checked against the catalog when "
-        "the answers file is loaded; an unknown KFP version starts a run (APIs enabled, a "
-        "billable cluster created) and is refused only in the manifests step"
-    ),
-)
 @pytest.mark.parametrize(
     ("deployment", "field"),
     [
