@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import errno
 import json
 import os
 import secrets
@@ -282,11 +283,17 @@ class SessionLock:
     def acquire(self) -> None:
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:  # a read-only or full sessions folder
+            raise self._cannot_lock(exc) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):  # e.g. no locks on NFS
+                os.close(fd)
+                raise self._cannot_lock(exc) from exc
             owner = ""
             with contextlib.suppress(OSError, ValueError):
                 owner = os.pread(fd, 32, 0).decode().strip()
@@ -296,9 +303,20 @@ class SessionLock:
                 f"Session {self.path.stem} is open in another kfwizard process{who}. "
                 "Close that one first, or wait for it to finish."
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        # The pid only lets a second process name the owner; the lock holds without it,
+        # so a full disk is left for the session save to report (it says what is kept).
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
+
+    def _cannot_lock(self, exc: OSError) -> SessionWriteError:
+        reason = exc.strerror or str(exc)
+        return SessionWriteError(
+            f"Cannot lock session {self.path.stem} in {self.path.parent} ({reason}). "
+            "Nothing was changed; free some space or make the folder writable (or point "
+            "KFWIZARD_HOME elsewhere), then run again."
+        )
 
     def release(self) -> None:
         if self._fd is not None:

@@ -124,6 +124,21 @@ def test_second_writer_gets_a_clear_error() -> None:
         pass
 
 
+def test_a_lock_that_cannot_be_created_is_a_session_error_not_a_traceback() -> None:
+    """A read-only or full sessions folder (here: a "folder" that is a file) fails the
+    lock with a message naming the session, the folder and the reason (bug 7)."""
+    store = SessionStore()
+    session = Session.new()
+    store.save(session)
+    blocked = SessionStore(store.path_for(session.id))
+    with pytest.raises(SessionWriteError) as exc:
+        blocked.lock(session.id).acquire()
+    message = str(exc.value)
+    assert f"Cannot lock session {session.id} in {blocked.folder}" in message
+    assert "(File exists)" in message or "(Not a directory)" in message, message
+    assert "then run again" in message
+
+
 def test_save_killed_midway_never_leaves_an_unreadable_file() -> None:
     store = SessionStore()
     session = Session.new(name="big")
