@@ -75,8 +75,17 @@ def session_log_dir(session_id: str) -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (mode 0700) when missing and return it."""
+    """Create ``path`` (mode 0700) when missing and return it.
+
+    A folder that exists already is made 0700 too: older kfwizard versions created some
+    of these folders readable by everyone, and they hold secrets-bearing files.
+    """
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)
+    except OSError:  # not ours to change (a shared mount): leave it as it is
+        pass
     return path
 
 

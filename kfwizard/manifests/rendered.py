@@ -1,9 +1,13 @@
 """The rendered cache: parts written once per content hash under
 ``<cache>/rendered/<mode>-<version>-<env>-<hash>/NN-<part>.yaml``, and read back (sha256
-checked) by the steps that apply them, so an apply sends exactly what the plan showed."""
+checked) by the steps that apply them, so an apply sends exactly what the plan showed.
+
+The parts are the user's manifests, Secrets included, so the folders are 0700 and the
+files 0600, like sessions and logs."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -17,6 +21,7 @@ from kfwizard.manifests import archive
 from kfwizard.manifests.fetch import RawPart
 from kfwizard.manifests.manifest_set import ManifestSet, Part, assemble
 from kfwizard.manifests.objects import DEFAULT_MAX_BYTES, Manifest, parse_file
+from kfwizard.paths import ensure_private_dir
 
 INDEX_FILE = "index.json"
 
@@ -45,23 +50,40 @@ def write_rendered(
         "files": names,
         "sha256": dict(zip(names, hashes, strict=True)),
     }
+    ensure_private_dir(final.parent)
     if (final / INDEX_FILE).is_file():
         try:
             existing = json.loads((final / INDEX_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             existing = {}
         if existing.get("sha256") == index["sha256"] and all((final / n).is_file() for n in names):
+            _make_private(final)  # written by an older kfwizard, world-readable
             return final, list(zip(names, hashes, strict=True))
     tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp.mkdir(mode=0o700)
     for name, raw in zip(names, raws, strict=True):
-        (tmp / name).write_text(raw.text, encoding="utf-8")
-    (tmp / INDEX_FILE).write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+        _write_private(tmp / name, raw.text)
+    _write_private(tmp / INDEX_FILE, json.dumps(index, indent=2) + "\n")
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
     return final, list(zip(names, hashes, strict=True))
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Rendered manifests hold the user's Secrets: readable by the owner only (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _make_private(folder: Path) -> None:
+    """Tighten a cached folder kept from before the cache was private (0700 / 0600)."""
+    with contextlib.suppress(OSError):
+        folder.chmod(0o700)
+        for item in folder.iterdir():
+            item.chmod(0o600)
 
 
 def load_rendered(
