@@ -7,13 +7,15 @@ need them. Exit codes: 0 done, 1 failed, 2 bad input, 130 interrupted.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from collections.abc import Sequence
-from pathlib import Path
+from types import SimpleNamespace
 
 from kfwizard import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # argparse, typing and pathlib cost ms that `sessions` cannot spare
+    import argparse
+    from collections.abc import Sequence
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -21,6 +23,9 @@ COMMANDS = ("resume", "sessions", "run", "teardown", "bundle", "emulator")
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+    from pathlib import Path
+
     parser = argparse.ArgumentParser(
         prog="kfwizard",
         description=(
@@ -109,17 +114,23 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # answered before argparse is even imported
+        print(f"kfwizard {__version__}")
+        return EXIT_OK
     if args_list and args_list[0] == "emulator":
         from kfwizard.emulator.cli import main as emulator_main
 
         return emulator_main(args_list[1:])
-    parser = _parser()
-    args = parser.parse_args(args_list)
-    if args.version:
-        print(f"kfwizard {__version__}")
-        return EXIT_OK
-    if args.where:
-        return _where()
+    args: argparse.Namespace | SimpleNamespace
+    if args_list in (["sessions"], ["sessions", "--json"]):  # the instant listing: no argparse
+        args = SimpleNamespace(command="sessions", json=len(args_list) == 2)
+    else:
+        args = _parser().parse_args(args_list)
+        if args.version:
+            print(f"kfwizard {__version__}")
+            return EXIT_OK
+        if args.where:
+            return _where()
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -127,10 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _dispatch(args: argparse.Namespace) -> int:
-    from kfwizard.engine.errors import KfwizardError
-    from kfwizard.session import SessionError
-
+def _dispatch(args: argparse.Namespace | SimpleNamespace) -> int:
     try:
         if args.command == "sessions":
             return _sessions(as_json=args.json)
@@ -165,12 +173,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         session_id = args.session_id if args.command == "resume" else None
         demo = args.demo or getattr(args, "sub_demo", False)
         return _wizard(session_id, demo=demo, faults=args.fault, manifests=args.manifests)
-    except KfwizardError as exc:
-        print(f"kfwizard: {exc.message()}", file=sys.stderr)
-        return exc.exit_code
-    except SessionError as exc:
-        print(f"kfwizard: {exc}", file=sys.stderr)
-        return exc.exit_code
+    except Exception as exc:  # the error classes load only on failure: `sessions` is quick
+        from kfwizard.engine.errors import KfwizardError
+        from kfwizard.session import SessionError
+
+        if isinstance(exc, KfwizardError):
+            print(f"kfwizard: {exc.message()}", file=sys.stderr)
+            return exc.exit_code
+        if isinstance(exc, SessionError):
+            print(f"kfwizard: {exc}", file=sys.stderr)
+            return exc.exit_code
+        raise
 
 
 def _where() -> int:
@@ -182,24 +195,14 @@ def _where() -> int:
 
 
 def _sessions(as_json: bool) -> int:
-    from kfwizard.engine.phases import PHASE_TITLES
-    from kfwizard.session import SessionStore
+    import json
 
-    store = SessionStore()
-    sessions = store.list()
-    for problem in store.set_aside:
-        print(f"note: {problem.message()}", file=sys.stderr)
-    rows = [
-        {
-            "id": s.id,
-            "name": s.display_name(),
-            "step": PHASE_TITLES.get(s.phase(), s.phase()),
-            "status": s.status,
-            "updated": s.updated_at,
-            "demo": s.demo,
-        }
-        for s in sessions
-    ]
+    from kfwizard import paths
+    from kfwizard.session_list import list_sessions
+
+    rows, notes = list_sessions(paths.sessions_dir())
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     if as_json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK

@@ -4,11 +4,16 @@ A session is one JSON file under ``paths.sessions_dir()``. It is written atomica
 (temp file, fsync, ``os.replace``) with mode 0600, so a crash or a full disk never leaves
 a half-written file behind: the previous version stays in place. One process at a time
 may write a session (an advisory lock on a sibling ``.lock`` file). A file that cannot be
-read, or was written by a newer kfwizard, is moved to ``set-aside/`` and reported; it
-never stops the program.
+read is moved to ``set-aside/`` and reported; it never stops the program. A file written
+by a newer kfwizard is left where it is (the newer kfwizard still needs it): listed,
+never resumed. ``kfwizard sessions`` reads the files without this module
+(:mod:`kfwizard.session_list`, which also holds the rules both share).
 
-Nothing secret is stored here: selections hold names and choices, never passwords or
-tokens (see :func:`kfwizard.engine.redact.assert_no_secrets`).
+Nothing secret should be stored here, and nothing checks the file for it: selections
+hold names and choices (the answers loader refuses password and token keys,
+``answers.SECRET_KEYS``; the kfp-gcp password is asked at run time and kept only in the
+cluster), and the runner redacts failure causes and actions
+(:func:`kfwizard.engine.redact.redact`) before they are recorded here.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import copy
 import errno
 import json
 import os
-import secrets
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,9 +31,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kfwizard import paths
-
-SCHEMA_VERSION = 1
+from kfwizard import paths, session_list
+from kfwizard.session_list import SCHEMA_VERSION as SCHEMA_VERSION  # re-exported
 
 STEP_STATES = ("pending", "running", "done", "failed", "skipped", "interrupted")
 SESSION_STATUSES = ("new", "running", "done", "failed", "interrupted", "removed")
@@ -42,7 +45,7 @@ def now_iso() -> str:
 def new_session_id() -> str:
     """A short id that sorts by creation time: ``20261128-1432-ab12``."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M")
-    return f"{stamp}-{secrets.token_hex(2)}"
+    return f"{stamp}-{os.urandom(2).hex()}"  # not `secrets`: 10 ms to import for 4 hex
 
 
 class SessionError(Exception):
@@ -137,19 +140,11 @@ class Session:
 
     def current_step(self) -> str | None:
         """The first step that is not finished, or the last one touched."""
-        for step_id, rec in self.steps.items():
-            if rec.state not in ("done", "skipped"):
-                return step_id
-        return next(reversed(self.steps), None) if self.steps else None
+        return session_list.current_step({k: rec.state for k, rec in self.steps.items()})
 
     def phase(self) -> str:
         """The wizard screen this session is at (for the picker and ``sessions``)."""
-        from kfwizard.engine.phases import phase_of_step
-
-        current = self.current_step()
-        if current is None:
-            return "project"
-        return phase_of_step(current)
+        return session_list.phase_of_steps({k: rec.state for k, rec in self.steps.items()})
 
     # -- inventory ----------------------------------------------------------------
     def inventory_objects(self) -> list[dict[str, str]]:
@@ -180,11 +175,14 @@ class Session:
             raise ValueError("schema_version is missing")
         if version > SCHEMA_VERSION:
             raise FutureVersion(version)
+        raw_steps = data.get("steps") or {}
+        if not isinstance(raw_steps, dict):  # .items() would raise AttributeError
+            raise ValueError("steps is not a mapping")
         steps = {
             str(k): StepRecord(
                 **{f: v for f, v in dict(rec).items() if f in StepRecord.__dataclass_fields__}
             )
-            for k, rec in (data.get("steps") or {}).items()
+            for k, rec in raw_steps.items()
         }
         session = cls(
             id=str(data["id"]),
@@ -220,10 +218,19 @@ def _ref_key(ref: dict[str, str]) -> tuple[str, str, str, str]:
 
 class FutureVersion(ValueError):
     def __init__(self, version: int) -> None:
-        super().__init__(
-            f"written by a newer kfwizard (schema {version}, this one reads {SCHEMA_VERSION})"
-        )
+        super().__init__(session_list.newer_reason(version))
         self.version = version
+
+
+@dataclass(frozen=True)
+class NewerSession:
+    """A session file written by a newer kfwizard: left in place, never resumed here."""
+
+    path: Path
+    version: int
+
+    def message(self) -> str:
+        return session_list.newer_message(self.path.name, self.version)
 
 
 @dataclass(frozen=True)
@@ -345,6 +352,7 @@ class SessionStore:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder or paths.sessions_dir()
         self.set_aside: list[SetAside] = []
+        self.newer: list[NewerSession] = []
 
     def path_for(self, session_id: str) -> Path:
         if not session_id or "/" in session_id or session_id.startswith("."):
@@ -373,18 +381,21 @@ class SessionStore:
             raise SessionNotFound(
                 f"No session {session_id!r} in {self.folder}. `kfwizard sessions` lists them."
             )
-        session = self._read(path)
+        newer, aside = len(self.newer), len(self.set_aside)
+        session = self.read_file(path)
         if session is None:
-            problem = self.set_aside[-1]
+            problem = self.newer[-1] if len(self.newer) > newer else self.set_aside[aside]
             raise SessionError(problem.message())
         return session
 
-    def _read(self, path: Path) -> Session | None:
+    def read_file(self, path: Path) -> Session | None:
+        """One session file, or None: an unusable file is set aside (``set_aside``), a
+        newer kfwizard's is left in place (``newer``)."""
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return Session.from_json(data)
         except FutureVersion as exc:
-            self._move_aside(path, str(exc))
+            self.newer.append(NewerSession(path, exc.version))
         except PermissionError as exc:
             raise SessionError(f"Cannot read session file {path}: {exc.strerror}.") from exc
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -406,25 +417,18 @@ class SessionStore:
         self.set_aside.append(SetAside(path, target, reason))
 
     def list(self) -> list[Session]:
-        """Every readable session, newest first; unreadable ones are set aside."""
+        """Every readable session, newest first; unreadable ones are set aside, newer
+        ones skipped (and named in ``newer``)."""
         if not self.folder.is_dir():
             return []
-        self._remove_stale_temp_files()
+        session_list.remove_stale_temp_files(self.folder)
         found: list[Session] = []
         for path in sorted(self.folder.glob("*.json")):
-            session = self._read(path)
+            session = self.read_file(path)
             if session is not None:
                 found.append(session)
         found.sort(key=lambda s: s.updated_at, reverse=True)
         return found
-
-    def _remove_stale_temp_files(self, older_than: float = 300.0) -> None:
-        """Temp files left by a process killed mid-save are never read; tidy them up."""
-        cutoff = time.time() - older_than
-        for tmp in self.folder.glob(".*.json.*.tmp"):
-            with contextlib.suppress(OSError):
-                if tmp.stat().st_mtime < cutoff:
-                    tmp.unlink()
 
     def delete(self, session_id: str) -> None:
         with self.lock(session_id):

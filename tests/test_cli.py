@@ -75,3 +75,137 @@ def test_run_with_bad_until_names_the_flag(
 def test_run_with_missing_session_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--session", "20260101-0000-none"]) == 1
     assert "No session '20260101-0000-none'" in capsys.readouterr().err
+
+
+def _rows_as_the_store_shows_them() -> list[dict]:
+    """What `sessions` listed before it had its own quick reader (Session objects)."""
+    from kfwizard.engine.phases import PHASE_TITLES
+
+    return [
+        {
+            "id": s.id,
+            "name": s.display_name(),
+            "step": PHASE_TITLES.get(s.phase(), s.phase()),
+            "status": s.status,
+            "updated": s.updated_at,
+            "demo": s.demo,
+        }
+        for s in SessionStore().list()
+    ]
+
+
+def test_the_quick_listing_shows_what_the_session_store_reads(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    store = SessionStore()
+    fresh = Session.new()  # no steps yet, no name: listed by id
+    store.save(fresh)
+    named = Session.new(selections={"name": "from-answers"}, demo=True)
+    for step in ("credentials", "services", "cluster", "connect", "manifests"):
+        named.record(step, "running")
+        named.record(step, "done")
+    named.record("preflight", "skipped")
+    named.updated_at = "2099-01-01T00:00:00+00:00"
+    store.save(named)
+    everything = Session.new(name="all-done")
+    everything.record("verify", "running")
+    everything.record("verify", "done")
+    everything.status = "done"
+    store.save(everything)
+
+    assert main(["sessions", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows == _rows_as_the_store_shows_them()
+    assert {r["name"] for r in rows} == {fresh.id, "from-answers", "all-done"}
+    assert {r["step"] for r in rows} == {"Project", "Install", "Verify"}
+
+
+def test_the_quick_commands_load_neither_argparse_nor_the_session_module(
+    kfwizard_home: Path,
+) -> None:
+    """`--version` and `sessions` answer within python start-up + 50 ms (issue 9):
+    argparse, dataclasses (via kfwizard.session) and the engine's errors stay out."""
+    import os
+    import subprocess
+    import sys
+
+    SessionStore().save(Session.new(name="returning"))
+    root = Path(__file__).resolve().parents[1]
+    for argv in (["--version"], ["sessions"], ["sessions", "--json"]):
+        code = (
+            f"import sys; from kfwizard.cli import main; assert main({argv!r}) == 0; "
+            "print(sorted(m for m in ('argparse', 'dataclasses', 'kfwizard.session', "
+            "'kfwizard.engine.errors', 'secrets') if m in sys.modules))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env=dict(os.environ, PYTHONPATH=str(root), KFWIZARD_HOME=str(kfwizard_home)),
+            timeout=60,
+            check=True,
+        )
+        assert done.stdout.strip().splitlines()[-1] == "[]", (argv, done.stdout)
+
+
+def test_a_newer_kfwizards_session_is_listed_with_a_note_and_left_in_place(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from kfwizard.session import SCHEMA_VERSION
+
+    store = SessionStore()
+    current = Session.new(name="today")
+    store.save(current)
+    newer = store.folder / "20990101-0000-beef.json"
+    text = json.dumps(
+        {
+            "id": "20990101-0000-beef",
+            "name": "tomorrow",
+            "schema_version": SCHEMA_VERSION + 1,
+            "updated_at": "2099-01-01T00:00:00+00:00",
+            "steps": "a shape this kfwizard does not know",
+        }
+    )
+    newer.write_text(text)
+
+    assert main(["sessions"]) == 0
+    out, err = capsys.readouterr()
+    line = next(line for line in out.splitlines() if "20990101-0000-beef" in line)
+    assert "tomorrow" in line and "newer" in line, out
+    assert "20990101-0000-beef.json was written by a newer kfwizard" in err
+    assert "upgrade kfwizard to resume it" in err and "left in place" in err
+    assert main(["sessions", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["id"], r["status"], r.get("note")) for r in rows] == [
+        ("20990101-0000-beef", "newer", "written by a newer kfwizard; upgrade to resume"),
+        (current.id, "new", None),
+    ]
+
+    assert main(["run", "--session", "20990101-0000-beef"]) == 1
+    assert "upgrade kfwizard to resume it" in capsys.readouterr().err
+    assert newer.read_text() == text
+    assert not (store.folder / "set-aside").exists()
+
+
+def test_a_damaged_file_is_set_aside_and_the_others_still_listed(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import os
+    import time
+
+    store = SessionStore()
+    good = Session.new(name="good")
+    store.save(good)
+    odd = store.folder / "20260101-0000-0dd0.json"  # valid JSON, impossible shape
+    odd.write_text(json.dumps({"id": "x", "schema_version": 1, "steps": [1]}))
+    stale = store.folder / f".{good.id}.json.abc123.tmp"  # left by a killed save
+    stale.write_text("{")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+
+    assert main(["sessions", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert [r["id"] for r in json.loads(out)] == [good.id]
+    assert "20260101-0000-0dd0.json could not be used (unreadable: steps is not a mapping)" in err
+    assert not odd.exists() and len(list((store.folder / "set-aside").iterdir())) == 1
+    assert not stale.exists()

@@ -56,15 +56,28 @@ def test_corrupt_file_is_set_aside_not_fatal() -> None:
     assert not bad.exists() and problem.moved_to.exists()
 
 
-def test_future_version_is_set_aside_with_reason() -> None:
+def test_a_newer_kfwizards_file_is_refused_with_reason_and_left_in_place() -> None:
+    """The newer kfwizard still needs it: never moved, not even by a listing."""
     store = SessionStore()
     store.folder.mkdir(parents=True, exist_ok=True)
     future = store.folder / "20990101-0000-beef.json"
-    future.write_text(
-        json.dumps({"id": "20990101-0000-beef", "schema_version": SCHEMA_VERSION + 1})
-    )
-    with pytest.raises(SessionError, match="newer kfwizard"):
+    text = json.dumps({"id": "20990101-0000-beef", "schema_version": SCHEMA_VERSION + 1})
+    future.write_text(text)
+    with pytest.raises(SessionError, match=r"newer kfwizard.*upgrade kfwizard to resume it"):
         store.load("20990101-0000-beef")
+    assert store.list() == []
+    assert [n.path for n in store.newer] == [future, future]
+    assert store.set_aside == [] and future.read_text() == text
+    assert not (store.folder / "set-aside").exists()
+
+
+def test_a_steps_field_of_the_wrong_shape_is_set_aside_not_a_crash() -> None:
+    store = SessionStore()
+    store.folder.mkdir(parents=True, exist_ok=True)
+    odd = store.folder / "20260101-0000-0dd0.json"
+    odd.write_text(json.dumps({"id": "x", "schema_version": SCHEMA_VERSION, "steps": [1, 2]}))
+    with pytest.raises(SessionError, match="steps is not a mapping"):
+        store.load("20260101-0000-0dd0")
     assert store.set_aside[0].moved_to.parent.name == "set-aside"
 
 

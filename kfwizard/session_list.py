@@ -1,0 +1,206 @@
+"""`kfwizard sessions` without the engine: the session files read as plain JSON.
+
+The listing must answer within ``python -c pass`` + 50 ms, and importing
+:mod:`kfwizard.session` (dataclasses, tempfile, datetime, the engine's errors) alone costs
+about half of that. This module reads the files with :mod:`json` and builds the rows
+itself, and writes nothing but the tidying of stale temp files the store does too. A file
+it cannot vouch for (damaged, unreadable, an odd shape) goes to
+:class:`kfwizard.session.SessionStore`, which sets it aside and says why, as always.
+
+The rules the two share (the schema version, a newer file, the current step, stale temp
+files) live here, so the quick path and the store cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from fnmatch import fnmatchcase
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs a few ms at start-up; annotations only
+    from pathlib import Path
+    from typing import Any
+
+SCHEMA_VERSION = 1
+"""The session file format this kfwizard writes (and the newest it reads)."""
+
+NEWER_NOTE = "written by a newer kfwizard; upgrade to resume"
+"""The ``note`` of a newer session's row in ``kfwizard sessions --json``."""
+
+STALE_TEMP_SECONDS = 300.0
+_FINISHED = ("done", "skipped")
+_MAPPINGS = ("selections", "inventory", "outputs", "origin")
+
+
+def newer_reason(version: int) -> str:
+    return f"written by a newer kfwizard (schema {version}, this one reads {SCHEMA_VERSION})"
+
+
+def newer_message(file_name: str, version: int) -> str:
+    """Why a newer session is listed but not resumed; its file is never moved, so the
+    newer kfwizard still finds it."""
+    return (
+        f"Session file {file_name} was {newer_reason(version)}; upgrade kfwizard to "
+        "resume it. The file was left in place."
+    )
+
+
+def current_step(states: dict[str, Any]) -> str | None:
+    """The first step that is not finished, or the last one touched (step id -> state)."""
+    for step_id, state in states.items():
+        if state not in _FINISHED:
+            return step_id
+    return next(reversed(states), None) if states else None
+
+
+def phase_of_steps(states: dict[str, Any]) -> str:
+    """The wizard screen a session is at: the phase of its current step."""
+    from kfwizard.engine.phases import phase_of_step
+
+    current = current_step(states)
+    return "project" if current is None else phase_of_step(current)
+
+
+def remove_stale_temp_files(folder: str | Path, older_than: float = STALE_TEMP_SECONDS) -> None:
+    """Temp files left by a process killed mid-save are never read; tidy them up."""
+    cutoff = time.time() - older_than
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if fnmatchcase(entry.name, ".*.json.*.tmp"):
+            try:
+                if entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def schema_version(data: object) -> int | None:
+    """The file's schema version when it is a JSON object with an integer one."""
+    if not isinstance(data, dict):
+        return None
+    version = data.get("schema_version")
+    return version if isinstance(version, int) else None
+
+
+def usable(data: object) -> bool:
+    """True when :meth:`kfwizard.session.Session.from_json` surely reads ``data``.
+
+    Stricter than the store where that is simpler; a file refused here is only handed
+    to the store, which has the last word.
+    """
+    if not isinstance(data, dict) or "id" not in data:
+        return False
+    version = schema_version(data)
+    if version is None or version > SCHEMA_VERSION:
+        return False
+    steps = data.get("steps")
+    if steps and not (isinstance(steps, dict) and all(isinstance(r, dict) for r in steps.values())):
+        return False
+    if any(data.get(key) and not isinstance(data[key], dict) for key in _MAPPINGS):
+        return False
+    journal = data.get("journal")
+    return not journal or isinstance(journal, list)
+
+
+def row_for(data: dict[str, Any]) -> dict[str, Any]:
+    """One ``kfwizard sessions`` row from a session file's JSON (as :class:`Session`
+    would show it: the same defaults for missing fields)."""
+    from kfwizard.engine.phases import PHASE_TITLES
+
+    steps = data.get("steps") or {}
+    phase = phase_of_steps({str(k): rec.get("state", "pending") for k, rec in steps.items()})
+    session_id = str(data["id"])
+    selections = data.get("selections") or {}
+    return {
+        "id": session_id,
+        "name": str(data.get("name") or "") or selections.get("name") or session_id,
+        "step": PHASE_TITLES.get(phase, phase),
+        "status": str(data.get("status") or "new"),
+        "updated": str(data.get("updated_at") or _now_iso()),
+        "demo": bool(data.get("demo", False)),
+    }
+
+
+def newer_row(file_stem: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A newer kfwizard's session: its fields may mean something else, so only the
+    basics are shown, and the id is the file's (what ``run --session`` takes)."""
+    name = data.get("name")
+    updated = data.get("updated_at")
+    return {
+        "id": file_stem,
+        "name": name if isinstance(name, str) and name else file_stem,
+        "step": "-",
+        "status": "newer",
+        "updated": updated if isinstance(updated, str) else "",
+        "demo": data.get("demo") is True,
+        "note": NEWER_NOTE,
+    }
+
+
+def _now_iso() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def list_sessions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows of ``kfwizard sessions`` (newest first) and the notes to print with them.
+
+    A damaged file is judged by the session store, which moves it to ``set-aside/`` and
+    explains (that note is in the list); a newer kfwizard's file is listed and left alone.
+    """
+    if not folder.is_dir():
+        return [], []
+    remove_stale_temp_files(folder)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:  # as the store's glob: a folder that cannot be listed lists nothing
+        return [], []
+    found: list[tuple[str, dict[str, Any]]] = []
+    notes: list[str] = []
+    damaged: list[str] = []
+    for name in names:
+        if not fnmatchcase(name, "*.json"):
+            continue
+        path = os.path.join(folder, name)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            damaged.append(name)
+            continue
+        version = schema_version(data)
+        if version is not None and version > SCHEMA_VERSION:
+            found.append((name, newer_row(name[: -len(".json")], data)))
+            notes.append(newer_message(name, version))
+        elif usable(data):
+            found.append((name, row_for(data)))
+        else:
+            damaged.append(name)
+    if damaged:
+        found += _judged_by_the_store(folder, damaged, notes)
+        found.sort(key=lambda item: item[0])
+    found.sort(key=lambda item: item[1]["updated"], reverse=True)
+    return [row for _, row in found], notes
+
+
+def _judged_by_the_store(
+    folder: Path, names: list[str], notes: list[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Hand the files this module could not vouch for to the store: it sets unusable
+    ones aside (adding its note) and reads any it can."""
+    from kfwizard.session import SessionStore
+
+    store = SessionStore(folder)
+    found = []
+    for name in names:
+        session = store.read_file(folder / name)
+        if session is not None:
+            found.append((name, row_for(session.to_json())))
+    notes.extend(problem.message() for problem in store.set_aside)
+    return found
