@@ -39,7 +39,7 @@ standalone) can install: any other choice would fail at the manifests step."""
 
 DEMO_NOTE = (
     "The demo's built-in manifests are KFP 2.17.0 standalone; other versions and modes "
-    "need a real install (`kfwizard` without --demo)."
+    'need a real install ("kfwizard" without --demo).'
 )
 
 

@@ -160,6 +160,12 @@ class SessionsScreen(Screen[None]):
         for problem in self.wizard.store.set_aside:
             box.mount(Notice(problem.message(), title="A session file was set aside", warning=True))
         self.wizard.store.set_aside.clear()
+        shown: set[Path] = set()
+        for newer in self.wizard.store.newer:
+            if newer.path not in shown:
+                shown.add(newer.path)
+                box.mount(Notice(newer.message(), title="Left for a newer kfwizard", warning=True))
+        self.wizard.store.newer.clear()
         intro = self.wizard.first_run_notice()
         if intro is not None:
             box.mount(intro)

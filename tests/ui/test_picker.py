@@ -97,6 +97,25 @@ async def test_corrupt_session_file_is_set_aside_with_a_notice(store):
         assert any(store.folder.joinpath("set-aside").iterdir())
 
 
+async def test_newer_kfwizard_session_is_named_and_left_in_place(store):
+    import json
+
+    from kfwizard.session_list import SCHEMA_VERSION
+
+    save_session(store, "20261128-1000-aaaa", name="fine")
+    newer = store.folder / "20261128-0900-beef.json"
+    data = {"schema_version": SCHEMA_VERSION + 1, "id": "x"}
+    newer.write_text(json.dumps(data), encoding="utf-8")
+    app = WizardApp(store=SessionStoreFresh(store))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, SessionsScreen)
+        notices = [n for n in app.screen.query(Notice) if n.has_class("-warning")]
+        texts = [str(n.query_one("Static").render()) for n in notices]
+        assert len(texts) == 1, texts
+        assert "20261128-0900-beef.json" in texts[0] and "newer kfwizard" in texts[0]
+        assert newer.exists(), "a newer kfwizard still needs its file"
+
+
 def SessionStoreFresh(store):
     """A new store on the same folder (its set-aside list starts empty)."""
     from kfwizard.session import SessionStore
