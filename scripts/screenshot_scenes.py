@@ -3,7 +3,8 @@
 Three demo sessions are played, each with a fixed id:
 
 - ``first-kfp`` goes the happy way, Project to Verify. On the way the Mode step is
-  shown refusing KFP 1.6.0 (it cannot run on today's GKE), and the install is held
+  shown as the demo offers it (KFP 2.17.0 standalone, the other modes disabled with the
+  reason), and the install is held
   half-way (every Deployment kept un-Ready by an emulator fault) so the install screen
   can be photographed mid-run at speed 0; then the fault is lifted and it finishes.
 - ``small-pool`` rehearses the ``small-nodepool`` fault (one e2-small node) and stops
@@ -32,7 +33,8 @@ SHOTS: dict[str, str] = {
     "project": "The Project step of kfwizard --demo, checked.",
     "cluster": "Cluster: the node pool checked against what KFP needs, and its cost, "
     "before anything is created.",
-    "mode": "Deployment mode: KFP 1.6.0 refused, with the reason, before anything is touched.",
+    "mode": "Deployment mode: what the mode installs and needs; the demo offers KFP 2.17.0 "
+    "standalone and says why.",
     "install-progress": "Install in progress: preflight checks, the Deployments being "
     "waited for, the live log.",
     "install-failed": "A diagnosed failure (`--fault small-nodepool`): the cause, the next "
@@ -105,7 +107,7 @@ def all_waiting(table: Any) -> bool:
 
 
 async def happy_path(world: ShotWorld, camera: Camera) -> None:
-    """``first-kfp``: project, cluster, a refused mode, install mid-run, verify."""
+    """``first-kfp``: project, cluster, the demo's mode, install mid-run, verify."""
     from textual.widgets import Select
 
     from kfwizard.screens.cluster import ClusterScreen
@@ -126,14 +128,8 @@ async def happy_path(world: ShotWorld, camera: Camera) -> None:
 
         mode = await next_screen(pilot, ModeScreen)
         version = mode.query_one("#version", Select)
-        version.value = "1.6.0"
-        await pilot.press("ctrl+n")  # refused: the field says why, nothing runs
-        field = mode.query_one("#field-version")
-        await wait_for(pilot, lambda: field.error, what="the refusal")
-        await camera.shoot(
-            pilot, "mode", frame=lambda: field.scroll_visible(top=True, animate=False)
-        )
-        version.value = "2.17.0"
+        assert version.value == "2.17.0", version.value
+        await camera.shoot(pilot, "mode")
         await run_step(pilot)
 
         install = await next_screen(pilot, InstallScreen)
