@@ -72,8 +72,31 @@ def defaults() -> dict[str, Any]:
     return copy.deepcopy(DEFAULT_SELECTIONS)
 
 
+def mode_defaults(mode: object, version: object = None) -> dict[str, str]:
+    """The version and env a deployment gets when the answers leave them out.
+
+    ``DEFAULT_SELECTIONS`` spells out KFP standalone 2.17.0's; any other mode or version
+    gets the catalog's (the standalone ``2.17.0`` / ``platform-agnostic`` would be
+    refused for another mode, and older KFP releases recommend another env).
+    """
+    base = DEFAULT_SELECTIONS["deployment"]
+    if mode not in MODES or (mode == base["mode"] and version in (None, base["version"])):
+        return {"version": base["version"], "env": base["env"]}
+    from kfwizard.manifests import catalog  # only for the choices that need it
+
+    chosen = version if isinstance(version, str) and version else None
+    version = chosen or catalog.default_version(str(mode))
+    return {"version": version, "env": catalog.default_env(str(mode), version)}
+
+
 def merged_with_defaults(selections: dict[str, Any]) -> dict[str, Any]:
-    """Fill missing keys from the defaults (the 2021 recipe's choices)."""
+    """Fill missing keys from the defaults (the 2021 recipe's choices; a mode's own
+    version and env when only the mode is given)."""
+    chosen = selections.get("deployment")
+    if isinstance(chosen, dict) and not ("version" in chosen and "env" in chosen):
+        mode = chosen.get("mode", DEFAULT_SELECTIONS["deployment"]["mode"])
+        own = mode_defaults(mode, chosen.get("version"))
+        selections = {**selections, "deployment": {**own, **chosen}}
     result = defaults()
     for key, value in selections.items():
         if isinstance(value, dict) and isinstance(result.get(key), dict):
@@ -192,12 +215,13 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
     mode = deployment.get("mode", "kfp-standalone")
     if mode not in MODES:
         errors.append(FieldError("deployment.mode", f"must be one of {', '.join(MODES)}"))
-    version = deployment.get("version", "2.17.0")
+    implied = mode_defaults(mode, deployment.get("version"))
+    version = deployment.get("version", implied["version"])
     if isinstance(version, (int, float)) and not isinstance(version, bool):
         errors.append(FieldError("deployment.version", 'must be quoted text, e.g. "2.17.0"'))
     else:
         _text(errors, "deployment.version", version, limit=40)
-    env = deployment.get("env", "platform-agnostic")
+    env = deployment.get("env", implied["env"])
     _text(errors, "deployment.env", env, optional=True, limit=80)
     manifests = deployment.get("manifests")
     if manifests is not None:

@@ -48,6 +48,29 @@ def test_example_and_shipped_answers_files_are_valid() -> None:
         load_answers(path)
 
 
+@pytest.mark.parametrize(
+    ("deployment", "version", "env"),
+    [
+        ("{mode: kfp-standalone}", "2.17.0", "platform-agnostic"),
+        ("{mode: kubeflow}", "26.03", "gke"),
+        ("{mode: kfp-gcp}", None, "gcp"),
+        ("{mode: kfp-standalone, version: '1.8.5'}", "1.8.5", None),
+    ],
+)
+def test_a_mode_alone_gets_its_own_version_and_env(deployment, version, env) -> None:
+    """Only the mode given: the catalog's defaults for it, never standalone's 2.17.0
+    (which the kubeflow and kfp-gcp modes refuse)."""
+    from kfwizard.manifests import catalog
+
+    cluster = "{name: kf, location: us-central1-a}"
+    text = f"project: my-project\ncluster: {cluster}\ndeployment: {deployment}\n"
+    parsed = parse_answers_text(text)
+    chosen = parsed["deployment"]
+    mode = chosen["mode"]
+    assert chosen["version"] == (version or catalog.default_version(mode))
+    assert chosen["env"] == (env or catalog.default_env(mode, chosen["version"]))
+
+
 def test_round_trip(tmp_path: Path) -> None:
     selections = parse_answers_text(ISSUE_EXAMPLE)
     path = tmp_path / "exported.yaml"
