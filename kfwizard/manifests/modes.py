@@ -22,13 +22,13 @@ MODE_TITLES: dict[str, str] = {
 
 MODE_SUMMARIES: dict[str, str] = {
     KFP_STANDALONE: (
-        "Only Kubeflow Pipelines, in the `kubeflow` namespace, with its database and "
+        "Only Kubeflow Pipelines, in the kubeflow namespace, with its database and "
         "artifact store inside the cluster. The smallest install; data lives on two "
         "20 GiB disks and goes away with the namespace."
     ),
     KFP_GCP: (
         "Kubeflow Pipelines whose database is a Cloud SQL (MySQL) instance and whose "
-        "artifacts go to a Cloud Storage bucket (`env/gcp`), so data outlives the "
+        "artifacts go to a Cloud Storage bucket (env/gcp), so data outlives the "
         "cluster. You create the instance and bucket; the wizard asks for the database "
         "password at run time and keeps it only in the cluster Secret."
     ),
@@ -64,8 +64,8 @@ ENV_DESCRIPTIONS: dict[str, str] = {
         "dev without in-cluster MySQL and disks: a Cloud SQL proxy in front of your Cloud "
         "SQL instance, and artifacts in Cloud Storage."
     ),
-    "gke": "kubeflow/manifests `example` with Istio's GKE overlay (the right choice on GKE).",
-    "example": "kubeflow/manifests `example` exactly as published (not for GKE: Istio CNI fails).",
+    "gke": 'kubeflow/manifests "example" with Istio\'s GKE overlay (the right choice on GKE).',
+    "example": 'kubeflow/manifests "example" as published (not for GKE: Istio CNI fails).',
 }
 
 

@@ -132,8 +132,8 @@ class VerifyStep(BaseStep):
                     "public-url",
                     "warn" if proxy else "skipped",
                     f"No public URL: {note} Use the local port-forward "
-                    "instead (`kubectl port-forward -n kubeflow "
-                    "svc/ml-pipeline-ui 8080:80`).",
+                    'instead ("kubectl port-forward -n kubeflow '
+                    'svc/ml-pipeline-ui 8080:80").',
                     {},
                 )
             )
@@ -200,6 +200,6 @@ class VerifyStep(BaseStep):
         action = (
             related[0]["action"]
             if related
-            else f"look at `kubectl logs -n {NAMESPACE} deploy/{workload}`, then resume"
+            else f'look at "kubectl logs -n {NAMESPACE} deploy/{workload}", then resume'
         )
         raise StepFailed(cause, action, diag.details)
