@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tarfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -138,3 +139,86 @@ def test_support_bundle_has_the_evidence_and_no_secrets(
         assert planted_token not in text, name
         assert "minio123" not in text, name  # Secret values are never collected
     assert oct(target.stat().st_mode & 0o777) == "0o600"
+
+
+def _demo_install(capsys: pytest.CaptureFixture[str]) -> str:
+    import re
+
+    answers = Path(__file__).resolve().parents[2] / "examples" / "demo.yaml"
+    assert main(["run", "--demo", "--answers", str(answers), "--speed", "0"]) == 0
+    out = capsys.readouterr().out
+    found = re.search(r"New session (\S+)\.", out)
+    assert found, out
+    return found.group(1)
+
+
+def test_teardown_of_a_demo_session_reads_the_moved_endpoint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every `--demo` run starts the emulators afresh, on new ports with a new CA: the
+    teardown asks GKE where the cluster's API is now instead of dialling the address
+    the install saved, and removes everything."""
+    from kfwizard.demo import start_demo
+
+    session_id = _demo_install(capsys)
+    session = SessionStore().load(session_id)
+    old = session.outputs["cluster"]["endpoint"]
+    objects = session.inventory["objects"]
+    assert objects
+
+    assert main(["teardown", "--session", session_id, "--yes"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"its endpoint changed from {old} to " in out
+    assert "teardown complete" in out
+    session = SessionStore().load(session_id)
+    assert session.steps["find-cluster"].state == "done"
+    assert session.steps["uninstall"].state == "done"
+    assert session.outputs["cluster"]["endpoint"] != old
+    removed = session.outputs["uninstall"]
+    assert removed["deleted"] + removed["already_gone"] == len(objects)
+
+    handle = start_demo(speed=0)  # the same demo state, on yet other ports
+    try:
+        cluster = handle.stack.cluster("kubeflow-testing")
+        for ref in objects:
+            found = cluster.store.get(
+                ref["apiVersion"], ref["kind"], ref.get("namespace"), ref["name"]
+            )
+            assert found is None, ref
+    finally:
+        handle.stop()
+    # Again (the emulators move once more): nothing to do, and the cluster goes on request.
+    assert main(["teardown", "--session", session_id, "--delete-cluster", "--yes"]) == 0
+    assert SessionStore().load(session_id).inventory["cluster"]["deleted"] is True
+
+
+def test_teardown_of_a_demo_session_whose_cluster_is_gone_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A cluster deleted behind kfwizard's back took its objects with it: the teardown
+    finds nothing to dial, says so plainly and succeeds."""
+    from kfwizard.demo import start_demo
+    from kfwizard.gcp import clusters, endpoints
+
+    session_id = _demo_install(capsys)
+    handle = start_demo(speed=0)
+    try:
+        client = endpoints.cluster_manager(handle.env)
+        clusters.delete_cluster(client, "kfwizard-demo", "us-central1-a", "kubeflow-testing")
+        for _ in range(100):
+            if (
+                clusters.get_cluster(client, "kfwizard-demo", "us-central1-a", "kubeflow-testing")
+                is None
+            ):
+                break
+            time.sleep(0.05)
+    finally:
+        handle.stop()
+
+    assert main(["teardown", "--session", session_id, "--yes"]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Cluster kubeflow-testing no longer exists" in out
+    assert "went with the cluster, which no longer exists" in out
+    session = SessionStore().load(session_id)
+    assert session.outputs["find-cluster"] == {"gone": True}
+    assert session.status == "removed"

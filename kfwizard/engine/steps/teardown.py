@@ -1,16 +1,20 @@
 """Teardown: remove what a session created, from its inventory, and nothing else.
 
-Three steps: ``uninstall`` deletes the inventory's objects (namespaced, cluster-scoped,
-CRDs last; 404 is fine), ``wait-namespaces`` waits until the namespaces the session
-created are gone and names what blocks one that stays, and ``delete-cluster`` (only on
-request) deletes the GKE cluster, but only one this session created, unless the caller
-repeats the cluster's name to confirm an adopted one. Every step's ``check`` looks at the
+Four steps: ``find-cluster`` (GKE sessions only, read-only) asks GKE for the cluster's
+endpoint and CA now, since they move (a control-plane IP rotation, every ``--demo`` run:
+the emulators restart on new ports) and the session's saved ones would dial the old
+address; ``uninstall`` deletes the inventory's objects (namespaced, cluster-scoped, CRDs
+last; 404 is fine), ``wait-namespaces`` waits until the namespaces the session created
+are gone and names what blocks one that stays, and ``delete-cluster`` (only on request)
+deletes the GKE cluster, but only one this session created, unless the caller repeats
+the cluster's name to confirm an adopted one. Every step's ``check`` looks at the
 cluster, so running teardown again finds nothing to do and succeeds.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kfwizard.engine.errors import Refused, StepFailed
 from kfwizard.engine.step import BaseStep, Step, StepContext
@@ -18,6 +22,10 @@ from kfwizard.engine.steps.install import kube_clients, timeout
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
+
+T = TypeVar("T")
+
+FIND_CLUSTER = "find-cluster"
 
 
 def _refs(session: Session) -> list[dict[str, str]]:
@@ -29,8 +37,121 @@ def cluster_deleted(session: Session) -> bool:
     return bool((session.inventory.get("cluster") or {}).get("deleted"))
 
 
+def cluster_gone(session: Session) -> bool:
+    """This teardown's ``find-cluster`` step found that GKE no longer has the cluster."""
+    return bool((session.outputs.get(FIND_CLUSTER) or {}).get("gone"))
+
+
 def _location_flag(location: str) -> str:
     return f"--zone={location}" if location.count("-") >= 2 else f"--region={location}"
+
+
+def gke_cluster(session: Session) -> dict[str, str] | None:
+    """``project``, ``location`` and ``name`` of the GKE cluster the session connects to
+    through its endpoint, or None (a kubeconfig context: its address is the context's)."""
+    connect = session.outputs.get("connect") or {}
+    out = session.outputs.get("cluster") or {}
+    source = connect.get("source") or ("gke" if out.get("endpoint") else "kubeconfig")
+    if source != "gke" or not out.get("name") or not out.get("location"):
+        return None
+    inventory = session.inventory.get("cluster") or {}
+    project = (
+        inventory.get("project")
+        or (session.outputs.get("credentials") or {}).get("project")
+        or session.selections.get("project")
+    )
+    if not project:
+        return None
+    return {"project": str(project), "location": str(out["location"]), "name": str(out["name"])}
+
+
+def _gke_call(
+    ctx: StepContext, fn: Callable[[], T], what: str, during: str, c: Mapping[str, Any]
+) -> T:
+    """A GKE call retried cancellably on 429/5xx and dropped connections; what still
+    fails after that is explained in words (naming the API and the call)."""
+    from kfwizard.gcp import explain, runtime
+    from kfwizard.gcp.retries import call_with_retries, is_google_error
+
+    try:
+        return call_with_retries(
+            fn, what=what, sleep=ctx.sleep, log=ctx.log, policy=runtime.retry_policy(ctx)
+        )
+    except Exception as exc:
+        if not is_google_error(exc):
+            raise
+        facts = explain.Facts(
+            project=c.get("project"), location=c.get("location"), cluster=c.get("name")
+        )
+        raise explain.explain_api_error(exc, during, facts) from exc
+
+
+class FindClusterStep(BaseStep):
+    """Read the GKE cluster's endpoint and CA again, so the teardown dials where the
+    cluster's API is now, not where it was when the session saved it. Read-only."""
+
+    id = FIND_CLUSTER
+    title = "Find the cluster's API"
+    eta_seconds: float | None = 2.0
+
+    def commands(self, session: Session) -> list[str]:
+        c = gke_cluster(session) or {}
+        return [
+            f"gcloud container clusters describe {c.get('name') or 'CLUSTER'} "
+            f"--project={c.get('project') or 'PROJECT_ID'} "
+            f"{_location_flag(str(c.get('location') or 'us-central1-a'))} "
+            '--format="value(endpoint)"'
+        ]
+
+    def apply(self, ctx: StepContext) -> None:
+        from kfwizard.engine.steps.cluster import _pem
+        from kfwizard.gcp import clusters, runtime
+
+        ctx.outputs.clear()
+        c = gke_cluster(ctx.session)
+        if c is None:
+            return
+        client = runtime.cluster_manager(ctx)
+        cluster = _gke_call(
+            ctx,
+            lambda: clusters.get_cluster(client, c["project"], c["location"], c["name"]),
+            "reading the cluster",
+            "cluster.get",
+            c,
+        )
+        if cluster is None:
+            ctx.outputs["gone"] = True
+            ctx.log(
+                f"Cluster {c['name']} no longer exists: GKE does not list it in {c['location']} "
+                f"(project {c['project']})."
+            )
+            return
+        saved = ctx.session.outputs.setdefault("cluster", {})
+        endpoint = str(cluster.endpoint)
+        ca = _pem(cluster.master_auth.cluster_ca_certificate)
+        status = clusters.cluster_status(cluster)
+        ctx.outputs.update({"endpoint": endpoint, "status": status})
+        if not endpoint:
+            ctx.log(
+                f"Cluster {c['name']} is {status} and has no endpoint; the teardown tries the "
+                f"one the session saved ({saved.get('endpoint')})."
+            )
+            return
+        if endpoint == saved.get("endpoint") and ca == saved.get("ca_certificate"):
+            ctx.log(f"Cluster {c['name']}: its API is still at {endpoint}.")
+            return
+        if endpoint != saved.get("endpoint"):
+            ctx.log(
+                f"Cluster {c['name']}: its endpoint changed from {saved.get('endpoint')} to "
+                f"{endpoint}; the teardown connects to {endpoint}."
+            )
+        else:
+            ctx.log(f"Cluster {c['name']}: its CA certificate changed; using the new one.")
+        saved.update({"endpoint": endpoint, "ca_certificate": ca})
+        ctx.save()
+        old = ctx.resources.pop("kube", None)  # clients built for the old address
+        if old is not None:
+            old.close()
 
 
 class UninstallStep(BaseStep):
@@ -55,6 +176,12 @@ class UninstallStep(BaseStep):
 
         refs = _refs(ctx.session)
         if not refs or cluster_deleted(ctx.session):
+            return True
+        if cluster_gone(ctx.session):
+            ctx.log(
+                f"Nothing to delete: the {len(refs)} objects kfwizard applied went with the "
+                "cluster, which no longer exists."
+            )
             return True
         return not remaining(kube_clients(ctx), refs, control=ctx)
 
@@ -102,7 +229,7 @@ class WaitNamespacesStep(BaseStep):
     def check(self, ctx: StepContext) -> bool:
         from kfwizard.kube.rest import get_object
 
-        if cluster_deleted(ctx.session):
+        if cluster_deleted(ctx.session) or cluster_gone(ctx.session):
             return True
         clients = kube_clients(ctx)
         return all(
@@ -228,10 +355,13 @@ def build_teardown_plan(
     """The teardown steps for ``session``; the cluster step only when asked for.
 
     Once the cluster itself was deleted there is nothing left to uninstall, so a teardown
-    run after that has only the (already satisfied) cluster step, and succeeds.
+    run after that has only the (already satisfied) cluster step, and succeeds. Objects on
+    a GKE cluster are deleted through its endpoint, read again first (``find-cluster``).
     """
     steps: list[Step] = []
     if _refs(session) and not cluster_deleted(session):
+        if gke_cluster(session) is not None:
+            steps.append(FindClusterStep())
         steps += [UninstallStep(), WaitNamespacesStep()]
     if delete_cluster:
         steps.append(DeleteClusterStep(confirm_name))
