@@ -141,3 +141,89 @@ def test_delete_cluster_made_by_the_session(store: SessionStore, tmp_path: Path)
             options={"env": stack.env()},
         )
         assert again.state == "done"
+
+
+def _session_with_cluster(store: SessionStore, stack: Any) -> Any:
+    session = new_session(store, stack.kubeconfig_path, "2.17.0")
+    session.inventory["cluster"] = {
+        "project": stack.project,
+        "location": "us-central1-a",
+        "name": "kubeflow-testing",
+        "created_by_session": True,
+    }
+    return session
+
+
+def _lines(events: list[Any]) -> list[str]:
+    from kfwizard.engine.events import StepOutput
+
+    return [line for e in events if isinstance(e, StepOutput) for line in e.lines]
+
+
+def test_delete_cluster_retries_a_gke_that_answers_429_for_a_while(
+    store: SessionStore,
+) -> None:
+    """Half the GKE calls fail (seed 65: the first read and the first delete among them);
+    the teardown retries each, says so, and deletes the cluster."""
+    from kfwizard.emulator.faults import Faults
+    from kfwizard.emulator.stack import EmulatorStack
+    from kfwizard.gcp import clusters, endpoints
+
+    with EmulatorStack(clusters=["kubeflow-testing"], faults=Faults(seed=65)) as stack:
+        session = _session_with_cluster(store, stack)
+        stack.faults.update(error_rate=0.5, error_codes=(503, 429))
+        result, events = run(session, store, [DeleteClusterStep()], options={"env": stack.env()})
+        stack.faults.clear()
+        assert result.state == "done", (result.cause, result.action)
+        lines = _lines(events)
+        assert any(line.startswith("reading the cluster: HTTP 429") for line in lines), lines
+        assert any(line.startswith("deleting the cluster: HTTP 429") for line in lines), lines
+        client = endpoints.cluster_manager(stack.env())
+        assert (
+            clusters.get_cluster(client, stack.project, "us-central1-a", "kubeflow-testing") is None
+        )
+
+
+def test_delete_cluster_names_a_gke_api_that_stays_down(store: SessionStore) -> None:
+    from kfwizard.emulator.faults import Faults
+    from kfwizard.emulator.stack import EmulatorStack
+
+    with EmulatorStack(clusters=["kubeflow-testing"], faults=Faults()) as stack:
+        session = _session_with_cluster(store, stack)
+        stack.faults.update(fail_paths=("/clusters/kubeflow-testing",))
+        result, events = run(session, store, [DeleteClusterStep()], options={"env": stack.env()})
+        assert result.state == "failed" and result.failed_step == "delete-cluster"
+        assert "The GKE API (container.googleapis.com) kept answering HTTP 503" in result.cause
+        assert "reading the cluster" in result.cause
+        assert sum("retrying" in line for line in _lines(events)) == 5  # 6 attempts in all
+
+
+def test_a_teardown_waiting_to_retry_gke_stops_at_once_on_cancel(store: SessionStore) -> None:
+    """The retry's wait is the step's cancellable sleep: a cancel ends it now, not after
+    the backoff (here 30 s)."""
+    import threading
+    import time
+
+    from kfwizard.emulator.faults import Faults
+    from kfwizard.emulator.stack import EmulatorStack
+    from kfwizard.engine.events import StepOutput
+    from kfwizard.engine.runner import Runner
+    from kfwizard.gcp.retries import RetryPolicy
+
+    with EmulatorStack(clusters=["kubeflow-testing"], faults=Faults()) as stack:
+        session = _session_with_cluster(store, stack)
+        stack.faults.update(fail_paths=("/clusters/kubeflow-testing",), retry_after=30.0)
+        cancel = threading.Event()
+
+        def emit(event: Any) -> None:
+            if isinstance(event, StepOutput) and any("retrying" in x for x in event.lines):
+                cancel.set()
+
+        options = {"env": stack.env(), "retry": RetryPolicy(attempts=5, initial=30, maximum=30)}
+        started = time.monotonic()
+        result = Runner(
+            session, store, [DeleteClusterStep()], emit=emit, cancel=cancel, options=options
+        ).run()
+        assert result.state == "interrupted" and result.exit_code == 130
+        assert time.monotonic() - started < 10
+        assert session.steps["delete-cluster"].state == "interrupted"

@@ -8,7 +8,9 @@ last; 404 is fine), ``wait-namespaces`` waits until the namespaces the session c
 are gone and names what blocks one that stays, and ``delete-cluster`` (only on request)
 deletes the GKE cluster, but only one this session created, unless the caller repeats
 the cluster's name to confirm an adopted one. Every step's ``check`` looks at the
-cluster, so running teardown again finds nothing to do and succeeds.
+cluster, so running teardown again finds nothing to do and succeeds. GKE calls are
+retried cancellably (:func:`kfwizard.gcp.retries.call_with_retries`) and their errors
+explained in words.
 """
 
 from __future__ import annotations
@@ -299,7 +301,14 @@ class DeleteClusterStep(BaseStep):
             return True
         self._guard(c)
         client = runtime.cluster_manager(ctx)
-        return clusters.get_cluster(client, c["project"], c["location"], c["name"]) is None
+        found = _gke_call(
+            ctx,
+            lambda: clusters.get_cluster(client, c["project"], c["location"], c["name"]),
+            "reading the cluster",
+            "cluster.get",
+            c,
+        )
+        return found is None
 
     def _guard(self, c: dict[str, Any]) -> None:
         if c.get("created_by_session") or (
@@ -318,7 +327,13 @@ class DeleteClusterStep(BaseStep):
         c = self._cluster(ctx.session)
         self._guard(c)
         client = runtime.cluster_manager(ctx)
-        op = clusters.delete_cluster(client, c["project"], c["location"], c["name"])
+        op = _gke_call(
+            ctx,
+            lambda: clusters.delete_cluster(client, c["project"], c["location"], c["name"]),
+            "deleting the cluster",
+            "cluster.delete",
+            c,
+        )
         name = clusters.operation_path(c["project"], c["location"], op.name)
         ctx.outputs["operation"] = name
         ctx.save()
