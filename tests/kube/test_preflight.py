@@ -69,7 +69,40 @@ def test_every_failure_is_listed_with_its_fix(
     assert "1 node with" in result.cause  # not "1 nodes"
     # Plain text for the terminal: no markdown backticks, no CLUSTER placeholder.
     assert "`" not in result.cause + action and "CLUSTER" not in action
+    # A kubeconfig context's name is not a GKE cluster's: no gcloud command names it.
+    assert "add nodes to your cluster" in action and "kubeflow-testing" not in action
     assert applied is None  # preflight never writes
+
+
+def test_a_gke_cluster_is_named_in_the_fixes(
+    faults: Any, tmp_path: Path, store: SessionStore, fixtures_root: Path
+) -> None:
+    """Connected through GKE (endpoint and CA from the cluster step), the fixes are the
+    gcloud commands for the session's own cluster, not "your cluster"."""
+    import os
+
+    server = emulator(faults, machine="e2-small", count=1)
+    server.start()
+    try:
+        session = new_session(store, write_kubeconfig(server, tmp_path), "2.17.0")
+        session.outputs["cluster"] = {
+            "name": "kfp-small",
+            "location": "europe-west4-b",
+            "endpoint": server.url.removeprefix("https://"),
+            "ca_certificate": server.ca_pem,
+            "status": "RUNNING",
+        }
+        session.outputs["connect"] = {"source": "gke", "server_version": "v1.33.5"}
+        result, _ = run(session, store, [PreflightStep()], options={"env": dict(os.environ)})
+    finally:
+        server.stop()
+    assert result.state == "failed", result.cause
+    action = result.action or ""
+    assert (
+        'add nodes with "gcloud container clusters resize kfp-small --node-pool default-pool '
+        "--num-nodes "
+    ) in action
+    assert '--zone europe-west4-b"' in action and "your cluster" not in action
 
 
 def test_the_resize_fix_names_the_cluster_when_known_and_says_your_cluster_otherwise() -> None:

@@ -149,6 +149,19 @@ def _rendered_files(session: Session) -> list[str]:
 
 
 # -- preflight -------------------------------------------------------------------------
+def gke_cluster_facts(ctx: StepContext) -> dict[str, Any]:
+    """``name`` and ``location`` of the GKE cluster, for the gcloud commands in the
+    fixes; empty for a kubeconfig context, whose name is not a GKE cluster's (the fixes
+    then say "your cluster")."""
+    cluster = ctx.output_of("cluster")
+    source = ctx.output_of("connect").get("source")
+    if source == "kubeconfig" or cluster.get("status") == "external":
+        return {}
+    if not cluster.get("name") or not cluster.get("location"):
+        return {}
+    return {"name": cluster["name"], "location": cluster["location"]}
+
+
 class PreflightStep(BaseStep):
     """Read-only checks with every fix listed at once (kubeadm-style, skippable by name)."""
 
@@ -198,6 +211,7 @@ class PreflightStep(BaseStep):
             objects=objects,
             tools=list(ctx.output_of("manifests").get("tools") or []),
             user=(ctx.output_of("credentials") or {}).get("account"),
+            cluster=gke_cluster_facts(ctx),
         )
         skip = dict(ctx.selections.get("skip_checks") or {})
         skip.update(ctx.options.get("skip_checks") or {})
