@@ -221,13 +221,15 @@ def _container_statuses(pod: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _location_flag(location: str) -> str:
-    return (
-        f"--zone {location}"
-        if location and location.count("-") >= 2
-        else f"--region {location}"
-        if location
-        else "--zone ZONE"
-    )
+    """gcloud's location flag with a leading space (a zone has two dashes, a region one);
+    nothing when the location is not known (gcloud then uses its configured default)."""
+    if not location:
+        return ""
+    return f" --zone {location}" if location.count("-") >= 2 else f" --region {location}"
+
+
+def _nodes(count: int) -> str:
+    return f"{count} node{'' if count == 1 else 's'}"
 
 
 # -- P4: storage -----------------------------------------------------------------------
@@ -265,16 +267,14 @@ def diagnose_pvc(
             return _provisioning(pvc, subject, size, evidence, classes, None)
         listed = ", ".join(classes) or "none"
         if classes:
-            action = (
-                f"mark a StorageClass as the default: `{default_storageclass_fix(storageclasses)}`"
-                ", then resume"
-            )
+            fix = default_storageclass_fix(storageclasses)
+            action = f"mark a StorageClass as the default, then resume: {fix}"
         else:
             action = (
                 "create a StorageClass and mark it default; on GKE enable the Compute "
-                "Engine persistent disk CSI driver (`gcloud container clusters update "
-                "CLUSTER --update-addons=GcePersistentDiskCsiDriver=ENABLED`), which "
-                "brings `standard-rwo`, then resume"
+                'Engine persistent disk CSI driver ("gcloud container clusters update '
+                'CLUSTER --update-addons=GcePersistentDiskCsiDriver=ENABLED"), which '
+                "brings standard-rwo, then resume"
             )
         return Diagnosis(
             subject,
@@ -376,8 +376,8 @@ def diagnose_unschedulable(
             subject,
             "no node accepts it",
             f"Pod {name} can't be scheduled: the nodes carry taints it does not tolerate.",
-            "add an untainted node pool or remove the taint (`kubectl describe nodes | grep "
-            "Taints`), then resume",
+            'add an untainted node pool or remove the taint ("kubectl describe nodes | grep '
+            'Taints" lists them), then resume',
             evidence,
             "error",
             RANK_CAPACITY,
@@ -436,17 +436,29 @@ def diagnose_unschedulable(
 def _resize_action(
     cluster: dict[str, Any], pool: str, nodes: int, machine: str, bigger: str | None
 ) -> str:
-    name = cluster.get("name") or "CLUSTER"
+    """The fix for too little room, with the gcloud command for the cluster when its
+    name is known (the location flag only when that is known too), else in words."""
+    name = cluster.get("name")
     where = _location_flag(str(cluster.get("location") or ""))
     if bigger:
+        if not name:
+            return (
+                f"the pod is larger than a whole {machine or 'node'}: add a node pool of a "
+                f"larger machine type (such as {bigger}) to your cluster, then resume"
+            )
         return (
             f"the pod is larger than a whole {machine or 'node'}: add a node pool of a "
-            f"larger machine type, e.g. `gcloud container node-pools create kfp-pool "
-            f"--cluster {name} --machine-type {bigger} --num-nodes 3 {where}`, then resume"
+            f'larger machine type, e.g. "gcloud container node-pools create kfp-pool '
+            f'--cluster {name} --machine-type {bigger} --num-nodes 3{where}", then resume'
+        )
+    if not name:
+        return (
+            f"add nodes to your cluster: grow node pool {pool} to {_nodes(nodes)} "
+            "(or use a larger machine type), then resume"
         )
     return (
-        f"add nodes: `gcloud container clusters resize {name} --node-pool {pool} "
-        f"--num-nodes {nodes} {where}` (or use a larger machine type), then resume"
+        f'add nodes with "gcloud container clusters resize {name} --node-pool {pool} '
+        f'--num-nodes {nodes}{where}" (or use a larger machine type), then resume'
     )
 
 
@@ -476,10 +488,10 @@ IMAGE_RULES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
         "no egress",
         "the nodes can't reach the image registry (a private cluster without Cloud NAT has no "
         "internet access)",
-        "give the nodes internet access with Cloud NAT (`gcloud compute routers create nat-router "
-        "--network NETWORK --region REGION` then `gcloud compute routers nats create nat-config "
+        'give the nodes internet access with Cloud NAT ("gcloud compute routers create nat-router '
+        '--network NETWORK --region REGION", then "gcloud compute routers nats create nat-config '
         "--router nat-router --region REGION --auto-allocate-nat-external-ips "
-        "--nat-all-subnet-ip-ranges`), then resume",
+        '--nat-all-subnet-ip-ranges"), then resume',
     ),
     (
         re.compile(
@@ -505,7 +517,7 @@ def classify_image_error(text: str) -> tuple[str, str, str]:
     return (
         "pull failed",
         "the image could not be pulled",
-        "read the pod's events (`kubectl describe pod`), fix the image reference or the "
+        'read the pod\'s events ("kubectl describe pod"), fix the image reference or the '
         "registry access, then resume",
     )
 
@@ -603,16 +615,16 @@ def diagnose_crash(
     if DB_LOG.search(last or ""):
         cause = f"{role(workload)} keeps crashing because it can't reach its database: {last}"
         action = (
-            "check that the mysql pod is Running and Ready (`kubectl get pods -n "
-            f"{ns} -l app=mysql`); with Cloud SQL check the instance name and the "
+            'check that the mysql pod is Running and Ready ("kubectl get pods -n '
+            f'{ns} -l app=mysql"); with Cloud SQL check the instance name and the '
             "proxy's logs; then resume"
         )
     else:
         said = f"; its last log line says: {last}" if last else " and left no log lines"
         cause = f"{role(workload)} keeps crashing (restarted {restarts} times){said}"
         action = (
-            f"read the whole log with `kubectl logs -n {ns} {name} -c {container} "
-            "--previous` and fix what it reports, then resume"
+            f'read the whole log with "kubectl logs -n {ns} {name} -c {container} '
+            '--previous" and fix what it reports, then resume'
         )
     return Diagnosis(
         f"Pod {ns}/{name}",
@@ -639,9 +651,9 @@ def diagnose_failed_create(rs_name: str, ns: str, message: str, workload: str) -
             "blocked by Pod Security",
             f"{role(workload)} can't create pods: namespace {ns} enforces the Pod Security "
             f"level '{level_name}', which its pods break{why}.",
-            f"use the local port-forward instead (kfwizard offers it), or allow it with "
-            f"`kubectl label namespace {ns} pod-security.kubernetes.io/enforce=privileged "
-            "--overwrite` and resume",
+            "use the local port-forward instead (kfwizard offers it), or allow it with "
+            f'"kubectl label namespace {ns} pod-security.kubernetes.io/enforce=privileged '
+            '--overwrite" and resume',
             evidence,
             "error",
             RANK_ADMISSION,
@@ -654,8 +666,8 @@ def diagnose_failed_create(rs_name: str, ns: str, message: str, workload: str) -
             "admission webhook not answering",
             f"{role(workload)} can't create pods: the admission webhook {hook.group(1)} does "
             "not answer.",
-            "check the webhook's own Deployment is Available (`kubectl get "
-            "mutatingwebhookconfigurations,validatingwebhookconfigurations`); on private GKE "
+            "check the webhook's own Deployment is Available (\"kubectl get "
+            'mutatingwebhookconfigurations,validatingwebhookconfigurations"); on private GKE '
             "open the webhook port from the control plane; then resume",
             evidence,
             "error",
@@ -667,7 +679,7 @@ def diagnose_failed_create(rs_name: str, ns: str, message: str, workload: str) -
             f"ReplicaSet {ns}/{rs_name}",
             "ResourceQuota exceeded",
             f"{role(workload)} can't create pods: the namespace's ResourceQuota is used up.",
-            f"raise or remove the quota (`kubectl describe quota -n {ns}`), then resume",
+            f'raise or remove the quota ("kubectl describe quota -n {ns}"), then resume',
             evidence,
             "error",
             RANK_ADMISSION,
@@ -809,8 +821,8 @@ def _not_ready(pod: dict[str, Any], snapshot: Snapshot, db_ready: bool = True) -
             "running but not ready",
             f"{role(workload)} is running but never becomes ready"
             + (" (its readiness probe fails)." if probes else "."),
-            f"look at its log (`kubectl logs -n {ns} {name}`) and events (`kubectl describe pod "
-            f"-n {ns} {name}`), then resume",
+            f'look at its log ("kubectl logs -n {ns} {name}") and events ("kubectl describe pod '
+            f'-n {ns} {name}"), then resume',
             probes,
             "error",
             RANK_OTHER,
@@ -858,7 +870,7 @@ def summary(diagnoses: list[Diagnosis]) -> tuple[str, str]:
     if not diagnoses:
         return (
             "The workloads did not become ready and the cluster shows no error.",
-            "look at `kubectl get pods -A` and `kubectl get events -A`, then resume",
+            'look at "kubectl get pods -A" and "kubectl get events -A", then resume',
         )
     first = diagnoses[0]
     return first.cause, first.action

@@ -51,6 +51,7 @@ def test_small_nodes_name_the_missing_cpu_and_memory_and_the_resize_command(
     action = result.action or ""
     assert "gcloud container clusters resize kubeflow-testing --node-pool default-pool" in action
     assert "--num-nodes " in action and "--zone us-central1-a" in action
+    assert 'add nodes with "gcloud container clusters resize ' in action and "`" not in action
     first = session.outputs["rollout"]["diagnoses"][0]
     assert first["problem"] == "can't be scheduled"
     assert any(line.startswith("node ") and "free" in line for line in first["evidence"])

@@ -245,11 +245,18 @@ def test_unschedulable_names_the_short_resource_and_resize_command() -> None:
     assert first.problem == "can't be scheduled"
     assert "needs 100m CPU and 800Mi memory" in first.cause
     assert "largest free space on a node is 50m CPU" in first.cause
-    assert (
-        "gcloud container clusters resize kubeflow-testing --node-pool default-pool" in first.action
+    assert first.action.startswith(
+        'add nodes with "gcloud container clusters resize kubeflow-testing --node-pool '
+        "default-pool --num-nodes "
     )
     assert "--num-nodes 2" in first.action or "--num-nodes 3" in first.action
-    assert "--zone us-central1-a" in first.action
+    assert '--zone us-central1-a" (or use a larger machine type)' in first.action
+    assert "`" not in first.action  # plain text: commands in plain quotes
+    # Without the cluster's name: in words, no CLUSTER or ZONE placeholder.
+    snap.cluster = {}
+    action = dg.diagnose(snap)[0].action
+    assert action.startswith("add nodes to your cluster: grow node pool default-pool to ")
+    assert "CLUSTER" not in action and "ZONE" not in action and "`" not in action
 
 
 def test_unschedulable_pod_bigger_than_a_node_suggests_a_machine_type() -> None:
@@ -266,10 +273,24 @@ def test_unschedulable_pod_bigger_than_a_node_suggests_a_machine_type() -> None:
             }
         ],
     )
-    snap = dg.Snapshot(["kubeflow"], pods=[stuck], nodes=[_node("n1")], now=NOW)
+    snap = dg.Snapshot(
+        ["kubeflow"],
+        pods=[stuck],
+        nodes=[_node("n1")],
+        cluster={"name": "kubeflow-testing", "location": "us-central1"},
+        now=NOW,
+    )
     first = dg.diagnose(snap)[0]
     assert "memory" in first.cause
-    assert "node-pools create" in first.action and "--machine-type" in first.action
+    assert 'e.g. "gcloud container node-pools create kfp-pool --cluster kubeflow-testing ' in (
+        first.action
+    )
+    assert '--num-nodes 3 --region us-central1", then resume' in first.action
+    assert "`" not in first.action
+    snap.cluster = {}
+    action = dg.diagnose(snap)[0].action
+    assert "add a node pool of a larger machine type (such as " in action
+    assert ") to your cluster, then resume" in action and "`" not in action
 
 
 # -- P4 storage ------------------------------------------------------------------------
@@ -298,8 +319,10 @@ def test_pvc_without_default_storageclass_gives_the_patch_command() -> None:
     found = dg.diagnose(snap)
     assert found[0].subject == "PVC kubeflow/mysql-pv-claim"
     assert "no default one" in found[0].cause
-    assert "kubectl patch storageclass standard-rwo" in found[0].action
-    assert "is-default-class" in found[0].action
+    assert found[0].action.startswith(
+        "mark a StorageClass as the default, then resume: kubectl patch storageclass standard-rwo"
+    )
+    assert "is-default-class" in found[0].action and "`" not in found[0].action
     assert found[1].problem == "waiting for its volume"
 
 
@@ -335,6 +358,7 @@ def test_image_errors_are_sorted_by_event_text(message: str, label: str) -> None
     first = dg.diagnose(snap)[0]
     assert label in first.problem
     assert "ml-pipeline-ui" in first.cause
+    assert "`" not in first.action
 
 
 # -- P11 crash loops -------------------------------------------------------------------
@@ -369,7 +393,8 @@ def test_crashloop_after_mysql_is_up_shows_last_log_lines() -> None:
     assert first.severity == "error" and first.problem == "crash-looping"
     assert "the KFP API server" in first.cause and "panic: config is broken" in first.cause
     assert "log: panic: config is broken" in first.evidence
-    assert "kubectl logs -n kubeflow ml-pipeline-5f7c9-abcde" in first.action
+    assert '"kubectl logs -n kubeflow ml-pipeline-5f7c9-abcde -c main --previous"' in first.action
+    assert "`" not in first.action
 
 
 # -- admission -------------------------------------------------------------------------
@@ -384,7 +409,11 @@ def test_psa_failed_create_for_proxy_agent() -> None:
     found = dg.diagnose(snap, critical=["ml-pipeline"])
     assert found[0].problem == "blocked by Pod Security"
     assert found[0].severity == "warning"  # proxy-agent is optional
-    assert "pod-security.kubernetes.io/enforce=privileged" in found[0].action
+    assert (
+        '"kubectl label namespace kubeflow pod-security.kubernetes.io/enforce=privileged '
+        '--overwrite"'
+    ) in found[0].action
+    assert "`" not in found[0].action
 
 
 def test_webhook_failed_create() -> None:
@@ -399,11 +428,14 @@ def test_webhook_failed_create() -> None:
     )
     first = dg.diagnose(snap)[0]
     assert "sidecar-injector.istio.io" in first.cause
+    assert '("kubectl get mutatingwebhookconfigurations,' in first.action
+    assert "`" not in first.action
 
 
 def test_summary_without_findings_still_says_something() -> None:
     cause, action = dg.summary([])
-    assert "no error" in cause and "kubectl get pods" in action
+    assert "no error" in cause
+    assert action == 'look at "kubectl get pods -A" and "kubectl get events -A", then resume'
 
 
 # -- preflight helpers -----------------------------------------------------------------
