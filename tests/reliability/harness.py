@@ -541,36 +541,10 @@ def check_installed(emulator: Emulator, tmp: Path, session_id: str) -> EndState:
     return EndState(session, clusters, objects, problems)
 
 
-KNOWN_BUGS = {
-    "inventory services": (
-        "production bug: a run killed after Service Usage accepted batchEnable but before "
-        "the step finished loses the services from inventory.services on resume "
-        "(ServicesStep records nothing before the request; see tests/reliability/README.md)"
-    ),
-    "inventory cluster": (
-        "production bug: a run killed after the create-cluster request but before it was "
-        "recorded adopts the cluster on resume without putting it in inventory.cluster, so "
-        "`teardown --delete-cluster` leaves it running (see tests/reliability/README.md)"
-    ),
-}
-
-
-def assert_installed(
-    emulator: Emulator, tmp: Path, session_id: str, known_bugs: Iterable[str] = ()
-) -> EndState:
-    """:func:`check_installed`, failing on any problem. ``known_bugs`` (keys of
-    ``KNOWN_BUGS``: reported production bugs this scenario hits) turn into an xfail, and
-    only once everything else holds; when fixed, the scenario simply passes."""
-    import pytest
-
-    tolerated = tuple(known_bugs)
+def assert_installed(emulator: Emulator, tmp: Path, session_id: str) -> EndState:
+    """:func:`check_installed`, failing on any problem."""
     state = check_installed(emulator, tmp, session_id)
-    known = [p for p in state.problems if p.startswith(tolerated)] if tolerated else []
-    other = [p for p in state.problems if p not in known]
-    assert not other, "\n".join(state.problems)
-    if known:
-        reasons = {KNOWN_BUGS[k] for k in KNOWN_BUGS if any(p.startswith(k) for p in known)}
-        pytest.xfail("; ".join(sorted(reasons)) + ": " + "; ".join(known))
+    assert not state.problems, "\n".join(state.problems)
     return state
 
 

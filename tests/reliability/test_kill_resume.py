@@ -50,8 +50,6 @@ class KillPoint:
     lands: str = "running"
     """The state the step must have on disk right after the kill (proves where it landed)."""
     ci: bool = False
-    known_bugs: tuple[str, ...] = ()
-    """Reported production bugs this point hits (``harness.KNOWN_BUGS``): an xfail."""
 
     @property
     def id(self) -> str:
@@ -228,7 +226,7 @@ def test_kill_then_resume_reaches_the_same_end_state(
 
     _assert_sessions_command_lists(session_id)
     assert harness.audit_violations(tmp_path) == []
-    harness.assert_installed(emulator, tmp_path, session_id, point.known_bugs)
+    harness.assert_installed(emulator, tmp_path, session_id)
 
 
 def _assert_sessions_command_lists(session_id: str) -> None:
