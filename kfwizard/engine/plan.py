@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kfwizard.engine.phases import phase_index, phase_of_step
+from kfwizard.engine.phases import PHASES, phase_index, phase_of_step
 from kfwizard.engine.step import Step
 
 
@@ -19,27 +19,39 @@ def needs_google(selections: dict[str, Any]) -> bool:
     return cluster.get("source", "create") != "kubeconfig" or mode == "kfp-gcp"
 
 
-def build_plan(selections: dict[str, Any], until: str | None = None) -> list[Step]:
-    """All steps for ``selections``, or those up to and including phase ``until``."""
-    from kfwizard.engine.steps.cluster import ClusterStep, ConnectStep
-    from kfwizard.engine.steps.install import ApplyStep, PreflightStep, RolloutStep
-    from kfwizard.engine.steps.manifests import ManifestsStep
-    from kfwizard.engine.steps.project import CredentialsStep, ServicesStep
+def _steps_of(phase: str) -> list[Step]:
+    """The engine steps of one wizard phase, in order.
+
+    Each phase's step module is imported only when a plan reaches that phase: the
+    first screen asks for the project phase's commands while it opens, and the later
+    phases' modules (cluster, manifests, install, verify) are most of the import cost.
+    """
+    if phase == "project":
+        from kfwizard.engine.steps.project import CredentialsStep, ServicesStep
+
+        return [CredentialsStep(), ServicesStep()]
+    if phase == "cluster":
+        from kfwizard.engine.steps.cluster import ClusterStep, ConnectStep
+
+        return [ClusterStep(), ConnectStep()]
+    if phase == "mode":
+        from kfwizard.engine.steps.manifests import ManifestsStep
+
+        return [ManifestsStep()]
+    if phase == "install":
+        from kfwizard.engine.steps.install import ApplyStep, PreflightStep, RolloutStep
+
+        return [PreflightStep(), ApplyStep(), RolloutStep()]
     from kfwizard.engine.steps.verify import VerifyStep
 
-    steps: list[Step] = []
-    if needs_google(selections):
-        steps += [CredentialsStep(), ServicesStep()]
-    steps += [
-        ClusterStep(),
-        ConnectStep(),
-        ManifestsStep(),
-        PreflightStep(),
-        ApplyStep(),
-        RolloutStep(),
-        VerifyStep(),
-    ]
-    if until is None:
-        return steps
-    limit = phase_index(until)
+    return [VerifyStep()]
+
+
+def build_plan(selections: dict[str, Any], until: str | None = None) -> list[Step]:
+    """All steps for ``selections``, or those up to and including phase ``until``."""
+    limit = len(PHASES) if until is None else phase_index(until)
+    phases = [phase for phase in PHASES if phase_index(phase) <= limit]
+    if not needs_google(selections):
+        phases.remove("project")
+    steps = [step for phase in phases for step in _steps_of(phase)]
     return [s for s in steps if phase_index(phase_of_step(s.id)) <= limit]
