@@ -134,6 +134,24 @@ class WizardApp(App[int]):
         for path in screen.css_path:
             if not self.stylesheet.has_source(str(path)):
                 self.stylesheet.read(path)
+        return self._presized(screen)
+
+    def _presized(self, screen: Screen[Any]) -> Screen[Any]:
+        """Give a new screen its width class (``-wide`` / ``-narrow``) before it mounts.
+
+        Textual adds the class on the screen's first Resize, after its first layout,
+        which restyles every widget and lays the screen out again. With the class
+        already there, that update finds nothing to change. Textual still decides: a
+        wrong guess is corrected by the same Resize.
+        """
+        width = self.size.width
+        breakpoints = screen.HORIZONTAL_BREAKPOINTS
+        for minimum, name in sorted(
+            self.HORIZONTAL_BREAKPOINTS if breakpoints is None else breakpoints, reverse=True
+        ):
+            if width >= minimum:
+                screen.add_class(name, update=False)
+                break
         return screen
 
     def resume_phase(self, session: Session) -> str:
@@ -221,6 +239,7 @@ class WizardApp(App[int]):
     def show_screen(self, screen: Screen[Any]) -> None:
         """Replace the visible screen (the first one stays at the bottom of the stack,
         because Textual cannot switch away from the default screen)."""
+        self._presized(screen)
         if len(self.screen_stack) <= 1:
             self.push_screen(screen)
         else:

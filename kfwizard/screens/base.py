@@ -96,7 +96,9 @@ class WizardScreen(Screen[None]):
     ]
 
     def __init__(self) -> None:
-        super().__init__()
+        # Narrow beside the form until something is logged. Given here, not on mount: a
+        # class added to a mounted screen restyles every widget on it once more.
+        super().__init__(classes="-log-empty")
         self.bridge: EngineBridge | None = None
         self.last_result: Any = None
         """The last run's ``RunResult`` (None before any run on this screen)."""
@@ -200,11 +202,11 @@ class WizardScreen(Screen[None]):
         )
 
     def on_mount(self) -> None:
-        # Fields live inside Field containers that compose their controls when they
-        # mount; filling them one refresh later means every control exists.
+        # Textual mounts every descendant (the Fields' own controls too) before the
+        # screen's Mount, so the fields can be filled now: the values are laid out and
+        # painted with the screen's first layout, not in a second one after it.
         self.refresh_indicator()
-        self.add_class("-log-empty")  # narrow beside the form until something is logged
-        self.call_after_refresh(self._fill)
+        self._fill()
 
     def _fill(self) -> None:
         if self.SHOW_STEP_LIST:
