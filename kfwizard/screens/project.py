@@ -21,6 +21,9 @@ from kfwizard.widgets.field import Field
 HERE = Path(__file__).parent
 """Stylesheets are found from here, also for subclasses defined elsewhere."""
 
+GOOGLE_LOOKUP_DELAY = 0.5
+"""Seconds after the quick lookup before google.auth is asked (see ``_ask_google_soon``)."""
+
 
 class ProjectScreen(WizardScreen):
     PHASE = "project"
@@ -133,6 +136,33 @@ class ProjectScreen(WizardScreen):
         description="kfwizard: detecting the Google Cloud project",
     )
     def detect_project(self) -> None:
+        """The environment and gcloud's files first (milliseconds); google.auth's own
+        lookup only when they name no project, and only once the screen is up."""
+        from kfwizard.gcp.auth import detect_project, google_may_know
+
+        detected = detect_project(self.wizard.env, ask_google=False)
+        if detected.project is None and google_may_know(self.wizard.env):
+            self.app.call_from_thread(self._ask_google_soon)
+            return
+        self.app.call_from_thread(self._detected, detected)
+
+    def _ask_google_soon(self) -> None:
+        """Leave the slow lookup until the screen has been up for a moment: it imports
+        google.auth and requests (about 250 ms of CPU, which would compete with the
+        screen's first layout for the interpreter) and probes the metadata server,
+        which exists only on Google Cloud. Until it answers the field has no hint, as
+        before any lookup."""
+        if self.is_attached:
+            self.set_timer(GOOGLE_LOOKUP_DELAY, self._ask_google, name="ask-google")
+
+    @work(
+        thread=True,
+        exclusive=True,
+        group="gcp-lookup",
+        exit_on_error=False,
+        description="kfwizard: asking google.auth for the Google Cloud project",
+    )
+    def _ask_google(self) -> None:
         from kfwizard.gcp.auth import detect_project
 
         detected = detect_project(self.wizard.env)
