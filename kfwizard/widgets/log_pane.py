@@ -17,6 +17,14 @@ they are updated in place, and a layout is left for when a scrollbar appears or 
 ``Log`` also asks for its ``rich_style`` once per painted line, a walk up every
 ancestor's styles; the pane keeps it until its styles change.
 
+Plain lines (printable ASCII, the usual installer output) skip ``Log``'s general
+path, which is written for any text: they are not split one by one, their width is
+their length instead of a thread measuring every line's cells (about 50 ms of CPU per
+10,000 lines, taken from the event loop through the GIL), and each is painted as one
+segment instead of through a Rich ``Text``. Other lines (tabs, control codes, wide
+characters, line breaks inside a line, empty lines) are split and measured as ``Log``
+does, and painted by ``Log``, as are all lines under a selection or with highlighting.
+
 The pane follows new output until the user scrolls up (or presses ``f``); the title
 says which. ``s`` saves the pane to a file in the session's
 log folder. The complete log is always in the session log file the engine writes.
@@ -28,20 +36,42 @@ import queue
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Log
 
 from kfwizard import paths
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 DRAIN_INTERVAL = 0.1
 """Seconds between drains of pending lines into the widget."""
 
 MAX_LINES = 10_000
 """Lines kept on screen; older ones remain in the session log file."""
+
+ODD_LINES_INLINE = 200
+"""Lines that are not plain (headers like ``── Apply ──``, marks, non-ASCII output) are
+measured cell by cell; up to this many per batch on the event loop (a few
+microseconds each), more in ``Log``'s thread worker."""
+
+_PRINTABLE = bytes(range(0x20, 0x7F))
+"""Printable ASCII: one cell per character, nothing for ``Log`` to escape or split."""
+
+
+def _plain(text: str) -> bool:
+    """True when ``text`` is printable ASCII only (two passes in C, no per-character
+    Python: ``str.isprintable`` and a regular expression are both ten times slower)."""
+    return text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE)
 
 
 class LogPane(Log):
@@ -124,6 +154,57 @@ class LogPane(Log):
         self._scroll_update(size)
         self.refresh()
         return old
+
+    def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> Self:
+        """``Log.write_lines`` (the same lines, width, pruning, refresh and scrolling),
+        with plain lines measured by their length (see the module docstring)."""
+        batch = list(lines)
+        if not batch:
+            super().write_lines(batch, scroll_end)
+            return self
+        odd: list[str] = []
+        if "" not in batch and _plain("".join(batch)):
+            new_lines = batch
+            width = max(map(len, batch))
+        else:
+            new_lines, width = [], 0
+            for line in batch:
+                if line and _plain(line):
+                    new_lines.append(line)
+                    width = max(width, len(line))
+                else:  # as Log splits it: an empty line is dropped, a line break splits
+                    parts = line.splitlines()
+                    new_lines.extend(parts)
+                    odd.extend(parts)
+        is_vertical_scroll_end = self.is_vertical_scroll_end
+        auto_scroll = self.auto_scroll if scroll_end is None else scroll_end
+        self._lines.extend(new_lines)
+        if self.max_lines is not None and len(self._lines) > self.max_lines:
+            self._prune_max_lines()
+        start = max(0, len(self._lines) - len(new_lines))
+        cache = self._render_line_cache
+        for y in [y for y in cache.keys() if y >= start]:  # noqa: SIM118 (no __iter__)
+            cache.discard(y)
+        if len(odd) > ODD_LINES_INLINE:
+            self._update_size(self._updates, odd)  # Log's thread worker measures cells
+        elif odd:
+            width = max(width, *(cell_len(self._process_line(line)) for line in odd))
+        self._width = max(self._width, width)
+        self.virtual_size = Size(self._width, len(self._lines))
+        ScrollView.refresh_lines(self, start, len(self._lines) - start)
+        if auto_scroll and not self.is_vertical_scrollbar_grabbed and is_vertical_scroll_end:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        else:
+            self.refresh()
+        return self
+
+    def _render_line_strip(self, y: int, rich_style: Style) -> Strip:
+        """A plain line is one segment in the pane's style: what ``Log`` builds through
+        a Rich ``Text`` and the console (no highlighting, no selection)."""
+        line = self._lines[y]
+        if self.highlight or not line or not _plain(line) or self.text_selection is not None:
+            return super()._render_line_strip(y, rich_style)
+        return Strip([Segment(line, rich_style)], len(line))
 
     def _grows_in_place(self) -> bool:
         """True when the pane's size cannot depend on its content (laid out already,
