@@ -134,7 +134,9 @@ class SessionsScreen(Screen[None]):
         yield WizardFooter()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(self._setup)
+        # The table exists by now (Textual mounts descendants before the screen's
+        # Mount): filled here, it is laid out and painted with the screen, once.
+        self._setup()
 
     def _setup(self) -> None:
         table = self.query_one(DataTable)
