@@ -10,6 +10,10 @@ same signal the UI tests wait for). Every wizard run gets an empty ``KFWIZARD_HO
 it is a first run and the first screen is the Project step: with a shared home the first
 run would save a session and every later run would open the lighter session picker
 instead. The picker (one saved session: a returning user) is reported on its own line.
+
+The form peer (``form_peer.py``) is the Project screen's widget tree and stylesheets in
+plain Textual, measured like the bare app: the share of the gap that is Textual's own
+cost for this form rather than kfwizard's.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ async def main():
 asyncio.run(main())
 """
 
+FORM_APP = (ROOT / "benchmarks" / "form_peer.py").read_text(encoding="utf-8")
+"""The Project screen's 44 widgets and stylesheets in plain Textual (no kfwizard code):
+what Textual itself costs for this form, measured like the bare app."""
+
 SAVE_ONE_SESSION = """
 from kfwizard.session import Session, SessionStore
 SessionStore().save(Session.new(name="returning"))
@@ -88,10 +96,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kfwizard-bench-") as home:
         env = dict(base, KFWIZARD_HOME=home)
         subprocess.run([sys.executable, "-c", SAVE_ONE_SESSION], check=True, env=env, cwd=ROOT)
-        bare, wizard, picker = [], [], []
+        bare, form, wizard, picker = [], [], [], []
         first_screen = picker_screen = ""
         for _ in range(args.runs):  # interleaved so drift hits all alike
             bare.append(_spawn_until_ready(BARE_APP, env)[0])
+            form.append(_spawn_until_ready(FORM_APP, env)[0])
             seconds, first_screen = _wizard_first_run(base)
             wizard.append(seconds)
             seconds, picker_screen = _spawn_until_ready(WIZARD_APP, env)
@@ -102,6 +111,7 @@ def main() -> int:
             version.append(_command([sys.executable, "-m", "kfwizard", "--version"], env))
             sessions.append(_command([sys.executable, "-m", "kfwizard", "sessions"], env))
     ratio = median(wizard) / median(bare)
+    form_ratio = median(form) / median(bare)
     returning = median(picker) / median(bare)
     budget = 1.2 * median(python) + 0.050
     figures = [
@@ -111,6 +121,13 @@ def main() -> int:
             f"{median(bare) * 1000:.0f} ms)",
             "<= 1.3x bare Textual app",
             ratio <= 1.3,
+        ),
+        Figure(
+            "startup.form_peer",
+            f"{form_ratio:.2f}x ({median(form) * 1000:.0f} ms; the wizard takes "
+            f"{median(wizard) / median(form):.2f}x this)",
+            "reported: the Project screen's widgets in plain Textual",
+            None,
         ),
         Figure(
             "startup.returning_user",
