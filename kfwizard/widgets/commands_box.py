@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.content import Content
-from textual.widgets import Static
+
+from kfwizard.widgets.steady import SteadyStatic
 
 
-class CommandsBox(Static):
+class CommandsBox(SteadyStatic):
     """A bordered, copyable list of commands."""
 
     DEFAULT_CSS = """
@@ -52,7 +53,7 @@ class CommandsBox(Static):
 
     def _refresh_content(self) -> None:
         if not self.commands:
-            self.update(Content.from_markup("[$text-muted]No commands for this step yet.[/]"))
+            self.show(Content.from_markup("[$text-muted]No commands for this step yet.[/]"))
             return
         lines = [
             Content.from_markup("[$text-muted]$ [/]$cmd", cmd=command)
@@ -60,7 +61,7 @@ class CommandsBox(Static):
             else Content.from_markup("[$text-muted]$cmd[/]", cmd=command)
             for command in self.commands
         ]
-        self.update(Content("\n").join(lines))
+        self.show(Content("\n").join(lines))
 
     def text(self) -> str:
         """The commands as a shell snippet, one per line."""

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from textual.content import Content
-from textual.widgets import Static
 
+from kfwizard.widgets.steady import SteadyStatic
 from kfwizard.widgets.step_indicator import MARKS
 
 
@@ -41,7 +41,7 @@ def format_elapsed(seconds: float | None) -> str:
     return f"{hours}h {minutes:02d}m"
 
 
-class StepList(Static):
+class StepList(SteadyStatic):
     """One line per step: mark, title, elapsed, note."""
 
     DEFAULT_CSS = """
@@ -106,7 +106,7 @@ class StepList(Static):
         if not self.is_attached:
             return
         if not self.rows:
-            self.update(Content.from_markup("[$text-muted]No steps yet.[/]"))
+            self.show(Content.from_markup("[$text-muted]No steps yet.[/]"))
             return
         width = max((len(row.title) for row in self.rows.values()), default=10)
         lines = []
@@ -130,4 +130,4 @@ class StepList(Static):
                     note=note,
                 )
             )
-        self.update(Content("\n").join(lines))
+        self.show(Content("\n").join(lines))
