@@ -8,11 +8,19 @@ worker's ``cancelled_event``, the very ``threading.Event`` the runner checks bet
 steps and inside every wait, so a cancel stops the run at the next safe point and the
 session is left ``interrupted`` and resumable.
 
+While a run is open, the objects that existed before it are frozen out of the garbage
+collector (``gc.freeze``) and given back when it ends (``gc.unfreeze``). A step that
+logs a lot allocates enough to set off full collections, and each one walked every
+object of the app and its imports: 70-85 ms with the event loop stopped, the longest
+pauses of a 100,000-line run. During the run a full collection walks only what the
+run created; everything is collected as before once it ends.
+
 Engine modules are imported inside the worker, so mounting a screen stays light.
 """
 
 from __future__ import annotations
 
+import gc
 import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -30,6 +38,30 @@ if TYPE_CHECKING:
 
 INSTALL_GROUP = "install"
 """Worker group of engine runs; tests wait on it, pollers use other groups."""
+
+
+_open_runs = 0
+"""Runs holding the collector's freeze (see the module docstring); it is lifted when
+the last one ends."""
+
+
+def freeze_for_run() -> None:
+    """Keep the objects alive now out of full collections until :func:`thaw_after_run`."""
+    global _open_runs
+    if _open_runs == 0:
+        gc.freeze()
+    _open_runs += 1
+
+
+def thaw_after_run() -> None:
+    """The run is over: the frozen objects are collectable again (when no other run
+    holds the freeze)."""
+    global _open_runs
+    if _open_runs == 0:
+        return
+    _open_runs -= 1
+    if _open_runs == 0:
+        gc.unfreeze()
 
 
 def plan_until(selections: dict[str, Any], phase: str) -> list[Step]:
@@ -95,6 +127,8 @@ class EngineBridge(Widget):
         self.plan_factory: Callable[[dict[str, Any], str], list[Step]] = plan_until
         """Builds the steps for a phase (the app's ``plan_for``; a seam for tests)."""
         self._worker: Worker[RunResult] | None = None
+        self._frozen = False
+        """This bridge holds the collector's freeze (from ``start`` to ``RunFinished``)."""
 
     @property
     def running(self) -> bool:
@@ -112,8 +146,23 @@ class EngineBridge(Widget):
     def start(self, phase: str, plan: Sequence[Step] | None = None) -> Worker[RunResult]:
         """Run the plan up to ``phase`` (or the given ``plan``) in the install worker."""
         self.phase = phase
+        if not self._frozen:
+            freeze_for_run()
+            self._frozen = True
         self._worker = self._run(phase, list(plan) if plan is not None else None)
         return self._worker
+
+    def on_run_finished(self, message: RunFinished) -> None:
+        """The run posts this to the bridge, which lets it bubble on to the screen."""
+        self._thaw()
+
+    def on_unmount(self) -> None:
+        self._thaw()
+
+    def _thaw(self) -> None:
+        if self._frozen:
+            self._frozen = False
+            thaw_after_run()
 
     def cancel(self) -> bool:
         """Ask the run to stop at the next safe point; False when nothing is running."""
