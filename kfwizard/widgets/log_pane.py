@@ -59,6 +59,10 @@ DRAIN_INTERVAL = 0.1
 MAX_LINES = 10_000
 """Lines kept on screen; older ones remain in the session log file."""
 
+PLAIN_CHUNK = 256
+"""Lines checked at once for being plain; only a chunk holding another line is
+looked at line by line (a step's header line in a batch of 10,000 plain ones)."""
+
 ODD_LINES_INLINE = 200
 """Lines that are not plain (headers like ``── Apply ──``, marks, non-ASCII output) are
 measured cell by cell; up to this many per batch on the event loop (a few
@@ -163,12 +167,15 @@ class LogPane(Log):
             super().write_lines(batch, scroll_end)
             return self
         odd: list[str] = []
-        if "" not in batch and _plain("".join(batch)):
-            new_lines = batch
-            width = max(map(len, batch))
-        else:
-            new_lines, width = [], 0
-            for line in batch:
+        new_lines: list[str] = []
+        width = 0
+        for at in range(0, len(batch), PLAIN_CHUNK):
+            chunk = batch[at : at + PLAIN_CHUNK]
+            if "" not in chunk and _plain("".join(chunk)):
+                new_lines.extend(chunk)
+                width = max(width, max(map(len, chunk)))
+                continue
+            for line in chunk:  # a chunk with an odd line: line by line
                 if line and _plain(line):
                     new_lines.append(line)
                     width = max(width, len(line))
