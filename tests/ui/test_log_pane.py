@@ -161,3 +161,49 @@ async def test_the_kept_text_style_follows_a_style_change():
         after = pane.rich_style
         assert after != before
         assert after == Widget.rich_style.fget(pane)  # type: ignore[attr-defined]
+
+
+async def test_plain_lines_fast_path_matches_log() -> None:
+    """Plain lines skip Log's general path; the lines kept, the content width and every
+    painted line are what Log itself gives, for plain, odd and mixed batches."""
+    from functools import partial
+
+    from rich.cells import cell_len
+    from textual.widgets import Log
+
+    def width_is(widget: Log, width: int) -> bool:
+        return widget.virtual_size.width == width
+
+    class Both(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LogPane(id="pane", max_lines=400)
+            yield Log(id="log", max_lines=400)
+
+    plain = [f"serverside-applied configmap/kfp-{n:04d} in namespace kubeflow" for n in range(600)]
+    odd = ["tab\there", "ünïcode ✓ 中文", "esc \x1b[31m red", "two\nlines", "", "── Apply ──" * 20]
+    batches = [
+        plain[:300],
+        odd,
+        plain[300:] + odd + ["x" * 250],
+        ["中文 " * n for n in range(1, 260)],
+    ]
+    app = Both()
+    async with app.run_test(size=(80, 30)) as pilot:
+        pane, log = app.query_one(LogPane), app.query_one("#log", Log)
+        widest = 0
+        for batch in batches:
+            pane.write_lines(batch)
+            log.write_lines(batch)
+            lines = [part for line in batch for part in line.splitlines()]
+            widest = max(widest, *(cell_len(Log._process_line(line)) for line in lines))
+            for widget in (log, pane):
+                await wait_for(pilot, partial(width_is, widget, widest), 5, "the width")
+            assert pane.virtual_size == log.virtual_size
+            assert list(pane.lines) == list(log.lines)
+            style = pane.rich_style
+            for y in range(len(pane.lines)):
+                mine, theirs = (
+                    pane._render_line_strip(y, style),
+                    Log._render_line_strip(pane, y, style),
+                )
+                assert list(mine) == list(theirs) and mine.cell_length == theirs.cell_length
