@@ -4,14 +4,15 @@ The real path end to end, headless: the wizard app opens a session at the Instal
 screen, ``start_run`` starts the bridge's thread worker, the engine's ``Runner`` runs a
 step that logs in calls of 100 lines (``ctx.log``: redaction, the session log file,
 ``OutputBatcher``), every ``StepOutput`` crosses to the event loop as a message, the
-screen feeds the ``LogPane``, and the pane's 50 ms drain writes them to the widget.
+screen feeds the ``LogPane``, and the pane's 100 ms drain writes them to the widget.
 
 Targets:
 - every line is in the pane within 1.0 s of ``start_run``, counting the screen refresh
   after the last drain (the line is on screen, not only in the widget's buffer);
 - the event loop never stalls more than 50 ms meanwhile: an asyncio heartbeat sleeps
   5 ms at a time and records how late it wakes (the stall), from ``start_run`` until
-  the worker has finished;
+  the worker has finished (it is already asleep when ``start_run`` is called, so the
+  key press's own work counts too);
 - memory stays bounded: the pane holds at most ``max_lines`` lines (older ones are in
   the session log file), and the process's RSS growth is reported.
 """
@@ -105,6 +106,7 @@ async def one_run() -> dict[str, float]:
             before = rss_kb()
             stalls: list[float] = []
             beat = asyncio.create_task(heartbeat(stalls))
+            await asyncio.sleep(0)  # the heartbeat's first sleep starts before start_run
             started = time.perf_counter()
             screen.start_run()
 
