@@ -119,7 +119,7 @@ class WizardApp(App[int]):
                 from kfwizard.screens import screen_for
 
                 return self._with_css(screen_for(self.resume_phase(session)))
-        if self.startup_problem or self.store.list() or self.store.set_aside:
+        if self.startup_problem or self.store.list() or self.store.set_aside or self.store.newer:
             from kfwizard.screens.sessions import SessionsScreen
 
             return self._with_css(SessionsScreen())
@@ -321,7 +321,7 @@ class WizardApp(App[int]):
             ConfirmDialog(
                 "Stop and quit?",
                 "A step is running. kfwizard will stop it at the next safe point and save "
-                "the session, so you can resume later with `kfwizard resume`.",
+                'the session, so you can resume later with "kfwizard resume".',
                 yes="Stop and quit",
                 no="Keep running",
                 danger=True,
@@ -396,7 +396,7 @@ class WizardApp(App[int]):
 
         text = Content.from_markup(
             "Every choice and result is saved as a [b]session[/b] in $folder; "
-            "quit any time and `kfwizard resume` picks up where you stopped.",
+            'quit any time and "kfwizard resume" picks up where you stopped.',
             folder=display_path(self.store.folder),
         )
         return Notice(text, title="New here?", id="first-run")

@@ -16,11 +16,6 @@ DEMO_PROJECT = "kfwizard-demo"
 DEMO_SPEED = 1.0
 """The emulators' pace for the demo: about a minute from Project to Verify."""
 
-BANNER = (
-    "Demo: everything runs against emulators on this machine; nothing is created in "
-    "Google Cloud. For a real install, run `kfwizard` without --demo."
-)
-
 
 @dataclass
 class DemoHandle:

@@ -305,17 +305,8 @@ class VerifyScreen(WizardScreen):
 
     def start_teardown(self, delete_cluster: bool, confirm_name: str | None = None) -> None:
         """Run the teardown plan through the bridge (same log, cancel and failure panel)."""
-        try:
-            from kfwizard.engine.steps.teardown import build_teardown_plan
-        except ImportError:
-            self.notify(
-                "Teardown is not available in this build. `kfwizard teardown --session "
-                f"{self.session.id}` does the same from the command line.",
-                title="Teardown",
-                severity="warning",
-                timeout=10,
-            )
-            return
+        from kfwizard.engine.steps.teardown import build_teardown_plan
+
         self.stop_port_forward()
         self.tearing_down = True
         self._teardown_args = (delete_cluster, confirm_name)

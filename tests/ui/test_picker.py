@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable
 
 from kfwizard.app import WizardApp
@@ -97,12 +98,16 @@ async def test_corrupt_session_file_is_set_aside_with_a_notice(store):
         assert any(store.folder.joinpath("set-aside").iterdir())
 
 
-async def test_newer_kfwizard_session_is_named_and_left_in_place(store):
+@pytest.mark.parametrize("with_resumable", [True, False], ids=["beside-another", "alone"])
+async def test_newer_kfwizard_session_is_named_and_left_in_place(store, with_resumable):
+    """Alone, it still opens the picker: starting a new session silently would hide it."""
     import json
 
     from kfwizard.session_list import SCHEMA_VERSION
 
-    save_session(store, "20261128-1000-aaaa", name="fine")
+    if with_resumable:
+        save_session(store, "20261128-1000-aaaa", name="fine")
+    store.folder.mkdir(parents=True, exist_ok=True)
     newer = store.folder / "20261128-0900-beef.json"
     data = {"schema_version": SCHEMA_VERSION + 1, "id": "x"}
     newer.write_text(json.dumps(data), encoding="utf-8")
