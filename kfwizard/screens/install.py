@@ -40,7 +40,7 @@ STATE_STYLE = {
 
 
 def styled_state(state: str) -> Content:
-    colour = STATE_STYLE.get(state.lower(), "$text")
+    colour = STATE_STYLE.get(state.lower(), "$foreground")
     return Content.from_markup(f"[{colour}]$s[/]", s=state)
 
 

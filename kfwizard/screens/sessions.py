@@ -46,8 +46,8 @@ def status_text(session: Session) -> tuple[str, str]:
     (``kfwizard run --until cluster`` leaves such sessions, and so does quitting
     between steps)."""
     if session.status == "done" and phase_states(session.steps)["verify"] != "done":
-        return "in progress", "$text"
-    return STATUS_TEXT.get(session.status, (session.status, "$text"))
+        return "in progress", "$foreground"
+    return STATUS_TEXT.get(session.status, (session.status, "$foreground"))
 
 
 def name_text(session: Session) -> str:

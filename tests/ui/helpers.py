@@ -38,11 +38,20 @@ async def wait_for_panel(pilot: Any, screen: Any, timeout: float = 20.0) -> Any:
     from kfwizard.widgets.failure_panel import FailurePanel
 
     def painted() -> bool:
+        """Shown, and scrolled into view: a click on Retry lands on Retry (the panel
+        scrolls itself into view after a refresh, which can lag under load)."""
         try:
             panel = screen.query_one(FailurePanel)
-            return panel.has_class("-shown") and bool(panel.query("#retry"))
+            retry = panel.query_one("#retry")
         except NoMatches:
             return False
+        if not panel.has_class("-shown") or not retry.region.area:
+            return False
+        try:
+            under, _ = screen.get_widget_at(*retry.region.center)
+        except NoMatches:
+            return False
+        return under is retry
 
     await wait_for(pilot, painted, timeout, "the failure panel")
     return screen.query_one(FailurePanel)
