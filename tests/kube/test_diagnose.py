@@ -16,13 +16,28 @@ from tests.kube.conftest import emulator, new_session, run, write_kubeconfig
 ROLLOUT_FAST = {"stuck": 1.0, "rollout": 30.0}
 
 
-def _install(store: SessionStore, kubeconfig: Path, version: str = "2.17.0") -> tuple[Any, Any]:
+def _install(
+    store: SessionStore, kubeconfig: Path, version: str = "2.17.0", gke: Any = None
+) -> tuple[Any, Any]:
+    """Apply and wait; with ``gke`` (the emulator), connected as the cluster step does for
+    a GKE cluster (endpoint and CA), not through the kubeconfig context."""
+    import os
+
     session = new_session(store, kubeconfig, version)
+    if gke is not None:
+        session.outputs["cluster"] = {
+            "name": "kubeflow-testing",
+            "location": "us-central1-a",
+            "endpoint": gke.url.removeprefix("https://"),
+            "ca_certificate": gke.ca_pem,
+            "status": "RUNNING",
+        }
+        session.outputs["connect"] = {"source": "gke", "server_version": "v1.33.5"}
     result, _events = run(
         session,
         store,
         [ApplyStep(), RolloutStep()],
-        options={"timeouts": {**_timeouts(), **ROLLOUT_FAST}},
+        options={"timeouts": {**_timeouts(), **ROLLOUT_FAST}, "env": dict(os.environ)},
     )
     return session, result
 
@@ -39,7 +54,7 @@ def test_small_nodes_name_the_missing_cpu_and_memory_and_the_resize_command(
     server = emulator(faults, machine="e2-small", count=1)
     server.start()
     try:
-        session, result = _install(store, write_kubeconfig(server, tmp_path))
+        session, result = _install(store, write_kubeconfig(server, tmp_path), gke=server)
     finally:
         server.stop()
     assert result.state == "failed" and result.failed_step == "rollout"

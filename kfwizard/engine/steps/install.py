@@ -360,14 +360,12 @@ class ApplyStep(BaseStep):
 
 
 # -- rollout ---------------------------------------------------------------------------
-def _cluster_facts(session: Session) -> dict[str, Any]:
-    cluster = session.outputs.get("cluster") or {}
-    inv = session.inventory.get("cluster") or {}
-    return {
-        "name": cluster.get("name") or inv.get("name"),
-        "location": cluster.get("location") or inv.get("location"),
-        "machine_type": cluster.get("machine_type"),
-    }
+def _cluster_facts(ctx: StepContext) -> dict[str, Any]:
+    """What the diagnosis needs to name the fix: the GKE cluster (none for a kubeconfig
+    context, like preflight's) and its machine type."""
+    facts = gke_cluster_facts(ctx)
+    machine = ctx.output_of("cluster").get("machine_type")
+    return {**facts, "machine_type": machine} if machine else facts
 
 
 def diagnose_failure(
@@ -377,7 +375,7 @@ def diagnose_failure(
     from kfwizard.kube.diagnose import collect, diagnose, summary
 
     clients = kube_clients(ctx)
-    snapshot = collect(clients, namespaces, cluster=_cluster_facts(ctx.session), control=ctx)
+    snapshot = collect(clients, namespaces, cluster=_cluster_facts(ctx), control=ctx)
     snapshot.db_grace = 0.0  # the wait is over: a crash-loop now is a finding, not "early"
     names = None if critical is None else [c.split("/")[-1] for c in critical]
     found = diagnose(snapshot, names)
@@ -485,9 +483,7 @@ class RolloutStep(BaseStep):
         if late:
             from kfwizard.kube.diagnose import collect, diagnose
 
-            snapshot = collect(
-                clients, namespaces, cluster=_cluster_facts(ctx.session), control=ctx
-            )
+            snapshot = collect(clients, namespaces, cluster=_cluster_facts(ctx), control=ctx)
             notes = {d.workload: d for d in diagnose(snapshot, critical)}
             warnings = []
             for row in late:
