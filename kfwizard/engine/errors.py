@@ -53,7 +53,7 @@ class Cancelled(KfwizardError):
     exit_code = 130
 
     def __init__(self, cause: str = "Stopped at your request.") -> None:
-        super().__init__(cause, action="resume with `kfwizard run --session ID` or in the wizard")
+        super().__init__(cause, action='resume with "kfwizard run --session ID" or in the wizard')
 
 
 def _short(value: object, limit: int = 60) -> str:

@@ -129,7 +129,7 @@ class Runner:
                         130,
                         step.id,
                         "Stopped at your request.",
-                        "resume with `kfwizard run --session " + session.id + "`",
+                        'resume with "kfwizard run --session ' + session.id + '"',
                     )
                 )
             result = self._run_step(step)
@@ -192,7 +192,7 @@ class Runner:
                 130,
                 step.id,
                 cause,
-                f"resume with `kfwizard run --session {session.id}`",
+                f'resume with "kfwizard run --session {session.id}"',
             )
         except KfwizardError as exc:
             ctx.flush()

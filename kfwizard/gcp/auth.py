@@ -25,7 +25,7 @@ from kfwizard.engine.errors import StepFailed
 
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 ADC_FILE_NAME = "application_default_credentials.json"
-LOGIN_ACTION = "run `gcloud auth application-default login`"
+LOGIN_ACTION = 'run "gcloud auth application-default login"'
 
 
 @dataclass(frozen=True)

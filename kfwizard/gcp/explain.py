@@ -203,11 +203,11 @@ def service_disabled_failure(service: str, facts: Facts, *, can_enable: bool = T
     if can_enable:
         action = (
             "let the wizard enable it (services: enable), or run "
-            f"`gcloud services enable {service} --project={project}`; "
+            f'"gcloud services enable {service} --project={project}"; '
             "a newly enabled API can take a few minutes to work"
         )
     else:
-        action = f"run `gcloud services enable {service} --project={project}`, then resume"
+        action = f'run "gcloud services enable {service} --project={project}", then resume'
     return StepFailed(cause, action)
 
 
@@ -261,8 +261,8 @@ def _permission_failure(during: str, text: str, facts: Facts) -> StepFailed:
         # account cannot see, so the wizard names both.
         return StepFailed(
             f"Project {project} does not exist, or your account cannot see it.",
-            "check the project id (`gcloud projects list` shows the ones you can use) and the "
-            "account you are logged in with (`gcloud auth list`), then resume",
+            'check the project id ("gcloud projects list" shows the ones you can use) and the '
+            'account you are logged in with ("gcloud auth list"), then resume',
             details=(text,),
         )
     if during == "services.enable":
@@ -270,8 +270,8 @@ def _permission_failure(during: str, text: str, facts: Facts) -> StepFailed:
             f"Your account may not enable APIs in {project}: it lacks the permission "
             "serviceusage.services.enable.",
             "ask a project owner to grant you roles/serviceusage.serviceUsageAdmin "
-            f"(`gcloud projects add-iam-policy-binding {project} --member=user:YOU "
-            "--role=roles/serviceusage.serviceUsageAdmin`), or to enable the APIs for you; "
+            f'("gcloud projects add-iam-policy-binding {project} --member=user:YOU '
+            '--role=roles/serviceusage.serviceUsageAdmin"), or to enable the APIs for you; '
             "then resume",
             details=(text,),
         )
@@ -285,7 +285,7 @@ def _permission_failure(during: str, text: str, facts: Facts) -> StepFailed:
         )
     return StepFailed(
         f"Google Cloud denied access while {DURING.get(during, during)} in {project}: {text}",
-        "check that you are logged in with the right account (`gcloud auth list`) and that it "
+        'check that you are logged in with the right account ("gcloud auth list") and that it '
         f"has a role on {project} such as roles/container.admin; then resume",
     )
 
@@ -297,7 +297,7 @@ def _location_failure(text: str, facts: Facts) -> StepFailed:
     return StepFailed(
         f"Google Cloud does not accept {location!s} as a location{hint}.",
         "pick a zone such as us-central1-a or a region such as us-central1 "
-        "(`gcloud compute zones list`), then resume",
+        '("gcloud compute zones list"), then resume',
         details=(text,),
     )
 
@@ -308,14 +308,14 @@ def not_found_failure(during: str, text: str, facts: Facts) -> StepFailed:
             f"Cluster {facts.cluster} was not found in project {facts.project} "
             f"at {facts.location}.",
             "check the name and location with "
-            f"`gcloud container clusters list --project={facts.project}`, or choose to create "
+            f'"gcloud container clusters list --project={facts.project}", or choose to create '
             "a new cluster",
             details=(text,),
         )
     return StepFailed(
         f"Google Cloud found nothing while {DURING.get(during, during)}: {text}",
         f"check the project id {facts.project} and that it still exists "
-        "(`gcloud projects describe`)",
+        '("gcloud projects describe")',
     )
 
 
@@ -381,7 +381,7 @@ def explain_operation_error(text: str, facts: Facts) -> StepFailed:
     return StepFailed(
         f"GKE could not create cluster {facts.cluster or ''}: {text}".replace("  ", " "),
         "read the message above; fix the cause, delete the failed cluster "
-        f"(`gcloud container clusters delete {facts.cluster} --location={facts.location}`) "
+        f'("gcloud container clusters delete {facts.cluster} --location={facts.location}") '
         "if GKE left one in ERROR state, then resume",
     )
 
@@ -408,7 +408,7 @@ def explain_api_error(exc: BaseException, during: str, facts: Facts | None = Non
     if status == 401:
         return StepFailed(
             "Google Cloud did not accept your credentials (they may have expired).",
-            "run `gcloud auth application-default login`, then resume",
+            'run "gcloud auth application-default login", then resume',
         )
     if _reason(exc) == "SERVICE_CONFIG_NOT_FOUND_OR_PERMISSION_DENIED":
         services = _metadata(exc).get("services") or "an API"
@@ -427,7 +427,7 @@ def explain_api_error(exc: BaseException, during: str, facts: Facts | None = Non
             f"GKE does not offer machine type {facts.machine_type or ''} in "
             f"{facts.location or 'this location'}.".replace("  ", " "),
             "pick a machine type such as e2-standard-4 or n1-standard-2 "
-            f"(`gcloud compute machine-types list --zones={facts.location or 'ZONE'}`), "
+            f'("gcloud compute machine-types list --zones={facts.location or "ZONE"}"), '
             "then resume",
             details=(text,),
         )

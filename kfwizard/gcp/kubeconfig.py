@@ -247,7 +247,7 @@ def plugin_status(env: Mapping[str, str] | None = None) -> PluginStatus:
     env = os.environ if env is None else env
     found = shutil.which(PLUGIN, path=env.get("PATH") or os.defpath)
     hint = (
-        f"Install it with `{PLUGIN_INSTALL_COMMANDS[0]}` or, for apt installs of the Cloud "
-        f"SDK, `{PLUGIN_INSTALL_COMMANDS[1]}`."
+        f'Install it with "{PLUGIN_INSTALL_COMMANDS[0]}" or, for apt installs of the Cloud '
+        f'SDK, "{PLUGIN_INSTALL_COMMANDS[1]}".'
     )
     return PluginStatus(found is not None, found, hint)

@@ -20,7 +20,7 @@ CLUSTER_NAME_RULE = (
     "it starts with a letter and does not end with a hyphen"
 )
 NODE_COUNT_RULE = "the node count is a whole number from 1 to 100"
-CONTEXT_RULE = "a kubeconfig context name is needed (see `kubectl config get-contexts`)"
+CONTEXT_RULE = 'a kubeconfig context name is needed (see "kubectl config get-contexts")'
 
 MAX_NODES = 100
 

@@ -232,7 +232,7 @@ class ClusterScreen(WizardScreen):
                     "context",
                     None
                     if context
-                    else "pick a context from your kubeconfig (`kubectl config get-contexts`)",
+                    else 'pick a context from your kubeconfig ("kubectl config get-contexts")',
                 )
             ]
         invalid: list[Field] = []

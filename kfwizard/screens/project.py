@@ -178,7 +178,7 @@ class ProjectScreen(WizardScreen):
         if not project:
             field.set_hint(
                 "No project found in gcloud or the environment: type its id "
-                "(`gcloud projects list` shows them)." + (f" Account {account}." if account else "")
+                '("gcloud projects list" shows them).' + (f" Account {account}." if account else "")
             )
             return
         current = self.query_one("#project", Input)

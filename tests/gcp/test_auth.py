@@ -114,7 +114,7 @@ def test_missing_adc_names_the_login_command(gcloud_dir: Path) -> None:
     with pytest.raises(StepFailed) as err:
         auth.load_credentials(base_env(gcloud_dir))
     assert err.value.cause.startswith("No Google credentials found")
-    assert err.value.action == "run `gcloud auth application-default login`"
+    assert err.value.action == 'run "gcloud auth application-default login"'
 
 
 def test_adc_from_file(gcloud_dir: Path) -> None:

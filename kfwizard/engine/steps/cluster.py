@@ -436,8 +436,8 @@ class ClusterStep(BaseStep):
                 ctx.log(
                     f"warning: cluster {old_name} in {old_location}, created earlier by this "
                     "session, is still there and will no longer be removed by teardown; delete "
-                    f"it with `gcloud container clusters delete {old_name} --project={project} "
-                    f"{_location_flag(old_location)}` if you do not need it"
+                    f'it with "gcloud container clusters delete {old_name} --project={project} '
+                    f'{_location_flag(old_location)}" if you do not need it'
                 )
             return
         ctx.log(
@@ -580,8 +580,8 @@ class ClusterStep(BaseStep):
         message = getattr(cluster, "status_message", "") or ""
         raise StepFailed(
             f"Cluster {name} is {status}{': ' + message if message else ''}.",
-            f"delete it (`gcloud container clusters delete {name} --project={project} "
-            f"{_location_flag(location)}`) or pick another cluster, then resume",
+            f'delete it ("gcloud container clusters delete {name} --project={project} '
+            f'{_location_flag(location)}") or pick another cluster, then resume',
         )
 
     def _wait_running(
