@@ -367,3 +367,31 @@ def test_a_failed_preflight_logs_each_check_once(kfwizard_home: Path) -> None:
     assert any(line.startswith("[preflight] [fail] default-storageclass:") for line in checks)
     names = [line.split("] ", 2)[2].split(":")[0] for line in checks]
     assert len(names) == len(set(names)) >= 6, checks
+
+
+def test_headless_progress_prints_a_repeated_poll_once() -> None:
+    """An operation polled twice without news (same count, same message) is one line; a
+    new count or message, and the final report, are printed."""
+    import io
+
+    from kfwizard.engine.events import StepProgress
+    from kfwizard.headless import HeadlessPrinter
+
+    out = io.StringIO()
+    printer = HeadlessPrinter(out)
+    printer.PROGRESS_EVERY = 0.0
+    for done, message in [
+        (5, "Creating node pools"),
+        (5, "Creating node pools"),
+        (6, "Creating node pools"),
+        (6, "Checking health"),
+        (9, "finished"),
+        (9, "finished"),
+    ]:
+        printer(StepProgress("cluster", done, 9, message))
+    assert out.getvalue().splitlines() == [
+        "[cluster] 5/9 Creating node pools",
+        "[cluster] 6/9 Creating node pools",
+        "[cluster] 6/9 Checking health",
+        "[cluster] 9/9 finished",
+    ]
