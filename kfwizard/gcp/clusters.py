@@ -21,10 +21,9 @@ from typing import Any
 
 from kfwizard.gcp import locations
 from kfwizard.gcp.retries import RetryPolicy, call_with_retries
+from kfwizard.gcp.runtime import GKE_CREATE_SECONDS
 from kfwizard.gcp.scopes import expand_scopes
 
-TYPICAL_CREATE_SECONDS = 300.0
-"""A zonal Standard cluster usually takes about five minutes."""
 DEFAULT_POOL = "default-pool"
 
 RUNNING_OPERATION_STATES = ("PENDING", "RUNNING")
@@ -232,7 +231,7 @@ def follow_operation(
     progress: Callable[[int, int, str], Any] | None = None,
     timeout: float = 1800.0,
     interval: float = 5.0,
-    eta: float = TYPICAL_CREATE_SECONDS,
+    eta: float = GKE_CREATE_SECONDS,
     clock: Callable[[], float] = time.monotonic,
     retry: RetryPolicy | None = None,
 ) -> Any:

@@ -27,6 +27,26 @@ DEFAULT_TIMEOUTS: dict[str, float] = {
 }
 
 
+GKE_CREATE_SECONDS = 300.0
+"""A zonal Standard cluster usually takes about five minutes (the "about N min left")."""
+GKE_DELETE_SECONDS = 240.0
+
+EMULATED_CREATE_SECONDS = 18.0
+"""The built-in GKE emulator's create at speed 1 (the sum of its stages); scaled by the
+speed, so the demo does not announce five minutes for an operation of seconds."""
+EMULATED_DELETE_SECONDS = 6.0
+
+
+def expected_seconds(ctx: Any, operation: str) -> float:
+    """How long a cluster ``operation`` ("create" or "delete") should take here: GKE's
+    usual time, or the emulator's own at its speed when the speed is known."""
+    pace = speed(ctx)
+    if pace is None:
+        return GKE_CREATE_SECONDS if operation == "create" else GKE_DELETE_SECONDS
+    nominal = EMULATED_CREATE_SECONDS if operation == "create" else EMULATED_DELETE_SECONDS
+    return nominal * pace
+
+
 def env_of(ctx: Any) -> Mapping[str, str]:
     env = (getattr(ctx, "options", None) or {}).get("env")
     return env if env is not None else os.environ

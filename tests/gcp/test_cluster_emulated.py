@@ -387,3 +387,21 @@ def test_flaky_api_still_gets_there(make_stack, harness_for) -> None:
     assert run.result.state == "done", run.result
     assert "retrying in" in run.log_text()
     assert len(create_ops(stack)) == 1
+
+
+def test_expected_cluster_times_are_gkes_or_the_emulators_at_its_speed() -> None:
+    """The "about N min left" of a create: five minutes on GKE; on the emulator its own
+    stages at its speed (the demo's 18-second create is not announced as five minutes)."""
+    from types import SimpleNamespace
+
+    from kfwizard.emulator.gke_lifecycle import CREATE_STAGES, DELETE_SECONDS
+    from kfwizard.gcp import runtime
+
+    assert runtime.EMULATED_CREATE_SECONDS == sum(seconds for *_, seconds in CREATE_STAGES)
+    assert runtime.EMULATED_DELETE_SECONDS == DELETE_SECONDS
+    google = SimpleNamespace(options={"env": {}})
+    assert runtime.expected_seconds(google, "create") == runtime.GKE_CREATE_SECONDS == 300.0
+    assert runtime.expected_seconds(google, "delete") == runtime.GKE_DELETE_SECONDS
+    demo = SimpleNamespace(options={"env": {"KFWIZARD_DEMO_SPEED": "0.5"}})
+    assert runtime.expected_seconds(demo, "create") == 9.0
+    assert runtime.expected_seconds(demo, "delete") == 3.0

@@ -453,7 +453,7 @@ class ClusterStep(BaseStep):
             ctx,
             client,
             name,
-            eta=self._eta(ctx) / 3,
+            eta=runtime.expected_seconds(ctx, "delete"),
             on_timeout=lambda exc: StepFailed(
                 f"Deleting the failed cluster {old_name} did not finish in time ({exc}).",
                 "resume later; GKE keeps deleting it in the background",
@@ -495,12 +495,6 @@ class ClusterStep(BaseStep):
         }
         ctx.save()
 
-    def _eta(self, ctx: StepContext) -> float:
-        from kfwizard.gcp import clusters
-
-        pace = runtime.speed(ctx)
-        return clusters.TYPICAL_CREATE_SECONDS * (pace if pace is not None else 1.0)
-
     def _await_operation(
         self,
         ctx: StepContext,
@@ -539,7 +533,7 @@ class ClusterStep(BaseStep):
             ctx,
             client,
             op_name,
-            eta=self._eta(ctx),
+            eta=runtime.expected_seconds(ctx, "create"),
             progress=ctx.progress,
             on_timeout=lambda exc: StepFailed(
                 f"The cluster was still being created after {exc.elapsed / 60:.0f} minutes "
@@ -612,9 +606,8 @@ class ClusterStep(BaseStep):
                     f"Cluster {name} was still {status.lower()} after {elapsed / 60:.0f} minutes.",
                     "resume later; kfwizard will wait for the same cluster",
                 )
-            ctx.progress(
-                int(min(95, 100 * elapsed / max(1.0, self._eta(ctx)))), 100, status.lower()
-            )
+            expected = max(1.0, runtime.expected_seconds(ctx, "create"))
+            ctx.progress(int(min(95, 100 * elapsed / expected)), 100, status.lower())
             ctx.sleep(runtime.poll_interval(ctx))
 
     # adopt -------------------------------------------------------------------------------------

@@ -346,7 +346,7 @@ class DeleteClusterStep(BaseStep):
                 progress=ctx.progress,
                 timeout=runtime.timeout(ctx, "cluster"),
                 interval=runtime.poll_interval(ctx),
-                eta=240.0,
+                eta=runtime.expected_seconds(ctx, "delete"),
                 retry=runtime.retry_policy(ctx),
             )
         except clusters.OperationTimeout as exc:
