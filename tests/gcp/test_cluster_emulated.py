@@ -397,7 +397,7 @@ def test_expected_cluster_times_are_gkes_or_the_emulators_at_its_speed() -> None
     from kfwizard.emulator.gke_lifecycle import CREATE_STAGES, DELETE_SECONDS
     from kfwizard.gcp import runtime
 
-    assert runtime.EMULATED_CREATE_SECONDS == sum(seconds for *_, seconds in CREATE_STAGES)
+    assert sum(seconds for *_, seconds in CREATE_STAGES) == runtime.EMULATED_CREATE_SECONDS
     assert runtime.EMULATED_DELETE_SECONDS == DELETE_SECONDS
     google = SimpleNamespace(options={"env": {}})
     assert runtime.expected_seconds(google, "create") == runtime.GKE_CREATE_SECONDS == 300.0
