@@ -34,6 +34,16 @@ def preview_lines(session: Session) -> list[str]:
         )
     else:
         lines.append("No Kubernetes objects recorded by this session.")
+    claims = [
+        f"{o.get('namespace') or 'default'}/{o.get('name')}"
+        for o in objects
+        if o.get("kind") == "PersistentVolumeClaim"
+    ]
+    if claims:
+        lines.append(
+            f"The data in {len(claims)} volume{'s' if len(claims) != 1 else ''} "
+            f"({', '.join(claims)}) is lost for good: pipeline runs, artifacts and metadata."
+        )
     cluster = inventory.get("cluster") or {}
     if cluster.get("name"):
         origin = (
@@ -74,6 +84,17 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
             height: auto;
             margin-bottom: 1;
         }
+        & Horizontal.teardown-item {
+            height: auto;
+            margin-top: 0;
+            align-horizontal: left;
+        }
+        & .teardown-dot {
+            width: 2;
+        }
+        & .teardown-text {
+            width: 1fr;
+        }
         & #teardown-typed-label {
             color: $text-muted;
         }
@@ -100,10 +121,12 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Tear down session {self.session.display_name()}?", id="teardown-title")
-            yield Static(
-                Content("\n").join(Content(f"• {line}") for line in preview_lines(self.session)),
-                id="teardown-preview",
-            )
+            with Vertical(id="teardown-preview"):
+                for line in preview_lines(self.session):
+                    # The dot in a column of its own: wrapped lines start under the text.
+                    with Horizontal(classes="teardown-item"):
+                        yield Label("•", classes="teardown-dot")
+                        yield Static(Content(line), classes="teardown-text")
             if self.cluster_name:
                 yield Checkbox(
                     f"Also delete cluster {self.cluster_name}",

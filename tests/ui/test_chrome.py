@@ -120,3 +120,35 @@ async def test_teardown_of_a_cluster_not_created_by_the_session_needs_its_name(s
         yes.press()
         await wait_for(pilot, lambda: results, description="dismissed")
     assert results == [{"delete_cluster": True, "confirm_name": "shared-prod"}]
+
+
+def test_teardown_preview_warns_that_volume_data_is_lost():
+    """Before anything is deleted the dialog names the session's PVCs: their data (the
+    MySQL database, the artifact store) goes with them."""
+    from kfwizard.dialogs.teardown import preview_lines
+    from kfwizard.session import Session
+
+    session = Session.new(name="td")
+    session.inventory["objects"] = [
+        {"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow"},
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "namespace": "kubeflow",
+            "name": "mysql-pv-claim",
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "namespace": "kubeflow",
+            "name": "seaweedfs-pvc",
+        },
+    ]
+    lines = preview_lines(session)
+    assert lines[0].startswith("3 Kubernetes objects applied by this session")
+    assert lines[1] == (
+        "The data in 2 volumes (kubeflow/mysql-pv-claim, kubeflow/seaweedfs-pvc) is lost for "
+        "good: pipeline runs, artifacts and metadata."
+    )
+    session.inventory["objects"] = session.inventory["objects"][:1]
+    assert not any("volume" in line for line in preview_lines(session))

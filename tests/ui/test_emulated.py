@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Input, Select
+from textual.widgets import Button, Input, Select, Static
 
 from kfwizard.app import WizardApp
 from kfwizard.screens.cluster import ClusterScreen
@@ -237,8 +237,11 @@ async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store
             lambda: type(app.screen).__name__ == "TeardownDialog",
             description="teardown preview",
         )
-        preview = str(app.screen.query_one("#teardown-preview").render())
+        preview = " ".join(
+            str(text.render()) for text in app.screen.query(".teardown-text").results(Static)
+        )
         assert "GKE cluster kubeflow-testing" in preview and "created by this session" in preview
+        assert "kubeflow/mysql-pv-claim" in preview and "is lost for good" in preview
         await pilot.press("tab", "enter")
         await wait_for(pilot, lambda: forward._stop.is_set(), description="forward stopped")
         await wait_for(
