@@ -21,30 +21,6 @@ from tests.ui.helpers import wait_for, wait_for_screen
 SIZE = (100, 32)
 
 
-def kube_emulator_ready() -> bool:
-    try:
-        from kfwizard.emulator.kube import KubeEmulator  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def plan_ready() -> bool:
-    """The lead's ``build_plan`` imports every step module; some may still be written."""
-    try:
-        from kfwizard.answers import defaults
-        from kfwizard.engine.plan import build_plan
-
-        build_plan(defaults())
-    except ImportError:
-        return False
-    return True
-
-
-needs_kube = pytest.mark.skipif(not kube_emulator_ready(), reason="Kubernetes emulator not ready")
-needs_plan = pytest.mark.skipif(not plan_ready(), reason="engine steps not all written yet")
-
-
 @pytest.fixture
 def stack() -> Iterator[Any]:
     from kfwizard.emulator.stack import EmulatorStack
@@ -72,7 +48,6 @@ def install_workers(app: WizardApp) -> list[Any]:
     return [w for w in app.workers if w.group == "install"]
 
 
-@needs_plan
 async def test_project_screen_detects_and_checks_against_the_emulators(stack, store, tmp_path):
     app = WizardApp(env=stack_env(stack, tmp_path), store=store)
     async with app.run_test(size=SIZE) as pilot:
@@ -103,7 +78,6 @@ async def test_project_screen_detects_and_checks_against_the_emulators(stack, st
         await wait_for_screen(pilot, ClusterScreen)
 
 
-@needs_plan
 async def test_project_screen_explains_a_permission_failure(store, tmp_path):
     """Service Usage refuses (the account may not enable APIs): the failure panel says
     why and what to do, the session records it, and Retry is offered."""
@@ -135,7 +109,6 @@ async def test_project_screen_explains_a_permission_failure(store, tmp_path):
             assert session.steps[screen.last_result.failed_step].state == "failed"
 
 
-@needs_kube
 async def test_cluster_screen_lists_existing_clusters(stack, store, tmp_path):
     stack.add_cluster("existing-one")
     env = stack_env(stack, tmp_path)
@@ -150,8 +123,6 @@ async def test_cluster_screen_lists_existing_clusters(stack, store, tmp_path):
         assert any("existing-one" in str(label) for label, _ in select._options)
 
 
-@needs_plan
-@needs_kube
 async def test_cluster_screen_creates_and_connects(stack, store, tmp_path):
     app = WizardApp(env=stack_env(stack, tmp_path), store=store)
     async with app.run_test(size=SIZE) as pilot:
@@ -185,8 +156,6 @@ async def test_project_detection_hint_names_its_source(stack, store, tmp_path):
         assert "Detected from CLOUDSDK_CORE_PROJECT" in message
 
 
-@needs_plan
-@needs_kube
 async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store, tmp_path):
     """Project → Cluster → Mode → Install → Verify with the demo manifests, keyboard only;
     then the port-forward opens a loopback URL and closes when the screen goes."""
