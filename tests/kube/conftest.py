@@ -121,6 +121,22 @@ def write_kubeconfig(server: Any, folder: Path) -> Path:
     return path
 
 
+def connect_through_gke(
+    session: Any, server: Any, name: str = "kubeflow-testing", location: str = "us-central1-a"
+) -> None:
+    """Make ``session`` connected as the cluster step leaves a GKE cluster (its endpoint
+    and CA, source ``gke``) rather than through the kubeconfig context: the fixes then
+    name the cluster in gcloud commands."""
+    session.outputs["cluster"] = {
+        "name": name,
+        "location": location,
+        "endpoint": server.url.removeprefix("https://"),
+        "ca_certificate": server.ca_pem,
+        "status": "RUNNING",
+    }
+    session.outputs["connect"] = {"source": "gke", "server_version": "v1.33.5"}
+
+
 @pytest.fixture
 def kubeconfig(emu: Any, tmp_path: Path) -> Path:
     return write_kubeconfig(emu, tmp_path)

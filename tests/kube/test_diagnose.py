@@ -11,7 +11,13 @@ from typing import Any
 from kfwizard.engine.steps.install import ApplyStep, RolloutStep
 from kfwizard.kube.diagnose import collect, diagnose
 from kfwizard.session import SessionStore
-from tests.kube.conftest import emulator, new_session, run, write_kubeconfig
+from tests.kube.conftest import (
+    connect_through_gke,
+    emulator,
+    new_session,
+    run,
+    write_kubeconfig,
+)
 
 ROLLOUT_FAST = {"stuck": 1.0, "rollout": 30.0}
 
@@ -25,14 +31,7 @@ def _install(
 
     session = new_session(store, kubeconfig, version)
     if gke is not None:
-        session.outputs["cluster"] = {
-            "name": "kubeflow-testing",
-            "location": "us-central1-a",
-            "endpoint": gke.url.removeprefix("https://"),
-            "ca_certificate": gke.ca_pem,
-            "status": "RUNNING",
-        }
-        session.outputs["connect"] = {"source": "gke", "server_version": "v1.33.5"}
+        connect_through_gke(session, gke)
     result, _events = run(
         session,
         store,
@@ -70,6 +69,23 @@ def test_small_nodes_name_the_missing_cpu_and_memory_and_the_resize_command(
     first = session.outputs["rollout"]["diagnoses"][0]
     assert first["problem"] == "can't be scheduled"
     assert any(line.startswith("node ") and "free" in line for line in first["evidence"])
+
+
+def test_small_nodes_of_a_kubeconfig_cluster_get_no_gcloud_command(
+    faults: Any, tmp_path: Path, store: SessionStore
+) -> None:
+    """The same shortfall through a kubeconfig context, whose name is not a GKE cluster's:
+    the fix says what to grow, with no gcloud command naming the context."""
+    server = emulator(faults, machine="e2-small", count=1)
+    server.start()
+    try:
+        _session, result = _install(store, write_kubeconfig(server, tmp_path))
+    finally:
+        server.stop()
+    assert result.state == "failed" and result.failed_step == "rollout", result.cause
+    action = result.action or ""
+    assert "add nodes to your cluster" in action, action
+    assert "gcloud container" not in action and "kubeflow-testing" not in action
 
 
 def test_image_that_cannot_be_pulled(

@@ -146,28 +146,3 @@ def test_rollout_timeout_names_what_never_became_ready(
     assert "kubectl logs -n kubeflow" in (result.action or "")
     rows = {r["name"]: r for r in session.outputs["rollout"]["deployments"]}
     assert rows["ml-pipeline"]["state"] != "ready"
-
-
-def test_rollout_on_a_kubeconfig_cluster_too_small_names_no_gke_cluster(
-    faults: Any, tmp_path: Path, store: SessionStore
-) -> None:
-    """Preflight skipped, pods stay Pending for room: the diagnosis says what to grow, and
-    for a kubeconfig context (whose name is not a GKE cluster's) gives no gcloud command."""
-    from tests.kube.conftest import FAST, emulator, write_kubeconfig
-
-    server = emulator(faults, machine="e2-small", count=1)
-    server.start()
-    try:
-        session = new_session(store, write_kubeconfig(server, tmp_path), "2.17.0")
-        result, _ = run(
-            session,
-            store,
-            [ApplyStep(), RolloutStep()],
-            options={"timeouts": {**FAST, "rollout": 2}},
-        )
-    finally:
-        server.stop()
-    assert result.state == "failed" and result.failed_step == "rollout", result.cause
-    action = result.action or ""
-    assert "add nodes to your cluster" in action, action
-    assert "gcloud container" not in action and "kubeflow-testing" not in action

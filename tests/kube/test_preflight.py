@@ -10,7 +10,13 @@ from kfwizard.engine.events import StepDetail
 from kfwizard.engine.steps.install import PreflightStep
 from kfwizard.kube.preflight import CHECK_NAMES, resize_fix, upgrade_fix
 from kfwizard.session import SessionStore
-from tests.kube.conftest import emulator, new_session, run, write_kubeconfig
+from tests.kube.conftest import (
+    connect_through_gke,
+    emulator,
+    new_session,
+    run,
+    write_kubeconfig,
+)
 
 
 def _states(session: Any) -> dict[str, dict[str, Any]]:
@@ -85,14 +91,7 @@ def test_a_gke_cluster_is_named_in_the_fixes(
     server.start()
     try:
         session = new_session(store, write_kubeconfig(server, tmp_path), "2.17.0")
-        session.outputs["cluster"] = {
-            "name": "kfp-small",
-            "location": "europe-west4-b",
-            "endpoint": server.url.removeprefix("https://"),
-            "ca_certificate": server.ca_pem,
-            "status": "RUNNING",
-        }
-        session.outputs["connect"] = {"source": "gke", "server_version": "v1.33.5"}
+        connect_through_gke(session, server, "kfp-small", "europe-west4-b")
         result, _ = run(session, store, [PreflightStep()], options={"env": dict(os.environ)})
     finally:
         server.stop()
