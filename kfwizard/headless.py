@@ -45,10 +45,9 @@ class HeadlessPrinter:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
-        self._last_progress: dict[str, float] = {}
-        self._last_progress_text: dict[str, str] = {}
-        """What each step's last progress line said: a poll that found nothing new is
-        not printed again."""
+        self._last_progress: dict[str, tuple[float, str]] = {}
+        """When each step's last progress line was printed, and what it said: a poll
+        that found nothing new is not printed again."""
         self._lock = threading.Lock()
 
     def _print(self, text: str) -> None:
@@ -66,16 +65,15 @@ class HeadlessPrinter:
                 self._print(f"[{event.step_id}] {line}")
         elif isinstance(event, StepProgress):
             now = time.monotonic()
-            last = self._last_progress.get(event.step_id, 0.0)
+            last, last_text = self._last_progress.get(event.step_id, (0.0, ""))
             if event.done >= event.total or now - last >= self.PROGRESS_EVERY:
                 count = f"{event.done}/{event.total}"
                 text = (
                     event.message if event.message.startswith(count) else f"{count} {event.message}"
                 )
-                if text == self._last_progress_text.get(event.step_id):
+                if text == last_text:
                     return
-                self._last_progress[event.step_id] = now
-                self._last_progress_text[event.step_id] = text
+                self._last_progress[event.step_id] = (now, text)
                 self._print(f"[{event.step_id}] {text}".rstrip())
         elif isinstance(event, StepDetail):
             if event.key in ("cost", "summary"):
