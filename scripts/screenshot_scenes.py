@@ -17,7 +17,6 @@ Finally the session picker lists the three with fixed times.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +67,13 @@ class Camera:
         self.narrow = frozenset(SHOTS) if all_narrow else WITH_NARROW
         self.saved: list[Path] = []
 
-    async def shoot(self, pilot: Any, name: str, frame: Callable[[], object] | None = None) -> None:
-        """Save ``name`` (and its 80x24 variant); ``frame`` scrolls the subject into
-        view after each resize, as a person would."""
+    async def shoot(self, pilot: Any, name: str) -> None:
+        """Save ``name`` (and its 80x24 variant)."""
         for size, suffix in ((WIDE, ""), (NARROW, "-80x24")):
             if suffix and name not in self.narrow:
                 continue
             if pilot.app.size != size:
                 await pilot.resize_terminal(*size)
-            if frame is not None:
-                await pilot.pause()
-                frame()
             self.saved.append(await save_settled(pilot, self.folder, f"{name}{suffix}"))
         if pilot.app.size != WIDE:
             await pilot.resize_terminal(*WIDE)
@@ -143,10 +138,9 @@ async def happy_path(world: ShotWorld, camera: Camera) -> None:
         await wait_for(pilot, lambda: install.last_result is not None, what="install done")
         assert install.last_result.state == "done", install.last_result
 
-        verify = await next_screen(pilot, VerifyScreen)
+        await next_screen(pilot, VerifyScreen)
         await run_step(pilot)
-        summary = verify.query_one("#summary")
-        await camera.shoot(pilot, "verify", frame=lambda: summary.scroll_visible(animate=False))
+        await camera.shoot(pilot, "verify")
 
 
 async def small_pool(world: ShotWorld, camera: Camera) -> None:

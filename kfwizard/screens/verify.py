@@ -125,7 +125,12 @@ class VerifyScreen(WizardScreen):
 
     def refresh_cards(self) -> None:
         checks = self.query_one("#checks", CheckList)
-        if self.session.status == "removed":
+        removed = self.session.status == "removed"
+        # Once verified, the summary takes the intro's place under the title: what the
+        # step will do gives way to what it found, with no scrolling (a scroll made
+        # while the new check rows were still being laid out could land anywhere).
+        self.set_class(self.phase_done() and not removed, "-verified")
+        if removed:
             checks.empty = "Torn down: what this session installed has been deleted."
             checks.set_rows([])
             self.query_one("#summary").display = False
@@ -202,10 +207,8 @@ class VerifyScreen(WizardScreen):
         self.refresh_cards()
         self.notify("Kubeflow Pipelines answers. The summary says how to use it.", title="Verified")
         # The summary is what this step produces: give it the log's room on narrow
-        # terminals (the log stays beside it on wide ones) and bring it into view.
+        # terminals (the log stays beside it on wide ones).
         self.set_class(False, "-has-log")
-        summary = self.query_one("#summary", Static)
-        self.call_after_refresh(summary.scroll_visible, animate=False, top=True)
 
     def show_failure(self, result: Any, *, focus: bool = True) -> None:
         self.tearing_down = False
