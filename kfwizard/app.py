@@ -273,7 +273,11 @@ class WizardApp(App[int]):
         from kfwizard.engine.options import run_options
 
         selections = self.session.selections if self.session is not None else {}
-        return run_options(self.env, demo=self.demo, skip_checks=selections.get("skip_checks"))
+        # yes: the wizard asks on screen before a run can create a cluster (the Cluster
+        # step's Create button; Install again… after a teardown), not from the engine.
+        return run_options(
+            self.env, demo=self.demo, yes=True, skip_checks=selections.get("skip_checks")
+        )
 
     def plan_for(self, selections: dict[str, Any], phase: str) -> list[Any]:
         """The engine steps a screen runs: the plan up to and including ``phase``.

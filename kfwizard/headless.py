@@ -14,7 +14,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -240,6 +240,7 @@ def _run_session(
     options = run_options(
         env, demo=session.demo, yes=yes, skip_checks=session.selections.get("skip_checks")
     )
+    options.update(create_consent(yes=yes, demo=session.demo, env=env))
     runner = Runner(session, store, plan, emit=printer, cancel=cancel, options=options)
     with cancel_on_signals(cancel):
         result = runner.run()
@@ -255,6 +256,31 @@ def _run_session(
             file=out,
         )
     return result.exit_code
+
+
+def create_consent(
+    *, yes: bool, demo: bool, env: Mapping[str, str], ask: Callable[[str], str] | None = None
+) -> dict[str, Any]:
+    """The run options that say whether the cluster step may create a GKE cluster.
+
+    ``--yes`` says so up front, and the demo and the emulators bill nothing. Otherwise
+    the step asks on the terminal once it knows the cluster is missing (after printing
+    its cost estimate); with no terminal it refuses, naming ``--yes``.
+    """
+    from kfwizard.gcp.runtime import emulated
+
+    if yes or demo or emulated(env):
+        return {"yes": True}
+    if ask is None:
+        if not sys.stdin.isatty():
+            return {"yes": False}
+        ask = input
+    reply_to = ask
+
+    def confirm(question: str) -> bool:
+        return reply_to(f"{question} Type 'yes' to continue: ").strip().lower() == "yes"
+
+    return {"yes": False, "confirm": confirm}
 
 
 def _port_forward(session: Session, env: dict[str, str], out: TextIO) -> int:

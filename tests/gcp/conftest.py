@@ -99,7 +99,8 @@ class Harness:
             if on_event is not None:
                 on_event(event)
 
-        opts = {"env": self.env, **self.options, **options}
+        # yes: like the wizard, whose Create button is the user's yes to a new cluster.
+        opts = {"env": self.env, "yes": True, **self.options, **options}
         runner = Runner(session, self.store, list(steps), emit=emit, cancel=cancel, options=opts)
         result = runner.run()
         return Run(result, self.store.load(session.id), events)

@@ -405,3 +405,34 @@ def test_expected_cluster_times_are_gkes_or_the_emulators_at_its_speed() -> None
     demo = SimpleNamespace(options={"env": {"KFWIZARD_DEMO_SPEED": "0.5"}})
     assert runtime.expected_seconds(demo, "create") == 9.0
     assert runtime.expected_seconds(demo, "delete") == 3.0
+
+
+# -- a new cluster needs the user's yes -------------------------------------------------------
+def test_creating_a_cluster_needs_a_yes(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0)
+    harness = harness_for(stack)
+    what = "GKE cluster kubeflow-testing in us-central1-a (3 x n1-standard-2, about $0.39/hour)"
+
+    refused = harness.run(full_plan(), yes=False)
+    assert refused.result.state == "failed" and refused.result.failed_step == "cluster"
+    assert refused.result.exit_code == 2
+    assert refused.result.cause == (
+        f"Creating {what} was not confirmed: a cluster is billed until it is deleted."
+    )
+    assert "--yes" in refused.result.action
+    assert clusters_of(stack) == [] and create_ops(stack) == []
+
+    asked: list[str] = []
+    declined = harness.run(
+        full_plan(), refused.session, yes=False, confirm=lambda q: asked.append(q) or False
+    )
+    assert declined.result.failed_step == "cluster" and clusters_of(stack) == []
+    assert asked == [f"Create {what}? It is billed until deleted."]
+
+    agreed = harness.run(full_plan(), declined.session, yes=False, confirm=lambda q: True)
+    assert agreed.result.state == "done"
+    assert len(clusters_of(stack)) == 1 and len(create_ops(stack)) == 1
+
+    # The cluster exists now: a run without a yes follows it and asks nothing.
+    again = harness.run(full_plan(), agreed.session, yes=False, confirm=asked.append)
+    assert again.result.state == "done" and len(asked) == 1

@@ -376,7 +376,8 @@ class ClusterStep(BaseStep):
             self._finish(ctx, project, location, name, created=True)
             return
 
-        # 4. Create it.
+        # 4. Create it: billed by the hour from here on.
+        self._confirm_create(ctx, name, location, nodes, machine_type)
         wanted = sel.get("version") or "latest"
         version = retried(
             lambda: clusters.resolve_version(client, project, location, wanted),
@@ -414,6 +415,32 @@ class ClusterStep(BaseStep):
         else:
             self._settle(ctx, client, project, location, name, None, facts)
         self._finish(ctx, project, location, name, created=True)
+
+    def _confirm_create(
+        self, ctx: StepContext, name: str, location: str, nodes: int, machine_type: str
+    ) -> None:
+        """A new cluster costs money until it is deleted, so it needs the user's yes.
+
+        ``ctx.options["yes"]`` is that yes given up front (the wizard's Create button,
+        ``--yes``, the demo); otherwise ``ctx.options["confirm"]`` asks (a terminal
+        prompt). With neither, nothing is created: a resumed run must not quietly
+        re-create a cluster the user deleted.
+        """
+        if ctx.options.get("yes"):
+            return
+        from kfwizard.gcp import clusters, sizing
+
+        total = clusters.total_nodes(location, nodes)
+        cost = sizing.cost_summary(machine_type, total)
+        price = f", about ${cost['hourly_usd']:.2f}/hour" if cost else ""
+        what = f"GKE cluster {name} in {location} ({total} x {machine_type}{price})"
+        confirm = ctx.options.get("confirm")
+        if confirm is not None and confirm(f"Create {what}? It is billed until deleted."):
+            return
+        raise Refused(
+            f"Creating {what} was not confirmed: a cluster is billed until it is deleted.",
+            "run again with --yes to create it, or from a terminal and answer yes",
+        )
 
     def _remove_failed(self, ctx: StepContext, client: Any, project: str, retried: Any) -> None:
         from kfwizard.gcp import clusters
