@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import Button, Static
 
 from kfwizard.engine.events import StepDetail
@@ -58,6 +59,35 @@ def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
     if verify.get("public_url"):
         found.append({"name": "Public URL", "state": "ok", "message": verify["public_url"]})
     return found
+
+
+def reinstall_text(selections: dict[str, Any], inventory: dict[str, Any]) -> str:
+    """What running a torn-down session again does, cluster and cost first."""
+    from kfwizard.gcp import clusters, sizing
+
+    cluster = selections.get("cluster") or {}
+    deployment = selections.get("deployment") or {}
+    name, location = cluster.get("name") or "?", cluster.get("location") or "?"
+    source = cluster.get("source") or "create"
+    deleted = bool((inventory.get("cluster") or {}).get("deleted"))
+    if source == "create" and deleted:
+        machine_type = str(cluster.get("machine_type") or "n1-standard-2")
+        nodes = clusters.total_nodes(str(location), int(cluster.get("nodes") or 3))
+        cost = sizing.cost_summary(machine_type, nodes)
+        price = f", about ${cost['hourly_usd']:.2f}/hour" if cost else ""
+        first = (
+            f"GKE cluster {name} in {location} is created again ({nodes} x {machine_type}"
+            f"{price}, billed until it is deleted)"
+        )
+    elif source in ("create", "existing"):
+        first = f"GKE cluster {name} in {location} is used again"
+    else:
+        first = f"the cluster of kubeconfig context {cluster.get('context') or '?'} is used again"
+    return (
+        f"Every step runs again: {first}, then Kubeflow Pipelines "
+        f"{deployment.get('version', '?')} ({deployment.get('mode', '?')}) is installed and "
+        "verified."
+    )
 
 
 class VerifyScreen(WizardScreen):
@@ -121,11 +151,50 @@ class VerifyScreen(WizardScreen):
     def primary_label(self) -> str:
         if self.running:
             return "Running…"
+        if self.torn_down():
+            return "Install again…"
         return "Verify again" if self.phase_done() else self.ACTION_LABEL
+
+    def torn_down(self) -> bool:
+        return self.session.status == "removed"
+
+    def update_nav(self) -> None:
+        super().update_nav()
+        if self.is_attached and self.torn_down() and not self.running:
+            status = self.query_one("#nav-status", Static)
+            status.update(Content.from_markup("[$text-muted]Torn down[/]"))
+
+    def start_run(self) -> None:
+        """After a teardown, running the plan again re-creates what was deleted, the
+        cluster included: say so and ask first (the button reads "Install again…")."""
+        if not self.torn_down():
+            super().start_run()
+            return
+        from kfwizard.dialogs.confirm import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                super(VerifyScreen, self).start_run()
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Install this session again?",
+                reinstall_text(self.choices, self.session.inventory)
+                + (
+                    " In the demo it all happens on the emulators: nothing is billed."
+                    if self.wizard.demo
+                    else ""
+                ),
+                yes="Install again",
+            ),
+            answered,
+        )
 
     def refresh_cards(self) -> None:
         checks = self.query_one("#checks", CheckList)
-        removed = self.session.status == "removed"
+        removed = self.torn_down()
+        summary = self.query_one("#summary", Static)
+        summary.display = not removed  # back after an Install again
         # Once verified, the summary takes the intro's place under the title: what the
         # step will do gives way to what it found, with no scrolling (a scroll made
         # while the new check rows were still being laid out could land anywhere).
@@ -133,10 +202,9 @@ class VerifyScreen(WizardScreen):
         if removed:
             checks.empty = "Torn down: what this session installed has been deleted."
             checks.set_rows([])
-            self.query_one("#summary").display = False
             return
         checks.set_rows(check_rows(self.session.outputs))
-        self.query_one("#summary", Static).update(self.summary_content())
+        summary.update(self.summary_content())
 
     def summary_content(self) -> Any:
         """Version, UI and public URLs, the SDK line and where credentials live.

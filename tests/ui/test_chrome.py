@@ -152,3 +152,21 @@ def test_teardown_preview_warns_that_volume_data_is_lost():
     )
     session.inventory["objects"] = session.inventory["objects"][:1]
     assert not any("volume" in line for line in preview_lines(session))
+
+
+def test_install_again_says_whether_the_cluster_comes_back_and_what_it_costs():
+    from kfwizard.answers import defaults
+    from kfwizard.screens.verify import reinstall_text
+
+    selections = defaults()
+    deleted = reinstall_text(selections, {"cluster": {"name": "kubeflow-testing", "deleted": True}})
+    assert deleted.startswith(
+        "Every step runs again: GKE cluster kubeflow-testing in us-central1-a is created again "
+        "(3 x n1-standard-2, about $0.39/hour, billed until it is deleted), then Kubeflow "
+        "Pipelines 2.17.0 (kfp-standalone)"
+    )
+    kept = reinstall_text(selections, {"cluster": {"name": "kubeflow-testing"}})
+    assert "GKE cluster kubeflow-testing in us-central1-a is used again" in kept
+    assert "$" not in kept
+    selections["cluster"].update(source="kubeconfig", context="kind-kfp")
+    assert "kubeconfig context kind-kfp is used again" in reinstall_text(selections, {})

@@ -226,3 +226,40 @@ async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store
         from kfwizard.widgets.step_indicator import StepIndicator
 
         assert app.screen.query_one(StepIndicator).states["install"] == "done"
+        # Torn down: the primary action no longer says "Verify again" (running the plan
+        # would create the cluster again); it asks first, naming the cluster and its cost.
+        await wait_for(pilot, lambda: not verify.running, description="teardown closed")
+        assert verify.query_one("#next", Button).label.plain == "Install again…"
+        assert str(verify.query_one("#nav-status", Static).render()) == "Torn down"
+        assert verify.query_one("#intro").display, "the intro is back once torn down"
+        await pilot.press("ctrl+n")
+        await wait_for(
+            pilot,
+            lambda: type(app.screen).__name__ == "ConfirmDialog",
+            description="install-again question",
+        )
+        question = str(app.screen.query_one("#confirm-body", Static).render())
+        assert "GKE cluster kubeflow-testing in us-central1-a is created again" in question
+        assert "billed until it is deleted" in question
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is verify, description="question closed")
+        await pilot.pause(0.2)
+        assert not verify.running
+        assert not [c for c in stack.gke.clusters.values() if c.name == "kubeflow-testing"]
+        # Yes: everything comes back, the summary with it.
+        torn_down = verify.last_result
+        await pilot.press("ctrl+n")
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ == "ConfirmDialog", description="asked again"
+        )
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: verify.last_result is not torn_down and not verify.running,
+            timeout=120,
+            description="installed again",
+        )
+        assert verify.last_result.state == "done", verify.last_result
+        assert verify.query_one("#summary").display
+        assert verify.query_one("#next", Button).label.plain == "Verify again"
+        assert [c for c in stack.gke.clusters.values() if c.name == "kubeflow-testing"]
