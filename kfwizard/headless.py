@@ -194,6 +194,12 @@ def run_headless(
         assert session_id is not None
         session = store.load(session_id)
         print(f"Resuming session {session.id} ({session.display_name()}).", file=out)
+        if session.status == "removed":
+            print(
+                "It was torn down: this run installs it again (a deleted cluster is created "
+                "again).",
+                file=out,
+            )
     demo = demo or session.demo
 
     run_env = dict(env if env is not None else os.environ)

@@ -85,6 +85,10 @@ def test_teardown_removes_the_inventory_and_the_cluster_and_is_idempotent(
     assert list(client.list_clusters(parent=f"projects/{stack.project}/locations/-").clusters) == []
     assert main(["teardown", "--session", session_id, "--delete-cluster", "--yes"]) == 0
     assert SessionStore().load(session_id).status == "removed"
+    # Running it again says what that means before anything happens.
+    capsys.readouterr()
+    assert main(["run", "--session", session_id, "--until", "project"]) == 0
+    assert "It was torn down: this run installs it again" in capsys.readouterr().out
 
 
 def test_teardown_without_yes_and_without_a_terminal_is_refused(
