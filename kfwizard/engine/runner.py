@@ -25,10 +25,16 @@ from kfwizard.engine.events import (
     StepStarted,
 )
 from kfwizard.engine.logfile import SessionLog
-from kfwizard.engine.phases import phase_of_step
+from kfwizard.engine.phases import STEP_PHASES, phase_index, phase_of_step
 from kfwizard.engine.redact import redact, redact_lines
 from kfwizard.engine.step import Step, StepContext
 from kfwizard.session import Session, SessionStore, SessionWriteError
+
+
+def _target_of(step: Step, session: Session) -> tuple[Any, ...]:
+    """The outputs that name what later steps build on (``Step.TARGET_OUTPUTS``)."""
+    outputs = session.outputs.get(step.id) or {}
+    return tuple(outputs.get(key) for key in getattr(step, "TARGET_OUTPUTS", ()))
 
 
 @dataclass(frozen=True)
@@ -172,11 +178,14 @@ class Runner:
                     )
                 )
                 return None
+            target = _target_of(step, session)
             session.record(step.id, "running")
             self.save()
             step.apply(ctx)
             ctx.flush()
             session.record(step.id, "done")
+            if _target_of(step, session) != target:
+                self._later_steps_stale(step)
             self.save()
             self.emit(StepFinished(step.id, "done", time.monotonic() - started))
             return None
@@ -205,6 +214,20 @@ class Runner:
             cause = f"Unexpected error in step '{step.title}': {type(exc).__name__}: {exc}"
             action = f"see the log in {self.log.path}; resume once the cause is fixed"
             return self._failed(step, started, cause, action, (), 1)
+
+    def _later_steps_stale(self, step: Step) -> None:
+        """``step`` now points at something else (another cluster, other manifests): the
+        later wizard steps this run does not include were done against the old one, so
+        they go back to pending, and the wizard and ``sessions`` stop calling them done.
+        """
+        planned = {s.id for s in self.plan}
+        mine = phase_index(phase_of_step(step.id))
+        for step_id, rec in self.session.steps.items():
+            phase = STEP_PHASES.get(step_id)  # teardown steps are none of the five
+            if phase is None or step_id in planned or phase_index(phase) <= mine:
+                continue
+            if rec.state in ("done", "skipped"):
+                self.session.record(step_id, "pending", note=f"to run again: {step.title} changed")
 
     def _already_done(self, step: Step, ctx: StepContext) -> bool:
         try:

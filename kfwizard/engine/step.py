@@ -48,7 +48,12 @@ class Step(Protocol):
 
 
 class BaseStep:
-    """Convenience base: fixed id/title, no commands, never already done."""
+    """Convenience base: fixed id/title, no commands, never already done.
+
+    A step may set ``TARGET_OUTPUTS``: the keys of its outputs that name what the later
+    steps work on (the cluster's endpoint, the manifests' hashes). When a run changes
+    one of them, the runner sends the later steps outside that run back to pending.
+    """
 
     id = "step"
     title = "Step"

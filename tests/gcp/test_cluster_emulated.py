@@ -436,3 +436,34 @@ def test_creating_a_cluster_needs_a_yes(make_stack, harness_for) -> None:
     # The cluster exists now: a run without a yes follows it and asks nothing.
     again = harness.run(full_plan(), agreed.session, yes=False, confirm=asked.append)
     assert again.result.state == "done" and len(asked) == 1
+
+
+# -- a different cluster: what was installed on the old one no longer counts ------------------
+def test_a_new_cluster_sends_later_steps_back_to_pending(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0)
+    harness = harness_for(stack)
+    first = harness.run(full_plan())
+    assert first.result.state == "done", first.result
+    session = first.session
+    for later in ("manifests", "apply", "rollout", "verify"):  # an install done earlier
+        session.record(later, "done")
+    harness.store.save(session)
+
+    # The same cluster phase again: nothing changed, nothing later is touched.
+    same = harness.run([ClusterStep(), ConnectStep()], session)
+    assert same.result.state == "done"
+    assert {k: same.session.steps[k].state for k in ("apply", "verify")} == {
+        "apply": "done",
+        "verify": "done",
+    }
+
+    # Another cluster: the install and its verification were done against the old one.
+    same.session.selections["cluster"]["name"] = "kubeflow-two"
+    harness.store.save(same.session)
+    moved = harness.run([ClusterStep(), ConnectStep()], same.session)
+    assert moved.result.state == "done", moved.result
+    for later in ("manifests", "apply", "rollout", "verify"):
+        record = moved.session.steps[later]
+        assert record.state == "pending", later
+        assert record.note == "to run again: GKE cluster changed"
+    assert moved.session.steps["credentials"].state == "done"

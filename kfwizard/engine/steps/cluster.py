@@ -127,6 +127,9 @@ class ClusterStep(BaseStep):
     """Create a GKE cluster (following its operation), adopt one, or take a context."""
 
     id = "cluster"
+    TARGET_OUTPUTS = ("name", "location", "endpoint", "context")
+    """When one changes, later steps were done against another cluster (a new one
+    has nothing installed on it)."""
     title = "GKE cluster"
     eta_seconds = 300.0
 
@@ -748,6 +751,8 @@ class ConnectStep(BaseStep):
     """Reach the cluster's API in-process and write the kubeconfig context."""
 
     id = "connect"
+    TARGET_OUTPUTS = ("endpoint", "context")
+    """When one changes, later steps were done against another API server or context."""
     title = "Connect to the cluster"
     eta_seconds = 5.0
 

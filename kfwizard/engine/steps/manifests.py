@@ -42,6 +42,8 @@ class ManifestsStep(BaseStep):
     """Judge the mode/version/env against the cluster, then produce the rendered plan."""
 
     id = "manifests"
+    TARGET_OUTPUTS = ("mode", "version", "env", "hashes")
+    """When one changes, what was installed is not what was chosen any more."""
     title = "Fetch and render manifests"
     eta_seconds = 20.0
 
