@@ -266,18 +266,57 @@ class WizardApp(App[int]):
             self.notify(str(exc), title="Not saved", severity="error", timeout=10)
 
     # -- runs ----------------------------------------------------------------------
-    def run_options(self) -> dict[str, Any]:
+    def run_options(self, consent: bool = False) -> dict[str, Any]:
         """Options every engine step sees (``ctx.options``), built as headless runs build
         them: ``KFWIZARD_TIMEOUTS``, the demo's short stuck timeout, the session's
-        ``skip_checks``. Raises ``BadInput`` for a malformed ``KFWIZARD_TIMEOUTS``."""
+        ``skip_checks``. Raises ``BadInput`` for a malformed ``KFWIZARD_TIMEOUTS``.
+
+        ``consent``: the button that started the run already said a cluster may be
+        created (Create cluster, Install again…). Otherwise a run that finds its
+        cluster missing asks on screen first; the demo bills nothing and never asks.
+        """
         from kfwizard.engine.options import run_options
 
         selections = self.session.selections if self.session is not None else {}
-        # yes: the wizard asks on screen before a run can create a cluster (the Cluster
-        # step's Create button; Install again… after a teardown), not from the engine.
-        return run_options(
-            self.env, demo=self.demo, yes=True, skip_checks=selections.get("skip_checks")
+        options = run_options(
+            self.env,
+            demo=self.demo,
+            yes=consent or self.demo,
+            skip_checks=selections.get("skip_checks"),
         )
+        options["confirm"] = self.confirm_from_worker
+        return options
+
+    def confirm_from_worker(self, question: str) -> bool:
+        """Ask ``question`` in a dialog from an install worker's thread and wait for the
+        answer; False when the run is cancelled (or the app closes) meanwhile."""
+        import threading
+
+        from textual.worker import get_current_worker
+
+        from kfwizard.dialogs.confirm import ConfirmDialog
+
+        worker = get_current_worker()
+        answered = threading.Event()
+        replies: list[bool] = []
+        dialog = ConfirmDialog("Create a GKE cluster?", question, yes="Create cluster")
+
+        def show() -> None:
+            def reply(yes: bool | None) -> None:
+                replies.append(bool(yes))
+                answered.set()
+
+            self.push_screen(dialog, reply)
+
+        self.call_from_thread(show)
+        while not answered.wait(0.1):
+            if worker.is_cancelled:
+                try:
+                    self.call_from_thread(lambda: dialog.is_attached and dialog.dismiss(False))
+                except RuntimeError:  # the app has already stopped
+                    pass
+                return False
+        return replies[0]
 
     def plan_for(self, selections: dict[str, Any], phase: str) -> list[Any]:
         """The engine steps a screen runs: the plan up to and including ``phase``.

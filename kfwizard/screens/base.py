@@ -411,6 +411,11 @@ class WizardScreen(Screen[None]):
         for node in self.query(", ".join(LOG_STYLED)):
             node.update_node_styles()
 
+    def run_is_consent(self) -> bool:
+        """Whether pressing this screen's run button already agreed to create a cluster
+        (only the Cluster step's "Create cluster" does, with the price above it)."""
+        return False
+
     def begin_run(self, plan: list[Any] | None = None) -> bool:
         """Start the bridge's run with the app's run options; False (and the failure
         panel says why) when the options cannot be built, e.g. a bad KFWIZARD_TIMEOUTS."""
@@ -418,7 +423,7 @@ class WizardScreen(Screen[None]):
 
         assert self.bridge is not None
         try:
-            self.bridge.options = self.wizard.run_options()
+            self.bridge.options = self.wizard.run_options(consent=self.run_is_consent())
         except KfwizardError as exc:
             from kfwizard.bridge import failed_result
 

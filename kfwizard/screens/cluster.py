@@ -195,6 +195,9 @@ class ClusterScreen(WizardScreen):
         if source == "kubeconfig":
             self.load_contexts()
 
+    def run_is_consent(self) -> bool:
+        return self.source == "create"  # the button read "Create cluster", priced above
+
     def primary_label(self) -> str:
         label = super().primary_label()
         if label == self.ACTION_LABEL:

@@ -158,6 +158,11 @@ class VerifyScreen(WizardScreen):
     def torn_down(self) -> bool:
         return self.session.status == "removed"
 
+    def run_is_consent(self) -> bool:
+        # A torn-down session only runs again through the "Install again…" dialog,
+        # which named the cluster and its price.
+        return self.torn_down()
+
     def update_nav(self) -> None:
         super().update_nav()
         if self.is_attached and self.torn_down() and not self.running:

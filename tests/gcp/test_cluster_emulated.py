@@ -427,6 +427,7 @@ def test_creating_a_cluster_needs_a_yes(make_stack, harness_for) -> None:
         full_plan(), refused.session, yes=False, confirm=lambda q: asked.append(q) or False
     )
     assert declined.result.failed_step == "cluster" and clusters_of(stack) == []
+    assert declined.result.action.startswith("run again and agree when asked")
     assert asked == [f"Create {what}? It is billed until deleted."]
 
     agreed = harness.run(full_plan(), declined.session, yes=False, confirm=lambda q: True)

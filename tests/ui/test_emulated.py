@@ -263,3 +263,65 @@ async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store
         assert verify.query_one("#summary").display
         assert verify.query_one("#next", Button).label.plain == "Verify again"
         assert [c for c in stack.gke.clusters.values() if c.name == "kubeflow-testing"]
+
+
+async def test_a_run_that_finds_its_cluster_gone_asks_before_creating_it(stack, store, tmp_path):
+    """Only the Cluster step's Create button agrees to a new cluster up front. A later
+    step's run that finds the cluster deleted asks first: No creates nothing and says
+    why; Create cluster creates it."""
+    from google.api_core.client_options import ClientOptions
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import container_v1
+
+    from kfwizard.screens.mode import ModeScreen
+
+    def ours() -> list[Any]:
+        return [c for c in stack.gke.clusters.values() if c.name == "kubeflow-testing"]
+
+    app = WizardApp(env=stack_env(stack, tmp_path), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for screen_type in (ProjectScreen, ClusterScreen):  # no question on the way
+            screen = await wait_for_screen(pilot, screen_type)
+            await pilot.press("ctrl+n")
+            await wait_for(
+                pilot, lambda s=screen: s.last_result is not None, timeout=60, description="run"
+            )
+            assert screen.last_result.state == "done", screen.last_result
+            await pilot.press("ctrl+n")
+        mode = await wait_for_screen(pilot, ModeScreen)
+        assert len(ours()) == 1
+
+        client = container_v1.ClusterManagerClient(
+            transport="rest",
+            credentials=AnonymousCredentials(),
+            client_options=ClientOptions(api_endpoint=stack.gke_url),
+        )
+        where = f"projects/{stack.project}/locations/us-central1-a/clusters/kubeflow-testing"
+        await asyncio.to_thread(client.delete_cluster, name=where)
+        await wait_for(pilot, lambda: not ours(), timeout=30, description="cluster deleted")
+
+        await pilot.press("ctrl+n")
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ == "ConfirmDialog", description="question"
+        )
+        question = str(app.screen.query_one("#confirm-body", Static).render())
+        assert question.startswith(
+            "Create GKE cluster kubeflow-testing in us-central1-a (3 x n1-standard-2, about $"
+        )
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: mode.last_result is not None, description="refused")
+        assert mode.last_result.failed_step == "cluster"
+        assert "was not confirmed" in mode.last_result.cause
+        assert not ours()
+
+        first = mode.last_result
+        await pilot.press("ctrl+n")
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ == "ConfirmDialog", description="asked again"
+        )
+        await pilot.press("enter")  # "Create cluster" has the focus
+        await wait_for(
+            pilot, lambda: mode.last_result is not first, timeout=60, description="second run"
+        )
+        assert store.load(app.session.id).steps["cluster"].state == "done"
+        assert len(ours()) == 1

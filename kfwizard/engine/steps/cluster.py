@@ -440,9 +440,16 @@ class ClusterStep(BaseStep):
         confirm = ctx.options.get("confirm")
         if confirm is not None and confirm(f"Create {what}? It is billed until deleted."):
             return
+        ctx.check_cancel()  # stopped while the question was open: interrupted, not refused
+        if confirm is None:
+            action = "run again with --yes to create it, or from a terminal and answer yes"
+        else:
+            action = (
+                "run again and agree when asked, or use a cluster that exists "
+                "(cluster.source: existing)"
+            )
         raise Refused(
-            f"Creating {what} was not confirmed: a cluster is billed until it is deleted.",
-            "run again with --yes to create it, or from a terminal and answer yes",
+            f"Creating {what} was not confirmed: a cluster is billed until it is deleted.", action
         )
 
     def _remove_failed(self, ctx: StepContext, client: Any, project: str, retried: Any) -> None:
