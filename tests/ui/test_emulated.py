@@ -306,7 +306,8 @@ async def test_a_run_that_finds_its_cluster_gone_asks_before_creating_it(stack, 
         )
         question = str(app.screen.query_one("#confirm-body", Static).render())
         assert question.startswith(
-            "Create GKE cluster kubeflow-testing in us-central1-a (3 x n1-standard-2, about $"
+            "GKE no longer lists cluster kubeflow-testing, which this session used. Create GKE "
+            "cluster kubeflow-testing in us-central1-a (3 x n1-standard-2, about $"
         )
         await pilot.press("escape")
         await wait_for(pilot, lambda: mode.last_result is not None, description="refused")

@@ -438,14 +438,19 @@ class ClusterStep(BaseStep):
         price = f", about ${cost['hourly_usd']:.2f}/hour" if cost else ""
         what = f"GKE cluster {name} in {location} ({total} x {machine_type}{price})"
         confirm = ctx.options.get("confirm")
-        if confirm is not None and confirm(f"Create {what}? It is billed until deleted."):
+        gone = (
+            f"GKE no longer lists cluster {name}, which this session used. "
+            if ctx.outputs.get("endpoint") and ctx.outputs.get("name") == name
+            else ""
+        )
+        if confirm is not None and confirm(f"{gone}Create {what}? It is billed until deleted."):
             return
         ctx.check_cancel()  # stopped while the question was open: interrupted, not refused
         if confirm is None:
             action = "run again with --yes to create it, or from a terminal and answer yes"
         else:
             action = (
-                "run again and agree when asked, or use a cluster that exists "
+                "run again and agree when asked, or choose 'use an existing cluster' "
                 "(cluster.source: existing)"
             )
         raise Refused(
