@@ -150,6 +150,14 @@ class Session:
     def inventory_objects(self) -> list[dict[str, str]]:
         return self.inventory.setdefault("objects", [])
 
+    def inventory_pvcs(self) -> list[dict[str, str]]:
+        """The PersistentVolumeClaims this session applied: their data goes with a teardown."""
+        return [
+            {"namespace": o.get("namespace") or "default", "name": o.get("name", "")}
+            for o in self.inventory.get("objects") or []
+            if o.get("kind") == "PersistentVolumeClaim"
+        ]
+
     def add_objects(self, refs: list[dict[str, str]]) -> None:
         """Add object references (apiVersion, kind, namespace, name) once each."""
         objects = self.inventory_objects()

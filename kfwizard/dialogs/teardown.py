@@ -34,11 +34,7 @@ def preview_lines(session: Session) -> list[str]:
         )
     else:
         lines.append("No Kubernetes objects recorded by this session.")
-    claims = [
-        f"{o.get('namespace') or 'default'}/{o.get('name')}"
-        for o in objects
-        if o.get("kind") == "PersistentVolumeClaim"
-    ]
+    claims = [f"{pvc['namespace']}/{pvc['name']}" for pvc in session.inventory_pvcs()]
     if claims:
         lines.append(
             f"The data in {len(claims)} volume{'s' if len(claims) != 1 else ''} "

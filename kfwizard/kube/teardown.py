@@ -365,7 +365,7 @@ def _rendered_pvc_sizes(session: Any) -> dict[tuple[str, str], str]:
         found = load_rendered(session.outputs.get("manifests") or {}, verify=False).pvcs
     except Exception:
         return {}
-    return {(p.get("namespace") or "", p["name"]): str(p.get("size") or "?") for p in found}
+    return {(p.get("namespace") or "default", p["name"]): str(p.get("size") or "?") for p in found}
 
 
 def teardown_preview(
@@ -385,14 +385,12 @@ def teardown_preview(
         sizes = _rendered_pvc_sizes(session)
         pvcs = [
             {
-                "namespace": r.get("namespace"),
-                "name": r["name"],
-                "size": sizes.get((r.get("namespace") or "", r["name"]), "?"),
+                **pvc,
+                "size": sizes.get((pvc["namespace"], pvc["name"]), "?"),
                 "storageClass": "?",
                 "phase": "?",
             }
-            for r in refs
-            if r.get("kind") == "PersistentVolumeClaim"
+            for pvc in session.inventory_pvcs()
         ]
     cluster = dict(session.inventory.get("cluster") or {})
     will_delete = bool(delete_cluster and cluster.get("name"))
