@@ -474,7 +474,10 @@ class WizardScreen(Screen[None]):
                     text = f"{count} {text}".strip()
                 self.query_one("#step-list", StepList).progress(event.step_id, text)
         elif isinstance(event, StepDetail):
-            self.on_step_detail(event)
+            if event.key == "warning":  # whatever screen ran the step, a toast
+                self.notify(str(event.value), title="Warning", severity="warning", timeout=30)
+            else:
+                self.on_step_detail(event)
         elif isinstance(event, StepFinished):
             if event.details:
                 self._failure_details[event.step_id] = tuple(event.details)

@@ -326,3 +326,37 @@ async def test_a_run_that_finds_its_cluster_gone_asks_before_creating_it(stack, 
         )
         assert store.load(app.session.id).steps["cluster"].state == "done"
         assert len(ours()) == 1
+
+
+async def test_a_new_cluster_name_warns_on_screen_that_the_old_cluster_stays(
+    stack, store, tmp_path
+):
+    """Choosing another cluster after creating one leaves the first running and billed:
+    the warning is a toast, not only a log line."""
+    app = WizardApp(env=stack_env(stack, tmp_path), store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        project = await wait_for_screen(pilot, ProjectScreen)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: project.last_result is not None, description="project")
+        await pilot.press("ctrl+n")
+        cluster = await wait_for_screen(pilot, ClusterScreen)
+        for name in ("kubeflow-testing", "kubeflow-two"):
+            before = cluster.last_result
+            cluster.query_one("#name", Input).value = name
+            await pilot.press("ctrl+n")
+            await wait_for(
+                pilot, lambda b=before: cluster.last_result is not b, timeout=60, description=name
+            )
+            assert cluster.last_result.state == "done", cluster.last_result
+        warnings = [n.message for n in app._notifications if n.severity == "warning"]
+        assert any(
+            w.startswith(
+                "Cluster kubeflow-testing in us-central1-a, created earlier by this "
+                "session, is still there (and billed)"
+            )
+            for w in warnings
+        ), warnings
+        assert sorted(c.name for c in stack.gke.clusters.values()) == [
+            "kubeflow-testing",
+            "kubeflow-two",
+        ]

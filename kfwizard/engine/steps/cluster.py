@@ -475,12 +475,14 @@ class ClusterStep(BaseStep):
         if clusters.cluster_status(old) != "ERROR":
             sel = _cluster_sel(ctx.selections)
             if (old_name, old_location) != (sel.get("name"), sel.get("location")):
-                ctx.log(
-                    f"warning: cluster {old_name} in {old_location}, created earlier by this "
-                    "session, is still there and will no longer be removed by teardown; delete "
+                warning = (
+                    f"Cluster {old_name} in {old_location}, created earlier by this session, is "
+                    "still there (and billed) and will no longer be removed by teardown; delete "
                     f'it with "gcloud container clusters delete {old_name} --project={project} '
-                    f'{_location_flag(old_location)}" if you do not need it'
+                    f'{_location_flag(old_location)}" if you do not need it.'
                 )
+                ctx.log(f"warning: {warning}")
+                ctx.detail("warning", warning)  # shown, not only logged
             return
         ctx.log(
             f"cluster {old_name} in {old_location}, created earlier by this session, is in ERROR "
