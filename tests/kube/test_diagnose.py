@@ -116,10 +116,33 @@ def test_crash_loop_shows_the_last_log_lines(
     assert step.state == "failed" and step.cause == result.cause
 
 
+def _wait_until_no_default_storageclass(kubeconfig: Path, timeout: float = 10.0) -> None:
+    """The emulator's controllers apply a fault change on their next pass, as a cluster
+    admin's edit would land: a PVC applied before that still gets the default class (on
+    a busy CI machine the install raced it and succeeded). Wait as kubectl would show it."""
+    import time
+
+    from kubernetes import client
+
+    from kfwizard.gcp.kube_access import api_client_for_context
+    from tests.kube.conftest import CONTEXT
+
+    api = client.StorageV1Api(api_client_for_context(str(kubeconfig), CONTEXT))
+    marker = "storageclass.kubernetes.io/is-default-class"
+    deadline = time.monotonic() + timeout
+    while True:
+        classes = api.list_storage_class().items
+        if not any((c.metadata.annotations or {}).get(marker) == "true" for c in classes):
+            return
+        assert time.monotonic() < deadline, "the default StorageClass did not go away"
+        time.sleep(0.02)
+
+
 def test_no_default_storageclass_names_the_pvc_and_the_patch(
     emu: Any, kubeconfig: Path, store: SessionStore, faults: Any
 ) -> None:
     faults.update(no_default_storageclass=True)
+    _wait_until_no_default_storageclass(kubeconfig)
     _session, result = _install(store, kubeconfig)
     assert result.state == "failed"
     assert (
