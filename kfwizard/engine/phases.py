@@ -28,11 +28,17 @@ STEP_PHASES: dict[str, str] = {
 UNTIL_ALIASES: dict[str, str] = {"deployment": "mode", "mode": "mode", "deployment-mode": "mode"}
 
 
-def phase_of_step(step_id: str) -> str:
+def wizard_phase(step_id: str) -> str | None:
+    """The wizard step an engine step belongs to, or None for steps outside the five
+    (a teardown's ``uninstall``, ``delete-cluster``): those must not mark Install failed."""
     if step_id in STEP_PHASES:
         return STEP_PHASES[step_id]
     prefix = step_id.split(".", 1)[0].split("-", 1)[0]
-    return prefix if prefix in PHASES else "install"
+    return prefix if prefix in PHASES else None
+
+
+def phase_of_step(step_id: str) -> str:
+    return wizard_phase(step_id) or "install"
 
 
 def normalise_phase(name: str) -> str:

@@ -25,7 +25,7 @@ from kfwizard.engine.events import (
     StepStarted,
 )
 from kfwizard.engine.logfile import SessionLog
-from kfwizard.engine.phases import STEP_PHASES, phase_index, phase_of_step
+from kfwizard.engine.phases import phase_index, phase_of_step, wizard_phase
 from kfwizard.engine.redact import redact, redact_lines
 from kfwizard.engine.step import Step, StepContext
 from kfwizard.session import Session, SessionStore, SessionWriteError
@@ -223,7 +223,7 @@ class Runner:
         planned = {s.id for s in self.plan}
         mine = phase_index(phase_of_step(step.id))
         for step_id, rec in self.session.steps.items():
-            phase = STEP_PHASES.get(step_id)  # teardown steps are none of the five
+            phase = wizard_phase(step_id)  # teardown steps are none of the five
             if phase is None or step_id in planned or phase_index(phase) <= mine:
                 continue
             if rec.state in ("done", "skipped"):

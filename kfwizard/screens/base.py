@@ -39,7 +39,7 @@ from kfwizard.engine.events import (
     StepProgress,
     StepStarted,
 )
-from kfwizard.engine.phases import PHASE_TITLES, PHASES, phase_of_step
+from kfwizard.engine.phases import PHASE_TITLES, PHASES, phase_of_step, wizard_phase
 from kfwizard.messages import EngineEvent, RunFinished
 from kfwizard.widgets.commands_box import CommandsBox
 from kfwizard.widgets.failure_panel import FailurePanel
@@ -47,7 +47,7 @@ from kfwizard.widgets.field import Field
 from kfwizard.widgets.footer import WizardFooter
 from kfwizard.widgets.log_pane import LogPane
 from kfwizard.widgets.notice import Notice
-from kfwizard.widgets.step_indicator import StepIndicator, wizard_phase
+from kfwizard.widgets.step_indicator import StepIndicator
 from kfwizard.widgets.step_list import StepList
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from kfwizard.engine.phases import PHASE_TITLES, PHASES, STEP_PHASES
+from kfwizard.engine.phases import PHASE_TITLES, PHASES, wizard_phase
 
 MARKS: dict[str, tuple[str, str]] = {
     "done": ("✓", "$text-success"),
@@ -28,15 +28,6 @@ MARKS: dict[str, tuple[str, str]] = {
 
 SHORT_TITLES: dict[str, str] = {**PHASE_TITLES, "mode": "Mode"}
 """Titles used when the terminal is narrow."""
-
-
-def wizard_phase(step_id: str) -> str | None:
-    """The wizard step an engine step belongs to, or None for steps outside the five
-    (a teardown's ``uninstall``, ``delete-cluster``): those must not mark Install failed."""
-    if step_id in STEP_PHASES:
-        return STEP_PHASES[step_id]
-    prefix = step_id.split(".", 1)[0].split("-", 1)[0]
-    return prefix if prefix in PHASES else None
 
 
 def phase_states(steps: Mapping[str, Any]) -> dict[str, str]:
