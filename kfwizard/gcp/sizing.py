@@ -190,6 +190,13 @@ def cost_summary(machine_type: str, nodes: int) -> dict[str, Any] | None:
     }
 
 
+def hourly_price(machine_type: str, nodes: int) -> str:
+    """ "about $0.39/hour" for ``nodes`` of ``machine_type`` (GKE fee included), or ""
+    when the price table does not list the type: the short form a question quotes."""
+    cost = cost_summary(machine_type, nodes)
+    return f"about ${cost['hourly_usd']:.2f}/hour" if cost else ""
+
+
 def cost_line(cost: dict[str, Any]) -> str:
     return (
         f"estimated cost: ${cost['hourly_usd']:.2f}/hour, about ${cost['monthly_usd']:.0f}/month "

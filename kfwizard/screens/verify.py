@@ -73,8 +73,8 @@ def reinstall_text(selections: dict[str, Any], inventory: dict[str, Any]) -> str
     if source == "create" and deleted:
         machine_type = str(cluster.get("machine_type") or "n1-standard-2")
         nodes = clusters.total_nodes(str(location), int(cluster.get("nodes") or 3))
-        cost = sizing.cost_summary(machine_type, nodes)
-        price = f", about ${cost['hourly_usd']:.2f}/hour" if cost else ""
+        price = sizing.hourly_price(machine_type, nodes)
+        price = f", {price}" if price else ""
         first = (
             f"GKE cluster {name} in {location} is created again ({nodes} x {machine_type}"
             f"{price}, billed until it is deleted)"

@@ -434,8 +434,8 @@ class ClusterStep(BaseStep):
         from kfwizard.gcp import clusters, sizing
 
         total = clusters.total_nodes(location, nodes)
-        cost = sizing.cost_summary(machine_type, total)
-        price = f", about ${cost['hourly_usd']:.2f}/hour" if cost else ""
+        price = sizing.hourly_price(machine_type, total)
+        price = f", {price}" if price else ""
         what = f"GKE cluster {name} in {location} ({total} x {machine_type}{price})"
         confirm = ctx.options.get("confirm")
         gone = (
