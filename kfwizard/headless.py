@@ -243,10 +243,8 @@ def _run_session(
     plan = build_plan(session.selections, until=until)
     cancel = threading.Event()
     printer = HeadlessPrinter(out)
-    options = run_options(
-        env, demo=session.demo, yes=yes, skip_checks=session.selections.get("skip_checks")
-    )
-    options.update(create_consent(yes=yes, demo=session.demo, env=env))
+    options = run_options(env, demo=session.demo, skip_checks=session.selections.get("skip_checks"))
+    options.update(create_consent(yes=yes, demo=session.demo, env=env))  # "yes" and "confirm"
     runner = Runner(session, store, plan, emit=printer, cancel=cancel, options=options)
     with cancel_on_signals(cancel):
         result = runner.run()
