@@ -44,6 +44,11 @@ def stack_env(stack: Any, tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def clusters_named(stack: Any, name: str = "kubeflow-testing") -> list[Any]:
+    """The GKE emulator's clusters called ``name`` (any project)."""
+    return [c for c in stack.gke.clusters.values() if c.name == name]
+
+
 def install_workers(app: WizardApp) -> list[Any]:
     return [w for w in app.workers if w.group == "install"]
 
@@ -245,7 +250,7 @@ async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store
         await wait_for(pilot, lambda: app.screen is verify, description="question closed")
         await pilot.pause(0.2)
         assert not verify.running
-        assert not [c for c in stack.gke.clusters.values() if c.name == "kubeflow-testing"]
+        assert not clusters_named(stack)
         # Yes: everything comes back, the summary with it.
         torn_down = verify.last_result
         await pilot.press("ctrl+n")
@@ -262,7 +267,7 @@ async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store
         assert verify.last_result.state == "done", verify.last_result
         assert verify.query_one("#summary").display
         assert verify.query_one("#next", Button).label.plain == "Verify again"
-        assert [c for c in stack.gke.clusters.values() if c.name == "kubeflow-testing"]
+        assert clusters_named(stack)
 
 
 async def test_a_run_that_finds_its_cluster_gone_asks_before_creating_it(stack, store, tmp_path):
@@ -275,9 +280,6 @@ async def test_a_run_that_finds_its_cluster_gone_asks_before_creating_it(stack, 
 
     from kfwizard.screens.mode import ModeScreen
 
-    def ours() -> list[Any]:
-        return [c for c in stack.gke.clusters.values() if c.name == "kubeflow-testing"]
-
     app = WizardApp(env=stack_env(stack, tmp_path), store=store)
     async with app.run_test(size=(120, 40)) as pilot:
         for screen_type in (ProjectScreen, ClusterScreen):  # no question on the way
@@ -289,7 +291,7 @@ async def test_a_run_that_finds_its_cluster_gone_asks_before_creating_it(stack, 
             assert screen.last_result.state == "done", screen.last_result
             await pilot.press("ctrl+n")
         mode = await wait_for_screen(pilot, ModeScreen)
-        assert len(ours()) == 1
+        assert len(clusters_named(stack)) == 1
 
         client = container_v1.ClusterManagerClient(
             transport="rest",
@@ -298,7 +300,9 @@ async def test_a_run_that_finds_its_cluster_gone_asks_before_creating_it(stack, 
         )
         where = f"projects/{stack.project}/locations/us-central1-a/clusters/kubeflow-testing"
         await asyncio.to_thread(client.delete_cluster, name=where)
-        await wait_for(pilot, lambda: not ours(), timeout=30, description="cluster deleted")
+        await wait_for(
+            pilot, lambda: not clusters_named(stack), timeout=30, description="cluster deleted"
+        )
 
         await pilot.press("ctrl+n")
         await wait_for(
@@ -313,7 +317,7 @@ async def test_a_run_that_finds_its_cluster_gone_asks_before_creating_it(stack, 
         await wait_for(pilot, lambda: mode.last_result is not None, description="refused")
         assert mode.last_result.failed_step == "cluster"
         assert "was not confirmed" in mode.last_result.cause
-        assert not ours()
+        assert not clusters_named(stack)
 
         first = mode.last_result
         await pilot.press("ctrl+n")
@@ -325,7 +329,7 @@ async def test_a_run_that_finds_its_cluster_gone_asks_before_creating_it(stack, 
             pilot, lambda: mode.last_result is not first, timeout=60, description="second run"
         )
         assert store.load(app.session.id).steps["cluster"].state == "done"
-        assert len(ours()) == 1
+        assert len(clusters_named(stack)) == 1
 
 
 async def test_a_new_cluster_name_warns_on_screen_that_the_old_cluster_stays(
