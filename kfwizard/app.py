@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.timer import Timer
 
 from kfwizard import paths
+from kfwizard.collector import freeze_imports
 from kfwizard.engine.phases import PHASE_TITLES
 from kfwizard.session import Session, SessionError, SessionLock, SessionStore
 
@@ -77,6 +79,7 @@ class WizardApp(App[int]):
         env: dict[str, str] | None = None,
         store: SessionStore | None = None,
     ) -> None:
+        freeze_imports()  # see kfwizard.collector: start-up
         super().__init__()
         self.env: dict[str, str] = dict(os.environ) if env is None else dict(env)
         """The environment handed to every step (endpoint overrides, KUBECONFIG, project)."""
@@ -107,6 +110,18 @@ class WizardApp(App[int]):
             self.theme = theme if theme in (DARK_THEME, LIGHT_THEME) else DARK_THEME
 
     # -- start-up ------------------------------------------------------------------
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        """Restyle only nodes that are in the DOM.
+
+        Textual restyles a node whenever its classes change, mounted or not, and applies
+        the whole stylesheet again when it mounts. Widgets set classes in their
+        constructors (a Button's variant and ``compact``, an Input's ``compact``), so
+        each was styled two or three times before it was ever shown: about a fifth of
+        the style passes while the first screen builds.
+        """
+        if node is self or node.is_attached:
+            super().update_styles(node, animate)
+
     def get_default_screen(self) -> Screen[Any]:
         """The picker when sessions exist (offering resume); otherwise a new session."""
         if self.requested_session_id:

@@ -8,19 +8,14 @@ worker's ``cancelled_event``, the very ``threading.Event`` the runner checks bet
 steps and inside every wait, so a cancel stops the run at the next safe point and the
 session is left ``interrupted`` and resumable.
 
-While a run is open, the objects that existed before it are frozen out of the garbage
-collector (``gc.freeze``) and given back when it ends (``gc.unfreeze``). A step that
-logs a lot allocates enough to set off full collections, and each one walked every
-object of the app and its imports: 70-85 ms with the event loop stopped, the longest
-pauses of a 100,000-line run. During the run a full collection walks only what the
-run created; everything is collected as before once it ends.
+While a run is open, the objects that existed before it are kept out of full garbage
+collections (``kfwizard.collector`` says why and for how long).
 
 Engine modules are imported inside the worker, so mounting a screen stays light.
 """
 
 from __future__ import annotations
 
-import gc
 import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -29,6 +24,7 @@ from textual import work
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from kfwizard.collector import freeze_for_run, thaw_after_run
 from kfwizard.messages import EngineEvent, RunFinished
 
 if TYPE_CHECKING:
@@ -38,30 +34,6 @@ if TYPE_CHECKING:
 
 INSTALL_GROUP = "install"
 """Worker group of engine runs; tests wait on it, pollers use other groups."""
-
-
-_open_runs = 0
-"""Runs holding the collector's freeze (see the module docstring); it is lifted when
-the last one ends."""
-
-
-def freeze_for_run() -> None:
-    """Keep the objects alive now out of full collections until :func:`thaw_after_run`."""
-    global _open_runs
-    if _open_runs == 0:
-        gc.freeze()
-    _open_runs += 1
-
-
-def thaw_after_run() -> None:
-    """The run is over: the frozen objects are collectable again (when no other run
-    holds the freeze)."""
-    global _open_runs
-    if _open_runs == 0:
-        return
-    _open_runs -= 1
-    if _open_runs == 0:
-        gc.unfreeze()
 
 
 def plan_until(selections: dict[str, Any], phase: str) -> list[Step]:

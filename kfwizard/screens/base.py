@@ -24,7 +24,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.reactive import Reactive
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Label, Static
 from textual.worker import get_current_worker
@@ -41,10 +40,11 @@ from kfwizard.engine.events import (
 )
 from kfwizard.engine.phases import PHASE_TITLES, PHASES, phase_of_step, wizard_phase
 from kfwizard.messages import EngineEvent, RunFinished
+from kfwizard.screens.styled_once import StyledOnceScreen
 from kfwizard.widgets.commands_box import CommandsBox
 from kfwizard.widgets.failure_panel import FailurePanel
 from kfwizard.widgets.field import Field
-from kfwizard.widgets.footer import WizardFooter
+from kfwizard.widgets.key_bar import KeyBar
 from kfwizard.widgets.log_pane import LogPane
 from kfwizard.widgets.notice import Notice
 from kfwizard.widgets.step_indicator import StepIndicator
@@ -80,7 +80,7 @@ def worth_showing(details: Iterable[str]) -> tuple[str, ...]:
     return tuple(line for line in details if not line.lstrip().startswith(("[pass]", "[ok]")))
 
 
-class WizardScreen(Screen[None]):
+class WizardScreen(StyledOnceScreen):
     """Base class of the five step screens."""
 
     PHASE: ClassVar[str] = "project"
@@ -91,6 +91,15 @@ class WizardScreen(Screen[None]):
     """Longer help (Markdown) for F1."""
     ACTION_LABEL: ClassVar[str] = "Run"
     """The primary button's label while the phase still has work to do."""
+    FIRST_FIELD: ClassVar[str] = ".field--row > *"
+    """``AUTO_FOCUS`` for the form screens: the first field's control, so typing starts
+    there (Textual's default is the first focusable widget: the scrolling form itself,
+    whose focus restyles every widget in it)."""
+    COMMANDS_AT_MOUNT: ClassVar[bool] = False
+    """List the equivalent commands while the screen is built, not in a worker after
+    its first paint. Only where that is cheap (a few milliseconds): the box then has
+    its final size in the first layout, instead of growing and laying the screen out
+    twice more. Screens whose steps read manifests or import clients keep the worker."""
     SHOW_STEP_LIST: ClassVar[bool] = True
     """Show the engine steps of this phase with their state and elapsed time (from the
     first run on; the form screens hide it until then)."""
@@ -186,7 +195,7 @@ class WizardScreen(Screen[None]):
             yield Button("← Back", id="back", compact=True)
             yield Static("", id="nav-status")
             yield Button(self.ACTION_LABEL, id="next", variant="primary", compact=True)
-        yield WizardFooter()
+        yield KeyBar()
 
     def compose_main(self) -> Iterable[Any]:
         """The step's own fields and panels (above the commands box)."""
@@ -230,7 +239,10 @@ class WizardScreen(Screen[None]):
         self.validate_fields(show=False)
         self.restore_failure()
         self.update_nav()
-        self.refresh_commands()
+        if self.COMMANDS_AT_MOUNT:
+            self._set_commands(*self._list_commands(self.session))
+        else:
+            self.refresh_commands()
         self.ready = True
 
     # -- fields and selections (subclasses) ----------------------------------------
@@ -648,12 +660,18 @@ class WizardScreen(Screen[None]):
         description="kfwizard: listing the equivalent commands",
     )
     def _commands_worker(self, snapshot: Session) -> None:
+        commands, titles = self._list_commands(snapshot)
+        if titles and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._set_commands, commands, titles)
+
+    def _list_commands(self, snapshot: Session) -> tuple[list[str], dict[str, str]]:
+        """This phase's commands and every planned step's title (none if the plan
+        cannot be built from these selections)."""
         try:
             steps = self.wizard.plan_for(snapshot.selections, self.PHASE)
         except Exception:
-            return
+            return [], {}
         commands: list[str] = []
-        titles = {step.id: step.title for step in steps}
         for step in steps:
             if phase_of_step(step.id) != self.PHASE:
                 continue
@@ -661,8 +679,7 @@ class WizardScreen(Screen[None]):
                 commands.extend(step.commands(snapshot))
             except Exception:
                 continue
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._set_commands, commands, titles)
+        return commands, {step.id: step.title for step in steps}
 
     def _set_commands(self, commands: list[str], titles: dict[str, str]) -> None:
         """The plan's commands and step titles, once a worker has built the plan."""

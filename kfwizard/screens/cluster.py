@@ -50,6 +50,7 @@ def location_suggestions() -> list[str]:
 
 class ClusterScreen(WizardScreen):
     PHASE = "cluster"
+    AUTO_FOCUS = WizardScreen.FIRST_FIELD
     CSS_PATH = HERE / "cluster.tcss"
     ACTION_LABEL = "Create cluster"
     INTRO = (

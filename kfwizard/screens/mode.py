@@ -99,6 +99,7 @@ def short_refusal(reason: str, suggestion: str) -> str:
 
 class ModeScreen(WizardScreen):
     PHASE = "mode"
+    AUTO_FOCUS = WizardScreen.FIRST_FIELD
     CSS_PATH = HERE / "mode.tcss"
     ACTION_LABEL = "Prepare manifests"
     INTRO = (

@@ -27,6 +27,8 @@ GOOGLE_LOOKUP_DELAY = 0.5
 
 class ProjectScreen(WizardScreen):
     PHASE = "project"
+    AUTO_FOCUS = WizardScreen.FIRST_FIELD
+    COMMANDS_AT_MOUNT = True  # listing them takes about 9 ms
     CSS_PATH = HERE / "project.tcss"
     ACTION_LABEL = "Check project"
     INTRO = (
@@ -68,14 +70,6 @@ class ProjectScreen(WizardScreen):
             hint="A label for the session list; leave empty to use the session id.",
             id="field-name",
         )
-
-    def static_commands(self) -> list[str]:
-        project = self.choices.get("project") or "PROJECT_ID"
-        return [
-            "gcloud auth application-default login",
-            f"gcloud config set project {project}",
-            f"gcloud services list --enabled --project={project}",
-        ]
 
     # -- fields --------------------------------------------------------------------
     def load_fields(self) -> None:

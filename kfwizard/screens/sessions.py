@@ -16,11 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Label, Static
 
 from kfwizard.engine.phases import PHASE_TITLES
-from kfwizard.widgets.footer import WizardFooter
+from kfwizard.screens.styled_once import StyledOnceScreen
+from kfwizard.widgets.key_bar import KeyBar
 from kfwizard.widgets.notice import Notice
 from kfwizard.widgets.step_indicator import phase_states
 
@@ -84,7 +84,7 @@ def last_problem(session: Session) -> str:
     return ""
 
 
-class SessionsScreen(Screen[None]):
+class SessionsScreen(StyledOnceScreen):
     """A table of sessions with New / Resume / Delete."""
 
     CSS_PATH = HERE / "sessions.tcss"
@@ -131,7 +131,7 @@ class SessionsScreen(Screen[None]):
                 yield Button("Resume", id="resume", variant="primary", compact=True)
                 yield Button("New session", id="new", compact=True)
                 yield Button("Delete…", id="delete", variant="error", compact=True)
-        yield WizardFooter()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         # The table exists by now (Textual mounts descendants before the screen's

@@ -48,6 +48,8 @@ class CommandsBox(SteadyStatic):
 
     def set_commands(self, commands: Sequence[str]) -> None:
         """Replace the commands (for example when a selection changes)."""
+        if list(commands) == self.commands:
+            return
         self.commands = list(commands)
         self._refresh_content()
 

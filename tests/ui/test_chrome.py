@@ -7,6 +7,7 @@ import json
 from textual.widgets import Button, Input
 
 from kfwizard import paths
+from kfwizard.app import WizardApp
 from kfwizard.dialogs.help import HelpDialog
 from kfwizard.dialogs.teardown import TeardownDialog
 from kfwizard.screens.cluster import ClusterScreen
@@ -82,7 +83,7 @@ async def test_theme_toggle_is_remembered(store, monkeypatch):
 
 async def test_copy_commands_puts_them_on_the_clipboard(store):
     save_session(store, "s-copy", selections={"project": "my-proj-1"})
-    app = PlanApp({}, store=store, session_id="s-copy")
+    app = WizardApp(store=store, session_id="s-copy")  # the real plan lists the commands
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, ProjectScreen)
         await pilot.press("ctrl+y")

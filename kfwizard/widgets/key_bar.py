@@ -1,0 +1,196 @@
+"""The line of keys at the bottom of every screen: one widget, drawn as text.
+
+Textual's ``Footer`` is a scrolling container holding one widget per key, and it
+rebuilds them whenever the screen's bindings change: on mount, on every focus move, at
+each run's start and end. On the first screen those seven widgets, their rebuild and
+the two layouts it set off were the largest single cost before the screen was
+interactive (see ``benchmarks/README.md``). This bar draws the same keys as one line of
+text and repaints that line when they change; it never changes size, so it never lays
+the screen out again.
+
+It keeps what the footer offers: each key and its description in the theme's footer
+colours, disabled keys dimmed, the key under the mouse highlighted with its tooltip, a
+click presses the key, and the command palette's key at the right end. Keys that do not
+fit the width are left off whole, from the end, rather than cut in the middle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import events
+from textual.content import Content
+from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+KEY_STYLE = "bold $footer-key-foreground on $footer-key-background"
+DESCRIPTION_STYLE = "$footer-description-foreground on $footer-description-background"
+HOVER_STYLE = "on $block-hover-background"
+PALETTE_RULE = "▏"
+"""Separates the command palette's key from the others, as the footer's left border."""
+
+
+@dataclass(frozen=True)
+class ShownKey:
+    """One key as the bar shows it."""
+
+    key: str
+    """What ``simulate_key`` presses (the binding's first key)."""
+    display: str
+    """The key as the app displays it (``^n``, ``esc``, ``f1``)."""
+    description: str
+    enabled: bool
+    """False when the screen's ``check_action`` says the action is unavailable now."""
+    tooltip: str
+    palette: bool = False
+    """The command palette's key, drawn at the right end."""
+
+    @property
+    def text(self) -> str:
+        return f" {self.display} {self.description} "
+
+
+def shown_keys(screen: Screen[object]) -> tuple[ShownKey, ...]:
+    """The keys the screen offers now: bindings with ``show``, one per action, in
+    binding order; then the command palette's key, if the app has a palette."""
+    app = screen.app
+    bindings = screen.active_bindings
+    palette_key = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
+    keys: list[ShownKey] = []
+    actions: set[str] = set()
+    for key, (_node, binding, enabled, tooltip) in bindings.items():
+        if not binding.show or key == palette_key or binding.action in actions:
+            continue
+        actions.add(binding.action)
+        keys.append(
+            ShownKey(
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                enabled,
+                tooltip or binding.tooltip,
+            )
+        )
+    if palette_key is not None and palette_key in bindings:
+        _node, binding, enabled, tooltip = bindings[palette_key]
+        keys.append(
+            ShownKey(
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                enabled,
+                tooltip or binding.tooltip or binding.description,
+                palette=True,
+            )
+        )
+    return tuple(keys)
+
+
+def arrange(keys: tuple[ShownKey, ...], width: int) -> list[tuple[int, ShownKey]]:
+    """Where each key starts on a line ``width`` cells wide: the others from the left,
+    the palette's key against the right end; keys that do not fit are left off."""
+    palette = [key for key in keys if key.palette]
+    others = [key for key in keys if not key.palette]
+    placed: list[tuple[int, ShownKey]] = []
+    right = width
+    if palette and len(PALETTE_RULE + palette[0].text) <= width:
+        right = width - len(palette[0].text)
+        placed.append((right, palette[0]))
+        right -= len(PALETTE_RULE)
+    position = 0
+    for key in others:
+        if position + len(key.text) > right:
+            break
+        placed.append((position, key))
+        position += len(key.text)
+    return sorted(placed, key=lambda item: item[0])
+
+
+class KeyBar(Widget):
+    """The screen's keys on one line; click a key to press it."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        width: 1fr;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    """
+    ALLOW_SELECT = False
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.keys: tuple[ShownKey, ...] = ()
+        """What the bar shows now (tests and the hover read it)."""
+        self._hovered: ShownKey | None = None
+
+    def on_mount(self) -> None:
+        self.keys = shown_keys(self.screen)
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        if not self.is_attached or screen is not self.screen:
+            return
+        keys = shown_keys(screen)
+        if keys != self.keys:
+            self.keys = keys
+            self._hover(None)
+            self.refresh()
+
+    def render(self) -> Content:
+        parts: list[str | tuple[str, str]] = []
+        column = 0
+        for start, key in arrange(self.keys, self.size.width):
+            if key.palette:
+                parts.append(" " * (start - len(PALETTE_RULE) - column))
+                parts.append((PALETTE_RULE, "$foreground 20%"))
+            else:
+                parts.append(" " * (start - column))
+            parts.extend(self._key_parts(key))
+            column = start + len(key.text)
+        return Content.assemble(*parts)
+
+    def _key_parts(self, key: ShownKey) -> list[str | tuple[str, str]]:
+        dim = "" if key.enabled else " dim"
+        hover = f" {HOVER_STYLE}" if key == self._hovered else ""
+        return [
+            (f" {key.display} ", KEY_STYLE + dim + hover),
+            (f"{key.description} ", DESCRIPTION_STYLE + dim + hover),
+        ]
+
+    def key_at(self, x: int) -> ShownKey | None:
+        """The key drawn at column ``x``, if any."""
+        for start, key in arrange(self.keys, self.size.width):
+            if start <= x < start + len(key.text):
+                return key
+        return None
+
+    def _hover(self, key: ShownKey | None) -> None:
+        if key == self._hovered:
+            return
+        self._hovered = key
+        self.tooltip = key.tooltip if key is not None and key.tooltip else None
+        self.refresh()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._hover(self.key_at(event.x))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._hover(None)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        key = self.key_at(event.x)
+        if key is None:
+            return
+        if key.enabled:
+            self.app.simulate_key(key.key)
+        else:
+            self.app.bell()

@@ -1,0 +1,97 @@
+"""The key bar shows the screen's keys as they change, and a click on a key presses it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kfwizard.dialogs.help import HelpDialog
+from kfwizard.screens.install import InstallScreen
+from kfwizard.widgets.key_bar import KeyBar, ShownKey, arrange, shown_keys
+from kfwizard.widgets.log_pane import LogPane
+from tests.ui.helpers import PlanApp, WaitingStep, save_session, wait_for
+
+READY_FOR_INSTALL = {
+    "credentials": "done",
+    "services": "done",
+    "cluster": "done",
+    "connect": "done",
+    "manifests": "done",
+}
+
+
+def key(description: str, *, palette: bool = False, enabled: bool = True) -> ShownKey:
+    return ShownKey("x", "^x", description, enabled, "", palette=palette)
+
+
+def test_keys_that_do_not_fit_are_left_off_whole() -> None:
+    keys = (key("Next"), key("Back"), key("Copy cmds"), key("palette", palette=True))
+    # " ^x Next " is 9 cells, " ^x Back " 9, " ^x Copy cmds " 14, " ^x palette " 12 (+1 rule)
+    assert [(start, k.description) for start, k in arrange(keys, 80)] == [
+        (0, "Next"),
+        (9, "Back"),
+        (18, "Copy cmds"),
+        (68, "palette"),
+    ]
+    assert [k.description for _, k in arrange(keys, 40)] == ["Next", "Back", "palette"]
+    assert [k.description for _, k in arrange(keys, 12)] == ["Next"]
+
+
+def line(bar: KeyBar) -> str:
+    return "".join(segment.text for segment in bar.render_lines(bar.region.reset_offset)[0])
+
+
+def descriptions(bar: KeyBar) -> list[str]:
+    return [k.description for k in bar.keys]
+
+
+async def settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.pause()
+
+
+async def test_keys_follow_a_run(store: Any) -> None:
+    save_session(store, "s-keys", phase_steps=READY_FOR_INSTALL)
+    plans = {"install": [WaitingStep("apply", "Apply manifests")]}
+    app = PlanApp(plans, store=store, session_id="s-keys")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, InstallScreen) and app.screen.ready)
+        screen = app.screen
+        bar = screen.query_one(KeyBar)
+        await settle(pilot)
+        assert bar.keys == shown_keys(screen)
+        assert "Cancel run" not in descriptions(bar)
+        assert "^n Next" in line(bar) and line(bar).rstrip().endswith("^p palette")
+
+        await pilot.press("ctrl+n")
+        log = screen.query_one(LogPane)
+        await wait_for(pilot, lambda: "waiting for apply 4" in log.lines, description="the log")
+        await settle(pilot)
+        assert bar.keys == shown_keys(screen)
+        assert "Cancel run" in descriptions(bar)
+        assert "^x Cancel run" in line(bar)
+
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: screen.last_result is not None, description="the cancel")
+        await settle(pilot)
+        assert bar.keys == shown_keys(screen)
+        assert "Cancel run" not in descriptions(bar)
+        assert "Cancel run" not in line(bar)
+
+
+async def test_a_click_presses_the_key_and_hover_names_it(store: Any) -> None:
+    save_session(store, "s-keys-click", phase_steps=READY_FOR_INSTALL)
+    app = PlanApp({}, store=store, session_id="s-keys-click")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, InstallScreen) and app.screen.ready)
+        bar = app.screen.query_one(KeyBar)
+        await settle(pilot)
+        start, help_key = next(
+            (start, k) for start, k in arrange(bar.keys, bar.size.width) if k.key == "f1"
+        )
+        await pilot.hover(KeyBar, offset=(start + 2, 0))
+        assert bar.tooltip == help_key.tooltip == "What happens here and why"
+        await pilot.hover(KeyBar, offset=(bar.size.width - 20, 0))  # between the keys
+        assert bar.tooltip is None
+
+        await pilot.click(KeyBar, offset=(start + 2, 0))
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpDialog), description="help")
