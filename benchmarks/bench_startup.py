@@ -55,7 +55,7 @@ asyncio.run(main())
 """
 
 FORM_APP = (ROOT / "benchmarks" / "form_peer.py").read_text(encoding="utf-8")
-"""The Project screen's 44 widgets and stylesheets in plain Textual (no kfwizard code):
+"""The Project screen's 38 widgets and stylesheets in plain Textual (no kfwizard code):
 what Textual itself costs for this form, measured like the bare app."""
 
 SAVE_ONE_SESSION = """

@@ -3,9 +3,9 @@
 ``bench_startup.py`` runs this as a peer of the wizard's first screen, in the same way
 as the one-Label app (a fresh process, headless, until the first ``pilot.pause()``
 finds the app idle), to show what Textual itself costs for this form. The tree has
-the same 44 nodes: header, intro, the first-run notice, the hidden step list, three
+the same 38 nodes: header, intro, the first-run notice, the hidden step list, three
 labelled fields (two inputs, a radio set of two), the commands box, the log beside the
-form, the navigation line and the footer. It reads the app's own two stylesheets from
+form, the navigation line and the one-line key bar. It reads the app's own two stylesheets from
 ``kfwizard/`` and repeats the rules of kfwizard's widgets (Field, Notice, CommandsBox,
 LogPane) in plain selectors. Run from the repository root.
 """
@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Log, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, Log, RadioButton, RadioSet, Static
 
 STYLES = Path("kfwizard")
 
@@ -47,9 +47,12 @@ WIDGET_CSS = """
 }
 #bridge { display: none; }
 #steps { width: 1fr; height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+#keys { dock: bottom; height: 1; background: $footer-background; }
 """
 
 SERVICES = ("Enable what is missing", "Only check")
+KEYS = " ^n Next  esc Back  ^y Copy cmds  ^q Quit  f1 Help " + " " * 43 + "▏ ^p palette "
+"""The key line: one widget drawing the keys as text, as kfwizard's KeyBar does."""
 NAME_HINT = "A label for the session list; leave empty to use the session id."
 
 
@@ -62,6 +65,8 @@ class WizardScreen(Screen[None]):
 
 
 class ProjectScreen(WizardScreen):
+    AUTO_FOCUS = "Input"  # the first field, as in the wizard
+
     def compose(self) -> ComposeResult:
         yield Widget(id="bridge")
         with Horizontal(id="header"):
@@ -128,7 +133,7 @@ class ProjectScreen(WizardScreen):
             yield Button("← Back", id="back", compact=True)
             yield Static("1 field needs attention", id="nav-status")
             yield Button("Check project", id="next", variant="primary", compact=True)
-        yield Footer()
+        yield Static(KEYS, id="keys")
 
     def on_mount(self) -> None:
         self.query_one(Log).write_line("Nothing has run on this step yet.")

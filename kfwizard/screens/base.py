@@ -91,10 +91,6 @@ class WizardScreen(StyledOnceScreen):
     """Longer help (Markdown) for F1."""
     ACTION_LABEL: ClassVar[str] = "Run"
     """The primary button's label while the phase still has work to do."""
-    FIRST_FIELD: ClassVar[str] = ".field--row > *"
-    """``AUTO_FOCUS`` for the form screens: the first field's control, so typing starts
-    there (Textual's default is the first focusable widget: the scrolling form itself,
-    whose focus restyles every widget in it)."""
     COMMANDS_AT_MOUNT: ClassVar[bool] = False
     """List the equivalent commands while the screen is built, not in a worker after
     its first paint. Only where that is cheap (a few milliseconds): the box then has

@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
-from kfwizard.screens.base import WizardScreen
+from kfwizard.screens.form import FormScreen
 from kfwizard.screens.rules import check
 from kfwizard.widgets.field import Field
 
@@ -48,9 +48,8 @@ def location_suggestions() -> list[str]:
     return sorted([*ZONES, *REGIONS])
 
 
-class ClusterScreen(WizardScreen):
+class ClusterScreen(FormScreen):
     PHASE = "cluster"
-    AUTO_FOCUS = WizardScreen.FIRST_FIELD
     CSS_PATH = HERE / "cluster.tcss"
     ACTION_LABEL = "Create cluster"
     INTRO = (
@@ -313,10 +312,6 @@ class ClusterScreen(WizardScreen):
     @on(Button.Pressed, "#reload-clusters")
     def _reload_pressed(self) -> None:
         self.load_clusters()
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.focus_next()
 
     def _store_choice(self, key: str, value: Any) -> bool:
         """Write one selection; True when it changed (then it is saved, debounced)."""

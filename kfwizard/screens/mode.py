@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
 from kfwizard.engine.events import StepDetail
-from kfwizard.screens.base import WizardScreen
+from kfwizard.screens.form import FormScreen
 from kfwizard.widgets.field import Field
 
 HERE = Path(__file__).parent
@@ -97,9 +97,8 @@ def short_refusal(reason: str, suggestion: str) -> str:
     return f"{head}. {instead}. F1 says why."
 
 
-class ModeScreen(WizardScreen):
+class ModeScreen(FormScreen):
     PHASE = "mode"
-    AUTO_FOCUS = WizardScreen.FIRST_FIELD
     CSS_PATH = HERE / "mode.tcss"
     ACTION_LABEL = "Prepare manifests"
     INTRO = (
@@ -355,10 +354,6 @@ class ModeScreen(WizardScreen):
             return
         gcp[key] = value
         self.selection_changed()
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.focus_next()
 
     # -- the plan ------------------------------------------------------------------
     def on_step_detail(self, event: StepDetail) -> None:

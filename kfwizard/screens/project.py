@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.widgets import Input, RadioButton, RadioSet
 
-from kfwizard.screens.base import WizardScreen
+from kfwizard.screens.form import FormScreen
 from kfwizard.screens.rules import check
 from kfwizard.widgets.field import Field
 
@@ -25,9 +25,8 @@ GOOGLE_LOOKUP_DELAY = 0.5
 """Seconds after the quick lookup before google.auth is asked (see ``_ask_google_soon``)."""
 
 
-class ProjectScreen(WizardScreen):
+class ProjectScreen(FormScreen):
     PHASE = "project"
-    AUTO_FOCUS = WizardScreen.FIRST_FIELD
     COMMANDS_AT_MOUNT = True  # listing them takes about 9 ms
     CSS_PATH = HERE / "project.tcss"
     ACTION_LABEL = "Check project"
@@ -116,10 +115,6 @@ class ProjectScreen(WizardScreen):
         if key != self.choices.get("services"):
             self.choices["services"] = key
             self.selection_changed()
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.focus_next()
 
     # -- detection -----------------------------------------------------------------
     @work(
