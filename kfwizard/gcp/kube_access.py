@@ -12,6 +12,8 @@ import base64
 import contextlib
 import os
 import tempfile
+import threading
+import time
 import weakref
 from pathlib import Path
 from typing import Any
@@ -105,8 +107,46 @@ def api_client_for_context(
 
     path = Path(kubeconfig_path)
     if token is None:
-        return config.new_client_from_config(
+        api_client = config.new_client_from_config(
             config_file=str(path), context=context, persist_config=False
         )
-    data = _with_token(_load_kubeconfig(path), context, token)
-    return config.new_client_from_config_dict(data, context=context, persist_config=False)
+    else:
+        data = _with_token(_load_kubeconfig(path), context, token)
+        api_client = config.new_client_from_config_dict(data, context=context, persist_config=False)
+    check_token_at_most_every(api_client.configuration, TOKEN_CHECK_SECONDS)
+    return api_client
+
+
+TOKEN_CHECK_SECONDS = 30.0
+"""How often a kubeconfig client looks at its token's expiry. The client counts a token
+as expired five minutes early, so a look every 30 s still renews it in time."""
+
+
+def check_token_at_most_every(configuration: Any, seconds: float) -> None:
+    """Let the kubeconfig's token refresh hook run at most once per ``seconds``.
+
+    A client loaded from a kubeconfig with a token runs that hook before every request,
+    and the hook applies the whole kubeconfig to the configuration again: the token
+    (renewed only when it expires), but also the host, whose setter reads every
+    environment variable looking for a proxy. That was about a quarter of the client's
+    CPU time applying KFP (88 objects). Copies of the configuration (one per client,
+    see ``KubeClients``) share the hook and so the schedule; they also share the
+    ``api_key`` dict the hook writes the token into. The hook installs itself again
+    each time it runs, so this one is put back after it.
+    """
+    hook = configuration.refresh_api_key_hook
+    if hook is None:
+        return
+    lock = threading.Lock()
+    last_look = [float("-inf")]
+
+    def look_now_and_then(target: Any) -> None:
+        with lock:
+            now = time.monotonic()
+            if now - last_look[0] < seconds:
+                return
+            last_look[0] = now
+        hook(target)
+        target.refresh_api_key_hook = look_now_and_then  # the hook puts itself back
+
+    configuration.refresh_api_key_hook = look_now_and_then
