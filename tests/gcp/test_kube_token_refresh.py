@@ -68,7 +68,7 @@ print(json.dumps({
 def test_an_expiring_token_is_still_renewed(tmp_path: Path, monkeypatch: Any) -> None:
     import kfwizard.gcp.kube_access as kube_access
 
-    monkeypatch.setattr(kube_access, "TOKEN_CHECK_SECONDS", 0.3)
+    monkeypatch.setattr(kube_access, "TOKEN_CHECK_SECONDS", 1.0)
     plugin = tmp_path / "plugin.py"
     plugin.write_text(EXEC_PLUGIN, encoding="utf-8")
     counter = tmp_path / "runs"
@@ -87,7 +87,7 @@ def test_an_expiring_token_is_still_renewed(tmp_path: Path, monkeypatch: Any) ->
         seen.add(bearer(configuration))
     assert seen == {first}
     runs = int(counter.read_text())
-    time.sleep(0.4)
+    time.sleep(1.1)
     renewed = bearer(configuration)
     assert renewed != first and renewed == f"Bearer token-{int(counter.read_text())}"
     assert int(counter.read_text()) == runs + 1
