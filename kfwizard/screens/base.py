@@ -3,7 +3,7 @@
 A step screen shows, top to bottom: the step indicator, the demo banner (demo only),
 a title with "what happens here and why", the step's own fields, the equivalent shell
 commands, and the live log once something runs; then Back / the primary action, and
-the footer. Subclasses supply the fields (``compose_main``), validation
+the key line (``KeyBar``). Subclasses supply the fields (``compose_main``), validation
 (``validate_fields``) and what to do with structured engine details
 (``on_step_detail``).
 

@@ -92,7 +92,7 @@ def reinstall_text(selections: dict[str, Any], inventory: dict[str, Any]) -> str
 
 class VerifyScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        # Shown on the buttons ("(p)", "(t)") rather than in a full footer.
+        # Shown on the buttons ("(p)", "(t)") rather than in a full key line.
         Binding("p", "port_forward", "Port-forward", show=False),
         Binding("t", "teardown", "Teardown", show=False),
     ]
