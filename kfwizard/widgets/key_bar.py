@@ -59,33 +59,28 @@ def shown_keys(screen: Screen[object]) -> tuple[ShownKey, ...]:
     app = screen.app
     bindings = screen.active_bindings
     palette_key = app.COMMAND_PALETTE_BINDING if app.ENABLE_COMMAND_PALETTE else None
+
+    def shown(key: str, palette: bool = False) -> ShownKey:
+        _node, binding, enabled, tooltip = bindings[key]
+        fallback = binding.description if palette else ""
+        return ShownKey(
+            binding.key,
+            app.get_key_display(binding),
+            binding.description,
+            enabled,
+            tooltip or binding.tooltip or fallback,
+            palette=palette,
+        )
+
     keys: list[ShownKey] = []
     actions: set[str] = set()
-    for key, (_node, binding, enabled, tooltip) in bindings.items():
+    for key, (_node, binding, _enabled, _tooltip) in bindings.items():
         if not binding.show or key == palette_key or binding.action in actions:
             continue
         actions.add(binding.action)
-        keys.append(
-            ShownKey(
-                binding.key,
-                app.get_key_display(binding),
-                binding.description,
-                enabled,
-                tooltip or binding.tooltip,
-            )
-        )
+        keys.append(shown(key))
     if palette_key is not None and palette_key in bindings:
-        _node, binding, enabled, tooltip = bindings[palette_key]
-        keys.append(
-            ShownKey(
-                binding.key,
-                app.get_key_display(binding),
-                binding.description,
-                enabled,
-                tooltip or binding.tooltip or binding.description,
-                palette=True,
-            )
-        )
+        keys.append(shown(palette_key, palette=True))
     return tuple(keys)
 
 
