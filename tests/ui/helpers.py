@@ -57,6 +57,17 @@ async def wait_for_panel(pilot: Any, screen: Any, timeout: float = 20.0) -> Any:
     return screen.query_one(FailurePanel)
 
 
+READY_FOR_INSTALL = {
+    "credentials": "done",
+    "services": "done",
+    "cluster": "done",
+    "connect": "done",
+    "manifests": "done",
+}
+"""``phase_steps`` for ``save_session``: every step before Install is done, so the
+session opens on the Install screen."""
+
+
 async def wait_for_screen(pilot: Any, screen_type: type, timeout: float = 10.0) -> Any:
     """Wait until ``screen_type`` is shown and has filled its fields; return it."""
     app = pilot.app

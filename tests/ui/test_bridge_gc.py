@@ -12,15 +12,15 @@ from typing import Any
 
 from kfwizard.screens.install import InstallScreen
 from kfwizard.widgets.log_pane import LogPane
-from tests.ui.helpers import ChattyStep, PlanApp, WaitingStep, save_session, wait_for
-
-READY_FOR_INSTALL = {
-    "credentials": "done",
-    "services": "done",
-    "cluster": "done",
-    "connect": "done",
-    "manifests": "done",
-}
+from tests.ui.helpers import (
+    READY_FOR_INSTALL,
+    ChattyStep,
+    PlanApp,
+    WaitingStep,
+    save_session,
+    wait_for,
+    wait_for_screen,
+)
 
 
 async def test_freeze_lasts_as_long_as_the_run(store: Any) -> None:
@@ -28,8 +28,7 @@ async def test_freeze_lasts_as_long_as_the_run(store: Any) -> None:
     plans = {"install": [WaitingStep("apply", "Apply manifests")]}
     app = PlanApp(plans, store=store, session_id="s-gc")
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallScreen) and app.screen.ready)
-        screen = app.screen
+        screen = await wait_for_screen(pilot, InstallScreen)
         assert isinstance(screen, InstallScreen)
         log = screen.query_one(LogPane)
         await pilot.press("ctrl+n")

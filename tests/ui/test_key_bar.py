@@ -8,15 +8,14 @@ from kfwizard.dialogs.help import HelpDialog
 from kfwizard.screens.install import InstallScreen
 from kfwizard.widgets.key_bar import KeyBar, ShownKey, arrange, shown_keys
 from kfwizard.widgets.log_pane import LogPane
-from tests.ui.helpers import PlanApp, WaitingStep, save_session, wait_for
-
-READY_FOR_INSTALL = {
-    "credentials": "done",
-    "services": "done",
-    "cluster": "done",
-    "connect": "done",
-    "manifests": "done",
-}
+from tests.ui.helpers import (
+    READY_FOR_INSTALL,
+    PlanApp,
+    WaitingStep,
+    save_session,
+    wait_for,
+    wait_for_screen,
+)
 
 
 def key(description: str, *, palette: bool = False, enabled: bool = True) -> ShownKey:
@@ -54,8 +53,7 @@ async def test_keys_follow_a_run(store: Any) -> None:
     plans = {"install": [WaitingStep("apply", "Apply manifests")]}
     app = PlanApp(plans, store=store, session_id="s-keys")
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallScreen) and app.screen.ready)
-        screen = app.screen
+        screen = await wait_for_screen(pilot, InstallScreen)
         bar = screen.query_one(KeyBar)
         await settle(pilot)
         assert bar.keys == shown_keys(screen)
@@ -82,8 +80,8 @@ async def test_a_click_presses_the_key_and_hover_names_it(store: Any) -> None:
     save_session(store, "s-keys-click", phase_steps=READY_FOR_INSTALL)
     app = PlanApp({}, store=store, session_id="s-keys-click")
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, InstallScreen) and app.screen.ready)
-        bar = app.screen.query_one(KeyBar)
+        screen = await wait_for_screen(pilot, InstallScreen)
+        bar = screen.query_one(KeyBar)
         await settle(pilot)
         start, help_key = next(
             (start, k) for start, k in arrange(bar.keys, bar.size.width) if k.key == "f1"

@@ -12,15 +12,15 @@ from textual.widget import Widget
 
 from kfwizard.screens.install import InstallScreen
 from kfwizard.widgets.log_pane import MAX_LINES, LogPane
-from tests.ui.helpers import ChattyStep, PlanApp, save_session, wait_for, wait_for_screen
+from tests.ui.helpers import (
+    READY_FOR_INSTALL,
+    ChattyStep,
+    PlanApp,
+    save_session,
+    wait_for,
+    wait_for_screen,
+)
 
-READY_FOR_INSTALL = {
-    "credentials": "done",
-    "services": "done",
-    "cluster": "done",
-    "connect": "done",
-    "manifests": "done",
-}
 TOTAL = 50_000
 
 

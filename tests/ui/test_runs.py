@@ -15,6 +15,7 @@ from kfwizard.screens.install import InstallScreen
 from kfwizard.widgets.log_pane import LogPane
 from kfwizard.widgets.step_indicator import StepIndicator
 from tests.ui.helpers import (
+    READY_FOR_INSTALL,
     ChattyStep,
     FailingStep,
     PlanApp,
@@ -26,13 +27,6 @@ from tests.ui.helpers import (
 )
 
 SIZE = (100, 32)
-READY_FOR_INSTALL = {
-    "credentials": "done",
-    "services": "done",
-    "cluster": "done",
-    "connect": "done",
-    "manifests": "done",
-}
 
 
 def install_workers(app):

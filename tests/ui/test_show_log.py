@@ -10,15 +10,7 @@ import pytest
 from kfwizard.screens.base import WizardScreen
 from kfwizard.screens.install import InstallScreen
 from kfwizard.screens.project import ProjectScreen
-from tests.ui.helpers import PlanApp, save_session, wait_for
-
-READY_FOR_INSTALL = {
-    "credentials": "done",
-    "services": "done",
-    "cluster": "done",
-    "connect": "done",
-    "manifests": "done",
-}
+from tests.ui.helpers import READY_FOR_INSTALL, PlanApp, save_session, wait_for
 
 
 def styles(screen: WizardScreen) -> dict[Any, str]:
