@@ -95,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     teardown = sub.add_parser("teardown", help="remove what a session installed (and its cluster)")
     teardown.add_argument("--session", required=True, metavar="ID")
     teardown.add_argument(
-        "--delete-cluster", action="store_true", help="also delete the cluster the session created"
+        "--delete-cluster",
+        action="store_true",
+        help="also delete the GKE clusters the session created (one it left for another, too)",
     )
     teardown.add_argument(
         "--confirm-name",

@@ -381,3 +381,14 @@ def _print_preview(preview: dict[str, Any], delete_cluster: bool, out: TextIO) -
     cluster = preview.get("cluster")
     if delete_cluster and cluster:
         print(f"And the cluster {cluster}.", file=out)
+    earlier = preview.get("earlier_clusters") or []
+    if delete_cluster and earlier:
+        print("And the clusters this session created before it chose another:", file=out)
+        for text in earlier:
+            print(f"  {text}", file=out)
+    elif earlier:
+        print(
+            f"Not deleted without --delete-cluster: {len(earlier)} earlier cluster(s) this "
+            "session created, still billed: " + "; ".join(earlier),
+            file=out,
+        )

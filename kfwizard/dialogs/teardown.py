@@ -1,8 +1,9 @@
 """Teardown preview: what this session created, and what will be deleted.
 
 Deleting is the one irreversible thing kfwizard does, so the dialog lists exactly what
-goes: the Kubeflow objects this session applied, and the cluster only when the session
-created it; a cluster the user brought is deleted only if they type its name.
+goes: the Kubeflow objects this session applied, and the clusters only when the session
+created them (also one it created and then moved away from); a cluster the user brought
+is deleted only if they type its name.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from kfwizard.engine.cluster_inventory import earlier_clusters
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
@@ -48,6 +51,11 @@ def preview_lines(session: Session) -> list[str]:
             else "not created by this session"
         )
         lines.append(f"GKE cluster {cluster['name']} in {cluster.get('location', '?')} ({origin})")
+    for earlier in earlier_clusters(inventory):
+        lines.append(
+            f"GKE cluster {earlier['name']} in {earlier.get('location', '?')} (created by this "
+            "session, which then chose another; still billed)"
+        )
     services = inventory.get("services") or []
     if services:
         lines.append(
@@ -113,6 +121,8 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
         cluster = session.inventory.get("cluster") or {}
         self.cluster_name: str | None = cluster.get("name")
         self.cluster_ours = bool(cluster.get("created_by_session"))
+        self.earlier_names = [c["name"] for c in earlier_clusters(session.inventory)]
+        """Clusters the session created and moved away from: deleted with the cluster."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -123,14 +133,16 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
                     with Horizontal(classes="teardown-item"):
                         yield Label("•", classes="teardown-dot")
                         yield Static(Content(line), classes="teardown-text")
-            if self.cluster_name:
+            names = [self.cluster_name] if self.cluster_name else []
+            names += self.earlier_names
+            if names:
                 yield Checkbox(
-                    f"Also delete cluster {self.cluster_name}",
-                    value=self.cluster_ours,
+                    f"Also delete cluster{'s' if len(names) > 1 else ''} {', '.join(names)}",
+                    value=self.cluster_ours or not self.cluster_name,
                     id="delete-cluster",
                     compact=True,
                 )
-                if not self.cluster_ours:
+                if self.cluster_name and not self.cluster_ours:
                     yield Label(
                         f"This cluster was not created by the session: type "
                         f"{self.cluster_name} to delete it.",
@@ -158,7 +170,7 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
         self.query_one("#yes", Button).disabled = not allowed
 
     def _wants_cluster(self) -> bool:
-        if not self.cluster_name:
+        if not (self.cluster_name or self.earlier_names):
             return False
         return self.query_one("#delete-cluster", Checkbox).value
 

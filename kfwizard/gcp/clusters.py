@@ -3,7 +3,7 @@
 Creating a cluster takes minutes and is the step most likely to be interrupted, so the
 functions here are built for resuming: the operation's name is what the session keeps,
 :func:`follow_operation` can pick it up again in a new process, and
-:func:`find_create_operation` recovers it when only the cluster is known. Waiting is
+:func:`find_running_operation` recovers it when only the cluster is known. Waiting is
 done through a caller-supplied ``sleep`` (the step's cancellable one) with a timeout.
 
 Every call passes ``retry=None``: the library's own retry would wait up to 20 s per
@@ -98,13 +98,16 @@ def get_operation(client: Any, name: str) -> Any:
     return client.get_operation(name=name, retry=None)
 
 
-def find_create_operation(client: Any, project: str, location: str, cluster: str) -> Any | None:
-    """The still-running CREATE_CLUSTER operation for ``cluster``, if any."""
+def find_running_operation(
+    client: Any, project: str, location: str, cluster: str, kind: str
+) -> Any | None:
+    """The still-running operation of ``kind`` (``CREATE_CLUSTER``, ``DELETE_CLUSTER``)
+    on ``cluster``, if any."""
     answer = client.list_operations(parent=parent(project, location), retry=None)
     for op in answer.operations:
         target = op.target_link or op.self_link or ""
         if (
-            enum_name(op.operation_type) == "CREATE_CLUSTER"
+            enum_name(op.operation_type) == kind
             and enum_name(op.status) in RUNNING_OPERATION_STATES
             and (target.endswith(f"/clusters/{cluster}") or target == cluster)
         ):

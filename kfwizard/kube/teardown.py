@@ -14,13 +14,13 @@ last resort the user chooses, not something we do behind their back.
 from __future__ import annotations
 
 import concurrent.futures as futures
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kfwizard.engine.cluster_inventory import current_cluster, earlier_clusters
 from kfwizard.kube.client import KubeClients
 from kfwizard.kube.control import Control, Quiet
 from kfwizard.kube.errors import WaitTimeout
@@ -392,8 +392,9 @@ def teardown_preview(
             }
             for pvc in session.inventory_pvcs()
         ]
-    cluster = dict(session.inventory.get("cluster") or {})
-    will_delete = bool(delete_cluster and cluster.get("name"))
+    cluster = current_cluster(session.inventory)
+    earlier = earlier_clusters(session.inventory)
+    will_delete = bool(delete_cluster and (cluster.get("name") or earlier))
     cluster_text = None
     if cluster.get("name"):
         made = "created by this session" if cluster.get("created_by_session") else "adopted"
@@ -418,20 +419,9 @@ def teardown_preview(
         else "",
         "cluster": cluster_text,
         "cluster_info": {**cluster, "will_delete": will_delete},
+        "earlier_clusters": [
+            f"{c['name']} ({c.get('location', '?')}, project {c.get('project', '?')}, created "
+            "by this session, no longer used)"
+            for c in earlier
+        ],
     }
-
-
-def describe_plan(preview: dict[str, Any]) -> str:
-    """One paragraph for a confirmation dialog."""
-    kinds = ", ".join(f"{n} {k}" for k, n in preview["by_kind"].items())
-    text = f"Delete {preview['objects']} objects ({kinds})."
-    if preview.get("pvc_warning"):
-        text += " " + preview["pvc_warning"] + "."
-    cluster = preview.get("cluster_info") or {}
-    if cluster.get("will_delete"):
-        text += f" Then delete the GKE cluster {cluster.get('name')}."
-    return text
-
-
-def as_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True)

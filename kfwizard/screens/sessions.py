@@ -243,10 +243,10 @@ class SessionsScreen(StyledOnceScreen):
         if session is None:
             return
         from kfwizard.dialogs.confirm import ConfirmDialog
+        from kfwizard.engine.cluster_inventory import clusters_to_delete
 
-        created = session.inventory.get("cluster") or {}
         warning = ""
-        if created.get("created_by_session") or session.inventory.get("objects"):
+        if clusters_to_delete(session.inventory) or session.inventory.get("objects"):
             warning = (
                 "\n\nThis session created resources that still exist as far as it knows. "
                 "Deleting the session only forgets them: run Teardown first to remove them."

@@ -468,3 +468,87 @@ def test_a_new_cluster_sends_later_steps_back_to_pending(make_stack, harness_for
         assert record.state == "pending", later
         assert record.note == "to run again: GKE cluster changed"
     assert moved.session.steps["credentials"].state == "done"
+
+
+# -- moving between clusters, and the teardown of every cluster the session created ---------------
+def _choose(harness, session, **cluster):
+    session.selections["cluster"].update(cluster)
+    harness.store.save(session)
+    run = harness.run([ClusterStep(), ConnectStep()], session)
+    assert run.result.state == "done", run.result
+    return run
+
+
+def test_every_cluster_the_session_created_is_deleted_by_the_teardown(
+    make_stack, harness_for
+) -> None:
+    """Create A, then B: A keeps running, listed as an earlier cluster. Going back to A is
+    using this session's own cluster, not refused as someone else's. The teardown with the
+    cluster deletes both, and a second teardown has nothing to do."""
+    from kfwizard.engine.steps.teardown import DeleteClusterStep, build_teardown_plan
+
+    stack = make_stack(speed=0.0)
+    harness = harness_for(stack)
+    first = harness.run(full_plan())
+    assert first.result.state == "done", first.result
+
+    moved = _choose(harness, first.session, name="kubeflow-two")
+    [warning] = moved.details("warning")
+    assert warning.startswith(
+        "Cluster kubeflow-testing in us-central1-a, created earlier by this session, is still "
+        "there (and billed) while this session uses another."
+    )
+    assert "gcloud container clusters delete kubeflow-testing" in warning
+    inventory = moved.session.inventory
+    assert inventory["cluster"]["name"] == "kubeflow-two"
+    assert [c["name"] for c in inventory["earlier_clusters"]] == ["kubeflow-testing"]
+
+    back = _choose(harness, moved.session, name="kubeflow-testing")
+    assert "created by this session" in back.log_text()
+    inventory = back.session.inventory
+    assert inventory["cluster"]["name"] == "kubeflow-testing"
+    assert [c["name"] for c in inventory["earlier_clusters"]] == ["kubeflow-two"]
+    assert len(create_ops(stack)) == 2  # A was not created again
+
+    plan = build_teardown_plan(back.session, delete_cluster=True)
+    [step] = [s for s in plan if isinstance(s, DeleteClusterStep)]
+    commands = step.commands(back.session)
+    assert [c.split()[4] for c in commands] == ["kubeflow-testing", "kubeflow-two"]
+    torn = harness.run([DeleteClusterStep()], back.session)
+    assert torn.result.state == "done", torn.result
+    assert clusters_of(stack) == []
+    assert torn.session.inventory["cluster"]["deleted"] is True
+    assert all(c["deleted"] for c in torn.session.inventory["earlier_clusters"])
+
+    deletes_before = len(stack.gke.operations)
+    again = harness.run([DeleteClusterStep()], torn.session)
+    assert again.result.state == "done"
+    assert len(stack.gke.operations) == deletes_before
+
+
+def test_a_teardown_stopped_while_gke_deletes_follows_that_delete(make_stack, harness_for) -> None:
+    """Deleting takes GKE minutes; a teardown stopped meanwhile and run again follows the
+    delete under way instead of asking again (which GKE refuses while it deletes)."""
+    from kfwizard.engine.steps.teardown import DeleteClusterStep
+    from kfwizard.gcp import clusters, endpoints
+
+    stack = make_stack(speed=0.0)
+    harness = harness_for(stack, poll_interval=0.02)
+    first = harness.run(full_plan())
+    assert first.result.state == "done", first.result
+    stack.gke.scheduler.speed = 0.3  # deleting now takes about 2 s
+    client = endpoints.cluster_manager(harness.env)
+    clusters.delete_cluster(client, PROJECT, "us-central1-a", "kubeflow-testing")
+    [record] = clusters_of(stack)
+    assert record.message.status.name == "STOPPING"
+
+    torn = harness.run([DeleteClusterStep()], first.session)
+    assert torn.result.state == "done", torn.result
+    assert "being deleted already: following that operation" in torn.log_text()
+    assert clusters_of(stack) == []
+    deletes = [
+        op
+        for op in stack.gke.operations.values()
+        if op.message.operation_type.name == "DELETE_CLUSTER"
+    ]
+    assert len(deletes) == 1

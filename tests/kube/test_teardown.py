@@ -7,12 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from kfwizard.engine.steps.install import ApplyStep, RolloutStep
-from kfwizard.engine.steps.teardown import (
-    DeleteClusterStep,
-    build_teardown_plan,
-    teardown_preview,
-)
-from kfwizard.kube.teardown import remaining
+from kfwizard.engine.steps.teardown import DeleteClusterStep, build_teardown_plan
+from kfwizard.kube.teardown import remaining, teardown_preview
 from kfwizard.session import SessionStore
 from tests.kube.conftest import FAST, clients_for, new_session, run
 
@@ -163,13 +159,13 @@ def _lines(events: list[Any]) -> list[str]:
 def test_delete_cluster_retries_a_gke_that_answers_429_for_a_while(
     store: SessionStore,
 ) -> None:
-    """Half the GKE calls fail (seed 65: the first read and the first delete among them);
+    """Half the GKE calls fail (seed 3: the first read and the first delete among them);
     the teardown retries each, says so, and deletes the cluster."""
     from kfwizard.emulator.faults import Faults
     from kfwizard.emulator.stack import EmulatorStack
     from kfwizard.gcp import clusters, endpoints
 
-    with EmulatorStack(clusters=["kubeflow-testing"], faults=Faults(seed=65)) as stack:
+    with EmulatorStack(clusters=["kubeflow-testing"], faults=Faults(seed=3)) as stack:
         session = _session_with_cluster(store, stack)
         stack.faults.update(error_rate=0.5, error_codes=(503, 429))
         result, events = run(session, store, [DeleteClusterStep()], options={"env": stack.env()})
@@ -227,3 +223,42 @@ def test_a_teardown_waiting_to_retry_gke_stops_at_once_on_cancel(store: SessionS
         assert result.state == "interrupted" and result.exit_code == 130
         assert time.monotonic() - started < 10
         assert session.steps["delete-cluster"].state == "interrupted"
+
+
+def test_the_preview_names_the_clusters_the_session_left_behind() -> None:
+    """A cluster the session created and then moved away from is billed too: the headless
+    preview lists it with the clusters to delete, and says so when they are kept."""
+    import io
+
+    from kfwizard.headless import _print_preview
+    from kfwizard.session import Session
+
+    session = Session.new(name="two-clusters")
+    session.inventory["cluster"] = {
+        "project": "p",
+        "location": "us-central1-a",
+        "name": "kubeflow-two",
+        "created_by_session": True,
+    }
+    session.inventory["earlier_clusters"] = [
+        {"project": "p", "location": "europe-west1", "name": "kubeflow-one"},
+        {"project": "p", "location": "us-east1", "name": "gone-one", "deleted": True},
+    ]
+    preview = teardown_preview(session, delete_cluster=True)
+    assert preview["cluster_info"]["will_delete"] is True
+    assert preview["earlier_clusters"] == [
+        "kubeflow-one (europe-west1, project p, created by this session, no longer used)"
+    ]
+    deleting, keeping = io.StringIO(), io.StringIO()
+    _print_preview(preview, True, deleting)
+    _print_preview(preview, False, keeping)
+    assert deleting.getvalue().splitlines()[-3:] == [
+        "And the cluster kubeflow-two (us-central1-a, project p, created by this session).",
+        "And the clusters this session created before it chose another:",
+        "  kubeflow-one (europe-west1, project p, created by this session, no longer used)",
+    ]
+    assert keeping.getvalue().splitlines()[-1] == (
+        "Not deleted without --delete-cluster: 1 earlier cluster(s) this session created, "
+        "still billed: kubeflow-one (europe-west1, project p, created by this session, no "
+        "longer used)"
+    )

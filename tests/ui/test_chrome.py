@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from textual.widgets import Button, Input
+from textual.widgets import Button, Checkbox, Input
 
 from kfwizard import paths
 from kfwizard.app import WizardApp
@@ -121,6 +121,41 @@ async def test_teardown_of_a_cluster_not_created_by_the_session_needs_its_name(s
         yes.press()
         await wait_for(pilot, lambda: results, description="dismissed")
     assert results == [{"delete_cluster": True, "confirm_name": "shared-prod"}]
+
+
+async def test_teardown_offers_the_clusters_the_session_created_and_left(store):
+    """A session that created one cluster, then another: both are billed, so the dialog
+    names both, and its cluster box (on: the session made them) covers both."""
+    session = save_session(store, "s-two")
+    session.inventory["cluster"] = {
+        "project": "p",
+        "location": "us-central1-a",
+        "name": "kubeflow-two",
+        "created_by_session": True,
+    }
+    session.inventory["earlier_clusters"] = [
+        {"project": "p", "location": "europe-west1", "name": "kubeflow-one"}
+    ]
+    results = []
+    app = PlanApp({}, store=store, session_id="s-two")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ProjectScreen)
+        app.push_screen(TeardownDialog(session), results.append)
+        await wait_for(pilot, lambda: isinstance(app.screen, TeardownDialog), description="dialog")
+        dialog = app.screen
+        await wait_for(pilot, lambda: dialog.query("#yes"), description="composed")
+        await pilot.pause()
+        box = dialog.query_one("#delete-cluster", Checkbox)
+        assert box.value and str(box.label) == "Also delete clusters kubeflow-two, kubeflow-one"
+        texts = [str(s.render()) for s in dialog.query(".teardown-text")]
+        assert (
+            "GKE cluster kubeflow-one in europe-west1 (created by this session, which then "
+            "chose another; still billed)" in texts
+        )
+        assert not dialog.query("#teardown-typed")
+        dialog.query_one("#yes", Button).press()
+        await wait_for(pilot, lambda: results, description="dismissed")
+    assert results == [{"delete_cluster": True, "confirm_name": None}]
 
 
 def test_teardown_preview_warns_that_volume_data_is_lost():

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kfwizard.engine import cluster_inventory
 from kfwizard.engine.errors import BadInput, Refused, StepFailed
 from kfwizard.engine.step import BaseStep, StepContext
 from kfwizard.gcp import runtime
@@ -264,6 +265,7 @@ class ClusterStep(BaseStep):
                 context,
             )
         ctx.log(f"using kubeconfig context {context} from {path}")
+        self._use_cluster(ctx, None, created=False)
         ctx.outputs.update(
             {
                 "name": context,
@@ -410,7 +412,9 @@ class ClusterStep(BaseStep):
         except gexc.Conflict:
             # It did not exist a moment ago, so our own (retried) request created it.
             ctx.log(f"cluster {name} already exists: a retried request of ours created it")
-            found = clusters.find_create_operation(client, project, location, name)
+            found = clusters.find_running_operation(
+                client, project, location, name, "CREATE_CLUSTER"
+            )
             op_name = clusters.operation_path(project, location, found.name) if found else None
         self._record_created(ctx, project, location, name, op_name)
         if op_name:
@@ -473,17 +477,7 @@ class ClusterStep(BaseStep):
             ctx.save()
             return
         if clusters.cluster_status(old) != "ERROR":
-            sel = _cluster_sel(ctx.selections)
-            if (old_name, old_location) != (sel.get("name"), sel.get("location")):
-                warning = (
-                    f"Cluster {old_name} in {old_location}, created earlier by this session, is "
-                    "still there (and billed) and will no longer be removed by teardown; delete "
-                    f'it with "gcloud container clusters delete {old_name} --project={project} '
-                    f'{_location_flag(old_location)}" if you do not need it.'
-                )
-                ctx.log(f"warning: {warning}")
-                ctx.detail("warning", warning)  # shown, not only logged
-            return
+            return  # if another cluster is chosen, _use_cluster warns that this one stays
         ctx.log(
             f"cluster {old_name} in {old_location}, created earlier by this session, is in ERROR "
             f"({old.status_message[:160]}); deleting it before trying again"
@@ -512,13 +506,7 @@ class ClusterStep(BaseStep):
     def _inventory_says_ours(
         self, ctx: StepContext, project: str, location: str, name: str
     ) -> bool:
-        inv = ctx.session.inventory.get("cluster") or {}
-        return bool(
-            inv.get("created_by_session")
-            and inv.get("project") == project
-            and inv.get("location") == location
-            and inv.get("name") == name
-        )
+        return cluster_inventory.created_here(ctx.session.inventory, project, location, name)
 
     def _record_created(
         self, ctx: StepContext, project: str, location: str, name: str, op_name: str | None
@@ -531,13 +519,26 @@ class ClusterStep(BaseStep):
     def _inventory_created(self, ctx: StepContext, project: str, location: str, name: str) -> None:
         """List the cluster as this session's (and save): what teardown deletes."""
         ctx.outputs["created_by_session"] = True
-        ctx.session.inventory["cluster"] = {
-            "project": project,
-            "location": location,
-            "name": name,
-            "created_by_session": True,
-        }
+        self._use_cluster(ctx, (project, location, name), created=True)
+
+    def _use_cluster(
+        self, ctx: StepContext, target: cluster_inventory.Where | None, *, created: bool
+    ) -> None:
+        """Note the cluster the session uses now; a session-created cluster it leaves
+        behind stays listed for the teardown, and the user hears that it keeps running."""
+        old = cluster_inventory.use_cluster(ctx.session.inventory, target, created=created)
         ctx.save()
+        if old is None:
+            return
+        project, location, name = cluster_inventory.where(old)
+        warning = (
+            f"Cluster {name} in {location}, created earlier by this session, is still there "
+            "(and billed) while this session uses another. A teardown that deletes the "
+            "cluster deletes it too; to delete it now: gcloud container clusters delete "
+            f"{name} --project={project} {_location_flag(location)} --quiet"
+        )
+        ctx.log(f"warning: {warning}")
+        ctx.detail("warning", warning)  # shown, not only logged
 
     def _await_operation(
         self,
@@ -607,7 +608,7 @@ class ClusterStep(BaseStep):
         if status == RUNNING:
             return
         if status in SETTLING:
-            op = clusters.find_create_operation(client, project, location, name)
+            op = clusters.find_running_operation(client, project, location, name, "CREATE_CLUSTER")
             if op is not None:
                 op_name = clusters.operation_path(project, location, op.name)
                 ctx.log(f"cluster {name} is {status.lower()}; following operation {op_name}")
@@ -727,6 +728,7 @@ class ClusterStep(BaseStep):
                 f"Cluster {name} is gone: GKE no longer lists it in {location}.",
                 "check `gcloud container clusters list`, then resume",
             )
+        self._use_cluster(ctx, (project, location, name), created=created)
         status = clusters.cluster_status(cluster)
         if status != RUNNING:
             facts = explain.Facts(project=project, location=location, cluster=name)

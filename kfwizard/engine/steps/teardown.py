@@ -6,8 +6,8 @@ the emulators restart on new ports) and the session's saved ones would dial the 
 address; ``uninstall`` deletes the inventory's objects (namespaced, cluster-scoped, CRDs
 last; 404 is fine), ``wait-namespaces`` waits until the namespaces the session created
 are gone and names what blocks one that stays, and ``delete-cluster`` (only on request)
-deletes the GKE cluster, but only one this session created, unless the caller repeats
-the cluster's name to confirm an adopted one. Every step's ``check`` looks at the
+deletes the GKE clusters this session created (also one it moved away from), or an
+adopted one only when the caller repeats its name. Every step's ``check`` looks at the
 cluster, so running teardown again finds nothing to do and succeeds. GKE calls are
 retried cancellably (:func:`kfwizard.gcp.retries.call_with_retries`) and their errors
 explained in words.
@@ -273,7 +273,13 @@ class WaitNamespacesStep(BaseStep):
 
 
 class DeleteClusterStep(BaseStep):
-    """Delete the GKE cluster, if this session created it (or its name was confirmed)."""
+    """Delete the GKE clusters this session created (or the one whose name was confirmed).
+
+    That is the cluster the session uses and any it created and then moved away from
+    (``engine.cluster_inventory``): each is billed until deleted. A delete that is
+    already running (a teardown interrupted while GKE was deleting) is followed, not
+    requested again.
+    """
 
     id = "delete-cluster"
     title = "Delete the GKE cluster"
@@ -282,33 +288,37 @@ class DeleteClusterStep(BaseStep):
     def __init__(self, confirm_name: str | None = None) -> None:
         self.confirm_name = confirm_name
 
-    def _cluster(self, session: Session) -> dict[str, Any]:
-        return dict(session.inventory.get("cluster") or {})
+    def _clusters(self, session: Session) -> list[dict[str, Any]]:
+        from kfwizard.engine.cluster_inventory import clusters_to_delete
+
+        return clusters_to_delete(session.inventory)
 
     def commands(self, session: Session) -> list[str]:
-        c = self._cluster(session)
+        clusters = self._clusters(session) or [{}]
         return [
             f"gcloud container clusters delete {c.get('name') or 'CLUSTER'} "
             f"--project={c.get('project') or 'PROJECT_ID'} "
             f"{_location_flag(str(c.get('location') or 'us-central1-a'))} --quiet"
+            for c in clusters
         ]
 
     def check(self, ctx: StepContext) -> bool:
+        clusters = self._clusters(ctx.session)
+        for c in clusters:
+            self._guard(c)
+        return all(self._read(ctx, c) is None for c in clusters)
+
+    def _read(self, ctx: StepContext, c: dict[str, Any]) -> Any:
         from kfwizard.gcp import clusters, runtime
 
-        c = self._cluster(ctx.session)
-        if not c.get("name"):
-            return True
-        self._guard(c)
         client = runtime.cluster_manager(ctx)
-        found = _gke_call(
+        return _gke_call(
             ctx,
             lambda: clusters.get_cluster(client, c["project"], c["location"], c["name"]),
             "reading the cluster",
             "cluster.get",
             c,
         )
-        return found is None
 
     def _guard(self, c: dict[str, Any]) -> None:
         if c.get("created_by_session") or (
@@ -322,18 +332,46 @@ class DeleteClusterStep(BaseStep):
         )
 
     def apply(self, ctx: StepContext) -> None:
+        from kfwizard.engine.cluster_inventory import mark_deleted
+
+        for c in self._clusters(ctx.session):
+            self._guard(c)
+            found = self._read(ctx, c)
+            if found is not None:
+                self._delete(ctx, c, found)
+                ctx.log(f"Cluster {c['name']} deleted.")
+            else:
+                ctx.log(f"Cluster {c['name']} is gone already.")
+            mark_deleted(ctx.session.inventory, c)
+            ctx.save()
+
+    def _delete(self, ctx: StepContext, c: dict[str, Any], found: Any) -> None:
         from kfwizard.gcp import clusters, runtime
 
-        c = self._cluster(ctx.session)
-        self._guard(c)
         client = runtime.cluster_manager(ctx)
-        op = _gke_call(
-            ctx,
-            lambda: clusters.delete_cluster(client, c["project"], c["location"], c["name"]),
-            "deleting the cluster",
-            "cluster.delete",
-            c,
-        )
+        running = None
+        if clusters.cluster_status(found) == "STOPPING":
+            running = _gke_call(
+                ctx,
+                lambda: clusters.find_running_operation(
+                    client, c["project"], c["location"], c["name"], "DELETE_CLUSTER"
+                ),
+                "finding the delete operation",
+                "cluster.delete",
+                c,
+            )
+        if running is not None:
+            ctx.log(f"cluster {c['name']} is being deleted already: following that operation")
+            op = running
+        else:
+            ctx.log(f"deleting cluster {c['name']} in {c['location']}")
+            op = _gke_call(
+                ctx,
+                lambda: clusters.delete_cluster(client, c["project"], c["location"], c["name"]),
+                "deleting the cluster",
+                "cluster.delete",
+                c,
+            )
         name = clusters.operation_path(c["project"], c["location"], op.name)
         ctx.outputs["operation"] = name
         ctx.save()
@@ -360,8 +398,6 @@ class DeleteClusterStep(BaseStep):
                 f"GKE could not delete cluster {c['name']}: {error}",
                 "fix the cause, then run the teardown again",
             )
-        ctx.session.inventory["cluster"] = {**c, "deleted": True}
-        ctx.log(f"Cluster {c['name']} deleted.")
 
 
 def build_teardown_plan(
@@ -381,12 +417,3 @@ def build_teardown_plan(
     if delete_cluster:
         steps.append(DeleteClusterStep(confirm_name))
     return steps
-
-
-def teardown_preview(
-    session: Session, delete_cluster: bool = False, clients: Any = None
-) -> dict[str, Any]:
-    """What the teardown would remove (re-exported for the CLI and the UI)."""
-    from kfwizard.kube.teardown import teardown_preview as preview
-
-    return preview(session, delete_cluster=delete_cluster, clients=clients)
