@@ -484,7 +484,7 @@ def test_every_cluster_the_session_created_is_deleted_by_the_teardown(
 ) -> None:
     """Create A, then B: A keeps running, listed as an earlier cluster. Going back to A is
     using this session's own cluster, not refused as someone else's. The teardown with the
-    cluster deletes both, and a second teardown has nothing to do."""
+    cluster deletes both at once, and a second teardown has nothing to do."""
     from kfwizard.engine.steps.teardown import DeleteClusterStep, build_teardown_plan
 
     stack = make_stack(speed=0.0)
@@ -516,6 +516,14 @@ def test_every_cluster_the_session_created_is_deleted_by_the_teardown(
     assert [c.split()[4] for c in commands] == ["kubeflow-testing", "kubeflow-two"]
     torn = harness.run([DeleteClusterStep()], back.session)
     assert torn.result.state == "done", torn.result
+    # Both deletes are asked for before waiting: GKE deletes them side by side.
+    said = [line for line in torn.lines() if "luster kubeflow-" in line]
+    assert said == [
+        "deleting cluster kubeflow-testing in us-central1-a",
+        "deleting cluster kubeflow-two in us-central1-a",
+        "Cluster kubeflow-testing deleted.",
+        "Cluster kubeflow-two deleted.",
+    ], said
     assert clusters_of(stack) == []
     assert torn.session.inventory["cluster"]["deleted"] is True
     assert all(c["deleted"] for c in torn.session.inventory["earlier_clusters"])

@@ -332,20 +332,31 @@ class DeleteClusterStep(BaseStep):
         )
 
     def apply(self, ctx: StepContext) -> None:
+        """Ask GKE to delete every cluster first, then wait for each: GKE deletes them
+        side by side, so two clusters take about as long as one (minutes each)."""
         from kfwizard.engine.cluster_inventory import mark_deleted
 
-        for c in self._clusters(ctx.session):
+        targets = self._clusters(ctx.session)
+        for c in targets:
             self._guard(c)
+        deleting: list[tuple[dict[str, Any], str]] = []
+        for c in targets:
             found = self._read(ctx, c)
-            if found is not None:
-                self._delete(ctx, c, found)
-                ctx.log(f"Cluster {c['name']} deleted.")
-            else:
+            if found is None:
                 ctx.log(f"Cluster {c['name']} is gone already.")
+                mark_deleted(ctx.session.inventory, c)
+                ctx.save()
+            else:
+                deleting.append((c, self._start_delete(ctx, c, found)))
+        for c, operation in deleting:
+            self._await_delete(ctx, c, operation)
+            ctx.log(f"Cluster {c['name']} deleted.")
             mark_deleted(ctx.session.inventory, c)
             ctx.save()
 
-    def _delete(self, ctx: StepContext, c: dict[str, Any], found: Any) -> None:
+    def _start_delete(self, ctx: StepContext, c: dict[str, Any], found: Any) -> str:
+        """The path of the operation deleting ``c``: the one already under way (a
+        teardown stopped while GKE deleted), or a new one."""
         from kfwizard.gcp import clusters, runtime
 
         client = runtime.cluster_manager(ctx)
@@ -375,10 +386,15 @@ class DeleteClusterStep(BaseStep):
         name = clusters.operation_path(c["project"], c["location"], op.name)
         ctx.outputs["operation"] = name
         ctx.save()
+        return name
+
+    def _await_delete(self, ctx: StepContext, c: dict[str, Any], operation: str) -> None:
+        from kfwizard.gcp import clusters, runtime
+
         try:
             done = clusters.follow_operation(
-                client,
-                name,
+                runtime.cluster_manager(ctx),
+                operation,
                 sleep=ctx.sleep,
                 log=ctx.log,
                 progress=ctx.progress,
