@@ -35,8 +35,12 @@ def current_cluster(inventory: Mapping[str, Any]) -> dict[str, Any]:
 
 def earlier_clusters(inventory: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Clusters this session created, left behind when another was chosen, and not
-    deleted since."""
-    return [dict(c) for c in inventory.get(EARLIER) or [] if not c.get("deleted")]
+    deleted since (each marked as the session's own, which it is by being listed)."""
+    return [
+        {**c, "created_by_session": True}
+        for c in inventory.get(EARLIER) or []
+        if not c.get("deleted")
+    ]
 
 
 def clusters_to_delete(inventory: Mapping[str, Any]) -> list[dict[str, Any]]:

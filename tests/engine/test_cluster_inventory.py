@@ -94,3 +94,13 @@ def test_creating_the_same_cluster_after_a_teardown_clears_its_deleted_flag() ->
     mark_deleted(inventory, inventory["cluster"])
     use_cluster(inventory, A, created=True)
     assert "deleted" not in inventory["cluster"]
+
+
+def test_a_listed_earlier_cluster_counts_as_the_sessions_own() -> None:
+    """Listed means created here, so the teardown's guard lets it be deleted even if the
+    entry carries no flag of its own."""
+    inventory: dict[str, Any] = {
+        "earlier_clusters": [{"project": "p", "location": "l", "name": "x"}]
+    }
+    assert [c["created_by_session"] for c in clusters_to_delete(inventory)] == [True]
+    assert created_here(inventory, "p", "l", "x")
