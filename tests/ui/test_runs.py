@@ -99,8 +99,12 @@ async def test_failure_shows_cause_next_action_and_retry(store):
         assert "0/3 nodes are available" in str(panel.query_one("#failure-details").render())
         assert screen.query_one(StepIndicator).states["install"] == "failed"
         assert store.load("s-fail").steps["rollout"].state == "failed"
-        # Retry runs the plan again; the step fails again and the panel comes back.
-        await pilot.click("#retry")
+        # Retry runs the plan again; the step fails again and the panel comes back. Retry
+        # has the focus (a keyboard user presses Enter); pressing it by the keyboard cannot
+        # miss while the panel is still scrolling into view, as a click at its old place can.
+        retry = panel.query_one("#retry", Button)
+        await wait_for(pilot, lambda: retry.has_focus, description="focus on Retry")
+        await pilot.press("enter")
         await wait_for(
             pilot,
             lambda: store.load("s-fail").steps["rollout"].attempts == 2,
