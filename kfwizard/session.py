@@ -168,6 +168,11 @@ class Session:
                 objects.append(dict(ref))
                 seen.add(key)
 
+    def remove_objects(self, refs: list[dict[str, str]]) -> None:
+        """Forget object references (gone from the cluster, or no longer kfwizard's)."""
+        drop = {_ref_key(r) for r in refs}
+        self.inventory["objects"] = [o for o in self.inventory_objects() if _ref_key(o) not in drop]
+
     # -- (de)serialisation --------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -739,19 +739,12 @@ def applied_check(
     Used by ``ApplyStep.check``: an object counts when it exists and ``kfwizard`` is
     one of its field managers.
     """
-    from kfwizard.kube.rest import get_object
+    from kfwizard.kube.rest import get_ref
 
     problems: list[str] = []
     for ref in refs:
         try:
-            obj = get_object(
-                clients,
-                ref["apiVersion"],
-                ref["kind"],
-                ref["name"],
-                ref.get("namespace") or None,
-                control=control,
-            )
+            obj = get_ref(clients, ref, control=control)
         except Exception as exc:
             problems.append(f"{ref_text(ref)}: {type(exc).__name__}")
             continue

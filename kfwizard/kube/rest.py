@@ -98,6 +98,20 @@ def get_object(
     return with_retries(call, what=f"reading {kind} {name}", control=control)
 
 
+def get_ref(
+    clients: KubeClients, ref: dict[str, str], *, control: Control | None = None
+) -> dict[str, Any] | None:
+    """The object an inventory reference names, or None when it does not exist (404)."""
+    return get_object(
+        clients,
+        ref["apiVersion"],
+        ref["kind"],
+        ref["name"],
+        ref.get("namespace") or None,
+        control=control,
+    )
+
+
 def raw_get(
     clients: KubeClients,
     path: str,

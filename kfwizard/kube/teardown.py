@@ -26,7 +26,7 @@ from kfwizard.kube.control import Control, Quiet
 from kfwizard.kube.errors import WaitTimeout
 from kfwizard.kube.objects import CRD_KIND, ref_text
 from kfwizard.kube.quantity import format_memory, memory_bytes
-from kfwizard.kube.rest import get_object, list_objects
+from kfwizard.kube.rest import get_object, get_ref, list_objects
 from kfwizard.kube.retry import status_of, with_retries
 
 FINALIZER_PATCH = '\'{"metadata":{"finalizers":[]}}\''
@@ -59,7 +59,7 @@ def touched_namespaces(refs: Iterable[dict[str, str]]) -> list[str]:
     return [n for n in dict.fromkeys(names) if n]
 
 
-def _served(clients: KubeClients, ref: dict[str, str]) -> Any:
+def served_resource(clients: KubeClients, ref: dict[str, str]) -> Any:
     """The API resource for a ref, or None when its kind is no longer served (CRD gone)."""
     from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
@@ -69,20 +69,17 @@ def _served(clients: KubeClients, ref: dict[str, str]) -> Any:
         return None
 
 
+def read_ref(
+    clients: KubeClients, ref: dict[str, str], control: Control | None = None
+) -> dict[str, Any] | None:
+    """The object ``ref`` names, or None: not there, or its kind no longer served."""
+    if served_resource(clients, ref) is None:
+        return None
+    return get_ref(clients, ref, control=control)
+
+
 def exists(clients: KubeClients, ref: dict[str, str], control: Control | None = None) -> bool:
-    if _served(clients, ref) is None:
-        return False
-    return (
-        get_object(
-            clients,
-            ref["apiVersion"],
-            ref["kind"],
-            ref["name"],
-            ref.get("namespace") or None,
-            control=control,
-        )
-        is not None
-    )
+    return read_ref(clients, ref, control) is not None
 
 
 def remaining(
@@ -103,7 +100,7 @@ class DeleteReport:
 
 def delete_one(clients: KubeClients, ref: dict[str, str], control: Control | None = None) -> bool:
     """Delete (background propagation); True if it was there, False on 404/kind gone."""
-    resource = _served(clients, ref)
+    resource = served_resource(clients, ref)
     if resource is None:
         return False
     ns = ref.get("namespace") or None

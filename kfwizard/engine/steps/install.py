@@ -308,6 +308,8 @@ class ApplyStep(BaseStep):
 
         mset = manifest_set(ctx)
         clients = kube_clients(ctx)
+        target = ctx.output_of("connect").get("context")
+        applied_here_before = bool(target) and ctx.outputs.get("target") == target
         options = ApplyOptions(
             workers=int(ctx.options.get("apply_workers") or 8),
             crd_timeout=timeout(ctx, "crd"),
@@ -346,17 +348,49 @@ class ApplyStep(BaseStep):
             ctx.save()
             namespaces = sorted({w.get("namespace") or "" for w in workloads_of(mset)} - {""})
             raise diagnose_failure(ctx, namespaces, critical, exc.cause) from None
+        ctx.log(
+            f"Applied {report.applied} objects in {report.seconds:.1f} s (field manager kfwizard)."
+        )
+        if applied_here_before:
+            # Before the hash is recorded: a prune cut short runs again with the apply.
+            self._prune_earlier(ctx, clients, [ref_of(o) for o in all_objects(mset)])
         ctx.outputs.update(
             {
                 "applied": report.applied,
                 "tiers": tiers_out,
                 "hash": fingerprint(all_objects(mset)),
                 "seconds": round(report.seconds, 2),
+                "target": target,
             }
         )
-        ctx.log(
-            f"Applied {report.applied} objects in {report.seconds:.1f} s (field manager kfwizard)."
-        )
+
+    def _prune_earlier(
+        self, ctx: StepContext, clients: KubeClients, current: list[dict[str, str]]
+    ) -> None:
+        """Remove what earlier manifests applied on this cluster and these do not have
+        (``kube.prune``): after a switch from ``env/dev`` its proxy agent would otherwise
+        keep crash-looping beside the new install."""
+        from kfwizard.kube.prune import describe, prune, stale_refs
+
+        stale = stale_refs(ctx.session.inventory_objects(), current)
+        if not stale:
+            return
+        report = prune(clients, stale, control=ctx)
+        ctx.session.remove_objects(report.removed + report.not_ours)
+        ctx.outputs["pruned"] = [*report.deleted]
+        ctx.save()
+        if report.deleted:
+            ctx.log(
+                f"Removed {len(report.deleted)} objects that the earlier manifests created and "
+                f"these do not have: {describe(report.deleted)}."
+            )
+        if report.kept:
+            ctx.log(
+                f"Kept from the earlier manifests, as they hold data or other objects: "
+                f"{describe(report.kept)}. A teardown removes them; so does kubectl delete."
+            )
+        if report.not_ours:
+            ctx.log(f"Left alone, as kfwizard no longer manages them: {describe(report.not_ours)}.")
 
 
 # -- rollout ---------------------------------------------------------------------------
