@@ -1,7 +1,9 @@
 """Headless runs: the same engine as the wizard, printing plain log lines.
 
-``kfwizard run --answers FILE`` finds the session made from the same answers (so running
-it again resumes and does nothing new) or starts one; ``--session ID`` resumes. Ctrl+C
+``kfwizard run --answers FILE`` carries on the session started from that file (so running
+it again resumes and does nothing new, and an edited file changes the choices there, as
+going back in the wizard does) or starts one; ``--new`` always starts one; ``--session
+ID`` resumes. Ctrl+C
 or SIGTERM stop at the next safe point and leave the session ``interrupted``.
 """
 
@@ -131,15 +133,30 @@ def answers_hash(selections: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def find_session_for_answers(store: SessionStore, path: Path, digest: str) -> Session | None:
-    """The newest unfinished-or-done session made from these same answers."""
+def find_session_for_answers(store: SessionStore, path: Path) -> Session | None:
+    """The newest session started from this answers file and not torn down.
+
+    Whatever the file says now: a user who edits it after a failure (as its "next:"
+    advice may ask, "use env platform-agnostic") carries on in the same session, with
+    the cluster it created, as going back in the wizard would. ``--new`` starts over.
+    """
     resolved = str(path.resolve())
     for session in store.list():
-        origin = session.origin
-        same = origin.get("answers_path") == resolved and origin.get("answers_hash") == digest
-        if same and session.status != "removed":
+        if session.origin.get("answers_path") == resolved and session.status != "removed":
             return session
     return None
+
+
+def changed_choices(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Dotted names of the selections that differ (``deployment.env``)."""
+    changed: list[str] = []
+    for key in sorted(set(old) | set(new), key=str):
+        before, after = old.get(key), new.get(key)
+        if isinstance(before, Mapping) and isinstance(after, Mapping):
+            changed += changed_choices(before, after, f"{prefix}{key}.")
+        elif before != after:
+            changed.append(f"{prefix}{key}")
+    return changed
 
 
 def _normalise_until(until: str | None) -> str | None:
@@ -180,10 +197,27 @@ def run_headless(
     if answers is not None:
         selections = load_answers(answers)
         digest = answers_hash(selections)
-        existing = None if new else find_session_for_answers(store, answers, digest)
-        if existing is not None:
+        existing = None if new else find_session_for_answers(store, answers)
+        if existing is not None and existing.origin.get("answers_hash") == digest:
             session = existing
             print(f"Resuming session {session.id} (same answers as {answers}).", file=out)
+        elif existing is not None:
+            session = existing
+            compared = selections
+            if demo or session.demo:  # the demo's own defaults were added to the session's
+                from kfwizard.demo import apply_demo_defaults
+
+                compared = json.loads(json.dumps(selections))
+                apply_demo_defaults(compared, manifests=manifests)
+            changed = changed_choices(session.selections, compared)
+            print(
+                f"Resuming session {session.id} with the changed answers in {answers} "
+                f"({', '.join(changed) or 'formatting only'}); --new starts a separate session.",
+                file=out,
+            )
+            session.selections = selections
+            session.name = str(selections.get("name") or session.name)
+            session.origin = {**session.origin, "answers_hash": digest}
         else:
             session = Session.new(
                 name=str(selections.get("name") or ""), selections=selections, demo=demo
@@ -254,9 +288,15 @@ def _run_session(
             file=out,
         )
     elif result.state == "failed":
+        answers = session.origin.get("answers_path")
+        how = (
+            f"fix it (in {answers}, if it is a choice there) and run the same command again"
+            if answers
+            else "fix it and resume"
+        )
         print(
-            f"Session {session.id} stopped at '{result.failed_step}'. Resume with "
-            f"`kfwizard run --session {session.id}` once fixed.",
+            f"Session {session.id} stopped at '{result.failed_step}': {how}, or "
+            f"`kfwizard run --session {session.id}`.",
             file=out,
         )
     return result.exit_code

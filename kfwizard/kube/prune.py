@@ -1,10 +1,11 @@
 """After new manifests are applied over earlier ones: remove what only the earlier had.
 
-A user who installed KFP's ``env/dev`` (its proxy agent pins images that may not pull)
-and then chose ``platform-agnostic`` gets the new set applied over the old one; without
-this, the old set's extra objects (the proxy agent, the application controller, their
-roles) keep running, crash-looping, beside the new install. ``kubectl apply --prune``
-does the same job, with labels; here the session's inventory says what came earlier.
+A user who upgrades (KFP 2.14 to 2.17 swaps MinIO for SeaweedFS) or switches env (away
+from ``env/dev``, whose proxy agent may not pull) gets the new set applied over the old
+one; without this, the old set's extra objects (MinIO; the proxy agent, the application
+controller, their roles) keep running, or crash-looping, beside the new install.
+``kubectl apply --prune`` does the same job, with labels; here the session's inventory
+says what came earlier, and only within one deployment mode (the caller's rule).
 
 Only objects kfwizard applied itself (field manager ``kfwizard`` in ``managedFields``)
 are deleted: one someone else manages now is left alone, and named. Data and

@@ -172,3 +172,40 @@ def test_a_demo_session_resumes_after_the_demo_emulators_restart(
     new = session.outputs["cluster"]["endpoint"]
     assert new != old and session.outputs["connect"]["endpoint"] == new
     assert session.steps["verify"].state == "done"
+
+
+def test_answers_edited_after_a_failure_carry_on_in_the_same_session(
+    stack: EmulatorStack,
+    write_answers: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The failure says "use env platform-agnostic"; the user edits the answers file and
+    runs the same command. The session that created the cluster carries on with it (a new
+    session would refuse that cluster as someone else's)."""
+    from tests.kube.conftest import FIXTURES
+
+    local = str(FIXTURES / "kfp" / "2.17.0")
+    answers = write_answers(env="dev", manifests=local)
+    assert main(["run", "--answers", str(answers), "--until", "mode"]) == 2  # refused
+    out = capsys.readouterr().out
+    assert "next: use env platform-agnostic" in out
+    session_id = re.search(r"New session (\S+)\.", out).group(1)  # type: ignore[union-attr]
+
+    assert write_answers(env="platform-agnostic", manifests=local) == answers
+    assert main(["run", "--answers", str(answers), "--until", "mode"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        f"Resuming session {session_id} with the changed answers in {answers} (deployment.env)"
+        in out
+    )
+    assert "creating cluster" not in out
+    session = SessionStore().load(session_id)
+    assert session.selections["deployment"]["env"] == "platform-agnostic"
+    assert session.steps["manifests"].state == "done"
+    assert _clusters(stack) == [("kubeflow-testing", "RUNNING")]
+
+    # Unchanged, it resumes as before; --new starts a separate session.
+    assert main(["run", "--answers", str(answers), "--until", "mode"]) == 0
+    assert f"Resuming session {session_id} (same answers as" in capsys.readouterr().out
+    assert main(["run", "--answers", str(answers), "--until", "project", "--new"]) == 0
+    assert "New session" in capsys.readouterr().out

@@ -105,6 +105,22 @@ def test_nothing_is_pruned_when_the_earlier_apply_went_to_another_cluster(
     assert not any(line.startswith("Removed ") for line in lines)
 
 
+def test_another_mode_is_not_a_replacement_and_prunes_nothing(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    """Full Kubeflow then KFP standalone on one cluster: removing the platform's other
+    parts is a teardown's job, not a side effect of installing KFP."""
+    session = new_session(store, kubeconfig, "2.17.0", env="dev")
+    _apply(session, store)
+    session.outputs["apply"]["mode"] = "kubeflow"  # as if the earlier install was the platform
+    _switch(session, store, "platform-agnostic")
+    lines = _apply(session, store)
+    assert all(_exists(emu, kind, name) for kind, name in DEV_ONLY)
+    assert any(
+        line.startswith("The earlier kubeflow install on this cluster is left") for line in lines
+    )
+
+
 def test_stale_refs_match_by_kind_namespace_and_name() -> None:
     inventory = [
         {

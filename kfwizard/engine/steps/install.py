@@ -309,7 +309,9 @@ class ApplyStep(BaseStep):
         mset = manifest_set(ctx)
         clients = kube_clients(ctx)
         target = ctx.output_of("connect").get("context")
-        applied_here_before = bool(target) and ctx.outputs.get("target") == target
+        mode = ctx.output_of("manifests").get("mode")
+        earlier_mode = ctx.outputs.get("mode")
+        same_install = bool(target) and ctx.outputs.get("target") == target
         options = ApplyOptions(
             workers=int(ctx.options.get("apply_workers") or 8),
             crd_timeout=timeout(ctx, "crd"),
@@ -351,9 +353,14 @@ class ApplyStep(BaseStep):
         ctx.log(
             f"Applied {report.applied} objects in {report.seconds:.1f} s (field manager kfwizard)."
         )
-        if applied_here_before:
+        if same_install and earlier_mode == mode:
             # Before the hash is recorded: a prune cut short runs again with the apply.
             self._prune_earlier(ctx, clients, [ref_of(o) for o in all_objects(mset)])
+        elif same_install and earlier_mode:
+            ctx.log(
+                f"The earlier {earlier_mode} install on this cluster is left in place beside "
+                f"this {mode} one (another mode is not a replacement); a teardown removes both."
+            )
         ctx.outputs.update(
             {
                 "applied": report.applied,
@@ -361,15 +368,17 @@ class ApplyStep(BaseStep):
                 "hash": fingerprint(all_objects(mset)),
                 "seconds": round(report.seconds, 2),
                 "target": target,
+                "mode": mode,
             }
         )
 
     def _prune_earlier(
         self, ctx: StepContext, clients: KubeClients, current: list[dict[str, str]]
     ) -> None:
-        """Remove what earlier manifests applied on this cluster and these do not have
-        (``kube.prune``): after a switch from ``env/dev`` its proxy agent would otherwise
-        keep crash-looping beside the new install."""
+        """Remove what earlier manifests of the same mode applied on this cluster and
+        these do not have (``kube.prune``): after an upgrade that replaced MinIO with
+        SeaweedFS, or a switch away from ``env/dev``, the old parts would otherwise keep
+        running (or crash-looping) beside the new install."""
         from kfwizard.kube.prune import describe, prune, stale_refs
 
         stale = stale_refs(ctx.session.inventory_objects(), current)
