@@ -62,7 +62,11 @@ class InstallScreen(WizardScreen):
         "says why (Pending for lack of CPU, an image that cannot be pulled, a crash loop).\n\n"
         "**Resuming.** Every object applied is recorded in the session; a resumed install "
         "checks what is already there and carries on. **Cancel** (ctrl+x) stops at the next "
-        "safe point."
+        "safe point.\n\n"
+        "**Another version or env** over an earlier install (an upgrade) replaces it: after "
+        "the apply, what only the earlier manifests had is removed, like `kubectl apply "
+        "--prune`. Volumes, namespaces and CRDs stay, named in the log: they hold data or "
+        "other objects."
     )
 
     def compose_main(self) -> Any:
