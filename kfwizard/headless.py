@@ -2,9 +2,9 @@
 
 ``kfwizard run --answers FILE`` carries on the session started from that file (so running
 it again resumes and does nothing new, and an edited file changes the choices there, as
-going back in the wizard does) or starts one; ``--new`` always starts one; ``--session
-ID`` resumes. Ctrl+C
-or SIGTERM stop at the next safe point and leave the session ``interrupted``.
+going back in the wizard does) or starts one; ``--new`` always starts one, and
+``--session ID`` resumes. Ctrl+C or SIGTERM stop at the next safe point and leave the
+session ``interrupted``.
 """
 
 from __future__ import annotations

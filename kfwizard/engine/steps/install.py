@@ -381,6 +381,7 @@ class ApplyStep(BaseStep):
         running (or crash-looping) beside the new install."""
         from kfwizard.kube.prune import describe, prune, stale_refs
 
+        ctx.outputs.pop("pruned", None)  # (what an earlier run of this step removed)
         stale = stale_refs(ctx.session.inventory_objects(), current)
         if not stale:
             return
