@@ -125,14 +125,30 @@ class InstallScreen(WizardScreen):
         counts = (self.session.outputs.get("manifests") or {}).get("counts") or {}
         target = connect.get("context") or cluster.get("context") or cluster.get("name") or "?"
         objects = f"{sum(int(n) for n in counts.values())} objects" if counts else "the manifests"
-        return Content.from_markup(
+        mode = str(deployment.get("mode") or "kfp-standalone")
+        text = Content.from_markup(
             "Installs [b]$mode $version[/b] ($env): $objects into [b]$target[/b].",
-            mode=str(deployment.get("mode") or "kfp-standalone"),
+            mode=mode,
             version=str(deployment.get("version") or ""),
             env=str(deployment.get("env") or ""),
             objects=objects,
             target=str(target),
         )
+        earlier = self.session.outputs.get("apply") or {}
+        replaced = (earlier.get("version"), earlier.get("env"))
+        if (
+            earlier.get("version")
+            and earlier.get("target") == connect.get("context")
+            and earlier.get("mode") == mode
+            and replaced != (deployment.get("version"), deployment.get("env"))
+        ):
+            text += Content.from_markup(
+                " It replaces $version ($env), installed here earlier: what only that had is "
+                "removed after the apply; its volumes stay.",
+                version=str(replaced[0]),
+                env=str(replaced[1]),
+            )
+        return text
 
     def on_step_detail(self, event: StepDetail) -> None:
         if not isinstance(event.value, list):

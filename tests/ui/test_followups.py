@@ -22,6 +22,7 @@ from kfwizard.screens.verify import VerifyScreen
 from kfwizard.widgets.field import Field
 from kfwizard.widgets.step_list import StepList
 from tests.ui.helpers import (
+    READY_FOR_INSTALL,
     ChattyStep,
     PlanApp,
     WaitingStep,
@@ -216,3 +217,41 @@ async def test_verify_summary_is_in_view_at_80x24(store):
         summary = screen.query_one("#summary")
         visible = summary.region.intersection(screen.query_one("#main").region)
         assert visible.height >= summary.region.height - 1, "the summary is on screen"
+
+
+async def test_install_says_it_replaces_an_earlier_version_on_this_cluster(store):
+    """Another version over an earlier install is an upgrade: the Install step says what
+    it replaces, and that the earlier volumes stay, before anything is applied."""
+    earlier = {
+        "target": OUTPUTS["connect"]["context"],
+        "mode": "kfp-standalone",
+        "version": "2.14.4",
+        "env": "platform-agnostic",
+    }
+    save_session(
+        store,
+        "s-upgrade",
+        phase_steps={**READY_FOR_INSTALL, "apply": "pending"},
+        outputs={**OUTPUTS, "apply": earlier},
+    )
+    app = PlanApp({}, store=store, session_id="s-upgrade")
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await wait_for_screen(pilot, InstallScreen)
+        text = str(screen.summary())
+        assert "It replaces 2.14.4 (platform-agnostic), installed here earlier" in text
+        assert "its volumes stay" in text
+
+    # The same version again, or another cluster: nothing is replaced.
+    again = {**earlier, "version": "2.17.0"}
+    save_session(
+        store, "s-same", phase_steps=READY_FOR_INSTALL, outputs={**OUTPUTS, "apply": again}
+    )
+    elsewhere = {**earlier, "target": "gke_other_europe-west1_theirs"}
+    save_session(
+        store, "s-other", phase_steps=READY_FOR_INSTALL, outputs={**OUTPUTS, "apply": elsewhere}
+    )
+    for session_id in ("s-same", "s-other"):
+        app = PlanApp({}, store=store, session_id=session_id)
+        async with app.run_test(size=(100, 32)) as pilot:
+            screen = await wait_for_screen(pilot, InstallScreen)
+            assert "replaces" not in str(screen.summary())

@@ -369,6 +369,8 @@ class ApplyStep(BaseStep):
                 "seconds": round(report.seconds, 2),
                 "target": target,
                 "mode": mode,
+                "version": ctx.output_of("manifests").get("version"),
+                "env": ctx.output_of("manifests").get("env"),
             }
         )
 
