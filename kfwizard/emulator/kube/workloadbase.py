@@ -103,9 +103,13 @@ class WorkloadBase:
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
         self.blocked: set[tuple[str, str, str]] = set()
+        """(kind, ns, name) of controllers whose pod creation was refused."""
+        self.waiting_on_webhook: set[tuple[str, str, str]] = set()
+        """The blocked ones a webhook refused: a pod that becomes ready may be its backend,
+        so they retry at once. A Pod Security refusal waits out its backoff: no pod
+        coming up changes a namespace's policy."""
         self._backoff: dict[tuple[str, str, str], tuple[int, float]] = {}
         """(owner kind, ns, name) -> (failures so far, monotonic time of the next try)."""
-        """(kind, ns, name) of controllers whose pod creation was refused."""
 
     # -- helpers ---------------------------------------------------------------------------
     def _rt(self, group: str, version: str, plural: str):
@@ -169,9 +173,13 @@ class WorkloadBase:
         if failures and time.monotonic() < next_try:
             return None  # still backing off; the retry is already queued
 
+        by_policy = False
+
         def admit(obj: Obj) -> None:
+            nonlocal by_policy
             refusal = cluster.admission.pod_security(ns, obj)
             if refusal:
+                by_policy = True
                 raise errors.forbidden("pods", "", name, refusal)
             cluster.admission.check_webhooks(rt, "CREATE", obj, ns)
 
@@ -188,6 +196,10 @@ class WorkloadBase:
                 component(owner_kind),
             )
             self.blocked.add(key)
+            if by_policy:
+                self.waiting_on_webhook.discard(key)
+            else:
+                self.waiting_on_webhook.add(key)
             delay = min(
                 cluster.sim.cycle(FAILED_CREATE_RETRY) * 2**failures,
                 cluster.sim.cycle(FAILED_CREATE_BACKOFF_CAP),
@@ -197,6 +209,7 @@ class WorkloadBase:
             self._failed_create_condition(owner, owner_kind, err.message)
             return None
         self.blocked.discard(key)
+        self.waiting_on_webhook.discard(key)
         self._backoff.pop(key, None)
         cluster.recorder.record(
             owner, "Normal", "SuccessfulCreate", f"Created pod: {name}", component(owner_kind)
@@ -222,8 +235,9 @@ class WorkloadBase:
         self.cluster.registry.write_status(self._rt("apps", "v1", "replicasets"), owner, status)
 
     def retry_blocked(self, namespace: str = "", name: str = "") -> None:
-        """A pod became ready (maybe a webhook backend): retry refused pod creations."""
-        for kind, ns, obj_name in sorted(self.blocked):
+        """A pod became ready (maybe a webhook backend): retry the pod creations a webhook
+        refused."""
+        for kind, ns, obj_name in sorted(self.waiting_on_webhook):
             self._backoff.pop((kind, ns, obj_name), None)  # the cause may be gone: try now
             self.cluster.sim.enqueue(TASK[kind], ns, obj_name)
 
