@@ -170,8 +170,12 @@ class WorkloadBase:
         rt = self._rt("", "v1", "pods")
         key = (owner_kind, ns, md["name"])
         failures, next_try = self._backoff.get(key, (0, 0.0))
-        if failures and time.monotonic() < next_try:
-            return None  # still backing off; the retry is already queued
+        now = time.monotonic()
+        if failures and now < next_try:
+            # Still backing off. Woken early (its own status write wakes it), this run took
+            # the queued retry's place: queue it again, or it would never come.
+            cluster.sim.enqueue(TASK[owner_kind], ns, md["name"], after=next_try - now)
+            return None
 
         by_policy = False
 
@@ -200,10 +204,11 @@ class WorkloadBase:
                 self.waiting_on_webhook.discard(key)
             else:
                 self.waiting_on_webhook.add(key)
-            delay = min(
-                cluster.sim.cycle(FAILED_CREATE_RETRY) * 2**failures,
-                cluster.sim.cycle(FAILED_CREATE_BACKOFF_CAP),
-            )
+            first = cluster.sim.cycle(FAILED_CREATE_RETRY)
+            # The cap scales with speed too, but never below 16 first delays: at speed 0
+            # both are the minimum cycle, and the backoff would not grow at all.
+            cap = max(cluster.sim.cycle(FAILED_CREATE_BACKOFF_CAP), 16 * first)
+            delay = min(first * 2**failures, cap)
             self._backoff[key] = (failures + 1, time.monotonic() + delay)
             cluster.sim.enqueue(TASK[owner_kind], ns, md["name"], after=delay)
             self._failed_create_condition(owner, owner_kind, err.message)
