@@ -57,6 +57,37 @@ def _location_flag(location: str) -> str:
     return f"--region={location}" if locations.is_region(location) else f"--zone={location}"
 
 
+def await_operation(
+    ctx: StepContext,
+    client: Any,
+    op_name: str,
+    *,
+    eta: float,
+    on_timeout: Callable[[Any], StepFailed],
+    progress: Callable[[int, int, str], Any] | None = None,
+) -> Any:
+    """Follow a GKE operation to DONE with the step's cancellable sleep, its timeout
+    and retry policy; a timeout becomes ``on_timeout(exc)`` (words for what waited).
+    The cluster step and the teardown's cluster delete both wait this way."""
+    from kfwizard.gcp import clusters
+
+    try:
+        return clusters.follow_operation(
+            client,
+            op_name,
+            sleep=ctx.sleep,
+            log=ctx.log,
+            progress=progress,
+            timeout=runtime.timeout(ctx, "cluster"),
+            interval=runtime.poll_interval(ctx),
+            eta=eta,
+            clock=time.monotonic,
+            retry=runtime.retry_policy(ctx),
+        )
+    except clusters.OperationTimeout as exc:
+        raise on_timeout(exc) from exc
+
+
 def _project_for_commands(session: Session) -> str:
     found = (session.outputs.get("credentials") or {}).get("project")
     return str(found or session.selections.get("project") or "PROJECT_ID")
@@ -487,7 +518,7 @@ class ClusterStep(BaseStep):
             "deleting the failed cluster",
         )
         name = clusters.operation_path(project, old_location, op.name)
-        self._await_operation(
+        await_operation(
             ctx,
             client,
             name,
@@ -540,41 +571,11 @@ class ClusterStep(BaseStep):
         ctx.log(f"warning: {warning}")
         ctx.detail("warning", warning)  # shown, not only logged
 
-    def _await_operation(
-        self,
-        ctx: StepContext,
-        client: Any,
-        op_name: str,
-        *,
-        eta: float,
-        on_timeout: Callable[[Any], StepFailed],
-        progress: Callable[[int, int, str], Any] | None = None,
-    ) -> Any:
-        """Follow a GKE operation to DONE with the step's cancellable sleep, its timeout
-        and retry policy; a timeout becomes ``on_timeout(exc)`` (words for what waited)."""
-        from kfwizard.gcp import clusters
-
-        try:
-            return clusters.follow_operation(
-                client,
-                op_name,
-                sleep=ctx.sleep,
-                log=ctx.log,
-                progress=progress,
-                timeout=runtime.timeout(ctx, "cluster"),
-                interval=runtime.poll_interval(ctx),
-                eta=eta,
-                clock=time.monotonic,
-                retry=runtime.retry_policy(ctx),
-            )
-        except clusters.OperationTimeout as exc:
-            raise on_timeout(exc) from exc
-
     def _follow(self, ctx: StepContext, client: Any, op_name: str, facts: Any) -> None:
         from kfwizard.gcp import clusters, explain
 
         ctx.outputs["operation"] = op_name
-        op = self._await_operation(
+        op = await_operation(
             ctx,
             client,
             op_name,

@@ -389,25 +389,20 @@ class DeleteClusterStep(BaseStep):
         return name
 
     def _await_delete(self, ctx: StepContext, c: dict[str, Any], operation: str) -> None:
+        from kfwizard.engine.steps.cluster import await_operation
         from kfwizard.gcp import clusters, runtime
 
-        try:
-            done = clusters.follow_operation(
-                runtime.cluster_manager(ctx),
-                operation,
-                sleep=ctx.sleep,
-                log=ctx.log,
-                progress=ctx.progress,
-                timeout=runtime.timeout(ctx, "cluster"),
-                interval=runtime.poll_interval(ctx),
-                eta=runtime.expected_seconds(ctx, "delete"),
-                retry=runtime.retry_policy(ctx),
-            )
-        except clusters.OperationTimeout as exc:
-            raise StepFailed(
+        done = await_operation(
+            ctx,
+            runtime.cluster_manager(ctx),
+            operation,
+            eta=runtime.expected_seconds(ctx, "delete"),
+            progress=ctx.progress,
+            on_timeout=lambda exc: StepFailed(
                 f"Deleting cluster {c['name']} did not finish in time ({exc}).",
                 "check the operation in the Cloud Console, then run the teardown again",
-            ) from exc
+            ),
+        )
         error = clusters.operation_error(done)
         if error:
             raise StepFailed(
