@@ -134,12 +134,13 @@ class InstallScreen(WizardScreen):
             objects=objects,
             target=str(target),
         )
+        from kfwizard.engine.steps.install import replaces_earlier
+
         earlier = self.session.outputs.get("apply") or {}
         replaced = (earlier.get("version"), earlier.get("env"))
         if (
             earlier.get("version")
-            and earlier.get("target") == connect.get("context")
-            and earlier.get("mode") == mode
+            and replaces_earlier(earlier, connect.get("context"), mode)
             and replaced != (deployment.get("version"), deployment.get("env"))
         ):
             text += Content.from_markup(

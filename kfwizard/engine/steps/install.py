@@ -11,6 +11,7 @@ was created), and the final rollout table.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from kfwizard.engine.errors import StepFailed
@@ -308,10 +309,11 @@ class ApplyStep(BaseStep):
 
         mset = manifest_set(ctx)
         clients = kube_clients(ctx)
-        target = ctx.output_of("connect").get("context")
-        mode = ctx.output_of("manifests").get("mode")
+        chosen = ctx.output_of("manifests")
+        target, mode = ctx.output_of("connect").get("context"), chosen.get("mode")
         earlier_mode = ctx.outputs.get("mode")
-        same_install = bool(target) and ctx.outputs.get("target") == target
+        replaces = replaces_earlier(ctx.outputs, target, mode)
+        beside = not replaces and bool(earlier_mode) and installed_here(ctx.outputs, target)
         options = ApplyOptions(
             workers=int(ctx.options.get("apply_workers") or 8),
             crd_timeout=timeout(ctx, "crd"),
@@ -353,10 +355,10 @@ class ApplyStep(BaseStep):
         ctx.log(
             f"Applied {report.applied} objects in {report.seconds:.1f} s (field manager kfwizard)."
         )
-        if same_install and earlier_mode == mode:
+        if replaces:
             # Before the hash is recorded: a prune cut short runs again with the apply.
             self._prune_earlier(ctx, clients, [ref_of(o) for o in all_objects(mset)])
-        elif same_install and earlier_mode:
+        elif beside:
             ctx.log(
                 f"The earlier {earlier_mode} install on this cluster is left in place beside "
                 f"this {mode} one (another mode is not a replacement); a teardown removes both."
@@ -369,8 +371,8 @@ class ApplyStep(BaseStep):
                 "seconds": round(report.seconds, 2),
                 "target": target,
                 "mode": mode,
-                "version": ctx.output_of("manifests").get("version"),
-                "env": ctx.output_of("manifests").get("env"),
+                "version": chosen.get("version"),
+                "env": chosen.get("env"),
             }
         )
 
@@ -403,6 +405,17 @@ class ApplyStep(BaseStep):
             )
         if report.not_ours:
             ctx.log(f"Left alone, as kfwizard no longer manages them: {describe(report.not_ours)}.")
+
+
+def installed_here(apply_out: Mapping[str, Any], target: str | None) -> bool:
+    """The apply step's last install went to this cluster (its kubeconfig context)."""
+    return bool(target) and apply_out.get("target") == target
+
+
+def replaces_earlier(apply_out: Mapping[str, Any], target: str | None, mode: str | None) -> bool:
+    """New manifests replace the last install: same cluster, same deployment mode (what
+    only the earlier set had is pruned after the apply; another mode stays beside)."""
+    return installed_here(apply_out, target) and apply_out.get("mode") == mode
 
 
 # -- rollout ---------------------------------------------------------------------------
