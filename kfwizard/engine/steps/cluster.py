@@ -551,14 +551,18 @@ class ClusterStep(BaseStep):
         """List the cluster as this session's (and save): what teardown deletes."""
         ctx.outputs["created_by_session"] = True
         self._use_cluster(ctx, (project, location, name), created=True)
+        ctx.save()
 
     def _use_cluster(
         self, ctx: StepContext, target: cluster_inventory.Where | None, *, created: bool
     ) -> None:
         """Note the cluster the session uses now; a session-created cluster it leaves
-        behind stays listed for the teardown, and the user hears that it keeps running."""
+        behind stays listed for the teardown, and the user hears that it keeps running.
+
+        Not saved here: the runner saves when the step ends, and a run cut short before
+        that does the same again (an unsaved change is redone, not lost). Only a create
+        request must be on disk at once (``_inventory_created``)."""
         old = cluster_inventory.use_cluster(ctx.session.inventory, target, created=created)
-        ctx.save()
         if old is None:
             return
         project, location, name = cluster_inventory.where(old)
