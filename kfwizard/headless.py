@@ -9,6 +9,7 @@ session ``interrupted``.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -207,7 +208,7 @@ def run_headless(
             if demo or session.demo:  # the demo's own defaults were added to the session's
                 from kfwizard.demo import apply_demo_defaults
 
-                compared = json.loads(json.dumps(selections))
+                compared = copy.deepcopy(selections)
                 apply_demo_defaults(compared, manifests=manifests)
             changed = changed_choices(session.selections, compared)
             print(
