@@ -90,6 +90,18 @@ async def test_copy_commands_puts_them_on_the_clipboard(store):
         assert "gcloud config set project my-proj-1" in app.clipboard
 
 
+async def open_teardown_dialog(pilot, session, results: list) -> TeardownDialog:
+    """Push the teardown dialog over the Project step; its answer goes to ``results``."""
+    app = pilot.app
+    await wait_for_screen(pilot, ProjectScreen)
+    app.push_screen(TeardownDialog(session), results.append)
+    await wait_for(pilot, lambda: isinstance(app.screen, TeardownDialog), description="dialog")
+    dialog = app.screen
+    await wait_for(pilot, lambda: dialog.query("#yes"), description="composed")
+    await pilot.pause()
+    return dialog
+
+
 async def test_teardown_of_a_cluster_not_created_by_the_session_needs_its_name(store):
     session = save_session(store, "s-td")
     session.inventory["cluster"] = {
@@ -101,12 +113,7 @@ async def test_teardown_of_a_cluster_not_created_by_the_session_needs_its_name(s
     results = []
     app = PlanApp({}, store=store, session_id="s-td")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, ProjectScreen)
-        app.push_screen(TeardownDialog(session), results.append)
-        await wait_for(pilot, lambda: isinstance(app.screen, TeardownDialog), description="dialog")
-        dialog = app.screen
-        await wait_for(pilot, lambda: dialog.query("#yes"), description="composed")
-        await pilot.pause()
+        dialog = await open_teardown_dialog(pilot, session, results)
         assert not dialog.query_one("#delete-cluster").value, "off unless the session made it"
         dialog.query_one("#delete-cluster").value = True
         await pilot.pause()
@@ -139,12 +146,7 @@ async def test_teardown_offers_the_clusters_the_session_created_and_left(store):
     results = []
     app = PlanApp({}, store=store, session_id="s-two")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, ProjectScreen)
-        app.push_screen(TeardownDialog(session), results.append)
-        await wait_for(pilot, lambda: isinstance(app.screen, TeardownDialog), description="dialog")
-        dialog = app.screen
-        await wait_for(pilot, lambda: dialog.query("#yes"), description="composed")
-        await pilot.pause()
+        dialog = await open_teardown_dialog(pilot, session, results)
         box = dialog.query_one("#delete-cluster", Checkbox)
         assert box.value and str(box.label) == "Also delete clusters kubeflow-two, kubeflow-one"
         texts = [str(s.render()) for s in dialog.query(".teardown-text")]
