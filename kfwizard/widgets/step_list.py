@@ -6,6 +6,7 @@ A wait without feedback feels like a hang; a ticking timer and a plain state per
 
 from __future__ import annotations
 
+import textwrap
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +26,24 @@ class StepRow:
     started: float | None = None
     note: str = ""
     eta: float | None = None
+
+
+NOTE_MIN_WIDTH = 20
+"""Narrower than this beside the columns, a note wraps under the whole row instead."""
+
+
+def hang_note(note: str, indent: int, width: int) -> str:
+    """Wrap ``note`` to ``width`` columns minus ``indent``, continuation lines indented.
+
+    A long progress note ("Creating node pools (default-pool): 1 of 3 nodes created")
+    otherwise wraps back to the first column, under the marks, where it reads as a row
+    of its own.
+    """
+    room = width - indent
+    if room < NOTE_MIN_WIDTH or len(note) <= room:
+        return note
+    lines = textwrap.wrap(note, room, break_long_words=True, break_on_hyphens=False)
+    return ("\n" + " " * indent).join(lines)
 
 
 def format_elapsed(seconds: float | None) -> str:
@@ -98,6 +117,11 @@ class StepList(SteadyStatic):
         row.state, row.elapsed, row.started, row.note = state, elapsed, None, note
         self._refresh_content()
 
+    def on_resize(self) -> None:
+        """The notes wrap at the width: wrap them again at the new one."""
+        self._refresh_content()
+        super().on_resize()
+
     def _tick(self) -> None:
         if any(row.started is not None for row in self.rows.values()):
             self._refresh_content()
@@ -109,6 +133,7 @@ class StepList(SteadyStatic):
             self.show(Content.from_markup("[$text-muted]No steps yet.[/]"))
             return
         width = max((len(row.title) for row in self.rows.values()), default=10)
+        note_column = 1 + 1 + width + 2 + 7 + 2  # mark, title, timing and their gaps
         lines = []
         for row in self.rows.values():
             state = "done" if row.state == "skipped" else row.state
@@ -127,7 +152,7 @@ class StepList(SteadyStatic):
                     mark=mark,
                     title=row.title.ljust(width),
                     timing=timing.rjust(7),
-                    note=note,
+                    note=hang_note(note, note_column, self.size.width),
                 )
             )
         self.show(Content("\n").join(lines))

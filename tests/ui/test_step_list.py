@@ -1,0 +1,50 @@
+"""The step list: a long note wraps under its own column, not under the marks."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+
+from kfwizard.widgets.step_list import StepList, hang_note
+
+NOTE = "5/9 Creating node pools (default-pool): 1 of 3 nodes created"
+
+
+def test_hang_note_indents_continuation_lines() -> None:
+    wrapped = hang_note(NOTE, 30, 70).split("\n")
+    assert len(wrapped) == 2
+    assert wrapped[1].startswith(" " * 30) and not wrapped[1][30].isspace()
+    assert all(len(line) <= 70 for line in wrapped)
+    assert " ".join(part.strip() for part in wrapped) == NOTE
+
+
+def test_hang_note_leaves_short_notes_and_narrow_rooms_alone() -> None:
+    assert hang_note("3/88 objects", 30, 70) == "3/88 objects"
+    assert hang_note(NOTE, 30, 45) == NOTE  # 15 columns is too narrow to hang in
+    assert hang_note(NOTE, 30, 0) == NOTE  # not laid out yet
+
+
+class OneList(App[None]):
+    def compose(self) -> ComposeResult:
+        yield StepList(ticking=False, id="steps")
+
+
+def _lines(steps: StepList) -> list[str]:
+    return str(steps.render()).split("\n")
+
+
+async def test_a_long_note_hangs_and_rewraps_on_resize() -> None:
+    app = OneList()
+    async with app.run_test(size=(80, 10)) as pilot:
+        steps = app.query_one(StepList)
+        steps.set_steps([("cluster", "GKE cluster"), ("connect", "Connect to the cluster")])
+        steps.started("cluster", "GKE cluster")
+        steps.progress("cluster", NOTE)
+        await pilot.pause()
+        lines = _lines(steps)
+        assert len(lines) == 3 and steps.size.height == 3
+        column = lines[0].index("5/9")
+        assert lines[1][:column].isspace() and lines[1][column:].endswith("nodes created")
+        assert lines[2].lstrip().startswith("○ Connect")  # the next row starts a line
+        await pilot.resize_terminal(120, 10)
+        await pilot.pause()
+        assert len(_lines(steps)) == 2 and steps.size.height == 2
