@@ -17,12 +17,13 @@ import shlex
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any
 
 from kfwizard.emulator import catalog
 from kfwizard.emulator import state as state_io
+from kfwizard.emulator.autosave import Autosave
 from kfwizard.emulator.faults import Faults
 from kfwizard.emulator.gke import GkeEmulator
 from kfwizard.emulator.gke_lifecycle import KubeFactory
@@ -43,8 +44,10 @@ class EmulatorStack:
     container/compute, as the demo starts). ``clusters``: names of RUNNING clusters to
     create at start (us-central1-a, 3 x n1-standard-2; their APIs get enabled).
     ``state_dir``: load saved state on start (it wins over ``enabled_services``; clusters
-    already there are not created again) and save on stop; the kubeconfig and the dummy
-    access-token file live there too unless ``kubeconfig_path`` says otherwise.
+    already there are not created again), save it while running whenever it changes
+    (``autosave``; a killed process loses at most a second) and on stop; the kubeconfig
+    and the dummy access-token file live there too unless ``kubeconfig_path`` says
+    otherwise.
     """
 
     def __init__(
@@ -87,6 +90,8 @@ class EmulatorStack:
         self._token_file: Path | None = None
         self._written: set[str] = set()
         self._running = False
+        self.autosave: Autosave | None = None
+        """Saves ``state_dir`` as the state changes (None without a ``state_dir``)."""
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> EmulatorStack:
@@ -110,6 +115,9 @@ class EmulatorStack:
                     if not self._has_cluster(name):
                         self.add_cluster(name)
                 self._clusters_changed()
+            if self.state_dir is not None:
+                self.autosave = Autosave(self.save_state, self._state_fingerprint)
+                self.autosave.start()
         except BaseException:
             self.stop()
             raise
@@ -117,20 +125,47 @@ class EmulatorStack:
 
     def stop(self) -> None:
         """Stop everything; with a ``state_dir``, save first. Safe to call twice."""
+        if self.autosave is not None:
+            self.autosave.stop()
+            self.autosave = None
         with self.lock:
             was_running, self._running = self._running, False
         if was_running:
             self.gke.server.stop()
             self.serviceusage.server.stop()
             self.scheduler.stop()
-            if self.state_dir is not None:
-                state_io.save(self.state_dir, self.gke, self.serviceusage)
+            self.save_state()
         self.gke.stop()
         self.serviceusage.stop()
         self.scheduler.stop()
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
+
+    def save_state(self) -> None:
+        """Write the state to ``state_dir`` (nothing without one)."""
+        if self.state_dir is not None:
+            with self.lock:
+                state_io.save(self.state_dir, self.gke, self.serviceusage)
+
+    def _state_fingerprint(self) -> Hashable:
+        """What moves when the saved state would differ: cheap enough to take every
+        second (no Kubernetes object is read, only each cluster's resourceVersion)."""
+        with self.lock:
+            clusters = tuple(
+                (
+                    key,
+                    int(record.message.status),
+                    record.busy,
+                    record.kube.cluster.store.resource_version if record.kube else None,
+                )
+                for key, record in sorted(self.gke.clusters.items())
+            )
+            operations = tuple(
+                (key, int(op.message.status), op.position)
+                for key, op in sorted(self.gke.operations.items())
+            )
+            return clusters, operations, repr(self.serviceusage.to_state())
 
     def __enter__(self) -> EmulatorStack:
         return self.start()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kfwizard.emulator.cli import main
-from tests.emulator.conftest import gke_client, serviceusage_client
+from tests.emulator.conftest import fast_polling, gke_client, serviceusage_client
 
 PROJECT = "kfw-cli-project"
 
@@ -86,6 +86,50 @@ def test_runs_in_the_foreground_until_ctrl_c(tmp_path: Path) -> None:
     assert "export CLOUDSDK_API_ENDPOINT_OVERRIDES_CONTAINER=" in out
     assert out.rstrip().endswith("Emulators running; Ctrl+C stops them.")
     assert (state_dir / "emulators.json").exists()
+
+
+def test_a_killed_emulator_keeps_what_changed_until_a_second_before(tmp_path: Path) -> None:
+    """A closed terminal or a kill skips the save at stop; the autosave has it already,
+    so a demo session resumed later still finds the cluster it created."""
+    import kubernetes.client
+    import kubernetes.config
+
+    from kfwizard.emulator.stack import EmulatorStack
+
+    state_dir = tmp_path / "state"
+    args = ["--project", PROJECT, "--speed", "0", "--cluster", "kfp", "--state-dir"]
+    process, env = start(tmp_path, *args, str(state_dir))
+    iap = f"projects/{PROJECT}/services/iap.googleapis.com"
+    try:
+        su = serviceusage_client(env["CLOUDSDK_API_ENDPOINT_OVERRIDES_SERVICEUSAGE"].rstrip("/"))
+        su.enable_service(request={"name": iap}).result(polling=fast_polling())
+        api = kubernetes.config.new_client_from_config(config_file=env["KUBECONFIG"])
+        with api:
+            kubernetes.client.CoreV1Api(api).create_namespaced_config_map(
+                "default", {"metadata": {"name": "made-before-the-kill"}, "data": {"a": "1"}}
+            )
+        saved = [state_dir / "emulators.json", *state_dir.glob("clusters/*.json")]
+        deadline = time.monotonic() + 15
+        while not (
+            "iap.googleapis.com" in saved[0].read_text()
+            and "made-before-the-kill" in saved[1].read_text()
+        ):
+            assert time.monotonic() < deadline, "the running emulators never saved the change"
+            time.sleep(0.05)
+    finally:
+        process.kill()
+        process.communicate(timeout=20)
+    assert process.returncode == -signal.SIGKILL
+
+    with EmulatorStack(project=PROJECT, state_dir=state_dir) as stack:
+        su = serviceusage_client(stack.serviceusage_url)  # the old port is gone
+        assert su.get_service(request={"name": iap}).state.name == "ENABLED"
+        api = kubernetes.config.new_client_from_config(config_file=str(stack.kubeconfig_path))
+        with api:
+            kept = kubernetes.client.CoreV1Api(api).read_namespaced_config_map(
+                "made-before-the-kill", "default"
+            )
+        assert kept.data == {"a": "1"}
 
 
 def test_sigterm_is_a_clean_stop(tmp_path: Path) -> None:

@@ -226,7 +226,9 @@ class KubeEmulator:
                 "token": self.token,
                 "nodes": [asdict(n) for n in cluster.node_specs],
                 "available_at": {
-                    f"{ns}/{name}": t for (ns, name), t in cluster.available_at.items()
+                    # A copy: the simulation adds to it from its own thread (autosave).
+                    f"{ns}/{name}": t
+                    for (ns, name), t in dict(cluster.available_at).items()
                 },
                 "store": cluster.store.dump(),
             }
