@@ -500,19 +500,46 @@ IMAGE_RULES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
             re.I,
         ),
         "image gone",
-        "the image or its tag does not exist in the registry (old gcr.io/ml-pipeline images are "
-        "being removed with Container Registry; a ':dummy' tag means the wrong kustomize path was "
-        "applied)",
-        "install a KFP version whose images are published (2.4.0 or later, on ghcr.io), "
-        "then resume",
+        "the image or its tag does not exist in the registry",
+        'check that the image exists ("docker manifest inspect IMAGE"): a mirror or a custom '
+        "overlay may name one that was never pushed, and a private one needs the nodes to have "
+        "read access; fix the reference in the manifests, then resume",
     ),
 )
 
+OLD_KFP_REGISTRY = "gcr.io/ml-pipeline/"
+"""Where KFP's images were before 2.4.0; Container Registry is removing them."""
+DUMMY_TAG = ":dummy"
+"""The tag a KFP kustomize base carries until an env/ overlay sets the real one."""
 
-def classify_image_error(text: str) -> tuple[str, str, str]:
-    """(label, cause, action) for an image pull error message."""
+
+def _image_gone(image: str, cause: str, action: str) -> tuple[str, str]:
+    """(cause, action) for an image that is not in its registry, told by the reference
+    (the rule's own pair when it says nothing more): advising "2.4.0 or later" to
+    someone installing 2.17.0 would send them in circles."""
+    if image.endswith(DUMMY_TAG):
+        return (
+            "its ':dummy' tag means a kustomize base was applied without the env/ overlay "
+            "that sets the real image tags (the wrong kustomize path)",
+            "install from an env/ overlay (choose the environment in the Deployment mode "
+            "step, e.g. platform-agnostic), then resume",
+        )
+    if OLD_KFP_REGISTRY in image:
+        return (
+            "KFP's old gcr.io/ml-pipeline images are being removed with Container Registry",
+            "install KFP 2.4.0 or later, whose images are on ghcr.io, then resume",
+        )
+    if image and image != "?":
+        action = action.replace("IMAGE", image)
+    return cause, action
+
+
+def classify_image_error(text: str, image: str = "") -> tuple[str, str, str]:
+    """(label, cause, action) for an image pull error message about ``image``."""
     for pattern, label, cause, action in IMAGE_RULES:
         if pattern.search(text or ""):
+            if label == "image gone":
+                cause, action = _image_gone(image, cause, action)
             return label, cause, action
     return (
         "pull failed",
@@ -545,7 +572,7 @@ def diagnose_image(
         if e.get("reason") in ("Failed", "BackOff", "ErrImagePull", "InspectFailed")
     ]
     texts.append(str(waiting.get("message") or ""))
-    label, cause, action = classify_image_error(" ".join(texts))
+    label, cause, action = classify_image_error(" ".join(texts), str(image))
     workload = workload_of(pod, replicasets)
     evidence = [f"image: {image}", f"state: {waiting.get('reason', '?')}"]
     evidence += [f"event: {t}" for t in texts if t][-3:]

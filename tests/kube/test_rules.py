@@ -361,6 +361,45 @@ def test_image_errors_are_sorted_by_event_text(message: str, label: str) -> None
     assert "`" not in first.action
 
 
+@pytest.mark.parametrize(
+    ("image", "cause", "action"),
+    [
+        (
+            "gcr.io/ml-pipeline/frontend:1.8.5",
+            "old gcr.io/ml-pipeline images are being removed",
+            "install KFP 2.4.0 or later, whose images are on ghcr.io",
+        ),
+        (
+            "ghcr.io/kubeflow/kfp-frontend:dummy",
+            "without the env/ overlay",
+            "install from an env/ overlay",
+        ),
+        (
+            "ghcr.io/kubeflow/kfp-frontend:2.17.0",
+            "does not exist in the registry",
+            '"docker manifest inspect ghcr.io/kubeflow/kfp-frontend:2.17.0"',
+        ),
+    ],
+)
+def test_a_missing_image_is_explained_by_its_reference(image: str, cause: str, action: str) -> None:
+    """Only the old registry's images call for a newer KFP; a published version's image
+    that is missing points at the reference (a mirror, an overlay), not at an upgrade."""
+    status = {
+        "name": "main",
+        "image": image,
+        "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image"}},
+    }
+    pod = _pod("ml-pipeline-ui-5f7c9-abcde", statuses=[status])
+    failed = f'Failed to pull image "{image}": rpc error: code = NotFound desc = {image}: not found'
+    events = [_event("Pod", pod["metadata"]["name"], "Failed", failed)]
+    first = dg.diagnose(dg.Snapshot(["kubeflow"], pods=[pod], events=events, now=NOW))[0]
+    assert first.problem == "image can't be pulled (image gone)"
+    assert cause in first.cause and image in first.cause
+    assert action in first.action and first.action.endswith("then resume")
+    if "2.17.0" in image:
+        assert "2.4.0" not in first.action  # the version is already a published one
+
+
 # -- P11 crash loops -------------------------------------------------------------------
 def _crash(name: str, restarts: int = 5) -> dict:
     return {
