@@ -283,11 +283,21 @@ class Rollout:
         return now - self.critical_ready_at >= self.warn_grace
 
 
-def eta_seconds(ready: int, total: int, elapsed: float) -> float | None:
-    """A naive ETA from the pace so far; None until something is ready."""
+def time_left(ready: int, total: int, elapsed: float, since_change: float) -> str:
+    """ ", about 12 s left" from the pace of the workloads ready so far, counted from the
+    last one that became ready; empty before the first and after the last.
+
+    When the estimate has run out and nothing became ready since (a pod that will never
+    start, a slow image pull), it says so instead of "about 0 s left", which a user
+    watching a stuck install reads as "nearly there".
+    """
     if ready <= 0 or ready >= total:
-        return None if ready <= 0 else 0.0
-    return elapsed / ready * (total - ready)
+        return ""
+    pace = max(elapsed - since_change, 0.0) / ready
+    remaining = pace * (total - ready) - since_change
+    if remaining > 0:
+        return f", about {max(round(remaining), 1)} s left"
+    return ", taking longer than the first ones did"
 
 
 class Throttle:
@@ -362,6 +372,7 @@ def wait_workloads(
     if watch_pods:
         specs.append(WatchSpec("v1", "Pod", namespace=scope))
     rollout = Rollout(refs, critical_set, stuck_after, warn_grace)
+    last_ready = [0, started]  # how many were ready, and since when
 
     def send(now: float) -> None:
         rows = [s.row() for s in rollout.statuses]
@@ -370,8 +381,9 @@ def wait_workloads(
             on_rows(rows)
         ready = sum(1 for s in rollout.statuses if s.state == "ready")
         total = len(rollout.statuses)
-        eta = eta_seconds(ready, total, now - started)
-        left = f", about {eta:.0f} s left" if eta else ""
+        if ready != last_ready[0]:
+            last_ready[:] = [ready, now]
+        left = time_left(ready, total, now - started, now - last_ready[1])
         control.progress(ready, total, f"{ready}/{total} ready{left}")
 
     publish = Throttle(send)

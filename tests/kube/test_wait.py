@@ -12,7 +12,7 @@ from kfwizard.engine.errors import Cancelled
 from kfwizard.kube import wait
 from kfwizard.kube.apply import apply_objects
 from kfwizard.kube.control import Quiet
-from kfwizard.kube.wait import Throttle, wait_workloads
+from kfwizard.kube.wait import Throttle, time_left, wait_workloads
 
 
 def test_throttle_sends_the_held_back_change_once_the_interval_has_passed() -> None:
@@ -27,6 +27,19 @@ def test_throttle_sends_the_held_back_change_once_the_interval_has_passed() -> N
     assert len(sent) == 2 and not publish.pending
     publish.flush()  # nothing held back: nothing sent
     assert len(sent) == 2
+
+
+def test_time_left_counts_from_the_last_workload_that_became_ready() -> None:
+    assert time_left(0, 14, 5.0, 5.0) == ""  # no pace yet
+    assert time_left(14, 14, 30.0, 0.0) == ""  # done
+    assert time_left(7, 14, 14.0, 0.0) == ", about 14 s left"  # 2 s each so far
+    assert time_left(7, 14, 20.0, 6.0) == ", about 8 s left"  # 6 s of it gone since
+    assert time_left(13, 14, 13.4, 0.4) == ", about 1 s left"  # 0.6 s: not "0 s"
+
+
+def test_time_left_says_so_when_the_estimate_has_run_out() -> None:
+    """13 ready in 13 s and nothing since for 10 s: not "about 0 s left"."""
+    assert time_left(13, 14, 23.0, 10.0) == ", taking longer than the first ones did"
 
 
 def _deployment(name: str, cpu: str) -> dict[str, Any]:
