@@ -30,10 +30,8 @@ def preview_lines(session: Session) -> list[str]:
     objects = inventory.get("objects") or []
     lines = []
     if objects:
-        namespaces = sorted({o.get("namespace") or "(cluster-wide)" for o in objects})
         lines.append(
-            f"{len(objects)} Kubernetes objects applied by this session "
-            f"(namespaces: {', '.join(namespaces)})"
+            f"{len(objects)} Kubernetes objects applied by this session ({_where(objects)})"
         )
     else:
         lines.append("No Kubernetes objects recorded by this session.")
@@ -62,6 +60,16 @@ def preview_lines(session: Session) -> list[str]:
             f"{len(services)} Google APIs were enabled by this session; they stay enabled."
         )
     return lines
+
+
+def _where(objects: list[dict[str, Any]]) -> str:
+    """"cluster-wide and in namespace kubeflow": where the objects are, in words."""
+    namespaces = sorted({str(o["namespace"]) for o in objects if o.get("namespace")})
+    places = ["cluster-wide"] if any(not o.get("namespace") for o in objects) else []
+    if namespaces:
+        noun = "namespace" if len(namespaces) == 1 else "namespaces"
+        places.append(f"in {noun} {', '.join(namespaces)}")
+    return " and ".join(places)
 
 
 class TeardownDialog(ModalScreen[dict[str, Any] | None]):

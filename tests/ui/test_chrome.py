@@ -183,13 +183,16 @@ def test_teardown_preview_warns_that_volume_data_is_lost():
         },
     ]
     lines = preview_lines(session)
-    assert lines[0].startswith("3 Kubernetes objects applied by this session")
+    assert lines[0] == (
+        "3 Kubernetes objects applied by this session (cluster-wide and in namespace kubeflow)"
+    )
     assert lines[1] == (
         "The data in 2 volumes (kubeflow/mysql-pv-claim, kubeflow/seaweedfs-pvc) is lost for "
         "good: pipeline runs, artifacts and metadata."
     )
     session.inventory["objects"] = session.inventory["objects"][:1]
     assert not any("volume" in line for line in preview_lines(session))
+    assert preview_lines(session)[0].endswith("(cluster-wide)")
 
 
 def test_install_again_says_whether_the_cluster_comes_back_and_what_it_costs():
