@@ -376,7 +376,11 @@ def teardown_headless(
             _print_preview(preview, delete_cluster, out)
             if not yes:
                 if ask is None and not sys.stdin.isatty():
-                    raise BadInput("--yes", "is required when there is no terminal to confirm on")
+                    raise BadInput(
+                        "--yes",
+                        "is required to tear down without a terminal to confirm on",
+                        action="read the list above, then add --yes and run again",
+                    )
                 reply = (ask or input)("Delete all of this? Type 'yes' to continue: ")
                 if reply.strip().lower() != "yes":
                     print("Nothing was deleted.", file=out)

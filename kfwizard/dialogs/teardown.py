@@ -63,7 +63,7 @@ def preview_lines(session: Session) -> list[str]:
 
 
 def _where(objects: list[dict[str, Any]]) -> str:
-    """"cluster-wide and in namespace kubeflow": where the objects are, in words."""
+    """ "cluster-wide and in namespace kubeflow": where the objects are, in words."""
     namespaces = sorted({str(o["namespace"]) for o in objects if o.get("namespace")})
     places = ["cluster-wide"] if any(not o.get("namespace") for o in objects) else []
     if namespaces:

@@ -17,7 +17,13 @@ class KfwizardError(Exception):
         self.details = details
 
     def message(self) -> str:
-        return f"{self.cause} Next: {self.action}" if self.action else self.cause
+        """The cause, then the next action, as one line a user reads as two sentences
+        (a cause such as "--yes: is required ..." has no full stop of its own)."""
+        if not self.action:
+            return self.cause
+        cause = self.cause.rstrip()
+        stop = "" if cause.endswith((".", "!", "?", ":")) else "."
+        return f"{cause}{stop} Next: {self.action}"
 
 
 class BadInput(KfwizardError):
@@ -25,9 +31,11 @@ class BadInput(KfwizardError):
 
     exit_code = 2
 
-    def __init__(self, field: str, rule: str, value: object = None) -> None:
+    def __init__(
+        self, field: str, rule: str, value: object = None, action: str | None = None
+    ) -> None:
         shown = "" if value is None else f" (got {_short(value)})"
-        super().__init__(f"{field}: {rule}{shown}", action=f"fix {field} and run again")
+        super().__init__(f"{field}: {rule}{shown}", action=action or f"fix {field} and run again")
         self.field = field
         self.rule = rule
 

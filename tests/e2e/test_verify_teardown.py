@@ -103,7 +103,10 @@ def test_teardown_without_yes_and_without_a_terminal_is_refused(
     session_id = _install(write_answers, fixtures_dir)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert main(["teardown", "--session", session_id]) == 2
-    assert "--yes" in capsys.readouterr().err
+    assert capsys.readouterr().err.endswith(
+        "--yes: is required to tear down without a terminal to confirm on. "
+        "Next: read the list above, then add --yes and run again\n"
+    )
 
 
 def test_support_bundle_has_the_evidence_and_no_secrets(

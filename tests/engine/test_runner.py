@@ -395,3 +395,13 @@ def test_headless_progress_prints_a_repeated_poll_once() -> None:
         "[cluster] 6/9 Checking health",
         "[cluster] 9/9 finished",
     ]
+
+
+def test_an_error_message_reads_as_two_sentences() -> None:
+    from kfwizard.engine.errors import BadInput, KfwizardError
+
+    assert KfwizardError("Disk full.", "free space").message() == "Disk full. Next: free space"
+    assert BadInput("--until", "must be a step").message() == (
+        "--until: must be a step. Next: fix --until and run again"
+    )
+    assert KfwizardError("no action").message() == "no action"
