@@ -426,6 +426,14 @@ def _print_preview(preview: dict[str, Any], delete_cluster: bool, out: TextIO) -
     cluster = preview.get("cluster")
     if delete_cluster and cluster:
         print(f"And the cluster {cluster}.", file=out)
+    elif cluster:
+        info = preview.get("cluster_info") or {}
+        flags = "--delete-cluster"
+        if not info.get("created_by_session"):
+            flags += f" --confirm-name {info.get('name')}"
+        print(
+            f"Kept: the cluster {cluster}, billed while it runs; {flags} deletes it too.", file=out
+        )
     earlier = preview.get("earlier_clusters") or []
     if delete_cluster and earlier:
         print("And the clusters this session created before it chose another:", file=out)

@@ -257,8 +257,16 @@ def test_the_preview_names_the_clusters_the_session_left_behind() -> None:
         "And the clusters this session created before it chose another:",
         "  kubeflow-one (europe-west1, project p, created by this session, no longer used)",
     ]
+    assert keeping.getvalue().splitlines()[-2] == (
+        "Kept: the cluster kubeflow-two (us-central1-a, project p, created by this session), "
+        "billed while it runs; --delete-cluster deletes it too."
+    )
     assert keeping.getvalue().splitlines()[-1] == (
         "Not deleted without --delete-cluster: 1 earlier cluster(s) this session created, "
         "still billed: kubeflow-one (europe-west1, project p, created by this session, no "
         "longer used)"
     )
+    session.inventory["cluster"]["created_by_session"] = False  # adopted: named to delete
+    adopted = io.StringIO()
+    _print_preview(teardown_preview(session), False, adopted)
+    assert "; --delete-cluster --confirm-name kubeflow-two deletes it too." in adopted.getvalue()
