@@ -108,11 +108,14 @@ def test_a_killed_emulator_keeps_what_changed_until_a_second_before(tmp_path: Pa
             kubernetes.client.CoreV1Api(api).create_namespaced_config_map(
                 "default", {"metadata": {"name": "made-before-the-kill"}, "data": {"a": "1"}}
             )
-        saved = [state_dir / "emulators.json", *state_dir.glob("clusters/*.json")]
+
+        def saved(pattern: str) -> str:
+            return "".join(path.read_text() for path in state_dir.glob(pattern))
+
         deadline = time.monotonic() + 15
         while not (
-            "iap.googleapis.com" in saved[0].read_text()
-            and "made-before-the-kill" in saved[1].read_text()
+            "iap.googleapis.com" in saved("emulators.json")
+            and "made-before-the-kill" in saved("clusters/*.json")
         ):
             assert time.monotonic() < deadline, "the running emulators never saved the change"
             time.sleep(0.05)
