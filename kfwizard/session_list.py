@@ -34,6 +34,37 @@ _FINISHED = ("done", "skipped")
 _MAPPINGS = ("selections", "inventory", "outputs", "origin")
 
 
+def process_alive(lock_path: str | Path) -> bool:
+    """Whether the kfwizard process whose pid the session's lock file holds is alive.
+
+    A run killed outright (a closed terminal, SIGKILL, a crash) leaves its session
+    "running" with no process behind it. The pid is checked, not the lock taken: taking
+    it even for a moment could turn away a kfwizard that is starting on the session.
+    """
+    try:
+        with open(lock_path, encoding="utf-8") as handle:
+            pid = int(handle.read().strip())
+    except (OSError, ValueError):
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process has that pid now: it is alive
+        return True
+    return True
+
+
+def shown_status(status: str, lock_path: str | Path) -> str:
+    """A session's status as listed: "running" only while a process runs it; one whose
+    process is gone is "interrupted", as the next resume records it."""
+    if status == "running" and not process_alive(lock_path):
+        return "interrupted"
+    return status
+
+
 def newer_reason(version: int) -> str:
     return f"written by a newer kfwizard (schema {version}, this one reads {SCHEMA_VERSION})"
 
@@ -186,7 +217,10 @@ def list_sessions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
         found += _judged_by_the_store(folder, damaged, notes)
         found.sort(key=lambda item: item[0])
     found.sort(key=lambda item: item[1]["updated"], reverse=True)
-    return [row for _, row in found], notes
+    rows = [row for _, row in found]
+    for row in rows:
+        row["status"] = shown_status(row["status"], os.path.join(folder, f"{row['id']}.lock"))
+    return rows, notes
 
 
 def _judged_by_the_store(

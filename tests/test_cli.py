@@ -48,6 +48,32 @@ def test_sessions_table_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
+def test_a_running_session_whose_process_is_gone_is_listed_interrupted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A run killed outright (closed terminal, SIGKILL) leaves "running" in the file;
+    the listing asks whether the process in the lock file is alive, as resume would."""
+    import os
+    import subprocess
+    import sys
+
+    store = SessionStore()
+    session = Session.new(name="killed")
+    session.record("cluster", "running")
+    session.status = "running"
+    store.save(session)
+    code = "import os; print(os.getpid())"
+    gone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    lock = store.lock(session.id).path
+    for pid, shown in ((gone.stdout.strip(), "interrupted"), (str(os.getpid()), "running")):
+        lock.write_text(pid)
+        assert main(["sessions", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)[0]["status"] == shown
+    lock.unlink()  # never locked: nothing runs it
+    assert main(["sessions"]) == 0
+    assert "interrupted" in capsys.readouterr().out
+
+
 def test_sessions_reports_a_corrupt_file(capsys: pytest.CaptureFixture[str]) -> None:
     store = SessionStore()
     store.folder.mkdir(parents=True)

@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Label, Static
 
 from kfwizard.engine.phases import PHASE_TITLES
 from kfwizard.screens.styled_once import StyledOnceScreen
+from kfwizard.session_list import shown_status
 from kfwizard.widgets.key_bar import KeyBar
 from kfwizard.widgets.notice import Notice
 from kfwizard.widgets.step_indicator import phase_states
@@ -41,13 +42,17 @@ STATUS_TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def status_text(session: Session) -> tuple[str, str]:
+def status_text(session: Session, lock_path: Path | None = None) -> tuple[str, str]:
     """The Status column: a run that finished but stopped before Verify is not "done"
     (``kfwizard run --until cluster`` leaves such sessions, and so does quitting
-    between steps)."""
+    between steps); with the session's ``lock_path``, a "running" one whose process is
+    gone is "interrupted"."""
     if session.status == "done" and phase_states(session.steps)["verify"] != "done":
         return "in progress", "$foreground"
-    return STATUS_TEXT.get(session.status, (session.status, "$foreground"))
+    status = session.status
+    if lock_path is not None:
+        status = shown_status(status, lock_path)
+    return STATUS_TEXT.get(status, (status, "$foreground"))
 
 
 def name_text(session: Session) -> str:
@@ -179,7 +184,7 @@ class SessionsScreen(StyledOnceScreen):
         now = self.wizard.clock()
         table.clear()
         for session in self.sessions:
-            status, colour = status_text(session)
+            status, colour = status_text(session, self.wizard.store.lock(session.id).path)
             table.add_row(
                 name_text(session),
                 PHASE_TITLES[self.wizard.resume_phase(session)],

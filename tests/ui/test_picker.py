@@ -53,6 +53,18 @@ async def test_lists_sessions_and_resumes_the_right_phase(store):
         assert "no n1-standard-2 capacity" in str(panel.query_one("#failure-cause").render())
 
 
+async def test_a_running_session_without_its_process_reads_interrupted(store):
+    """Its process was killed (a closed terminal): not "running" any more."""
+    steps = {"credentials": "done", "services": "running"}
+    save_session(store, "20261128-1200-cccc", name="killed", status="running", phase_steps=steps)
+    store.lock("20261128-1200-cccc").path.write_text("0")  # no such process
+    app = WizardApp(store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, SessionsScreen)
+        table = app.screen.query_one(DataTable)
+        assert "interrupted" in str(table.get_row_at(0)[2])
+
+
 async def test_delete_asks_then_removes(store):
     save_session(store, "20261128-1000-aaaa", name="doomed")
     save_session(store, "20261128-1100-bbbb", name="kept")
