@@ -11,6 +11,7 @@ on demand and engine work happens in thread workers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -201,6 +202,11 @@ class WizardApp(App[int]):
         from kfwizard.answers import merged_with_defaults
 
         session.selections = merged_with_defaults(session.selections)
+        if session.settle_dead_runs():
+            # Saved now so the picker and `kfwizard sessions` say so too; if the disk
+            # refuses, the screen still shows it and the next save reports the problem.
+            with contextlib.suppress(SessionError):
+                self.store.save(session)
 
     def _release_session(self) -> None:
         self.flush_save()

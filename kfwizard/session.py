@@ -34,6 +34,12 @@ from typing import Any
 from kfwizard import paths, session_list
 from kfwizard.session_list import SCHEMA_VERSION as SCHEMA_VERSION  # re-exported
 
+DEAD_RUN_CAUSE = (
+    "The kfwizard process running this step ended unexpectedly (a closed terminal, a kill "
+    "or a crash)."
+)
+"""Why a step left "running" by a process that is gone is interrupted."""
+
 STEP_STATES = ("pending", "running", "done", "failed", "skipped", "interrupted")
 SESSION_STATUSES = ("new", "running", "done", "failed", "interrupted", "removed")
 
@@ -137,6 +143,22 @@ class Session:
         self.journal.append(entry)
         if len(self.journal) > self.JOURNAL_LIMIT:
             del self.journal[: len(self.journal) - self.JOURNAL_LIMIT]
+
+    def settle_dead_runs(self) -> list[str]:
+        """Mark the steps left "running" as interrupted; return their ids.
+
+        Call it holding the session's lock: then no process runs this session, and a
+        step still "running" belonged to one that ended without saving (a closed
+        terminal, a kill, a crash). The runner does it before a run, the wizard when it
+        opens the session, so the screen shows the stop instead of a step that seems to
+        run.
+        """
+        dead = [step_id for step_id, rec in self.steps.items() if rec.state == "running"]
+        for step_id in dead:
+            self.record(step_id, "interrupted", DEAD_RUN_CAUSE)
+        if dead and self.status == "running":
+            self.status = "interrupted"
+        return dead
 
     def current_step(self) -> str | None:
         """The first step that is not finished, or the last one touched."""

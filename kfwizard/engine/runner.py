@@ -108,12 +108,7 @@ class Runner:
     # -- the loop ---------------------------------------------------------------
     def run(self) -> RunResult:
         session = self.session
-        # A step left "running" means the process that ran it died: say so.
-        for step_id, rec in session.steps.items():
-            if rec.state == "running":
-                session.record(
-                    step_id, "interrupted", "the process running this step ended unexpectedly"
-                )
+        session.settle_dead_runs()  # the runner holds the lock: nobody else runs them
         session.status = "running"
         for step in self.plan:
             session.step(step.id)

@@ -81,8 +81,16 @@ def human_ago(iso: str, now: float) -> str:
     return datetime.fromisoformat(iso).strftime("%Y-%m-%d")
 
 
-def last_problem(session: Session) -> str:
-    """The latest failed or interrupted step's cause, for the detail line."""
+def last_problem(session: Session, process_gone: bool = False) -> str:
+    """The latest failed or interrupted step's cause, for the detail line; with
+    ``process_gone`` (a "running" session nobody runs), the step that was running."""
+    if process_gone:
+        running = [step_id for step_id, rec in session.steps.items() if rec.state == "running"]
+        if running:
+            return (
+                f"{running[-1]}: the kfwizard process running it ended (a closed terminal or "
+                "a kill); Resume checks what it did and carries on"
+            )
     for step_id, rec in reversed(list(session.steps.items())):
         if rec.state in ("failed", "interrupted") and rec.cause:
             return f"{step_id}: {rec.cause}"
@@ -214,7 +222,9 @@ class SessionsScreen(StyledOnceScreen):
         session = self.selected()
         if session is None:
             return
-        problem = last_problem(session)
+        lock = self.wizard.store.lock(session.id).path
+        gone = session.status == "running" and shown_status("running", lock) != "running"
+        problem = last_problem(session, process_gone=gone)
         parts = [f"Created {session.created_at[:16].replace('T', ' ')} UTC"]
         if session.demo:
             parts.append("demo")

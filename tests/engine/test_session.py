@@ -175,3 +175,18 @@ def test_save_killed_midway_never_leaves_an_unreadable_file() -> None:
     assert store.set_aside == []
     leftovers = [p for p in store.folder.iterdir() if p.name.endswith(".tmp")]
     assert len(leftovers) <= 5  # killed temp files are harmless and never read
+
+
+def test_settle_dead_runs_interrupts_what_a_gone_process_left_running() -> None:
+    from kfwizard.session import DEAD_RUN_CAUSE
+
+    session = Session.new()
+    session.record("credentials", "running")
+    session.record("credentials", "done")
+    session.record("services", "running")
+    session.status = "running"
+    assert session.settle_dead_runs() == ["services"]
+    assert session.steps["services"].state == "interrupted"
+    assert session.steps["services"].cause == DEAD_RUN_CAUSE
+    assert session.steps["credentials"].state == "done" and session.status == "interrupted"
+    assert session.settle_dead_runs() == []  # nothing left running: nothing changes

@@ -63,6 +63,15 @@ async def test_a_running_session_without_its_process_reads_interrupted(store):
         await wait_for_screen(pilot, SessionsScreen)
         table = app.screen.query_one(DataTable)
         assert "interrupted" in str(table.get_row_at(0)[2])
+        detail = str(app.screen.query_one("#sessions-detail").render())
+        assert "services: the kfwizard process running it ended" in detail
+        await pilot.press("enter")  # resume: the screen shows the stop, and it is saved
+        await wait_for_screen(pilot, ProjectScreen)
+        panel = app.screen.query_one(FailurePanel)
+        await wait_for(pilot, lambda: panel.has_class("-shown"), description="failure panel")
+        assert "ended unexpectedly" in str(panel.query_one("#failure-cause").render())
+    saved = store.load("20261128-1200-cccc")
+    assert saved.steps["services"].state == "interrupted" and saved.status == "interrupted"
 
 
 async def test_delete_asks_then_removes(store):
