@@ -1,0 +1,84 @@
+"""The wizard in a real terminal: a pseudo-terminal of 80x24, the real Textual driver.
+
+Every other UI test drives the app headless (``run_test``). This one starts
+``kfwizard --demo`` as a user does, waits for its first screen, presses ctrl+q, and
+checks the process exits 0 having saved the session and the demo's emulators.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+if sys.platform == "win32":  # pragma: no cover
+    pytest.skip("needs a POSIX pseudo-terminal", allow_module_level=True)
+
+import fcntl
+import termios
+
+ESCAPES = re.compile(
+    rb"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|.)"
+)
+"""CSI, OSC, DCS and two-byte escape sequences: what is left is the drawn text."""
+
+
+def _drain(master: int, output: bytearray, until: Callable[[], bool], timeout: float) -> None:
+    """Read what the app writes (it blocks when nobody reads) until ``until()``."""
+    deadline = time.monotonic() + timeout
+    while not until():
+        if time.monotonic() > deadline:
+            text = ESCAPES.sub(b"", bytes(output)).decode(errors="replace")
+            raise AssertionError(f"timed out; the terminal showed: {text[-2000:]!r}")
+        ready, _, _ = select.select([master], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the app closed the terminal
+                return
+            output.extend(chunk)
+
+
+def _text(output: bytearray) -> str:
+    return ESCAPES.sub(b"", bytes(output)).decode(errors="replace")
+
+
+def test_the_demo_starts_in_a_terminal_and_quits_with_ctrl_q(kfwizard_home: Path) -> None:
+    from kfwizard import paths
+
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = dict(os.environ, TERM="xterm-256color", KFWIZARD_DEMO_SPEED="0")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kfwizard", "--demo"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,  # the terminal becomes the app's own, as in a new window
+    )
+    os.close(slave)
+    output = bytearray()
+    try:
+        _drain(master, output, lambda: "Step 1 of 5" in _text(output), timeout=60)
+        screen = _text(output)
+        assert "Demo" in screen and "Project ID" in screen and "Traceback" not in screen
+        os.write(master, b"\x11")  # ctrl+q: nothing runs, so it quits at once
+        _drain(master, output, lambda: process.poll() is not None, timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        os.close(master)
+    assert process.returncode == 0, _text(output)[-2000:]
+    assert "Traceback" not in _text(output)
+    assert len(list(paths.sessions_dir().glob("*.json"))) == 1  # the new session, saved
+    assert (paths.data_dir() / "demo-emulator" / "emulators.json").exists()
