@@ -223,7 +223,7 @@ class SessionsScreen(StyledOnceScreen):
         if session is None:
             return
         lock = self.wizard.store.lock(session.id).path
-        gone = session.status == "running" and shown_status("running", lock) != "running"
+        gone = shown_status(session.status, lock) != session.status  # "running", nobody runs it
         problem = last_problem(session, process_gone=gone)
         parts = [f"Created {session.created_at[:16].replace('T', ' ')} UTC"]
         if session.demo:
