@@ -32,6 +32,7 @@ from kfwizard.engine.phases import PHASE_TITLES
 from kfwizard.session import Session, SessionError, SessionLock, SessionStore
 
 if TYPE_CHECKING:
+    from kfwizard.hangup import HangupExit
     from kfwizard.widgets.notice import Notice
 
 HERE = Path(__file__).parent
@@ -101,6 +102,8 @@ class WizardApp(App[int]):
         self._lock: SessionLock | None = None
         self._save_timer: Timer | None = None
         self._quit_after_run = False
+        self._hangup_exit: HangupExit | None = None
+        """Ends the process if the exit after a closed terminal hangs (SIGHUP)."""
         self._intro_offered = False
         self.prefs: dict[str, Any] = self._load_prefs()
         if self.deterministic:
@@ -358,6 +361,8 @@ class WizardApp(App[int]):
 
     def run_finished(self, result: Any) -> None:
         """Called by a screen when its run ended; finishes a pending quit."""
+        if self._hangup_exit is not None:
+            self._hangup_exit.run_over()
         if self._quit_after_run:
             self.exit(EXIT_CODES.get(result.state, 1))
 
@@ -367,6 +372,53 @@ class WizardApp(App[int]):
         return EXIT_CODES.get(self.session.status, 0)
 
     # -- quitting ------------------------------------------------------------------
+    def on_mount(self) -> None:
+        self._stop_on_signals()
+
+    def _stop_on_signals(self) -> None:
+        """SIGTERM (``kill``, a shutdown) and SIGHUP (the terminal window closed) stop
+        like Ctrl+Q answered "Stop and quit": the running step stops at its next safe
+        point, the session is saved as interrupted, and the exit code is 130. By
+        default either signal kills the process in the middle of a step.
+
+        Not in headless runs (``run_test``): the test process's signals stay its own.
+        """
+        if self.is_headless:
+            return
+        import asyncio
+        import signal
+
+        loop = asyncio.get_running_loop()
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is None:  # Windows has no SIGHUP
+                continue
+            try:
+                loop.add_signal_handler(number, self.stop_for_signal, name == "SIGHUP")
+            except (NotImplementedError, RuntimeError, ValueError):
+                return  # no signal handlers here (not the main thread, or Windows)
+
+    def stop_for_signal(self, hung_up: bool = False) -> None:
+        """Stop at the next safe point and exit 130; a second signal exits at once.
+
+        ``hung_up``: the terminal is gone. Textual's shutdown writes to it to restore
+        it, and with no terminal that can wait for ever: a process with no window,
+        holding the session's lock. A watchdog ends the process once the run has
+        stopped and a normal exit had its chance (see ``HangupExit``).
+        """
+        if hung_up and self._hangup_exit is None:
+            from kfwizard.hangup import HangupExit
+
+            self._hangup_exit = HangupExit(EXIT_CODES["interrupted"])
+            self._hangup_exit.start(run_over=not self.run_in_progress())
+        if self._quit_after_run:
+            self.exit(EXIT_CODES["interrupted"])
+        elif self.run_in_progress():
+            self._stop_and_quit()
+        else:
+            self.flush_save()
+            self.exit(self.exit_code())
+
     async def action_quit(self) -> None:
         """Quit; during a run, ask, then stop at the next safe point and save."""
         if not self.run_in_progress():

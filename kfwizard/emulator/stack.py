@@ -116,6 +116,8 @@ class EmulatorStack:
                         self.add_cluster(name)
                 self._clusters_changed()
             if self.state_dir is not None:
+                if saved is None:  # a first start: its state is on disk from now on too
+                    self.save_state()
                 self.autosave = Autosave(self.save_state, self._state_fingerprint)
                 self.autosave.start()
         except BaseException:

@@ -51,21 +51,32 @@ def _text(output: bytearray) -> str:
     return ESCAPES.sub(b"", bytes(output)).decode(errors="replace")
 
 
-def test_the_demo_starts_in_a_terminal_and_quits_with_ctrl_q(kfwizard_home: Path) -> None:
-    from kfwizard import paths
+def _take_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
+
+def _start_demo(speed: str) -> tuple[subprocess.Popen[bytes], int]:
+    """``kfwizard --demo`` on a new 80x24 pseudo-terminal; the process and the master."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    env = dict(os.environ, TERM="xterm-256color", KFWIZARD_DEMO_SPEED="0")
+    env = dict(os.environ, TERM="xterm-256color", KFWIZARD_DEMO_SPEED=speed)
     process = subprocess.Popen(
         [sys.executable, "-m", "kfwizard", "--demo"],
         stdin=slave,
         stdout=slave,
         stderr=slave,
         env=env,
-        start_new_session=True,  # the terminal becomes the app's own, as in a new window
+        start_new_session=True,  # a session of its own, whose terminal this one is,
+        preexec_fn=_take_terminal,  # as in a new window: closing it sends SIGHUP
     )
     os.close(slave)
+    return process, master
+
+
+def test_the_demo_starts_in_a_terminal_and_quits_with_ctrl_q(kfwizard_home: Path) -> None:
+    from kfwizard import paths
+
+    process, master = _start_demo(speed="0")
     output = bytearray()
     try:
         # The screen arrives in several writes: wait for its first and last lines.
@@ -82,4 +93,44 @@ def test_the_demo_starts_in_a_terminal_and_quits_with_ctrl_q(kfwizard_home: Path
     assert process.returncode == 0, _text(output)[-2000:]
     assert "Traceback" not in _text(output)
     assert len(list(paths.sessions_dir().glob("*.json"))) == 1  # the new session, saved
+    assert (paths.data_dir() / "demo-emulator" / "emulators.json").exists()
+
+
+@pytest.mark.parametrize("how", ["kill", "closed window"])
+def test_stopped_mid_step_it_stops_at_a_safe_point_and_exits_130(
+    kfwizard_home: Path, how: str
+) -> None:
+    """``kill`` (SIGTERM) or a closed terminal window (SIGHUP, and no terminal left to
+    restore) during a run: like Ctrl+Q answered "Stop and quit", not a process killed in
+    the middle of a step, nor one left behind holding the session."""
+    import signal
+
+    from kfwizard import paths
+    from kfwizard.session import DEAD_RUN_CAUSE, SessionStore
+
+    process, master = _start_demo(speed="1")  # the Project step takes a few seconds
+    output = bytearray()
+    try:
+        _drain(master, output, lambda: "Check project" in _text(output), timeout=60)
+        os.write(master, b"\x0e")  # ctrl+n: run the Project step
+        _drain(master, output, lambda: "Running" in _text(output), timeout=30)
+        if how == "kill":
+            process.send_signal(signal.SIGTERM)
+            _drain(master, output, lambda: process.poll() is not None, timeout=40)
+        else:
+            os.close(master)
+            master = -1
+            process.wait(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        if master >= 0:
+            os.close(master)
+    assert process.returncode == 130, _text(output)[-2000:]
+    (session,) = SessionStore(paths.sessions_dir()).list()
+    assert session.status == "interrupted"
+    stopped = [rec for rec in session.steps.values() if rec.state == "interrupted"]
+    assert stopped and all(rec.cause != DEAD_RUN_CAUSE for rec in stopped)
+    assert not [rec for rec in session.steps.values() if rec.state == "running"]
     assert (paths.data_dir() / "demo-emulator" / "emulators.json").exists()
