@@ -16,6 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # argparse, typing and pathlib cost ms that `sessions` cannot spare
     import argparse
     from collections.abc import Sequence
+    from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -212,11 +213,24 @@ def _sessions(as_json: bool) -> int:
         print("No sessions yet. Start one with `kfwizard` (or `kfwizard --demo`).")
         return EXIT_OK
     headers = {"id": "ID", "name": "NAME", "step": "STEP", "status": "STATUS", "updated": "UPDATED"}
+    rows = [_as_listed(row) for row in rows]
     widths = {k: max(len(headers[k]), *(len(str(r[k])) for r in rows)) for k in headers}
     print("  ".join(headers[k].ljust(widths[k]) for k in headers).rstrip())
     for row in rows:
         print("  ".join(str(row[k]).ljust(widths[k]) for k in headers).rstrip())
     return EXIT_OK
+
+
+def _as_listed(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as the table shows it, as the session picker does: no name is "-" (the ID
+    column has the id), and a run that ended before Verify (``run --until cluster``)
+    is "in progress", not "done". ``--json`` keeps the saved values."""
+    shown = dict(row)
+    if shown["name"] == shown["id"]:
+        shown["name"] = "-"
+    if shown["status"] == "done" and shown["step"] != "Verify":
+        shown["status"] = "in progress"
+    return shown
 
 
 def _wizard(session_id: str | None, *, demo: bool, faults: list[str], manifests: str | None) -> int:

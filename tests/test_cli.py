@@ -74,6 +74,27 @@ def test_a_running_session_whose_process_is_gone_is_listed_interrupted(
     assert "interrupted" in capsys.readouterr().out
 
 
+def test_the_table_reads_like_the_picker_and_the_json_keeps_the_saved_values(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A session with no name, whose run stopped after the Cluster step (``--until
+    cluster``): "-" and "in progress" in the table, as in the picker, not its id and
+    "done"."""
+    store = SessionStore()
+    session = Session.new()
+    for step in ("credentials", "services", "cluster", "connect"):
+        session.record(step, "running")
+        session.record(step, "done")
+    session.status = "done"
+    store.save(session)
+    assert main(["sessions"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()[1:]
+    assert line.split()[:5] == [session.id, "-", "Cluster", "in", "progress"]
+    assert main(["sessions", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["name"], row["status"]) == (session.id, "done")
+
+
 def test_sessions_reports_a_corrupt_file(capsys: pytest.CaptureFixture[str]) -> None:
     store = SessionStore()
     store.folder.mkdir(parents=True)
