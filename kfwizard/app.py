@@ -56,6 +56,12 @@ DEMO_HELP = (
 
 EXIT_CODES = {"done": 0, "failed": 1, "interrupted": 130}
 
+STOP_REASONS = {
+    "SIGHUP": "Stopped because the terminal window was closed.",
+    "SIGTERM": "Stopped because kfwizard was asked to end (SIGTERM, e.g. kill or a shutdown).",
+}
+"""The interrupted step's cause when a signal stopped the wizard."""
+
 
 class WizardApp(App[int]):
     """kfwizard: Project → Cluster → Deployment mode → Install → Verify."""
@@ -414,6 +420,11 @@ class WizardApp(App[int]):
         if self._quit_after_run:
             self.exit(EXIT_CODES["interrupted"])
         elif self.run_in_progress():
+            reason = STOP_REASONS["SIGHUP" if hung_up else "SIGTERM"]
+            for screen in self.screen_stack:  # read by the runner when the step stops
+                bridge = getattr(screen, "bridge", None)
+                if bridge is not None:
+                    bridge.options["stop_reason"] = reason
             self._stop_and_quit()
         else:
             self.flush_save()

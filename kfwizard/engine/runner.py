@@ -123,13 +123,15 @@ class Runner:
         )
         for step in self.plan:
             if self.cancel.is_set():
-                session.record(step.id, "interrupted", "stopped before this step started")
+                reason = self.options.get("stop_reason")
+                cause = str(reason) if reason else "stopped before this step started"
+                session.record(step.id, "interrupted", cause)
                 return self._finish(
                     RunResult(
                         "interrupted",
                         130,
                         step.id,
-                        "Stopped at your request.",
+                        str(reason or "Stopped at your request."),
                         'resume with "kfwizard run --session ' + session.id + '"',
                     )
                 )
@@ -186,7 +188,10 @@ class Runner:
             return None
         except Cancelled as exc:
             ctx.flush()
-            cause, action = _redacted(exc.cause, exc.action)
+            # Who stopped it, when the caller knows better than "at your request" (the
+            # wizard on a signal: a closed window, a kill).
+            stop_reason = self.options.get("stop_reason")
+            cause, action = _redacted(str(stop_reason or exc.cause), exc.action)
             session.record(step.id, "interrupted", cause, action=action)
             self.emit(
                 StepFinished(step.id, "interrupted", time.monotonic() - started, cause, action)

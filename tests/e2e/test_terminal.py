@@ -132,5 +132,7 @@ def test_stopped_mid_step_it_stops_at_a_safe_point_and_exits_130(
     assert session.status == "interrupted"
     stopped = [rec for rec in session.steps.values() if rec.state == "interrupted"]
     assert stopped and all(rec.cause != DEAD_RUN_CAUSE for rec in stopped)
+    said = "terminal window was closed" if how == "closed window" else "SIGTERM"
+    assert any(said in (rec.cause or "") for rec in stopped), [r.cause for r in stopped]
     assert not [rec for rec in session.steps.values() if rec.state == "running"]
     assert (paths.data_dir() / "demo-emulator" / "emulators.json").exists()
