@@ -225,11 +225,12 @@ def _as_listed(row: dict[str, Any]) -> dict[str, Any]:
     """A row as the table shows it, as the session picker does: no name is "-" (the ID
     column has the id), and a run that ended before Verify (``run --until cluster``)
     is "in progress", not "done". ``--json`` keeps the saved values."""
+    from kfwizard.session_list import before_verify
+
     shown = dict(row)
     if shown["name"] == shown["id"]:
         shown["name"] = "-"
-    if shown["status"] == "done" and shown["step"] != "Verify":
-        shown["status"] = "in progress"
+    shown["status"] = before_verify(shown["status"], verified=shown["step"] == "Verify")
     return shown
 
 

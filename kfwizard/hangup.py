@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 RUN_STOP_LIMIT = 30.0
 """At most this long for the run to reach a safe point (the quit path's own deadline is
@@ -43,5 +44,5 @@ class HangupExit:
 
     def _watch(self) -> None:
         self._run_over.wait(self.limit)
-        threading.Event().wait(self.grace)
+        time.sleep(self.grace)
         os._exit(self.exit_code)  # the normal exit, had it worked, ended the process first

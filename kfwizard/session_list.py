@@ -65,6 +65,13 @@ def shown_status(status: str, lock_path: str | Path) -> str:
     return status
 
 
+def before_verify(status: str, verified: bool) -> str:
+    """A "done" session is "in progress" for people until its Verify step is done: the
+    run finished (``run --until cluster``, or quitting between steps), the install did
+    not. The picker and the ``sessions`` table show this; ``--json`` keeps "done"."""
+    return "in progress" if status == "done" and not verified else status
+
+
 def newer_reason(version: int) -> str:
     return f"written by a newer kfwizard (schema {version}, this one reads {SCHEMA_VERSION})"
 

@@ -20,7 +20,7 @@ from textual.widgets import Button, DataTable, Label, Static
 
 from kfwizard.engine.phases import PHASE_TITLES
 from kfwizard.screens.styled_once import StyledOnceScreen
-from kfwizard.session_list import shown_status
+from kfwizard.session_list import before_verify, shown_status
 from kfwizard.widgets.key_bar import KeyBar
 from kfwizard.widgets.notice import Notice
 from kfwizard.widgets.step_indicator import phase_states
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 STATUS_TEXT: dict[str, tuple[str, str]] = {
     "new": ("not started", "$text-muted"),
+    "in progress": ("in progress", "$foreground"),
     "running": ("running", "$text-accent"),
     "done": ("✓ done", "$text-success"),
     "failed": ("✗ failed", "$text-error"),
@@ -47,9 +48,7 @@ def status_text(session: Session, lock_path: Path | None = None) -> tuple[str, s
     (``kfwizard run --until cluster`` leaves such sessions, and so does quitting
     between steps); with the session's ``lock_path``, a "running" one whose process is
     gone is "interrupted"."""
-    if session.status == "done" and phase_states(session.steps)["verify"] != "done":
-        return "in progress", "$foreground"
-    status = session.status
+    status = before_verify(session.status, phase_states(session.steps)["verify"] == "done")
     if lock_path is not None:
         status = shown_status(status, lock_path)
     return STATUS_TEXT.get(status, (status, "$foreground"))
