@@ -507,8 +507,7 @@ class WizardApp(App[int]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.theme == DARK_THEME else DARK_THEME
-        self.prefs["theme"] = self.theme
-        self._save_prefs()
+        self.set_pref("theme", self.theme)
 
     def demo_banner(self) -> str:
         return DEMO_BANNER
@@ -529,7 +528,11 @@ class WizardApp(App[int]):
         return Notice(text, title="New here?", id="first-run")
 
     def mark_intro_seen(self) -> None:
-        self.prefs["intro_seen"] = True
+        self.set_pref("intro_seen", True)
+
+    def set_pref(self, key: str, value: Any) -> None:
+        """Remember a display choice for the next start (``ui.json``)."""
+        self.prefs[key] = value
         self._save_prefs()
 
     def _prefs_path(self) -> Path:
@@ -563,6 +566,11 @@ class WizardApp(App[int]):
                 screen.action_copy_commands,
             )
             yield SystemCommand("Save log", "Save the log pane to a file", screen.action_save_log)
+            yield SystemCommand(
+                "Wrap log lines",
+                "Wrap long log lines, or show them whole with a sideways scrollbar (w)",
+                screen.action_toggle_log_wrap,
+            )
             if screen.running:
                 yield SystemCommand("Cancel run", "Stop the running step", screen.action_cancel_run)
         from kfwizard.screens.sessions import SessionsScreen

@@ -60,6 +60,7 @@ COMMON_KEYS: list[tuple[str, str]] = [
     ("ctrl+y", "copy the equivalent commands to the clipboard"),
     ("ctrl+x", "cancel a running step (the session stays resumable)"),
     ("ctrl+s", "save the log pane to a file"),
+    ("f / w / s", "in the log: follow or hold, wrap long lines or show them whole, save"),
     ("tab / shift+tab", "move between fields and buttons"),
     ("f1", "this help"),
     ("ctrl+p", "command palette: sessions, teardown, theme, ..."),
@@ -203,6 +204,7 @@ class WizardScreen(StyledOnceScreen):
             title=f"{PHASE_TITLES[self.PHASE]} log",
             session_id=self.session.id,
             placeholder=self.log_placeholder(),
+            wrap=bool(self.wizard.prefs.get("log_wrap", True)),
             id="log",
         )
 
@@ -710,6 +712,13 @@ class WizardScreen(StyledOnceScreen):
 
     def action_focus_log(self) -> None:
         self.query_one("#log", LogPane).focus()
+
+    def action_toggle_log_wrap(self) -> None:
+        self.query_one("#log", LogPane).action_toggle_wrap()
+
+    def on_log_pane_wrap_toggled(self, message: LogPane.WrapToggled) -> None:
+        """Every step's log opens the way the user last left one."""
+        self.wizard.set_pref("log_wrap", message.wrap)
 
     # -- help ----------------------------------------------------------------------
     def help_text(self) -> tuple[str, str, list[tuple[str, str]]]:

@@ -25,6 +25,12 @@ segment instead of through a Rich ``Text``. Other lines (tabs, control codes, wi
 characters, line breaks inside a line, empty lines) are split and measured as ``Log``
 does, and painted by ``Log``, as are all lines under a selection or with highlighting.
 
+Long lines wrap into rows that fit the pane (``log_wrap``), since beside a form it is
+about 37 columns wide; ``w`` shows them whole instead, with a horizontal scrollbar.
+``lines`` are the lines as written, ``Log``'s rows are what is painted, and at most
+``max_lines`` rows are kept. Only the rows that will be kept are wrapped: a batch is
+cut into rows from its end, and stops at ``max_lines``.
+
 The pane follows new output until the user scrolls up (or presses ``f``); the title
 says which. ``s`` saves the pane to a file in the session's
 log folder. The complete log is always in the session log file the engine writes.
@@ -34,7 +40,7 @@ from __future__ import annotations
 
 import queue
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,12 +49,14 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Log
 
 from kfwizard import paths
+from kfwizard.widgets.log_wrap import MIN_WRAP_WIDTH, wrap_cells, wrap_plain
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -79,7 +87,14 @@ def _plain(text: str) -> bool:
 
 
 class LogPane(Log):
-    """Installer output with follow/pause and save-to-file."""
+    """Installer output with follow/pause, wrapping and save-to-file."""
+
+    class WrapToggled(Message):
+        """The user switched wrapping (so the screen can remember the choice)."""
+
+        def __init__(self, wrap: bool) -> None:
+            super().__init__()
+            self.wrap = wrap
 
     DEFAULT_CSS = """
     LogPane {
@@ -100,6 +115,9 @@ class LogPane(Log):
     BINDINGS = [
         Binding("f", "toggle_follow", "Follow", tooltip="Follow new output, or hold the view"),
         Binding("s", "save", "Save log", tooltip="Save these lines to a file"),
+        # Not in the key bar: at 80 columns it would push Quit off the end. F1 and the
+        # command palette name it.
+        Binding("w", "toggle_wrap", "Wrap", show=False),
         Binding("end", "follow", "End", show=False),
     ]
 
@@ -110,6 +128,7 @@ class LogPane(Log):
         placeholder: str = "",
         session_id: str | None = None,
         max_lines: int = MAX_LINES,
+        wrap: bool = True,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -122,6 +141,11 @@ class LogPane(Log):
         """Follow new lines; False holds the view where the user put it."""
         self.lines_received = 0
         """Every line fed so far (the pane itself keeps at most ``max_lines``)."""
+        self.wrap = wrap
+        """Cut long lines into rows that fit the pane (``w`` switches)."""
+        self._wrapped_at = 0
+        """The width the rows were cut at; 0 while not wrapping or not laid out yet."""
+        self._source: list[str] = []
         self._pending: list[str] = []
         self._queue: queue.SimpleQueue[tuple[str, ...]] = queue.SimpleQueue()
         self._shown_following: bool | None = None
@@ -160,50 +184,156 @@ class LogPane(Log):
         return old
 
     def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> Self:
-        """``Log.write_lines`` (the same lines, width, pruning, refresh and scrolling),
-        with plain lines measured by their length (see the module docstring)."""
+        """``Log.write_lines`` (the same lines, pruning, refresh and scrolling), with
+        plain lines measured by their length and, when wrapping, lines cut into rows
+        that fit the pane (see the module docstring)."""
         batch = list(lines)
         if not batch:
             super().write_lines(batch, scroll_end)
             return self
-        odd: list[str] = []
-        new_lines: list[str] = []
-        width = 0
-        for at in range(0, len(batch), PLAIN_CHUNK):
-            chunk = batch[at : at + PLAIN_CHUNK]
-            if "" not in chunk and _plain("".join(chunk)):
-                new_lines.extend(chunk)
-                width = max(width, max(map(len, chunk)))
-                continue
-            for line in chunk:  # a chunk with an odd line: line by line
-                if line and _plain(line):
-                    new_lines.append(line)
-                    width = max(width, len(line))
-                else:  # as Log splits it: an empty line is dropped, a line break splits
-                    parts = line.splitlines()
-                    new_lines.extend(parts)
-                    odd.extend(parts)
+        source, rows, width, odd = self._rows_for(batch)
         is_vertical_scroll_end = self.is_vertical_scroll_end
         auto_scroll = self.auto_scroll if scroll_end is None else scroll_end
-        self._lines.extend(new_lines)
+        self._keep_source(source)
+        self._lines.extend(rows)
         if self.max_lines is not None and len(self._lines) > self.max_lines:
             self._prune_max_lines()
-        start = max(0, len(self._lines) - len(new_lines))
+        start = max(0, len(self._lines) - len(rows))
         cache = self._render_line_cache
         for y in [y for y in cache.keys() if y >= start]:  # noqa: SIM118 (no __iter__)
             cache.discard(y)
-        if len(odd) > ODD_LINES_INLINE:
-            self._update_size(self._updates, odd)  # Log's thread worker measures cells
-        elif odd:
-            width = max(width, *(cell_len(self._process_line(line)) for line in odd))
-        self._width = max(self._width, width)
-        self.virtual_size = Size(self._width, len(self._lines))
+        self._measure(odd, width)
         ScrollView.refresh_lines(self, start, len(self._lines) - start)
         if auto_scroll and not self.is_vertical_scrollbar_grabbed and is_vertical_scroll_end:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         else:
             self.refresh()
         return self
+
+    def _rows_for(self, batch: list[str]) -> tuple[list[str], list[str], int, list[str]]:
+        """The lines ``batch`` keeps, their rows, the widest plain row and the other
+        rows still to measure.
+
+        As ``Log`` splits them, an empty line is dropped and a line break splits a
+        line. Chunks are taken from the end and stop once they give ``max_lines``
+        rows: the rows before those would be pruned at once, so they are not wrapped.
+        """
+        wrap = self._wrapped_at
+        parts: list[tuple[list[str], list[str], list[str]]] = []
+        width = made = 0
+        for end in range(len(batch), 0, -PLAIN_CHUNK):
+            chunk = batch[max(0, end - PLAIN_CHUNK) : end]
+            if "" not in chunk and _plain("".join(chunk)):
+                longest = max(map(len, chunk))
+                if wrap and longest > wrap:
+                    rows = [row for line in chunk for row in wrap_plain(line, wrap)]
+                    longest = wrap
+                else:
+                    rows = chunk
+                parts.append((chunk, rows, []))
+                width = max(width, longest)
+            else:
+                parts.append(self._odd_chunk(chunk, wrap))
+                width = max(width, *(len(row) for row in parts[-1][1] if _plain(row)), 0)
+            made += len(parts[-1][1])
+            if self.max_lines is not None and made >= self.max_lines:
+                break
+        parts.reverse()
+        source = [line for kept, _, _ in parts for line in kept]
+        rows = [row for _, chunk_rows, _ in parts for row in chunk_rows]
+        odd = [row for _, _, chunk_odd in parts for row in chunk_odd]
+        return source, rows, width, odd
+
+    def _odd_chunk(self, chunk: list[str], wrap: int) -> tuple[list[str], list[str], list[str]]:
+        """A chunk holding a line that is not plain, line by line: its kept lines, its
+        rows, and the rows that are not plain (their cells still to measure)."""
+        kept: list[str] = []
+        rows: list[str] = []
+        odd: list[str] = []
+        for line in chunk:
+            if line and _plain(line):
+                kept.append(line)
+                rows.extend(wrap_plain(line, wrap) if wrap else (line,))
+                continue
+            for part in line.splitlines():
+                kept.append(part)
+                # Wrapped after the clean-up painting does (tabs expanded): cells count.
+                wrapped = wrap_cells(self._process_line(part), wrap) if wrap else [part]
+                rows.extend(wrapped)
+                odd.extend(row for row in wrapped if not _plain(row))
+        return kept, rows, odd
+
+    def _keep_source(self, source: list[str]) -> None:
+        """Keep the whole lines (for saving, and to wrap again at another width)."""
+        self._source.extend(source)
+        if self.max_lines is not None and len(self._source) > self.max_lines:
+            del self._source[: len(self._source) - self.max_lines]
+
+    def _measure(self, odd: list[str], width: int) -> None:
+        """Take the new rows' width: plain rows are measured already; other rows by
+        their cells, inline when few, else in ``Log``'s thread worker."""
+        if len(odd) > ODD_LINES_INLINE:
+            self._update_size(self._updates, odd)
+        elif odd:
+            width = max(width, *(cell_len(self._process_line(line)) for line in odd))
+        self._width = max(self._width, width)
+        self.virtual_size = Size(self._width, len(self._lines))
+
+    @property
+    def lines(self) -> Sequence[str]:
+        """The lines written, each whole however it is wrapped on screen (``Log``'s
+        own ``lines`` are the rows painted)."""
+        return self._source
+
+    def clear(self) -> Self:
+        self._source.clear()
+        return super().clear()
+
+    # -- wrapping ------------------------------------------------------------------
+    def _wrap_width(self) -> int:
+        """The row width to wrap at now; 0 for no wrapping.
+
+        A column is left for the vertical scrollbar even before it shows, so that
+        its arrival does not narrow the rows and push the last character of each out
+        of view (or make a horizontal scrollbar).
+        """
+        if not self.wrap:
+            return 0
+        width = self.content_size.width - self.styles.scrollbar_size_vertical
+        return width if width >= MIN_WRAP_WIDTH else 0
+
+    def _rewrap(self) -> None:
+        """Cut the kept lines into rows again, at the pane's width now."""
+        self._wrapped_at = self._wrap_width()
+        if not self._source:
+            return
+        at = self.scroll_y / max(1, self.max_scroll_y)
+        lines = list(self._source)
+        self._source.clear()
+        self._lines.clear()
+        self._render_line_cache.clear()
+        self._updates += 1
+        self._width = 0
+        self.write_lines(lines, scroll_end=False)
+        if self._wrapped_at:
+            self.scroll_to(x=0, animate=False, immediate=True)
+        if self.follow:
+            self.scroll_end(animate=False, x_axis=False)
+        else:
+            self.scroll_to(y=round(at * self.max_scroll_y), animate=False)
+
+    def action_toggle_wrap(self) -> None:
+        """Wrap long lines, or show them whole with a horizontal scrollbar."""
+        self.wrap = not self.wrap
+        self._rewrap()
+        self.post_message(self.WrapToggled(self.wrap))
+        self.notify(
+            "Long lines now wrap."
+            if self.wrap
+            else "Long lines are shown whole; scroll sideways to read them.",
+            title="Log",
+            timeout=2,
+        )
 
     def _render_line_strip(self, y: int, rich_style: Style) -> Strip:
         """A plain line is one segment in the pane's style: what ``Log`` builds through
@@ -285,7 +415,10 @@ class LogPane(Log):
         self._update_title(force=True)
 
     def on_resize(self) -> None:
-        """A pane that changes size while following stays at the newest line."""
+        """Rows are cut again for a new width; a pane that changes size while
+        following stays at the newest line."""
+        if self._wrap_width() != self._wrapped_at:
+            self._rewrap()
         if self.follow:
             self.scroll_end(animate=False, x_axis=False)
 
@@ -349,4 +482,4 @@ class LogPane(Log):
             return
         from kfwizard.widgets.paths_text import display_path
 
-        self.notify(f"{self.line_count} lines saved to {display_path(target)}", title="Log saved")
+        self.notify(f"{len(self.lines)} lines saved to {display_path(target)}", title="Log saved")

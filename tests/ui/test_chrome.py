@@ -81,6 +81,35 @@ async def test_theme_toggle_is_remembered(store, monkeypatch):
     assert PlanApp({}, store=store, session_id="s-theme").theme == "textual-light"
 
 
+async def test_log_wrapping_is_switched_in_the_log_and_remembered(store):
+    """``w`` in the log (or the palette) shows long lines whole; the next screen, and
+    the next start, open their log the same way."""
+    from kfwizard.widgets.log_pane import LogPane
+
+    save_session(store, "s-wrap", phase_steps={"credentials": "done", "services": "done"})
+    app = PlanApp({}, store=store, session_id="s-wrap")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ClusterScreen)
+        log = screen.query_one("#log", LogPane)
+        assert log.wrap, "long lines wrap unless the user says otherwise"
+        log.focus()
+        await pilot.press("w")
+        assert not log.wrap
+        await wait_for(pilot, lambda: app.prefs.get("log_wrap") is False, description="saved")
+        await pilot.press("escape")
+        back = await wait_for_screen(pilot, ProjectScreen)
+        assert not back.query_one("#log", LogPane).wrap
+        titles = [c.title for c in app.get_system_commands(back)]
+        assert "Wrap log lines" in titles
+        back.action_toggle_log_wrap()
+        await wait_for(pilot, lambda: app.prefs.get("log_wrap") is True, description="saved")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpDialog), description="help")
+        assert any("wrap long lines" in text for _, text in app.screen.keys)
+    prefs = json.loads((paths.config_dir() / "ui.json").read_text())
+    assert prefs["log_wrap"] is True
+
+
 async def test_copy_commands_puts_them_on_the_clipboard(store):
     save_session(store, "s-copy", selections={"project": "my-proj-1"})
     app = WizardApp(store=store, session_id="s-copy")  # the real plan lists the commands

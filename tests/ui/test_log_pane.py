@@ -110,9 +110,14 @@ class _PaneApp(App[None]):
     .alert LogPane { color: red; }
     """
 
+    def __init__(self, wrap: bool = True, max_lines: int = MAX_LINES) -> None:
+        super().__init__()
+        self.wrap = wrap
+        self.max_lines = max_lines
+
     def compose(self) -> ComposeResult:
         with Vertical(id="outer"), Vertical(id="inner"):
-            yield LogPane(id="log")
+            yield LogPane(id="log", wrap=self.wrap, max_lines=self.max_lines)
 
 
 async def _fed(pilot: Any, pane: LogPane, lines: list[str]) -> None:
@@ -124,7 +129,7 @@ async def _fed(pilot: Any, pane: LogPane, lines: list[str]) -> None:
 async def test_growing_content_moves_the_scrollbars_without_a_screen_layout():
     """Log asks for a layout of the whole screen on every write that adds lines; the
     pane's size never depends on them, so it only updates its scrollbars."""
-    app = _PaneApp()
+    app = _PaneApp(wrap=False)
     async with app.run_test(size=(60, 20)) as pilot:
         pane = app.query_one(LogPane)
         await _fed(pilot, pane, [f"line {n}" for n in range(40)])
@@ -176,7 +181,7 @@ async def test_plain_lines_fast_path_matches_log() -> None:
 
     class Both(App[None]):
         def compose(self) -> ComposeResult:
-            yield LogPane(id="pane", max_lines=400)
+            yield LogPane(id="pane", max_lines=400, wrap=False)
             yield Log(id="log", max_lines=400)
 
     plain = [f"serverside-applied configmap/kfp-{n:04d} in namespace kubeflow" for n in range(600)]
@@ -207,3 +212,87 @@ async def test_plain_lines_fast_path_matches_log() -> None:
                     Log._render_line_strip(pane, y, style),
                 )
                 assert list(mine) == list(theirs) and mine.cell_length == theirs.cell_length
+
+
+LONG = "[pass] server-version: Kubernetes 1.34 (v1.34.1-gke.1431000) supports KFP 2.17.0."
+TABBED = "tab\tthere " * 8
+
+
+def _rows(pane: LogPane) -> list[str]:
+    """The rows painted for the pane's lines (``Log``'s own ``lines``)."""
+    return list(pane._lines)
+
+
+async def test_long_lines_wrap_to_the_pane_and_stay_whole(tmp_path):
+    """Beside a form the pane is narrow: a long line becomes rows that fit, continued
+    rows indented, no horizontal scrollbar; the lines written are kept whole, and
+    saving writes them whole."""
+    from rich.cells import cell_len
+
+    app = _PaneApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        await _fed(pilot, pane, [LONG, "short", TABBED, "中文" * 30])
+        width = pane.scrollable_content_region.width
+        rows = _rows(pane)
+        assert list(pane.lines) == [LONG, "short", TABBED, "中文" * 30]
+        assert len(rows) > 4 and all(cell_len(row) <= width for row in rows)
+        assert not pane.show_horizontal_scrollbar and pane.virtual_size.width <= width
+        long_rows = rows[: rows.index("short")]
+        assert long_rows[0].startswith("[pass] server-version:")
+        assert all(row.startswith("  ") and row[2] != " " for row in long_rows[1:])
+        assert " ".join(row.strip() for row in long_rows) == LONG, "no word is lost"
+        pane.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        painted = [pane.render_line(y).text for y in range(len(long_rows))]
+        assert [line.rstrip() for line in painted] == long_rows
+        saved = pane.save_to_file(tmp_path).read_text().splitlines()
+        assert saved == [LONG, "short", TABBED, "中文" * 30]
+
+
+async def test_rows_are_cut_again_when_the_pane_changes_width():
+    app = _PaneApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        await _fed(pilot, pane, [f"{LONG} ({n})" for n in range(30)])
+        narrow = len(_rows(pane))
+        assert narrow >= 90 and pane.following
+        await pilot.resize_terminal(140, 20)
+        await wait_for(pilot, lambda: len(_rows(pane)) == 30, description="one row a line")
+        assert _rows(pane) == list(pane.lines)
+        await pilot.pause()
+        assert pane.scroll_y == pane.max_scroll_y, "still following the newest line"
+        await pilot.resize_terminal(40, 20)
+        await wait_for(pilot, lambda: len(_rows(pane)) == narrow, description="narrow rows")
+
+
+async def test_w_shows_long_lines_whole_and_back():
+    app = _PaneApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        await _fed(pilot, pane, [LONG, "short"])
+        pane.focus()
+        await pilot.press("w")
+        assert not pane.wrap and _rows(pane) == [LONG, "short"]
+        await wait_for(pilot, lambda: pane.show_horizontal_scrollbar, description="scrollbar")
+        await pilot.press("w")
+        assert pane.wrap and len(_rows(pane)) > 2
+        await wait_for(
+            pilot, lambda: not pane.show_horizontal_scrollbar, description="no scrollbar"
+        )
+        assert pane.scroll_x == 0
+
+
+async def test_max_lines_caps_the_rows_and_only_kept_rows_are_wrapped():
+    """With ``max_lines`` 30, a batch of 100 three-row lines keeps the rows of the
+    last ten: those are wrapped, the rest is dropped unwrapped."""
+    app = _PaneApp(max_lines=30)
+    async with app.run_test(size=(40, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        lines = [f"{LONG} ({n})" for n in range(100)]
+        await _fed(pilot, pane, lines)
+        rows = _rows(pane)
+        assert len(rows) == 30 and rows[-1].endswith("(99)")
+        assert list(pane.lines)[-1] == lines[-1] and len(pane.lines) < 100
+        await _fed(pilot, pane, ["one more"])
+        assert len(_rows(pane)) == 30 and _rows(pane)[-1] == "one more"
