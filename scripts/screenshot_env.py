@@ -6,14 +6,17 @@ next, so everything the wizard reads from outside is pinned here: a fresh
 emulators at speed 0 (instant, so no step is caught half-way by accident), a ``PATH``
 with no tools on it (whether ``kubectl`` or ``gke-gcloud-auth-plugin`` happen to be
 installed changes what the connect step says), sessions with fixed ids, deterministic
-rendering (fixed theme, no animation) and no blinking cursor.
+rendering (fixed theme, no animation), numbered emulator operations and no blinking
+cursor.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -154,6 +157,28 @@ def every_rollout_update() -> Iterator[None]:
 
 
 @contextmanager
+def numbered_operations() -> Iterator[None]:
+    """Emulated operations get numbered names, not random ones.
+
+    The log panes wrap long lines, so a whole operation name is on screen: with a
+    UUID or a clock in it, two runs would differ.
+    """
+    count = itertools.count(1)
+
+    def suffix() -> str:
+        return str(uuid.UUID(int=next(count)))
+
+    def gke_id() -> str:
+        return f"operation-1796000000000-{next(count):08x}"
+
+    with (
+        mock.patch("kfwizard.emulator.serviceusage.operation_suffix", suffix),
+        mock.patch("kfwizard.emulator.gke_lifecycle.gke_operation_id", gke_id),
+    ):
+        yield
+
+
+@contextmanager
 def shot_world() -> Iterator[ShotWorld]:
     """Start the demo emulators (speed 0) in a throwaway ``KFWIZARD_HOME``."""
     from kfwizard.demo import start_demo
@@ -171,6 +196,7 @@ def shot_world() -> Iterator[ShotWorld]:
         pinned.enter_context(_cwd(ROOT))
         pinned.enter_context(no_cursor_blink())
         pinned.enter_context(every_rollout_update())
+        pinned.enter_context(numbered_operations())
         demo = start_demo(faults=[], speed=0.0)
         pinned.callback(demo.stop)
         env = {

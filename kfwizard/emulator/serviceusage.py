@@ -44,6 +44,11 @@ MAX_PAGE_SIZE = 200
 _DOMAIN = "serviceusage.googleapis.com"
 
 
+def operation_suffix() -> str:
+    """The random part of a Service Usage operation's name (a UUID, as Google's)."""
+    return str(uuid.uuid4())
+
+
 @dataclass
 class ProjectServices:
     project_id: str
@@ -313,7 +318,7 @@ class ServiceUsageEmulator(ServedEmulator):
         self, state: ProjectServices, kind: str, services: list[str], req: Request
     ) -> Response:
         with self.lock:
-            name = f"operations/acf.p2-{state.number}-{uuid.uuid4()}"
+            name = f"operations/acf.p2-{state.number}-{operation_suffix()}"
             op = _Operation(name, False, kind, state.project_id, services)
             self.operations[name] = op
             if self.speed == 0:
