@@ -21,6 +21,7 @@ from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 from kfwizard.engine.events import StepDetail
 from kfwizard.screens.form import FormScreen
 from kfwizard.widgets.field import Field
+from kfwizard.widgets.plan_box import PlanBox
 
 HERE = Path(__file__).parent
 """Stylesheets are found from here, also for subclasses defined elsewhere."""
@@ -169,7 +170,7 @@ class ModeScreen(FormScreen):
                 hint="The password is asked for at install time and never saved.",
                 id="field-db_user",
             )
-        plan = Static(id="plan")
+        plan = PlanBox(id="plan")
         plan.border_title = "Plan"
         yield plan
 
@@ -367,68 +368,8 @@ class ModeScreen(FormScreen):
         # The plan is what this step produces: give it the room the log had (on narrow
         # terminals; wide ones keep the log beside it) and bring it into view.
         self.set_class(False, "-has-log")
-        plan = self.query_one("#plan", Static)
+        plan = self.query_one("#plan", PlanBox)
         self.call_after_refresh(plan.scroll_visible, animate=False)
 
     def _show_plan(self) -> None:
-        self.query_one("#plan", Static).update(
-            plan_content(self._plan_detail, self.session.outputs)
-        )
-
-
-def _kinds(kinds: dict[str, Any]) -> str:
-    ordered = sorted(kinds.items(), key=lambda kv: (-int(kv[1]), kv[0]))
-    return ", ".join(f"{n} {kind}" for kind, n in ordered)
-
-
-def plan_content(detail: Any, outputs: dict[str, Any]) -> Content:
-    """The plan preview: objects per tier and kind, where they go, time and size.
-
-    From the ``plan`` detail of the manifests step when this screen saw the run, else
-    from the step's saved outputs (a resumed session).
-    """
-    saved = outputs.get("manifests") or {}
-    data = detail if isinstance(detail, dict) else {}
-    counts = data.get("counts_by_kind") or data.get("counts") or saved.get("counts") or {}
-    if not counts:
-        return Content.from_markup(
-            "[$text-muted]Prepare the manifests to see what will be created.[/]"
-        )
-    total = sum(int(n) for n in counts.values())
-    namespaces = data.get("namespaces") or saved.get("namespaces") or []
-    where = f" into namespace {', '.join(namespaces)} and cluster-wide" if namespaces else ""
-    lines = [
-        Content.from_markup(
-            "[b]$total objects[/b]$where, from $source",
-            total=str(total),
-            where=where,
-            source=str(data.get("source") or saved.get("source") or "the release"),
-        )
-    ]
-    tiers = data.get("tiers") or saved.get("tiers") or []
-    for number, tier in enumerate(t for t in tiers if isinstance(t, dict)):
-        kinds = tier.get("kinds")
-        size = tier.get("objects")
-        what = _kinds(kinds) if isinstance(kinds, dict) and kinds else f"{size} objects"
-        lines.append(
-            Content.from_markup(
-                "[$text-accent]$n. $name[/]: $what",
-                n=str(number + 1),
-                name=str(tier.get("name") or "tier").replace("-", " "),
-                what=what,
-            )
-        )
-    if not tiers:
-        lines.append(Content(_kinds(counts)))
-    facts = []
-    requests = data.get("requests") or saved.get("requests") or {}
-    if requests.get("cpu_m") is not None and requests.get("memory_mib") is not None:
-        cpu, memory = requests["cpu_m"] / 1000, requests["memory_mib"] / 1024
-        facts.append(f"pods request {cpu:.2f} vCPU, {memory:.1f} GiB")
-    eta = data.get("time_estimate_seconds") or saved.get("time_estimate_seconds")
-    if isinstance(eta, (int, float)) and eta > 0:
-        facts.append(f"usually about {max(1, round(eta / 60))} min to install")
-    if facts:
-        text = "; ".join(facts)  # not .capitalize(): it would lowercase "GiB" and "vCPU"
-        lines.append(Content.from_markup("[$text-muted]$f[/]", f=text[:1].upper() + text[1:]))
-    return Content("\n").join(lines)
+        self.query_one("#plan", PlanBox).show_plan(self._plan_detail, self.session.outputs)

@@ -15,11 +15,12 @@ from textual.widgets import DataTable, RadioButton, Select
 from kfwizard.demo import demo_manifests_path
 from kfwizard.engine.step import BaseStep, StepContext
 from kfwizard.screens.install import InstallScreen
-from kfwizard.screens.mode import ModeScreen, plan_content
+from kfwizard.screens.mode import ModeScreen
 from kfwizard.screens.project import ProjectScreen
 from kfwizard.screens.sessions import SessionsScreen
 from kfwizard.screens.verify import VerifyScreen
 from kfwizard.widgets.field import Field
+from kfwizard.widgets.plan_box import plan_content
 from kfwizard.widgets.step_list import StepList
 from tests.ui.helpers import (
     READY_FOR_INSTALL,
