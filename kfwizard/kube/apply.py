@@ -56,6 +56,7 @@ from kfwizard.kube.retry import (
 )
 from kfwizard.kube.watching import Watcher, WatchSpec
 from kfwizard.kube.webhooks import WebhookBackend, find_backend, webhook_name_in
+from kfwizard.wording import plural
 
 FIELD_MANAGER = "kfwizard"
 CRD_API = "apiextensions.k8s.io/v1"
@@ -691,7 +692,9 @@ def apply_tiers(
             continue
         tier_started = time.monotonic()
         tier = TierReport(spec.name, crds=list(spec.wait_crds))
-        control.log(f"Tier {number + 1}/{len(specs)}: {spec.name} ({len(spec.objects)} objects)")
+        control.log(
+            f"Tier {number + 1}/{len(specs)}: {spec.name} ({plural(len(spec.objects), 'object')})"
+        )
         first = [o for o in spec.objects if o.get("kind") == "Namespace" or is_crd(o)]
         rest = [o for o in spec.objects if not (o.get("kind") == "Namespace" or is_crd(o))]
         known: dict[str, dict[str, Any]] = {}

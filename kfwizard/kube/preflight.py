@@ -24,6 +24,7 @@ from kfwizard.kube.control import Control, Quiet
 from kfwizard.kube.diagnose import default_storageclass_fix, is_default_storageclass
 from kfwizard.kube.quantity import format_cpu, format_memory, pod_requests
 from kfwizard.kube.rest import get_object, list_objects
+from kfwizard.wording import plural
 
 CHECK_NAMES = ("server-version", "rbac", "default-storageclass", "capacity", "tools", "psa")
 VERIFY_SKIPPABLE = ("api-version", "public-url")
@@ -313,11 +314,6 @@ def check_capacity(
         f"The install requests {format_cpu(need_cpu)} and {format_memory(need_mem)}; "
         f"the cluster has {have}.",
     )
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 node``, ``3 nodes``."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def nodes_needed(rooms: list[NodeRoom], short_cpu: int, short_mem: int) -> int:

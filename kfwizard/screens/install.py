@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Static
 from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
 from kfwizard.widgets.checklist import CheckList
+from kfwizard.wording import plural
 
 HERE = Path(__file__).parent
 """Stylesheets are found from here, also for subclasses defined elsewhere."""
@@ -124,7 +125,9 @@ class InstallScreen(WizardScreen):
         connect = self.session.outputs.get("connect") or {}
         counts = (self.session.outputs.get("manifests") or {}).get("counts") or {}
         target = connect.get("context") or cluster.get("context") or cluster.get("name") or "?"
-        objects = f"{sum(int(n) for n in counts.values())} objects" if counts else "the manifests"
+        objects = (
+            plural(sum(int(n) for n in counts.values()), "object") if counts else "the manifests"
+        )
         mode = str(deployment.get("mode") or "kfp-standalone")
         text = Content.from_markup(
             "Installs [b]$mode $version[/b] ($env): $objects into [b]$target[/b].",

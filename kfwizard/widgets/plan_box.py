@@ -15,6 +15,8 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
+from kfwizard.wording import plural
+
 
 def kind_items(kinds: dict[str, Any]) -> list[str]:
     """``["14 Deployment", "8 Service", …]``: most numerous first, then by name."""
@@ -60,8 +62,8 @@ def plan_content(detail: Any, outputs: dict[str, Any], width: int = 0) -> Conten
     where = f" into namespace {', '.join(namespaces)} and cluster-wide" if namespaces else ""
     lines = [
         Content.from_markup(
-            "[b]$total objects[/b]$where, from $source",
-            total=str(total),
+            "[b]$total[/b]$where, from $source",
+            total=plural(total, "object"),
             where=where,
             source=str(data.get("source") or saved.get("source") or "the release"),
         )
@@ -73,7 +75,7 @@ def plan_content(detail: Any, outputs: dict[str, Any], width: int = 0) -> Conten
         if isinstance(kinds, dict) and kinds:
             rows = item_rows(kind_items(kinds), width, len(head) + 1, len(f"{number + 1}. "))
         else:
-            rows = [f"{tier.get('objects')} objects"]
+            rows = [plural(int(tier.get("objects") or 0), "object")]
         lines.append(
             Content.from_markup("[$text-accent]$head[/] $what", head=head, what="\n".join(rows))
         )

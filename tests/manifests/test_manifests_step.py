@@ -81,6 +81,9 @@ def test_plan_from_demo_manifests(tmp_path: Path) -> None:
         "custom-resources",
     ]
     assert out["counts"]["Deployment"] == 15 and out["has_pvcs"] is True
+    by_tier = [t["kinds"] for t in out["tiers"]]  # a resumed plan lists kinds too
+    assert sum(kinds.get("Deployment", 0) for kinds in by_tier) == 15
+    assert sum(t["objects"] for t in out["tiers"]) == sum(out["counts"].values())
     assert "applications.app.k8s.io" in out["crds"]
     assert "proxy-agent" in out["warn_only_deployments"]
     assert out["sdk_line"] == 'pip install "kfp==2.17.0"'

@@ -112,3 +112,18 @@ async def test_on_the_mode_screen_the_box_is_as_tall_as_its_rows(store):
         await pilot.pause()
         assert len(_rows(box)) >= 4
         assert box.size.height == _height(box)
+
+
+def test_a_resumed_plan_lists_kinds_from_the_saved_outputs_and_counts_in_words():
+    saved = {
+        "manifests": {
+            "counts": {"Deployment": 1, "PriorityClass": 1},
+            "tiers": [
+                {"name": "cluster-scoped", "objects": 1, "kinds": {"PriorityClass": 1}},
+                {"name": "namespaced", "objects": 1},
+            ],
+        }
+    }
+    text = plan_content(None, saved).plain.split("\n")
+    assert text[0].startswith("2 objects")
+    assert text[1:3] == ["1. cluster scoped: 1 PriorityClass", "2. namespaced: 1 object"]

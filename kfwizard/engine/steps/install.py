@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kfwizard.engine.errors import StepFailed
 from kfwizard.engine.step import BaseStep, StepContext
+from kfwizard.wording import plural
 
 if TYPE_CHECKING:
     from kfwizard.kube.client import KubeClients
@@ -334,7 +335,8 @@ class ApplyStep(BaseStep):
             tiers_out.append(tier.to_json())
             ctx.outputs["tiers"] = list(tiers_out)
             ctx.save()
-            ctx.log(f"Tier {tier.name}: {len(tier.refs)} objects applied in {tier.seconds:.1f} s")
+            applied = plural(len(tier.refs), "object")
+            ctx.log(f"Tier {tier.name}: {applied} applied in {tier.seconds:.1f} s")
 
         facts = deployment_facts(ctx.session, mset)
         critical, _ = roles(facts)
@@ -352,9 +354,8 @@ class ApplyStep(BaseStep):
             ctx.save()
             namespaces = sorted({w.get("namespace") or "" for w in workloads_of(mset)} - {""})
             raise diagnose_failure(ctx, namespaces, critical, exc.cause) from None
-        ctx.log(
-            f"Applied {report.applied} objects in {report.seconds:.1f} s (field manager kfwizard)."
-        )
+        applied = plural(report.applied, "object")
+        ctx.log(f"Applied {applied} in {report.seconds:.1f} s (field manager kfwizard).")
         if replaces:
             # Before the hash is recorded: a prune cut short runs again with the apply.
             self._prune_earlier(ctx, clients, [ref_of(o) for o in all_objects(mset)])

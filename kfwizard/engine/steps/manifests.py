@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from kfwizard.engine.errors import BadInput, Refused
 from kfwizard.engine.step import BaseStep, StepContext
+from kfwizard.wording import plural
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
@@ -163,7 +164,11 @@ class ManifestsStep(BaseStep):
                 "hashes": {p.path.name: p.sha256 for p in manifest_set.parts},
                 "counts": manifest_set.counts_by_kind,
                 "crds": manifest_set.crds,
-                "tiers": [{"name": t.name, "objects": len(t.objects)} for t in manifest_set.tiers],
+                # With the kinds, so a resumed session's plan reads like a fresh one's.
+                "tiers": [
+                    {"name": t.name, "objects": len(t.objects), "kinds": t.counts_by_kind()}
+                    for t in manifest_set.tiers
+                ],
                 "requests": {
                     "cpu_m": manifest_set.requests.cpu_m,
                     "memory_mib": manifest_set.requests.memory_mib,
@@ -187,12 +192,12 @@ class ManifestsStep(BaseStep):
     @staticmethod
     def _log_plan(ctx: StepContext, manifest_set: Any) -> None:
         ctx.log(
-            f"Plan: {len(manifest_set.objects)} objects from {manifest_set.source}, "
+            f"Plan: {plural(len(manifest_set.objects), 'object')} from {manifest_set.source}, "
             f"rendered to {manifest_set.rendered_dir}."
         )
         for tier in manifest_set.tiers:
             kinds = ", ".join(f"{k} {n}" for k, n in tier.counts_by_kind().items())
-            ctx.log(f"  tier {tier.name}: {len(tier.objects)} objects ({kinds})")
+            ctx.log(f"  tier {tier.name}: {plural(len(tier.objects), 'object')} ({kinds})")
         if manifest_set.namespaces:
             ctx.log(f"Namespaces: {', '.join(manifest_set.namespaces)}")
         if manifest_set.crds:
