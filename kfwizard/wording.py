@@ -6,3 +6,12 @@ from __future__ import annotations
 def plural(count: int, noun: str) -> str:
     """``1 node``, ``3 nodes``: a log line that says "1 objects" reads as a slip."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def duration(seconds: float) -> str:
+    """``under a second``, ``3.6 s``.
+
+    Tenths of a second under one second are noise to the reader (and change from
+    run to run), so they are not shown.
+    """
+    return "under a second" if seconds < 1 else f"{seconds:.1f} s"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kfwizard.gcp.retries import RetryPolicy, call_with_retries, no_library_retry
+from kfwizard.wording import duration, plural
 
 BATCH_LIMIT = 20
 """Service Usage accepts at most 20 services per batchEnable request."""
@@ -163,7 +164,8 @@ def wait_operation(
         )
         polls += 1
         if done:
-            log(f"operation {name} finished after {polls} poll(s), {clock() - started:.1f}s")
+            took = duration(clock() - started)
+            log(f"operation {name} finished: {plural(polls, 'poll')}, {took}")
             return operation.result(timeout=0)
         elapsed = clock() - started
         if elapsed >= timeout:

@@ -105,7 +105,7 @@ def test_slow_enable_is_polled_and_logged(make_stack, harness_for, monkeypatch) 
     run = harness.run([CredentialsStep(), ServicesStep()])
     assert run.result.state == "done", run.result
     text = run.log_text()
-    assert "still running" in text and "finished after" in text
+    assert "still running" in text and "finished: " in text
 
 
 def test_the_operation_is_logged_once_when_it_starts(make_stack, harness_for) -> None:
@@ -119,7 +119,7 @@ def test_the_operation_is_logged_once_when_it_starts(make_stack, harness_for) ->
     naming = [line for line in run.lines("services") if name in line]
     assert len(naming) == 2, naming
     assert naming[0] == f"batchEnable operation {name} started"
-    assert naming[1].startswith(f"operation {name} finished after")
+    assert naming[1].startswith(f"operation {name} finished: ")
 
 
 def test_apis_asked_for_by_an_interrupted_run_stay_in_the_inventory(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kfwizard.engine.errors import StepFailed
 from kfwizard.engine.step import BaseStep, StepContext
-from kfwizard.wording import plural
+from kfwizard.wording import duration, plural
 
 if TYPE_CHECKING:
     from kfwizard.kube.client import KubeClients
@@ -336,7 +336,7 @@ class ApplyStep(BaseStep):
             ctx.outputs["tiers"] = list(tiers_out)
             ctx.save()
             applied = plural(len(tier.refs), "object")
-            ctx.log(f"Tier {tier.name}: {applied} applied in {tier.seconds:.1f} s")
+            ctx.log(f"Tier {tier.name}: {applied} applied in {duration(tier.seconds)}")
 
         facts = deployment_facts(ctx.session, mset)
         critical, _ = roles(facts)
@@ -355,7 +355,7 @@ class ApplyStep(BaseStep):
             namespaces = sorted({w.get("namespace") or "" for w in workloads_of(mset)} - {""})
             raise diagnose_failure(ctx, namespaces, critical, exc.cause) from None
         applied = plural(report.applied, "object")
-        ctx.log(f"Applied {applied} in {report.seconds:.1f} s (field manager kfwizard).")
+        ctx.log(f"Applied {applied} in {duration(report.seconds)} (field manager kfwizard).")
         if replaces:
             # Before the hash is recorded: a prune cut short runs again with the apply.
             self._prune_earlier(ctx, clients, [ref_of(o) for o in all_objects(mset)])
