@@ -51,12 +51,13 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Log
 
 from kfwizard import paths
-from kfwizard.widgets.log_wrap import MIN_WRAP_WIDTH, wrap_cells, wrap_plain
+from kfwizard.widgets.log_wrap import MIN_WRAP_WIDTH, selected_text, wrap_cells, wrap_plain
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -271,8 +272,15 @@ class LogPane(Log):
 
     def _measure(self, odd: list[str], width: int) -> None:
         """Take the new rows' width: plain rows are measured already; other rows by
-        their cells, inline when few, else in ``Log``'s thread worker."""
-        if len(odd) > ODD_LINES_INLINE:
+        their cells, inline when few, else in ``Log``'s thread worker.
+
+        Wrapped rows need no measuring: none is wider than the wrap width but for
+        the space a row breaks at, which is out of sight and must not make a
+        horizontal scrollbar.
+        """
+        if self._wrapped_at:
+            width = self._wrapped_at if odd else min(width, self._wrapped_at)
+        elif len(odd) > ODD_LINES_INLINE:
             self._update_size(self._updates, odd)
         elif odd:
             width = max(width, *(cell_len(self._process_line(line)) for line in odd))
@@ -288,6 +296,10 @@ class LogPane(Log):
     def clear(self) -> Self:
         self._source.clear()
         return super().clear()
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text with wrapped rows joined back into their lines."""
+        return selected_text(self._lines, selection), "\n"
 
     # -- wrapping ------------------------------------------------------------------
     def _wrap_width(self) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
+from textual.selection import Selection
 from textual.widget import Widget
 
 from kfwizard.screens.install import InstallScreen
@@ -235,8 +236,9 @@ async def test_long_lines_wrap_to_the_pane_and_stay_whole(tmp_path):
         await _fed(pilot, pane, [LONG, "short", TABBED, "中文" * 30])
         width = pane.scrollable_content_region.width
         rows = _rows(pane)
-        assert list(pane.lines) == [LONG, "short", TABBED, "中文" * 30]
-        assert len(rows) > 4 and all(cell_len(row) <= width for row in rows)
+        written = [LONG, "short", TABBED, "中文" * 30]
+        assert list(pane.lines) == written
+        assert len(rows) > 4 and all(cell_len(row.rstrip(" ")) <= width for row in rows)
         assert not pane.show_horizontal_scrollbar and pane.virtual_size.width <= width
         long_rows = rows[: rows.index("short")]
         assert long_rows[0].startswith("[pass] server-version:")
@@ -245,9 +247,16 @@ async def test_long_lines_wrap_to_the_pane_and_stay_whole(tmp_path):
         pane.scroll_home(animate=False, immediate=True)
         await pilot.pause()
         painted = [pane.render_line(y).text for y in range(len(long_rows))]
-        assert [line.rstrip() for line in painted] == long_rows
+        assert [line.rstrip() for line in painted] == [row.rstrip() for row in long_rows]
         saved = pane.save_to_file(tmp_path).read_text().splitlines()
-        assert saved == [LONG, "short", TABBED, "中文" * 30]
+        assert saved == written
+        # Copying a selection gives the lines as written, not the rows on screen.
+        app.screen.selections = {pane: Selection(None, None)}
+        await pilot.pause()
+        copied = app.screen.get_selected_text()
+        assert copied is not None
+        assert copied.split("\n")[:2] == [LONG, "short"]
+        assert copied.split("\n")[-1] == "中文" * 30
 
 
 async def test_rows_are_cut_again_when_the_pane_changes_width():
