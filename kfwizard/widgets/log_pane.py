@@ -315,7 +315,11 @@ class LogPane(Log):
         return width if width >= MIN_WRAP_WIDTH else 0
 
     def _rewrap(self) -> None:
-        """Cut the kept lines into rows again, at the pane's width now."""
+        """Cut the kept lines into rows again, at the pane's width now.
+
+        At most ``max_lines`` rows are kept, so lines whose rows no longer fit (the
+        oldest, when rows get narrower) leave the pane; the session log has them.
+        """
         self._wrapped_at = self._wrap_width()
         if not self._source:
             return
