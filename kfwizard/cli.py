@@ -223,14 +223,16 @@ def _sessions(as_json: bool) -> int:
 
 def _as_listed(row: dict[str, Any]) -> dict[str, Any]:
     """A row as the table shows it, as the session picker does: no name is "-" (the ID
-    column has the id), and a run that ended before Verify (``run --until cluster``)
-    is "in progress", not "done". ``--json`` keeps the saved values."""
-    from kfwizard.session_list import before_verify
+    column has the id), a run that ended before Verify (``run --until cluster``) is
+    "in progress", not "done", and times read ``2026-11-29 18:49 UTC``. ``--json``
+    keeps the saved values."""
+    from kfwizard.session_list import before_verify, stamp
 
     shown = dict(row)
     if shown["name"] == shown["id"]:
         shown["name"] = "-"
     shown["status"] = before_verify(shown["status"], verified=shown["step"] == "Verify")
+    shown["updated"] = stamp(str(shown["updated"] or ""))
     return shown
 
 

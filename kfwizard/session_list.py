@@ -72,6 +72,14 @@ def before_verify(status: str, verified: bool) -> str:
     return "in progress" if status == "done" and not verified else status
 
 
+def stamp(iso: str) -> str:
+    """``2026-11-29 18:49 UTC`` for a saved time (kfwizard saves UTC,
+    ``2026-11-29T18:49:47+00:00``); any other text is shown as it is."""
+    if len(iso) >= 16 and iso[10:11] == "T" and iso.endswith(("+00:00", "Z")):
+        return f"{iso[:10]} {iso[11:16]} UTC"
+    return iso
+
+
 def newer_reason(version: int) -> str:
     return f"written by a newer kfwizard (schema {version}, this one reads {SCHEMA_VERSION})"
 

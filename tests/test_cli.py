@@ -87,12 +87,23 @@ def test_the_table_reads_like_the_picker_and_the_json_keeps_the_saved_values(
         session.record(step, "done")
     session.status = "done"
     store.save(session)
+    saved = store.load(session.id).updated_at
     assert main(["sessions"]) == 0
     (line,) = capsys.readouterr().out.splitlines()[1:]
     assert line.split()[:5] == [session.id, "-", "Cluster", "in", "progress"]
+    assert line.endswith(f"{saved[:10]} {saved[11:16]} UTC"), "the time, read like the picker's"
     assert main(["sessions", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
-    assert (row["name"], row["status"]) == (session.id, "done")
+    assert (row["name"], row["status"], row["updated"]) == (session.id, "done", saved)
+
+
+def test_saved_times_read_as_utc_minutes():
+    from kfwizard.session_list import stamp
+
+    assert stamp("2026-11-29T18:49:47+00:00") == "2026-11-29 18:49 UTC"
+    assert stamp("2026-11-29T18:49:47Z") == "2026-11-29 18:49 UTC"
+    assert stamp("2026-11-29T19:49:47+01:00") == "2026-11-29T19:49:47+01:00", "not UTC: as saved"
+    assert stamp("") == ""
 
 
 def test_sessions_reports_a_corrupt_file(capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import Button, DataTable, Label, Static
 
 from kfwizard.engine.phases import PHASE_TITLES
 from kfwizard.screens.styled_once import StyledOnceScreen
-from kfwizard.session_list import before_verify, shown_status
+from kfwizard.session_list import before_verify, shown_status, stamp
 from kfwizard.widgets.key_bar import KeyBar
 from kfwizard.widgets.notice import Notice
 from kfwizard.widgets.step_indicator import phase_states
@@ -224,7 +224,7 @@ class SessionsScreen(StyledOnceScreen):
         lock = self.wizard.store.lock(session.id).path
         gone = shown_status(session.status, lock) != session.status  # "running", nobody runs it
         problem = last_problem(session, process_gone=gone)
-        parts = [f"Created {session.created_at[:16].replace('T', ' ')} UTC"]
+        parts = [f"Created {stamp(session.created_at)}"]
         if session.demo:
             parts.append("demo")
         project = session.selections.get("project")
