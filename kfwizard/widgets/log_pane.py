@@ -149,7 +149,8 @@ class LogPane(Log):
         self._source: list[str] = []
         self._pending: list[str] = []
         self._queue: queue.SimpleQueue[tuple[str, ...]] = queue.SimpleQueue()
-        self._shown_following: bool | None = None
+        self._shown_title: tuple[bool, bool, int] | None = None
+        """(following, wrapping, width) the border's subtitle was written for."""
         self._placeholder = placeholder
         self._placeholder_shown = False
         self._clearing = False
@@ -342,6 +343,7 @@ class LogPane(Log):
         """Wrap long lines, or show them whole with a horizontal scrollbar."""
         self.wrap = not self.wrap
         self._rewrap()
+        self._update_title()
         self.post_message(self.WrapToggled(self.wrap))
         self.notify(
             "Long lines now wrap."
@@ -435,6 +437,7 @@ class LogPane(Log):
         following stays at the newest line."""
         if self._wrap_width() != self._wrapped_at:
             self._rewrap()
+        self._update_title()
         if self.follow:
             self.scroll_end(animate=False, x_axis=False)
 
@@ -458,15 +461,17 @@ class LogPane(Log):
         self._update_title()
 
     def _update_title(self, force: bool = False) -> None:
-        following = self.follow
-        if not force and following == self._shown_following:
+        """The title, and the keys in the border: the wrap key too where it fits (the
+        pane beside a form is too narrow for all of them)."""
+        shown = (self.follow, self.wrap, self.outer_size.width)
+        if not force and shown == self._shown_title:
             return
-        self._shown_following = following
+        self._shown_title = shown
         self.border_title = self.title
-        if following:
-            self.border_subtitle = "following · f pause · s save"
-        else:
-            self.border_subtitle = "paused · f follow · End jumps · s save"
+        state = "following · f pause" if self.follow else "paused · f follow · End jumps"
+        full = f"{state} · {'w unwrap' if self.wrap else 'w wrap'} · s save"
+        room = self.outer_size.width - 6  # the corners, a rule each side, a space each side
+        self.border_subtitle = full if len(full) <= room else f"{state} · s save"
 
     # -- saving --------------------------------------------------------------------
     def save_to_file(self, folder: Path | None = None) -> Path:

@@ -305,3 +305,20 @@ async def test_max_lines_caps_the_rows_and_only_kept_rows_are_wrapped():
         assert list(pane.lines)[-1] == lines[-1] and len(pane.lines) < 100
         await _fed(pilot, pane, ["one more"])
         assert len(_rows(pane)) == 30 and _rows(pane)[-1] == "one more"
+
+
+async def test_the_border_names_the_wrap_key_where_it_fits():
+    app = _PaneApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        await _fed(pilot, pane, [LONG])
+        assert str(pane.border_subtitle) == "following · f pause · w unwrap · s save"
+        pane.focus()
+        await pilot.press("w")
+        assert str(pane.border_subtitle) == "following · f pause · w wrap · s save"
+        await pilot.resize_terminal(40, 20)
+        await wait_for(
+            pilot,
+            lambda: str(pane.border_subtitle) == "following · f pause · s save",
+            description="the short keys",
+        )
