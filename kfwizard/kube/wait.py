@@ -13,6 +13,7 @@ then reported, never fatal.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -109,6 +110,15 @@ def _desired(obj: dict[str, Any], kind: str) -> int:
     return 1 if replicas is None else int(replicas)
 
 
+ROUTINE_MESSAGE = re.compile(
+    r'(Deployment (does not have|has) minimum availability|ReplicaSet ".*" '
+    r"(is progressing|has successfully progressed))\.?"
+)
+"""Deployment condition messages that say only that the rollout is under way. Beside
+"progressing" and "0/1 ready" they add nothing, and cut to the table's width they read
+as a fragment ("Deployment do"), so they are not shown."""
+
+
 def workload_ready(obj: dict[str, Any], kind: str) -> tuple[bool, str, str]:
     """(ready?, ``"ready/desired"``, a short message) for one workload object.
 
@@ -140,7 +150,7 @@ def workload_ready(obj: dict[str, Any], kind: str) -> tuple[bool, str, str]:
         ):
             return True, text, ""
         msg = (cond or {}).get("message") or (progressing or {}).get("message") or ""
-        return False, text, msg
+        return False, text, "" if ROUTINE_MESSAGE.fullmatch(msg) else msg
     if kind == "StatefulSet":
         ready_n = int(status.get("readyReplicas") or 0)
         return ready_n >= desired, f"{ready_n}/{desired}", ""

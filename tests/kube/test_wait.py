@@ -101,3 +101,38 @@ def test_the_live_table_shows_a_change_that_came_too_soon_after_the_last_update(
     assert _row(control.details["deployments"], "web")["state"] == "ready"
     assert _row(tables[-1], "big")["state"] != "ready"
     assert len(ended) == 1 and isinstance(ended[0], Cancelled)
+
+
+def _progressing(available_message: str, progressing_message: str) -> dict[str, Any]:
+    return {
+        "metadata": {"generation": 1},
+        "spec": {"replicas": 1},
+        "status": {
+            "observedGeneration": 1,
+            "replicas": 1,
+            "conditions": [
+                {"type": "Available", "status": "False", "message": available_message},
+                {"type": "Progressing", "status": "True", "message": progressing_message},
+            ],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("available", "progressing", "shown"),
+    [
+        (
+            "Deployment does not have minimum availability.",
+            'ReplicaSet "ui-7d9" is progressing.',
+            "",
+        ),
+        ("", 'ReplicaSet "ui-7d9" has successfully progressed.', ""),
+        ("", "", ""),
+        ("Quota exceeded for pods: limited: cpu=2", "", "Quota exceeded for pods: limited: cpu=2"),
+    ],
+)
+def test_routine_rollout_messages_are_not_shown_as_a_reason(available, progressing, shown):
+    """The table's "Why" column would repeat "progressing" in Kubernetes' words (and
+    cut them to a fragment); a message that says something else stays."""
+    ready, text, message = wait.workload_ready(_progressing(available, progressing), "Deployment")
+    assert (ready, text, message) == (False, "0/1", shown)
