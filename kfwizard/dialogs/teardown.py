@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from kfwizard.engine.cluster_inventory import earlier_clusters
+from kfwizard.wording import plural
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
@@ -38,7 +39,7 @@ def preview_lines(session: Session) -> list[str]:
     claims = [f"{pvc['namespace']}/{pvc['name']}" for pvc in session.inventory_pvcs()]
     if claims:
         lines.append(
-            f"The data in {len(claims)} volume{'s' if len(claims) != 1 else ''} "
+            f"The data in {plural(len(claims), 'volume')} "
             f"({', '.join(claims)}) is lost for good: pipeline runs, artifacts and metadata."
         )
     cluster = inventory.get("cluster") or {}

@@ -29,6 +29,7 @@ from kfwizard.kube.quantity import (
     format_memory,
     pod_requests,
 )
+from kfwizard.wording import plural
 
 SEVERITIES = ("error", "warning", "info")
 DB_GRACE_SECONDS = 300.0
@@ -226,10 +227,6 @@ def _location_flag(location: str) -> str:
     if not location:
         return ""
     return f" --zone {location}" if location.count("-") >= 2 else f" --region {location}"
-
-
-def _nodes(count: int) -> str:
-    return f"{count} node{'' if count == 1 else 's'}"
 
 
 # -- P4: storage -----------------------------------------------------------------------
@@ -453,7 +450,7 @@ def _resize_action(
         )
     if not name:
         return (
-            f"add nodes to your cluster: grow node pool {pool} to {_nodes(nodes)} "
+            f"add nodes to your cluster: grow node pool {pool} to {plural(nodes, 'node')} "
             "(or use a larger machine type), then resume"
         )
     return (

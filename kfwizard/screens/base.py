@@ -49,6 +49,7 @@ from kfwizard.widgets.log_pane import LogPane
 from kfwizard.widgets.notice import Notice
 from kfwizard.widgets.step_indicator import StepIndicator
 from kfwizard.widgets.step_list import StepList
+from kfwizard.wording import plural
 
 if TYPE_CHECKING:
     from kfwizard.app import WizardApp
@@ -703,9 +704,7 @@ class WizardScreen(StyledOnceScreen):
             return
         self.app.copy_to_clipboard(box.text())
         count = len([c for c in box.commands if not c.startswith("#")])
-        self.notify(
-            f"{count} command{'s' if count != 1 else ''} copied to the clipboard.", title="Copied"
-        )
+        self.notify(f"{plural(count, 'command')} copied to the clipboard.", title="Copied")
 
     def action_save_log(self) -> None:
         self.query_one("#log", LogPane).action_save()

@@ -211,4 +211,4 @@ class ManifestsStep(BaseStep):
             f"({len(req.without_requests)} of {req.workloads} workloads declare none)."
         )
         minutes = max(1, round(manifest_set.time_estimate_seconds / 60))
-        ctx.log(f"Estimated install time: about {minutes} minute{'s' if minutes != 1 else ''}.")
+        ctx.log(f"Estimated install time: about {plural(minutes, 'minute')}.")
