@@ -221,8 +221,8 @@ class LogPane(Log):
         rows: the rows before those would be pruned at once, so they are not wrapped.
         """
         wrap = self._wrapped_at
-        parts: list[tuple[list[str], list[str], list[str]]] = []
-        width = made = 0
+        parts: list[tuple[list[str], list[str], list[str], int]] = []
+        made = 0
         for end in range(len(batch), 0, -PLAIN_CHUNK):
             chunk = batch[max(0, end - PLAIN_CHUNK) : end]
             if "" not in chunk and _plain("".join(chunk)):
@@ -232,38 +232,45 @@ class LogPane(Log):
                     longest = wrap
                 else:
                     rows = chunk
-                parts.append((chunk, rows, []))
-                width = max(width, longest)
+                parts.append((chunk, rows, [], longest))
             else:
                 parts.append(self._odd_chunk(chunk, wrap))
-                width = max(width, *(len(row) for row in parts[-1][1] if _plain(row)), 0)
             made += len(parts[-1][1])
             if self.max_lines is not None and made >= self.max_lines:
                 break
         parts.reverse()
-        source = [line for kept, _, _ in parts for line in kept]
-        rows = [row for _, chunk_rows, _ in parts for row in chunk_rows]
-        odd = [row for _, _, chunk_odd in parts for row in chunk_odd]
-        return source, rows, width, odd
+        source = [line for kept, _, _, _ in parts for line in kept]
+        rows = [row for _, chunk_rows, _, _ in parts for row in chunk_rows]
+        odd = [row for _, _, chunk_odd, _ in parts for row in chunk_odd]
+        return source, rows, max(widest for _, _, _, widest in parts), odd
 
-    def _odd_chunk(self, chunk: list[str], wrap: int) -> tuple[list[str], list[str], list[str]]:
+    def _odd_chunk(
+        self, chunk: list[str], wrap: int
+    ) -> tuple[list[str], list[str], list[str], int]:
         """A chunk holding a line that is not plain, line by line: its kept lines, its
-        rows, and the rows that are not plain (their cells still to measure)."""
+        rows, the rows that are not plain (their cells still to measure) and the
+        widest of the plain ones."""
         kept: list[str] = []
         rows: list[str] = []
         odd: list[str] = []
+        widest = 0
         for line in chunk:
             if line and _plain(line):
                 kept.append(line)
-                rows.extend(wrap_plain(line, wrap) if wrap else (line,))
+                wrapped = wrap_plain(line, wrap) if wrap else [line]
+                rows.extend(wrapped)
+                widest = max(widest, *map(len, wrapped))
                 continue
             for part in line.splitlines():
                 kept.append(part)
                 # Wrapped after the clean-up painting does (tabs expanded): cells count.
-                wrapped = wrap_cells(self._process_line(part), wrap) if wrap else [part]
-                rows.extend(wrapped)
-                odd.extend(row for row in wrapped if not _plain(row))
-        return kept, rows, odd
+                for row in wrap_cells(self._process_line(part), wrap) if wrap else [part]:
+                    rows.append(row)
+                    if _plain(row):
+                        widest = max(widest, len(row))
+                    else:
+                        odd.append(row)
+        return kept, rows, odd, widest
 
     def _keep_source(self, source: list[str]) -> None:
         """Keep the whole lines (for saving, and to wrap again at another width)."""
