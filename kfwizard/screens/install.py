@@ -101,10 +101,7 @@ class InstallScreen(WizardScreen):
 
     def load_fields(self) -> None:
         table = self.query_one("#deployments", DataTable)
-        table.add_column("Deployment", key="name")
-        table.add_column("Ready", key="ready", width=5)
-        table.add_column("State", key="state", width=11)
-        table.add_column("Why", key="message")
+        _add_columns(table)
         table.display = False
         self.query_one("#checks", CheckList).display = False
         self.query_one("#diagnoses", Static).display = False
@@ -165,9 +162,16 @@ class InstallScreen(WizardScreen):
             self.show_diagnoses(event.value)
 
     def show_deployments(self, rows: list[Any]) -> None:
-        """Replace the table's rows (the engine sends the whole list each time)."""
+        """Replace the table's rows (the engine sends the whole list each time).
+
+        The columns are replaced too: ``DataTable`` widens a column for the longest
+        text it ever held, so a message that has since cleared ("not created yet")
+        would keep the Why column wide for good, and the table would look different
+        for the same rows depending on what it showed before.
+        """
         table = self.query_one("#deployments", DataTable)
-        table.clear()
+        table.clear(columns=True)
+        _add_columns(table)
         for row in rows:
             if not isinstance(row, dict):
                 continue
@@ -209,3 +213,11 @@ class InstallScreen(WizardScreen):
         widget = self.query_one("#diagnoses", Static)
         widget.update(Content("\n").join(lines))
         widget.display = bool(lines)
+
+
+def _add_columns(table: DataTable[Any]) -> None:
+    """The rollout table's columns; Deployment and Why fit their longest text."""
+    table.add_column("Deployment", key="name")
+    table.add_column("Ready", key="ready", width=5)
+    table.add_column("State", key="state", width=11)
+    table.add_column("Why", key="message")

@@ -256,3 +256,32 @@ async def test_install_says_it_replaces_an_earlier_version_on_this_cluster(store
         async with app.run_test(size=(100, 32)) as pilot:
             screen = await wait_for_screen(pilot, InstallScreen)
             assert "replaces" not in str(screen.summary())
+
+
+async def test_the_rollout_table_narrows_again_when_a_long_message_clears(store):
+    """``DataTable`` keeps a column as wide as the longest text it ever held; the
+    Install screen rebuilds its columns with each list, so the same rows always look
+    the same."""
+    save_session(store, "s-why", phase_steps=READY_FOR_INSTALL)
+    app = PlanApp({}, store=store, session_id="s-why")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_screen(pilot, InstallScreen)
+        table = screen.query_one("#deployments", DataTable)
+
+        def why_width(table: DataTable[Any]) -> int:
+            (column,) = [c for c in table.columns.values() if c.key == "message"]
+            return column.get_render_width(table)
+
+        quiet = [{"name": "ml-pipeline", "ready": "0/1", "state": "progressing", "message": ""}]
+        loud = [dict(quiet[0], message="waiting for the controller to see the change")]
+        screen.show_deployments(quiet)
+        await pilot.pause()
+        narrow = why_width(table)
+        screen.show_deployments(loud)
+        await pilot.pause()
+        wide = why_width(table)
+        screen.show_deployments(quiet)
+        await pilot.pause()
+        again = why_width(table)
+        assert narrow < wide and again == narrow
+        assert table.row_count == 1
