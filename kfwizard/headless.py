@@ -26,7 +26,6 @@ from kfwizard.engine.errors import BadInput, KfwizardError
 from kfwizard.engine.events import (
     Event,
     PlanFinished,
-    StepDetail,
     StepFinished,
     StepOutput,
     StepProgress,
@@ -34,6 +33,7 @@ from kfwizard.engine.events import (
 )
 from kfwizard.engine.redact import redact
 from kfwizard.session import Session, SessionStore
+from kfwizard.wording import duration, plural
 
 
 class HeadlessPrinter:
@@ -42,6 +42,8 @@ class HeadlessPrinter:
     Output lines come redacted from ``StepContext.log``; failure causes and actions are
     redacted by the runner and once more here, because they are the texts most likely to
     quote a server's message and they are few, so the second look costs nothing.
+    Structured details (a cost estimate, the rollout table) feed the wizard's panels and
+    are not printed: each step logs what they say in words as well.
     """
 
     PROGRESS_EVERY = 0.5
@@ -70,19 +72,11 @@ class HeadlessPrinter:
             now = time.monotonic()
             last, last_text = self._last_progress.get(event.step_id, (0.0, ""))
             if event.done >= event.total or now - last >= self.PROGRESS_EVERY:
-                count = f"{event.done}/{event.total}"
-                text = (
-                    event.message if event.message.startswith(count) else f"{count} {event.message}"
-                )
+                text = event.counted()
                 if text == last_text:
                     return
                 self._last_progress[event.step_id] = (now, text)
                 self._print(f"[{event.step_id}] {text}".rstrip())
-        elif isinstance(event, StepDetail):
-            if event.key in ("cost", "summary"):
-                self._print(
-                    f"[{event.step_id}] {event.key}: {json.dumps(event.value, default=str)}"
-                )
         elif isinstance(event, StepFinished):
             if event.state == "failed":
                 self._print(f"[{event.step_id}] FAILED: {redact(event.cause or '')}")
@@ -90,7 +84,7 @@ class HeadlessPrinter:
                     self._print(f"[{event.step_id}] next: {redact(event.action)}")
             else:
                 note = f" ({event.note})" if event.note else ""
-                self._print(f"[{event.step_id}] {event.state} in {event.elapsed:.1f}s{note}")
+                self._print(f"[{event.step_id}] {event.state} in {duration(event.elapsed)}{note}")
         elif isinstance(event, PlanFinished):
             if event.state == "done":
                 self._print("==> done")
@@ -441,7 +435,7 @@ def _print_preview(preview: dict[str, Any], delete_cluster: bool, out: TextIO) -
             print(f"  {text}", file=out)
     elif earlier:
         print(
-            f"Not deleted without --delete-cluster: {len(earlier)} earlier cluster(s) this "
+            f"Not deleted without --delete-cluster: {plural(len(earlier), 'earlier cluster')} this "
             "session created, still billed: " + "; ".join(earlier),
             file=out,
         )

@@ -39,6 +39,14 @@ class StepProgress:
     total: int
     message: str = ""
 
+    def counted(self) -> str:
+        """The message led by its count (``7/9 Creating node pools``), unless it
+        already says it (``3/14 ready``, ``applied 1/41 …``)."""
+        count = f"{self.done}/{self.total}"
+        if not self.total or count in self.message:
+            return self.message
+        return f"{count} {self.message}".strip()
+
 
 @dataclass(frozen=True)
 class StepDetail:

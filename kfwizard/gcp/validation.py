@@ -116,7 +116,8 @@ def validate_scopes(value: object) -> str | None:
     if unknown:
         known = ", ".join(sorted(scopes.SCOPE_ALIASES))
         return (
-            f"unknown scope(s) {', '.join(repr(s) for s in unknown[:5])}; "
+            f"unknown {'scope' if len(unknown) == 1 else 'scopes'} "
+            f"{', '.join(repr(s) for s in unknown[:5])}; "
             f"use a full URL (https://www.googleapis.com/auth/...) or one of: {known}"
         )
     return None

@@ -13,6 +13,7 @@ from kfwizard.engine.errors import StepFailed
 from kfwizard.manifests import archive, catalog, tools
 from kfwizard.manifests.modes import KUBEFLOW
 from kfwizard.manifests.objects import ManifestError
+from kfwizard.wording import plural
 
 Log = Callable[[str], None]
 
@@ -160,7 +161,7 @@ def render_tree(
     if refs:
         git = tools.require_git_for(refs, env_vars)
         log(
-            f"{len(refs)} remote kustomize base(s) will be fetched"
+            f"{plural(len(refs), 'remote kustomize base')} will be fetched"
             + (f" with {git}" if git else "")
             + f": {refs[0]}"
             + (" …" if len(refs) > 1 else "")
@@ -169,7 +170,7 @@ def render_tree(
             {
                 "name": "git",
                 "state": "pass",
-                "message": f"{len(refs)} remote base(s) fetched"
+                "message": f"{plural(len(refs), 'remote base')} fetched"
                 + (f" with {git}." if git else " over HTTPS."),
             }
         )

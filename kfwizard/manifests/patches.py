@@ -117,7 +117,8 @@ def fill_gcp_params(
     left = [p for p in GCP_PLACEHOLDERS.values() if p in text]
     if left:
         raise StepFailed(
-            f"The env/gcp manifests still contain the placeholder(s) {', '.join(left)} "
+            f"The env/gcp manifests still contain the "
+            f"{'placeholder' if len(left) == 1 else 'placeholders'} {', '.join(left)} "
             "after filling in your inputs.",
             action="report this with the version used; the render differs from upstream",
         )

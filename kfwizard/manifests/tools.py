@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from kfwizard.engine.errors import Cancelled, StepFailed
+from kfwizard.wording import plural
 
 INSTALL_KUBECTL = (
     "install kubectl (`gcloud components install kubectl`, or the `kubectl` package from "
@@ -199,7 +200,7 @@ def require_git_for(
     git = find_git(env, which)
     if git is None:
         raise StepFailed(
-            f"These manifests pull {len(cloned)} remote kustomize base(s) from GitHub "
+            f"These manifests pull {plural(len(cloned), 'remote kustomize base')} from GitHub "
             f"(e.g. {cloned[0]}), which kustomize clones with git, and git is not installed.",
             action=INSTALL_GIT,
             details=tuple(cloned),

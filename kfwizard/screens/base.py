@@ -479,11 +479,7 @@ class WizardScreen(StyledOnceScreen):
             self.refresh_indicator()
         elif isinstance(event, StepProgress):
             if self.SHOW_STEP_LIST:
-                text = event.message or ""
-                count = f"{event.done}/{event.total}"
-                if event.total and count not in text:  # "3/14 ready" says it already
-                    text = f"{count} {text}".strip()
-                self.query_one("#step-list", StepList).progress(event.step_id, text)
+                self.query_one("#step-list", StepList).progress(event.step_id, event.counted())
         elif isinstance(event, StepDetail):
             if event.key == "warning":  # whatever screen ran the step, a toast
                 self.notify(str(event.value), title="Warning", severity="warning", timeout=30)

@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 from kfwizard.screens.form import FormScreen
 from kfwizard.screens.rules import check
 from kfwizard.widgets.field import Field
+from kfwizard.wording import plural
 
 HERE = Path(__file__).parent
 """Stylesheets are found from here, also for subclasses defined elsewhere."""
@@ -436,7 +437,7 @@ class ClusterScreen(FormScreen):
         current = f"{self.cluster.get('name')}@{self.cluster.get('location')}"
         if current in {value for _, value in options}:
             select.value = current
-        field.set_hint(f"{len(clusters)} cluster(s) in {self.choices.get('project')}.")
+        field.set_hint(f"{plural(len(clusters), 'cluster')} in {self.choices.get('project')}.")
 
     @work(
         thread=True,

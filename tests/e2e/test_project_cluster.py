@@ -40,7 +40,7 @@ def test_until_cluster_creates_connects_and_is_idempotent(
     answers = write_answers()
     assert main(["run", "--answers", str(answers), "--until", "cluster"]) == 0
     out = capsys.readouterr().out
-    assert "enabling 2 API(s)" in out or "enabled" in out
+    assert "enabling 2 APIs" in out or "enabled" in out
     assert _clusters(stack) == [("kubeflow-testing", "RUNNING")]
     session = SessionStore().list()[0]
     assert session.inventory["cluster"]["created_by_session"] is True

@@ -397,6 +397,19 @@ def test_headless_progress_prints_a_repeated_poll_once() -> None:
     ]
 
 
+def test_progress_text_says_its_count_once() -> None:
+    from kfwizard.engine.events import StepProgress
+
+    assert StepProgress("cluster", 7, 9, "Creating node pools").counted() == (
+        "7/9 Creating node pools"
+    )
+    assert StepProgress("rollout", 3, 14, "3/14 ready").counted() == "3/14 ready"
+    applied = "applied 1/41  Namespace kubeflow"
+    assert StepProgress("apply", 1, 41, applied).counted() == applied
+    assert StepProgress("apply", 0, 0, "starting").counted() == "starting"
+    assert StepProgress("apply", 2, 5, "").counted() == "2/5"
+
+
 def test_an_error_message_reads_as_two_sentences() -> None:
     from kfwizard.engine.errors import BadInput, KfwizardError
 

@@ -262,7 +262,7 @@ def test_the_preview_names_the_clusters_the_session_left_behind() -> None:
         "billed while it runs; --delete-cluster deletes it too."
     )
     assert keeping.getvalue().splitlines()[-1] == (
-        "Not deleted without --delete-cluster: 1 earlier cluster(s) this session created, "
+        "Not deleted without --delete-cluster: 1 earlier cluster this session created, "
         "still billed: kubeflow-one (europe-west1, project p, created by this session, no "
         "longer used)"
     )

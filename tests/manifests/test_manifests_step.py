@@ -220,3 +220,19 @@ def test_commands_for_local_sources() -> None:
         f"kubectl kustomize {root}/cluster-scoped-resources > 00-cluster-scoped-resources.yaml",
         f"kubectl kustomize {root}/env/dev > 01-env-dev.yaml",
     ]
+
+
+@pytest.mark.parametrize(
+    ("missing", "workloads", "text"),
+    [
+        (0, 14, " (every workload declares requests)"),
+        (0, 1, " (the workload declares requests)"),
+        (1, 14, " (1 of 14 workloads declares none, so real use is higher)"),
+        (3, 14, " (3 of 14 workloads declare none, so real use is higher)"),
+        (0, 0, ""),
+    ],
+)
+def test_requests_line_says_how_far_the_sums_go(missing: int, workloads: int, text: str) -> None:
+    from kfwizard.engine.steps.manifests import _coverage
+
+    assert _coverage(missing, workloads) == text

@@ -22,6 +22,7 @@ from kfwizard.engine import cluster_inventory
 from kfwizard.engine.errors import BadInput, Refused, StepFailed
 from kfwizard.engine.step import BaseStep, StepContext
 from kfwizard.gcp import runtime
+from kfwizard.wording import plural
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
@@ -321,7 +322,8 @@ class ClusterStep(BaseStep):
 
         total = clusters.total_nodes(location, nodes)
         if total != nodes:
-            ctx.log(f"{location} is a region: {nodes} node(s) in each of its zones, {total} in all")
+            per_zone = plural(nodes, "node")
+            ctx.log(f"{location} is a region: {per_zone} in each of its zones, {total} in all")
         warning = validation.machine_type_warning(machine_type)
         if warning:
             ctx.log(f"warning: {warning}")

@@ -207,8 +207,20 @@ class ManifestsStep(BaseStep):
             )
         req = manifest_set.requests
         ctx.log(
-            f"Requests: {req.cpu_m / 1000:.2f} vCPU, {req.memory_mib / 1024:.2f} GiB "
-            f"({len(req.without_requests)} of {req.workloads} workloads declare none)."
+            f"Requests: {req.cpu_m / 1000:.2f} vCPU, {req.memory_mib / 1024:.2f} GiB"
+            f"{_coverage(len(req.without_requests), req.workloads)}."
         )
         minutes = max(1, round(manifest_set.time_estimate_seconds / 60))
         ctx.log(f"Estimated install time: about {plural(minutes, 'minute')}.")
+
+
+def _coverage(missing: int, workloads: int) -> str:
+    """How far the request sums can be trusted: a workload without requests uses
+    resources they do not count."""
+    if not workloads:
+        return ""
+    if not missing:
+        subject = "the workload declares" if workloads == 1 else "every workload declares"
+        return f" ({subject} requests)"
+    verb = "declares" if missing == 1 else "declare"
+    return f" ({missing} of {plural(workloads, 'workload')} {verb} none, so real use is higher)"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from kfwizard.engine.errors import BadInput, StepFailed
 from kfwizard.engine.step import BaseStep, StepContext
 from kfwizard.gcp import runtime
+from kfwizard.wording import plural
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
@@ -185,7 +186,7 @@ class ServicesStep(BaseStep):
         facts = explain.Facts(project=project)
         client = runtime.service_usage(ctx)
         policy = runtime.retry_policy(ctx)
-        ctx.log(f"enabling {len(missing)} API(s): {' '.join(missing)}")
+        ctx.log(f"enabling {plural(len(missing), 'API')}: {' '.join(missing)}")
         try:
             for start in range(0, len(missing), services.BATCH_LIMIT):
                 batch = missing[start : start + services.BATCH_LIMIT]
