@@ -479,16 +479,11 @@ class ClusterScreen(FormScreen):
 
     # -- commands ----------------------------------------------------------------------
     def static_commands(self) -> list[str]:
-        c = self.cluster
-        project = self.choices.get("project") or "PROJECT_ID"
-        scopes = ",".join(c.get("scopes") or [])
-        return [
-            f"gcloud container clusters create {c.get('name')} --project={project} "
-            f"--zone={c.get('location')} --machine-type={c.get('machine_type')} "
-            f"--num-nodes={c.get('nodes')} --scopes={scopes} --cluster-version={c.get('version')}",
-            f"gcloud container clusters get-credentials {c.get('name')} "
-            f"--zone={c.get('location')} --project={project}",
-        ]
+        """The cluster and connect steps' own commands, from the choices now: the box
+        changes as the fields do, without waiting for the plan's worker."""
+        from kfwizard.engine.steps.cluster import ClusterStep, ConnectStep
+
+        return [*ClusterStep().commands(self.session), *ConnectStep().commands(self.session)]
 
     def selection_changed(self) -> None:
         super().selection_changed()

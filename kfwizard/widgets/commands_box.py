@@ -2,6 +2,11 @@
 
 Showing them teaches the manual recipe and gives a way out: anything the wizard does
 can be done, or repeated, by hand. ``ctrl+y`` copies them (the screen binds it).
+
+A command longer than the box (``gcloud container clusters create …`` is about 180
+characters) is cut into rows here, as the log pane cuts its lines, so that a row that
+carries a command on is indented under it rather than starting at the margin like a
+command of its own. Text selected with the mouse is the commands as written.
 """
 
 from __future__ import annotations
@@ -9,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.content import Content
+from textual.selection import Selection
 
+from kfwizard.widgets.log_wrap import MIN_WRAP_WIDTH, ContinuedRow, selected_text, wrap_cells
 from kfwizard.widgets.steady import SteadyStatic
 
 
@@ -42,9 +49,18 @@ class CommandsBox(SteadyStatic):
         """The commands shown, in order."""
         self.border_title = title
         self.border_subtitle = "ctrl+y copies"
+        self._rows: list[str] = []
+        """The rows shown, continued ones as ``ContinuedRow``."""
+        self._cut_at = 0
+        """The width the rows were cut at (0: not cut; Textual wraps them)."""
 
     def on_mount(self) -> None:
         self._refresh_content()
+
+    def on_resize(self) -> None:
+        # After this layout: new content now would keep the height laid out for the old.
+        if self.commands and self._row_width() != self._cut_at:
+            self.call_after_refresh(self._refresh_content)
 
     def set_commands(self, commands: Sequence[str]) -> None:
         """Replace the commands (for example when a selection changes)."""
@@ -53,18 +69,53 @@ class CommandsBox(SteadyStatic):
         self.commands = list(commands)
         self._refresh_content()
 
+    def _row_width(self) -> int:
+        """The width to cut rows at now (0 before the first layout, or too narrow)."""
+        width = self.content_size.width if self.is_mounted else 0
+        return width if width >= MIN_WRAP_WIDTH else 0
+
     def _refresh_content(self) -> None:
+        self._cut_at = self._row_width()
         if not self.commands:
+            self._rows = []
             self.show(Content.from_markup("[$text-muted]No commands for this step yet.[/]"))
             return
-        lines = [
-            Content.from_markup("[$text-muted]$ [/]$cmd", cmd=command)
-            if not command.startswith("#")
-            else Content.from_markup("[$text-muted]$cmd[/]", cmd=command)
-            for command in self.commands
-        ]
-        self.show(Content("\n").join(lines))
+        self._rows = command_rows(self.commands, self._cut_at)
+        self.show(Content("\n").join(styled_rows(self._rows)))
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text with cut rows joined back into their commands."""
+        if not self._rows:  # the "no commands" line
+            return super().get_selection(selection)
+        return selected_text(self._rows, selection), "\n"
 
     def text(self) -> str:
         """The commands as a shell snippet, one per line."""
         return "\n".join(self.commands)
+
+
+def command_rows(commands: Sequence[str], width: int) -> list[str]:
+    """Each command as ``$ command`` (a ``#`` comment as it is), cut into rows of at
+    most ``width`` cells; 0 leaves every command on one row."""
+    rows: list[str] = []
+    for command in commands:
+        line = command if command.startswith("#") else f"$ {command}"
+        rows += wrap_cells(line, width) if width else [line]
+    return rows
+
+
+def styled_rows(rows: Sequence[str]) -> list[Content]:
+    """The rows as painted: the prompt and comments muted, commands in the text colour
+    (a continued row as the row it carries on)."""
+    styled: list[Content] = []
+    comment = False
+    for row in rows:
+        if not isinstance(row, ContinuedRow):
+            comment = row.startswith("#")
+            if not comment:
+                styled.append(Content.from_markup("[$text-muted]$ [/]$cmd", cmd=row[2:]))
+                continue
+        styled.append(
+            Content.from_markup("[$text-muted]$row[/]", row=row) if comment else Content(row)
+        )
+    return styled

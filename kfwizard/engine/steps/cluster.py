@@ -188,7 +188,7 @@ class ClusterStep(BaseStep):
             f"gcloud container clusters create {name} --project={project} "
             f"{_location_flag(location)} "
             f"--machine-type={sel.get('machine_type') or 'n1-standard-2'} "
-            f"--num-nodes={sel.get('nodes') or 3} --scopes {scopes} --cluster-version={version}"
+            f"--num-nodes={sel.get('nodes') or 3} --scopes={scopes} --cluster-version={version}"
         ]
 
     # -- already done? --------------------------------------------------------------------------
