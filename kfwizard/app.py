@@ -136,7 +136,7 @@ class WizardApp(App[int]):
         """The picker when sessions exist (offering resume); otherwise a new session."""
         if self.requested_session_id:
             try:
-                session = self.store.load(self.requested_session_id)
+                session = self.store.load(self.store.resolve(self.requested_session_id))
                 self._take_session(session)
             except SessionError as exc:
                 self.startup_problem = str(exc)

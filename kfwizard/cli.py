@@ -54,7 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     resume = sub.add_parser("resume", help="resume a session in the wizard")
-    resume.add_argument("session_id", nargs="?", metavar="ID")
+    resume.add_argument(
+        "session_id",
+        nargs="?",
+        metavar="ID",
+        help="a session's id, name or the start of its id (without: the session list)",
+    )
     resume.add_argument("--demo", action="store_true", dest="sub_demo", help=argparse.SUPPRESS)
 
     sessions = sub.add_parser("sessions", help="list sessions: id, name, step, status, updated")
@@ -63,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the plan headless (plain log lines)")
     source = run.add_mutually_exclusive_group(required=True)
     source.add_argument("--answers", type=Path, metavar="FILE", help="an answers file (YAML)")
-    source.add_argument("--session", metavar="ID", help="resume this session headless")
+    source.add_argument(
+        "--session", metavar="ID", help="resume this session headless (id, name or id prefix)"
+    )
     run.add_argument(
         "--until",
         metavar="STEP",
@@ -94,7 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--speed", type=float, default=None, help=argparse.SUPPRESS)
 
     teardown = sub.add_parser("teardown", help="remove what a session installed (and its cluster)")
-    teardown.add_argument("--session", required=True, metavar="ID")
+    teardown.add_argument(
+        "--session", required=True, metavar="ID", help="the session: id, name or id prefix"
+    )
     teardown.add_argument(
         "--delete-cluster",
         action="store_true",
@@ -108,7 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     teardown.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     bundle = sub.add_parser("bundle", help="write a support bundle (redacted) for a session")
-    bundle.add_argument("--session", required=True, metavar="ID")
+    bundle.add_argument(
+        "--session", required=True, metavar="ID", help="the session: id, name or id prefix"
+    )
     bundle.add_argument("--output", type=Path, metavar="FILE", help="where to write the .tar.gz")
 
     sub.add_parser("emulator", help="run the loopback emulators in the foreground", add_help=False)
@@ -145,6 +156,7 @@ def _dispatch(args: argparse.Namespace | SimpleNamespace) -> int:
     try:
         if args.command == "sessions":
             return _sessions(as_json=args.json)
+        _resolve_session_refs(args)
         if args.command == "run":
             from kfwizard.headless import run_headless
 
@@ -187,6 +199,19 @@ def _dispatch(args: argparse.Namespace | SimpleNamespace) -> int:
             print(f"kfwizard: {exc}", file=sys.stderr)
             return exc.exit_code
         raise
+
+
+def _resolve_session_refs(args: argparse.Namespace | SimpleNamespace) -> None:
+    """Turn ``--session`` given as a name or an id prefix into the session's id.
+
+    (``resume ID`` is resolved by the wizard, which says on its session list why an ID
+    did not open.)
+    """
+    ref = getattr(args, "session", None)
+    if ref:
+        from kfwizard.session import SessionStore
+
+        args.session = SessionStore().resolve(ref)
 
 
 def _where() -> int:

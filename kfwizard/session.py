@@ -423,6 +423,30 @@ class SessionStore:
             raise SessionError(problem.message())
         return session
 
+    def resolve(self, ref: str) -> str:
+        """The id of the session ``ref`` names: its id, its name, or the start of its id.
+
+        People remember the name they gave ("first-kfp") or copy part of an id, and
+        ``kfwizard sessions`` shows both. An exact id wins; a name or prefix that fits
+        several sessions is refused with their ids, rather than picking one.
+        """
+        if self.path_for(ref).exists():
+            return ref
+        sessions = self.list()
+        for matches, what in (
+            ([s for s in sessions if s.display_name() == ref], "are named"),
+            ([s for s in sessions if s.id.startswith(ref)], "have ids starting"),
+        ):
+            if len(matches) == 1:
+                return matches[0].id
+            if matches:
+                ids = ", ".join(s.id for s in matches)
+                raise SessionNotFound(f"Several sessions {what} {ref!r}: {ids}. Give the full id.")
+        raise SessionNotFound(
+            f"No session {ref!r} (an id, a name or the start of an id) in {self.folder}. "
+            "`kfwizard sessions` lists them."
+        )
+
     def read_file(self, path: Path) -> Session | None:
         """One session file, or None: an unusable file is set aside (``set_aside``), a
         newer kfwizard's is left in place (``newer``)."""

@@ -135,6 +135,42 @@ def test_run_with_missing_session_is_a_clear_error(capsys: pytest.CaptureFixture
     assert "No session '20260101-0000-none'" in capsys.readouterr().err
 
 
+def test_a_session_is_found_by_id_name_or_id_prefix() -> None:
+    from kfwizard.session import SessionNotFound
+
+    store = SessionStore()
+    first = Session.new(name="first-kfp")
+    store.save(first)
+    second = Session.new(name="trial")
+    second.id = first.id[:-4] + "beef"  # same minute: ids share all but the suffix
+    store.save(second)
+    third = Session.new(name="trial")
+    third.id = "20250101-0000-cafe"
+    store.save(third)
+    assert store.resolve(first.id) == first.id
+    assert store.resolve("first-kfp") == first.id
+    assert store.resolve("20250101") == third.id
+    with pytest.raises(SessionNotFound, match=f"Several sessions are named 'trial': .*{third.id}"):
+        store.resolve("trial")
+    with pytest.raises(SessionNotFound, match="Several sessions have ids starting"):
+        store.resolve(first.id[:-4])
+    with pytest.raises(SessionNotFound, match="an id, a name or the start of an id"):
+        store.resolve("nothing-like-it")
+
+
+def test_commands_taking_a_session_accept_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = SessionStore()
+    session = Session.new(name="first-kfp")
+    store.save(session)
+    bundle = tmp_path / "bundle.tar.gz"
+    assert main(["bundle", "--session", "first-kfp", "--output", str(bundle)]) == 0
+    assert bundle.is_file() and "Support bundle written" in capsys.readouterr().out
+    assert main(["teardown", "--session", "no-such-name"]) == 1
+    assert "No session 'no-such-name'" in capsys.readouterr().err
+
+
 def _rows_as_the_store_shows_them() -> list[dict]:
     """What `sessions` listed before it had its own quick reader (Session objects)."""
     from kfwizard.engine.phases import PHASE_TITLES

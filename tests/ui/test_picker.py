@@ -53,6 +53,22 @@ async def test_lists_sessions_and_resumes_the_right_phase(store):
         assert "no n1-standard-2 capacity" in str(panel.query_one("#failure-cause").render())
 
 
+async def test_resume_by_name_opens_that_session_and_an_ambiguous_name_says_why_not(store):
+    cluster_failed = {"credentials": "done", "services": "done", "cluster": "failed"}
+    save_session(store, "20261128-1100-bbbb", name="broken", phase_steps=cluster_failed)
+    app = WizardApp(store=store, session_id="broken")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ClusterScreen)
+        assert app.session is not None and app.session.id == "20261128-1100-bbbb"
+    save_session(store, "20261128-1200-cccc", name="broken")
+    app = WizardApp(store=store, session_id="broken")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, SessionsScreen)
+        notice = str(app.screen.query_one(Notice).query_one("Static").render())
+        assert "Several sessions are named 'broken'" in notice
+        assert "20261128-1100-bbbb" in notice and "20261128-1200-cccc" in notice
+
+
 async def test_a_running_session_without_its_process_reads_interrupted(store):
     """Its process was killed (a closed terminal): not "running" any more."""
     steps = {"credentials": "done", "services": "running"}
