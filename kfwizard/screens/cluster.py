@@ -270,6 +270,7 @@ class ClusterScreen(FormScreen):
     def _location_typed(self, event: Input.Changed) -> None:
         if self._store_choice("location", event.value.strip()):
             self._recheck("location", check("validate_location", self.cluster["location"]))
+            self._update_cost()  # a region has the node count in each of its zones
 
     @on(Select.Changed, "#machine_type")
     def _machine_chosen(self, event: Select.Changed) -> None:
@@ -327,7 +328,9 @@ class ClusterScreen(FormScreen):
         self.query_one("#cost", Static).update(self.cost_content())
 
     def cost_content(self) -> Content:
-        """Node pool vs. the mode's needs, and the hourly/monthly estimate."""
+        """Node pool vs. the mode's needs, and the hourly/monthly estimate, for every
+        node the cluster gets: a regional one has the node count in each zone."""
+        from kfwizard.gcp.clusters import total_nodes
         from kfwizard.gcp.sizing import cost_summary, size_node_pool
 
         cluster = self.cluster
@@ -336,13 +339,26 @@ class ClusterScreen(FormScreen):
         mode = str((self.choices.get("deployment") or {}).get("mode") or "kfp-standalone")
         if not isinstance(nodes, int) or isinstance(nodes, bool) or nodes < 1:
             return Content.from_markup("[$text-muted]Enter a node count to see the estimate.[/]")
-        sizing = size_node_pool(machine, nodes, mode)
-        cost = cost_summary(machine, nodes)
+        location = str(cluster.get("location") or "")
+        total = total_nodes(location, nodes)
+        sizing = size_node_pool(machine, total, mode)
+        cost = cost_summary(machine, total)
         lines: list[Content] = []
+        if total != nodes:
+            lines.append(
+                Content.from_markup(
+                    "[$text-warning]$location is a region: $nodes in each of its $zones zones, "
+                    "$total in all[/]",
+                    location=location,
+                    nodes=plural(nodes, "node"),
+                    zones=str(total // nodes),
+                    total=str(total),
+                )
+            )
         if sizing.known:
             lines.append(
                 Content(
-                    f"{nodes} × {machine}: {sizing.vcpus:g} vCPU, {sizing.memory_gib:g} GiB; "
+                    f"{total} × {machine}: {sizing.vcpus:g} vCPU, {sizing.memory_gib:g} GiB; "
                     f"about {sizing.usable_cpu_m / 1000:.1f} CPU and "
                     f"{sizing.usable_mem_mib / 1024:.1f} GiB left for pods"
                 )

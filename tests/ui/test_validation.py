@@ -84,6 +84,25 @@ async def test_cost_estimate_states_price_date_and_source(store):
         assert "fits" in text
 
 
+async def test_a_regional_location_prices_the_nodes_of_every_zone(store):
+    """GKE puts ``--num-nodes`` in each of a region's zones: 3 nodes become 9, and
+    the bill triples. The estimate says so as soon as the location is typed."""
+    save_session(store, "s-region", phase_steps={"credentials": "done", "services": "done"})
+    app = PlanApp({}, store=store, session_id="s-region")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ClusterScreen)
+        await pilot.pause()
+        cost = app.screen.query_one("#cost")
+        zonal = str(cost.render())
+        assert zonal.startswith("3 × n1-standard-2: 6 vCPU") and "$0.39/hour" in zonal
+        app.screen.query_one("#location", Input).value = "us-central1"
+        await wait_for(pilot, lambda: "region" in str(cost.render()), description="re-priced")
+        regional = str(cost.render())
+        assert regional.startswith("us-central1 is a region: 3 nodes in each of its 3 zones, 9")
+        assert "9 × n1-standard-2: 18 vCPU" in regional
+        assert "$0.95/hour" in regional  # 9 x $0.095 + the $0.10 GKE fee: $0.955
+
+
 async def test_kubeconfig_contexts_are_listed_and_chosen(store, tmp_path, monkeypatch):
     import yaml
 
