@@ -447,7 +447,7 @@ class ClusterScreen(FormScreen):
             return
         if not clusters:
             select.prompt = "No clusters in this project"
-            field.set_hint("This project has no GKE clusters yet: choose Create new.")
+            field.set_hint("This project has no GKE clusters yet: choose New cluster.")
             return
         select.prompt = "Choose a cluster"
         current = f"{self.cluster.get('name')}@{self.cluster.get('location')}"
