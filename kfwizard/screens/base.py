@@ -76,10 +76,25 @@ A rule for any other widget that reads those classes must add it here
 (``tests/ui/test_show_log.py`` checks)."""
 
 
-def worth_showing(details: Iterable[str]) -> tuple[str, ...]:
-    """A failure's detail lines without the checks that passed (``[pass] ...``): the
-    panel has room for four lines, and they should be the ones that need attention."""
-    return tuple(line for line in details if not line.lstrip().startswith(("[pass]", "[ok]")))
+def worth_showing(details: Iterable[str], said: str = "") -> tuple[str, ...]:
+    """A failure's detail lines that need attention and say something new.
+
+    The panel has room for four lines. Checks that passed (``[pass] ...``) are left
+    out, and so is a line that only repeats ``said`` (the cause and its action): one
+    failing preflight check is the whole cause, and its ``[fail] capacity: … Fix: …``
+    line said it all a second time under it.
+    """
+    shown = []
+    for line in details:
+        text = line.strip()
+        if text.startswith(("[pass]", "[ok]")):
+            continue
+        marked, _, rest = text.partition("] ")
+        body = rest.partition(": ")[2] if marked.startswith("[") and ": " in rest else text
+        if said and all(part.strip() in said for part in body.split(" Fix: ")):
+            continue
+        shown.append(line)
+    return tuple(shown)
 
 
 class WizardScreen(StyledOnceScreen):
@@ -554,7 +569,9 @@ class WizardScreen(StyledOnceScreen):
         if attempts > 1:
             # A retry that fails the same way must not look like nothing happened.
             title = f"{title} · attempt {attempts}"
-        details = worth_showing(self._failure_details.get(step or "", ()))
+        details = worth_showing(
+            self._failure_details.get(step or "", ()), f"{result.cause or ''} {action or ''}"
+        )
         self.failure_panel().show_failure(
             title, result.cause, action, details, interrupted=interrupted, focus=focus
         )

@@ -154,6 +154,27 @@ async def test_failure_panel_lists_only_what_needs_attention(store):
         assert "[pass]" not in details
 
 
+def test_a_detail_that_repeats_the_cause_and_action_is_left_out():
+    from kfwizard.kube.preflight import Check, failure_text
+    from kfwizard.screens.base import worth_showing
+
+    checks = [
+        Check("capacity", "fail", "Not enough room: short by 470m CPU.", 'run "gcloud resize"'),
+        Check("storage-class", "warn", "No default StorageClass."),
+        Check("rbac", "pass", "You may create CRDs."),
+    ]
+    cause, action, details = failure_text(checks)
+    assert worth_showing(details, f"{cause} {action}") == (
+        "[warn] storage-class: No default StorageClass.",
+    )
+    # Without what was said, or when the line says more, it stays.
+    assert worth_showing(details)[0].startswith("[fail] capacity: Not enough room")
+    assert worth_showing(["[fail] x: new news."], "x failed: old news.") == ("[fail] x: new news.",)
+    assert worth_showing(["container api: restarted 2 times"], "crash-looping") == (
+        "container api: restarted 2 times",
+    )
+
+
 async def test_a_restored_failure_is_named_by_the_step_title(store):
     save_session(
         store,
