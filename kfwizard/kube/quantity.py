@@ -57,8 +57,9 @@ def memory_bytes(text: object) -> int:
 
 
 def format_cpu(millis: int) -> str:
-    """``250`` → ``"250m"``; whole cores as ``"2 CPU"``; large values as ``"1.5 CPU"``."""
-    if millis % 1000 == 0 and millis != 0:
+    """``250`` → ``"250m"``; whole cores (and none) as ``"2 CPU"``; large values as
+    ``"1.5 CPU"``."""
+    if millis % 1000 == 0:
         return f"{millis // 1000} CPU"
     if abs(millis) >= 1000:
         return f"{millis / 1000:.2f}".rstrip("0").rstrip(".") + " CPU"

@@ -121,6 +121,7 @@ def test_memory_bytes(text: str, num: int) -> None:
 
 def test_formats() -> None:
     assert format_cpu(50) == "50m CPU"
+    assert format_cpu(0) == "0 CPU", "not '0m CPU'"
     assert format_cpu(2000) == "2 CPU"
     assert format_cpu(1500) == "1.5 CPU"
     assert format_memory(800 * 2**20) == "800Mi"
