@@ -492,7 +492,9 @@ def failure_text(checks: list[Check]) -> tuple[str, str, tuple[str, ...]]:
         + " ".join(c.message for c in failed)
     )
     fixes = [f"{c.name}: {c.fix}" for c in failed if c.fix]
-    action = ("fix these, then resume: " + "; ".join(fixes)) if fixes else "fix these, then resume"
+    action = f"fix {'this' if len(failed) == 1 else 'these'}, then resume"
+    if fixes:
+        action += ": " + "; ".join(fixes)
     details = tuple(
         f"[{c.state}] {c.name}: {c.message}" + (f" Fix: {c.fix}" if c.fix else "") for c in checks
     )

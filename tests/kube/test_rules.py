@@ -506,4 +506,7 @@ def test_preflight_helpers() -> None:
     )
     assert "2 preflight checks failed (rbac, capacity)" in cause
     assert "kubectl create clusterrolebinding x" in action and "resize" in action
+    assert action.startswith("fix these, then resume: ")
     assert len(details) == 3
+    _, one, _ = failure_text([Check("capacity", "fail", "too small.", "resize")])
+    assert one == "fix this, then resume: capacity: resize"
