@@ -367,7 +367,7 @@ def teardown_headless(
             run_env.update(demo_handle.env)
         with store.lock(session.id):
             preview = teardown_preview(session)
-            _print_preview(preview, delete_cluster, out)
+            _print_preview(preview, delete_cluster, out, demo=session.demo)
             if not yes:
                 if ask is None and not sys.stdin.isatty():
                     raise BadInput(
@@ -405,7 +405,12 @@ def teardown_headless(
             demo_handle.stop()
 
 
-def _print_preview(preview: dict[str, Any], delete_cluster: bool, out: TextIO) -> None:
+def _print_preview(
+    preview: dict[str, Any], delete_cluster: bool, out: TextIO, demo: bool = False
+) -> None:
+    """What a teardown deletes and what it keeps; a kept cluster is named with what it
+    costs (in the demo, nothing: its clusters are the emulator's)."""
+    billed = "on the emulators, nothing is billed" if demo else "billed while it runs"
     print("Teardown will delete:", file=out)
     for kind, count in sorted((preview.get("objects_by_kind") or {}).items()):
         print(f"  {count:>4} {kind}", file=out)
@@ -425,9 +430,7 @@ def _print_preview(preview: dict[str, Any], delete_cluster: bool, out: TextIO) -
         flags = "--delete-cluster"
         if not info.get("created_by_session"):
             flags += f" --confirm-name {info.get('name')}"
-        print(
-            f"Kept: the cluster {cluster}, billed while it runs; {flags} deletes it too.", file=out
-        )
+        print(f"Kept: the cluster {cluster}, {billed}; {flags} deletes it too.", file=out)
     earlier = preview.get("earlier_clusters") or []
     if delete_cluster and earlier:
         print("And the clusters this session created before it chose another:", file=out)
@@ -436,6 +439,6 @@ def _print_preview(preview: dict[str, Any], delete_cluster: bool, out: TextIO) -
     elif earlier:
         print(
             f"Not deleted without --delete-cluster: {plural(len(earlier), 'earlier cluster')} this "
-            "session created, still billed: " + "; ".join(earlier),
+            f"session created ({billed}): " + "; ".join(earlier),
             file=out,
         )

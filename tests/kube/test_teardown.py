@@ -262,10 +262,14 @@ def test_the_preview_names_the_clusters_the_session_left_behind() -> None:
         "billed while it runs; --delete-cluster deletes it too."
     )
     assert keeping.getvalue().splitlines()[-1] == (
-        "Not deleted without --delete-cluster: 1 earlier cluster this session created, "
-        "still billed: kubeflow-one (europe-west1, project p, created by this session, no "
-        "longer used)"
+        "Not deleted without --delete-cluster: 1 earlier cluster this session created "
+        "(billed while it runs): kubeflow-one (europe-west1, project p, created by this "
+        "session, no longer used)"
     )
+    demo = io.StringIO()
+    _print_preview(preview, False, demo, demo=True)
+    assert "nothing is billed; --delete-cluster deletes it too." in demo.getvalue()
+    assert "billed while it runs" not in demo.getvalue()
     session.inventory["cluster"]["created_by_session"] = False  # adopted: named to delete
     adopted = io.StringIO()
     _print_preview(teardown_preview(session), False, adopted)
