@@ -50,10 +50,11 @@ def preview_lines(session: Session) -> list[str]:
             else "not created by this session"
         )
         lines.append(f"GKE cluster {cluster['name']} in {cluster.get('location', '?')} ({origin})")
+    billed = "emulated, nothing billed" if session.demo else "still billed"
     for earlier in earlier_clusters(inventory):
         lines.append(
             f"GKE cluster {earlier['name']} in {earlier.get('location', '?')} (created by this "
-            "session, which then chose another; still billed)"
+            f"session, which then chose another; {billed})"
         )
     services = inventory.get("services") or []
     if services:

@@ -224,6 +224,21 @@ def test_teardown_preview_warns_that_volume_data_is_lost():
     assert preview_lines(session)[0].endswith("(cluster-wide)")
 
 
+def test_teardown_preview_of_a_demo_does_not_speak_of_billing():
+    from kfwizard.dialogs.teardown import preview_lines
+    from kfwizard.session import Session
+
+    session = Session.new(name="demo", demo=True)
+    session.inventory["earlier_clusters"] = [
+        {"project": "p", "location": "europe-west1", "name": "kubeflow-one"}
+    ]
+    assert preview_lines(session)[-1].endswith(
+        "which then chose another; emulated, nothing billed)"
+    )
+    session.demo = False
+    assert preview_lines(session)[-1].endswith("which then chose another; still billed)")
+
+
 def test_install_again_says_whether_the_cluster_comes_back_and_what_it_costs():
     from kfwizard.answers import defaults
     from kfwizard.screens.verify import reinstall_text
