@@ -8,6 +8,18 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def kind_count(count: int, kind: str) -> str:
+    """``1 Secret``, ``14 Deployments``, ``2 NetworkPolicies``: a count of a Kubernetes
+    kind, in English (the kind's name stays as Kubernetes spells it)."""
+    if count == 1 or kind.endswith("Endpoints"):
+        return f"{count} {kind}"
+    if kind.endswith(("s", "x", "z", "ch", "sh")):
+        return f"{count} {kind}es"
+    if kind.endswith("y") and kind[-2:-1].lower() not in "aeiou":
+        return f"{count} {kind[:-1]}ies"
+    return f"{count} {kind}s"
+
+
 def duration(seconds: float) -> str:
     """``under a second``, ``3.6 s``.
 

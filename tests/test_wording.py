@@ -1,6 +1,6 @@
 """Counted nouns in kfwizard's sentences."""
 
-from kfwizard.wording import duration, plural
+from kfwizard.wording import duration, kind_count, plural
 
 
 def test_one_is_singular_and_every_other_count_plural():
@@ -14,3 +14,13 @@ def test_durations_under_a_second_are_not_counted_in_tenths():
         "1.0 s",
         "3.6 s",
     ]
+
+
+def test_kinds_are_counted_in_english_and_keep_their_spelling():
+    assert [kind_count(n, "Deployment") for n in (1, 14)] == ["1 Deployment", "14 Deployments"]
+    assert kind_count(2, "PriorityClass") == "2 PriorityClasses"
+    assert kind_count(3, "NetworkPolicy") == "3 NetworkPolicies"
+    assert kind_count(2, "Gateway") == "2 Gateways"
+    assert kind_count(2, "Ingress") == "2 Ingresses"
+    assert kind_count(2, "Endpoints") == "2 Endpoints"
+    assert kind_count(4, "CustomResourceDefinition") == "4 CustomResourceDefinitions"

@@ -15,13 +15,13 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
-from kfwizard.wording import plural
+from kfwizard.wording import kind_count, plural
 
 
 def kind_items(kinds: dict[str, Any]) -> list[str]:
-    """``["14 Deployment", "8 Service", …]``: most numerous first, then by name."""
+    """``["14 Deployments", "8 Services", …]``: most numerous first, then by name."""
     ordered = sorted(kinds.items(), key=lambda kv: (-int(kv[1]), kv[0]))
-    return [f"{n} {kind}" for kind, n in ordered]
+    return [kind_count(int(n), kind) for kind, n in ordered]
 
 
 def item_rows(items: list[str], width: int, first: int, indent: int) -> list[str]:

@@ -33,7 +33,7 @@ ITEM = re.compile(r"^\d+ [A-Z]\w+,?$")
 
 
 def test_kinds_are_listed_most_numerous_first():
-    assert kind_items(KINDS)[:3] == ["14 Deployment", "8 Service", "4 ServiceAccount"]
+    assert kind_items(KINDS)[:3] == ["14 Deployments", "8 Services", "4 ServiceAccounts"]
     assert kind_items(KINDS)[-1] == "1 Secret"
 
 
