@@ -295,7 +295,14 @@ def parse_answers_text(text: str, source: str = "answers file") -> dict[str, Any
     errors = validate_selections(data)
     if errors:
         first = errors[0]
-        raise BadInput(first.field, first.rule + _more(errors))
+        fields = list(dict.fromkeys(e.field for e in errors))
+        shown = fields[:4]
+        named = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+        if len(fields) > len(shown):
+            named += f" (and {len(fields) - len(shown)} more)"
+        raise BadInput(
+            first.field, first.rule + _more(errors), action=f"fix {named} in {source} and run again"
+        )
     return merged_with_defaults(data)
 
 

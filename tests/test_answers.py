@@ -124,6 +124,29 @@ def test_bad_values_name_the_field(patch: dict, field: str, words: str) -> None:
     assert exc.value.exit_code == 2 and exc.value.field == field
 
 
+def test_several_bad_fields_are_all_named_in_the_next_action() -> None:
+    text = (
+        "project: My_Project\ncolour: blue\n"
+        "cluster:\n  name: kf\n  location: us-central1-a\n  nodes: 0\n"
+    )
+    with pytest.raises(BadInput) as exc:
+        parse_answers_text(text, source="a.yaml")
+    message = exc.value.message()
+    assert "Also:" in message
+    assert exc.value.action is not None and exc.value.action.startswith("fix ")
+    assert exc.value.action.endswith(" in a.yaml and run again")
+    for field in ("colour", "project", "cluster.nodes"):
+        assert field in exc.value.action
+    with pytest.raises(BadInput) as one:
+        parse_answers_text(
+            text.replace("nodes: 0", "nodes: 3").replace("colour: blue\n", ""), "a.yaml"
+        )
+    assert one.value.action == "fix project in a.yaml and run again"
+    with pytest.raises(BadInput) as many:
+        parse_answers_text("project: My_Project\ncolour: blue\nsize: 1\ncluster: {}\n", "a.yaml")
+    assert "(and 1 more) in a.yaml" in str(many.value.action)
+
+
 def test_invalid_yaml_names_the_line() -> None:
     with pytest.raises(BadInput, match=r"a.yaml: is not valid YAML at line \d"):
         parse_answers_text("project: ok\ncluster: [unclosed\n", source="a.yaml")
