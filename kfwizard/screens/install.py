@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import DataTable, Static
 
@@ -171,19 +172,19 @@ class InstallScreen(WizardScreen):
         """
         table = self.query_one("#deployments", DataTable)
         table.clear(columns=True)
-        _add_columns(table)
-        for row in rows:
-            if not isinstance(row, dict):
-                continue
-            name = str(row.get("name", ""))
+        shown = [row for row in rows if isinstance(row, dict)]
+        names = [str(row.get("name", "")) for row in shown]
+        messages = [str(row.get("message") or "") for row in shown]
+        _add_columns(table, names, messages)
+        for row, name, message in zip(shown, names, messages, strict=True):
             table.add_row(
                 name,
                 str(row.get("ready", "")),
                 styled_state(str(row.get("state", ""))),
-                str(row.get("message") or ""),
+                message,
                 key=name,
             )
-        table.display = bool(rows)
+        table.display = bool(shown)
 
     def show_checks(self, checks: list[Any]) -> None:
         widget = self.query_one("#checks", CheckList)
@@ -215,9 +216,20 @@ class InstallScreen(WizardScreen):
         widget.display = bool(lines)
 
 
-def _add_columns(table: DataTable[Any]) -> None:
-    """The rollout table's columns; Deployment and Why fit their longest text."""
-    table.add_column("Deployment", key="name")
+def _add_columns(
+    table: DataTable[Any], names: list[str] | None = None, messages: list[str] | None = None
+) -> None:
+    """The rollout table's columns; Deployment and Why as wide as their longest text.
+
+    The widths are set here, from the rows about to be added, rather than measured by
+    ``DataTable`` when it next idles: a screen painted before that (a screenshot, a
+    busy event loop) showed "ml-pipelin" cut to the header's width.
+    """
+    table.add_column("Deployment", key="name", width=_widest("Deployment", names))
     table.add_column("Ready", key="ready", width=5)
     table.add_column("State", key="state", width=11)
-    table.add_column("Why", key="message")
+    table.add_column("Why", key="message", width=_widest("Why", messages))
+
+
+def _widest(header: str, texts: list[str] | None) -> int:
+    return max(cell_len(text) for text in [header, *(texts or [])])

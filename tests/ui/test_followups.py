@@ -306,3 +306,23 @@ async def test_the_rollout_table_narrows_again_when_a_long_message_clears(store)
         again = why_width(table)
         assert narrow < wide and again == narrow
         assert table.row_count == 1
+
+
+async def test_the_rollout_table_is_as_wide_as_its_rows_before_it_next_idles(store):
+    """A screen painted right after a list arrives (a screenshot, a busy event loop)
+    showed "ml-pipelin": ``DataTable`` measures auto-width columns only when it idles."""
+    save_session(store, "s-wide", phase_steps=READY_FOR_INSTALL)
+    app = PlanApp({}, store=store, session_id="s-wide")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for_screen(pilot, InstallScreen)
+        table = screen.query_one("#deployments", DataTable)
+        name = "ml-pipeline-persistenceagent"
+        message = "0/3 nodes are available: 3 Insufficient cpu."
+        screen.show_deployments([{"name": name, "ready": "0/1", "state": "x", "message": message}])
+        widths = {str(c.key.value): c.get_render_width(table) for c in table.columns.values()}
+        padding = 2 * table.cell_padding
+        assert widths["name"] == len(name) + padding
+        assert widths["message"] == len(message) + padding
+        await pilot.pause()
+        after = {str(c.key.value): c.get_render_width(table) for c in table.columns.values()}
+        assert after == widths, "idling changes nothing"
