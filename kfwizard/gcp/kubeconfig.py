@@ -221,8 +221,15 @@ def has_context(path: Path, context: str) -> bool:
 
 
 def context_names(path: Path) -> list[str]:
+    return contexts(path)[0]
+
+
+def contexts(path: Path) -> tuple[list[str], str | None]:
+    """The file's context names, and its ``current-context`` if it names one of them."""
     data = load(path) or {}
-    return [str(c.get("name")) for c in data.get("contexts") or [] if isinstance(c, dict)]
+    names = [str(c.get("name")) for c in data.get("contexts") or [] if isinstance(c, dict)]
+    current = data.get("current-context")
+    return names, (str(current) if current in names else None)
 
 
 @dataclass(frozen=True)

@@ -463,24 +463,31 @@ class ClusterScreen(FormScreen):
         description="kfwizard: reading kubeconfig contexts",
     )
     def load_contexts(self) -> None:
-        from kfwizard.gcp.kubeconfig import context_names, kubeconfig_path
+        from kfwizard.gcp.kubeconfig import contexts, kubeconfig_path
 
         path = kubeconfig_path(self.wizard.env)
         try:
-            names = context_names(path)
+            names, current = contexts(path)
             problem = None
         except Exception as exc:
-            names, problem = [], f"{type(exc).__name__}: {exc}"
-        self.app.call_from_thread(self._contexts_loaded, names, str(path), problem)
+            names, current, problem = [], None, f"{type(exc).__name__}: {exc}"
+        self.app.call_from_thread(self._contexts_loaded, names, current, str(path), problem)
 
-    def _contexts_loaded(self, names: list[str], path: str, problem: str | None) -> None:
+    def _contexts_loaded(
+        self, names: list[str], current: str | None, path: str, problem: str | None
+    ) -> None:
+        """List the contexts, the current one marked but not chosen: installing into
+        whatever kubectl points at now (perhaps another team's cluster) must be a
+        choice, not a default."""
         if not self.is_attached:
             return
         from kfwizard.widgets.paths_text import display_path
 
         select = self.query_one("#context", Select)
         field = self.query_one("#field-context", Field)
-        select.set_options([(name, name) for name in names])
+        select.set_options(
+            [(f"{name} (current)" if name == current else name, name) for name in names]
+        )
         if problem:
             field.set_error(f"could not read {display_path(path)}: {problem}")
             return

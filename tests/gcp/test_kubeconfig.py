@@ -96,6 +96,7 @@ def test_merge_keeps_other_entries_and_replaces_own(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert kubeconfig.has_context(path, name)
     assert kubeconfig.context_names(path) == ["kind-kind", name]
+    assert kubeconfig.contexts(path) == (["kind-kind", name], name)
 
 
 def test_default_path_is_home_kube_config(tmp_path: Path) -> None:

@@ -132,8 +132,10 @@ async def test_kubeconfig_contexts_are_listed_and_chosen(store, tmp_path, monkey
         select = screen.query_one("#context", Select)
         await wait_for(pilot, lambda: len(select._options) >= 2, description="contexts")
         labels = [str(label) for label, _ in select._options]
-        assert "kind-dev" in labels and "minikube" in labels
-        # Next refuses until a context is chosen, with the rule under the field.
+        assert "kind-dev (current)" in labels and "minikube" in labels
+        # The current context is marked, not chosen: Next refuses until one is, with
+        # the rule under the field.
+        assert select.value is Select.NULL
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert screen.query_one("#field-context", Field).error.startswith("Context:")
