@@ -519,8 +519,8 @@ class Lifecycle:
             return {"clusters": clusters, "operations": operations}
 
     def load_state(self, data: dict[str, Any], kube_dir: Path) -> None:
-        """Bring saved clusters back (RUNNING ones get their Kubernetes API again, on a
-        new port) and carry on unfinished operations."""
+        """Bring saved clusters back (RUNNING ones get their Kubernetes API again, on its
+        old port while that is free) and carry on unfinished operations."""
         from google.cloud import container_v1
 
         from kfwizard.emulator.wire import parse_message

@@ -3,6 +3,8 @@ exactly as a user would have after `eval "$(kfwizard emulator ...)"`."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -54,3 +56,14 @@ def write_answers(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@contextlib.contextmanager
+def port_taken(endpoint: str) -> Iterator[None]:
+    """Hold the port of ``host:port`` so that a restored demo cluster cannot listen on
+    it again: its endpoint moves, as it does when another program took the port."""
+    host, _, port = endpoint.rpartition(":")
+    with socket.socket() as holder:
+        holder.bind((host, int(port)))
+        holder.listen()
+        yield

@@ -12,6 +12,7 @@ import pytest
 from kfwizard.cli import main
 from kfwizard.emulator.stack import EmulatorStack
 from kfwizard.session import SessionStore
+from tests.e2e.conftest import port_taken
 
 
 def _install(write_answers: Callable[..., Path], fixtures_dir: Path) -> str:
@@ -162,9 +163,9 @@ def _demo_install(capsys: pytest.CaptureFixture[str]) -> str:
 def test_teardown_of_a_demo_session_reads_the_moved_endpoint(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Every `--demo` run starts the emulators afresh, on new ports with a new CA: the
-    teardown asks GKE where the cluster's API is now instead of dialling the address
-    the install saved, and removes everything."""
+    """Every `--demo` run starts the emulators afresh. With the cluster's old port taken
+    by another program, its API comes back on a new one: the teardown asks GKE where it
+    is now instead of dialling the address the install saved, and removes everything."""
     from kfwizard.demo import start_demo
 
     session_id = _demo_install(capsys)
@@ -173,7 +174,8 @@ def test_teardown_of_a_demo_session_reads_the_moved_endpoint(
     objects = session.inventory["objects"]
     assert objects
 
-    assert main(["teardown", "--session", session_id, "--yes"]) == 0, capsys.readouterr().out
+    with port_taken(old):
+        assert main(["teardown", "--session", session_id, "--yes"]) == 0, capsys.readouterr().out
     out = capsys.readouterr().out
     assert f"its endpoint changed from {old} to " in out
     assert "teardown complete" in out
@@ -184,7 +186,7 @@ def test_teardown_of_a_demo_session_reads_the_moved_endpoint(
     removed = session.outputs["uninstall"]
     assert removed["deleted"] + removed["already_gone"] == len(objects)
 
-    handle = start_demo(speed=0)  # the same demo state, on yet other ports
+    handle = start_demo(speed=0)  # the same demo state
     try:
         cluster = handle.stack.cluster("kubeflow-testing")
         for ref in objects:

@@ -91,7 +91,7 @@ def test_a_saved_cluster_comes_back_with_its_objects_ca_and_crds(
         )
         kubeconfig["clusters"][0]["cluster"]["server"] = (
             again.url
-        )  # a new port, the same CA and token
+        )  # the same port when it was free, and the same CA and token
         api = config.new_client_from_config_dict(kubeconfig)
         dyn = DynamicClient(api, cache_file=str(tmp_path / "again.json"))
         deps = client.AppsV1Api(api).list_namespaced_deployment("kubeflow").items
@@ -124,3 +124,24 @@ def test_a_saved_cluster_comes_back_with_its_objects_ca_and_crds(
     restored = KubeEmulator.restore(snapshot)
     assert restored.name == "kube-test"
     assert restored.store.get("apps/v1", "Deployment", "kubeflow", "ml-pipeline") is not None
+
+
+def test_a_restored_cluster_keeps_its_endpoint_while_the_port_is_free(tmp_path: Path) -> None:
+    """A real cluster's endpoint survives a restart of kfwizard; the demo's does too, so
+    a resumed session's saved endpoint and kubeconfig still reach it."""
+    import socket
+
+    first = KubeEmulator(name="keep", tls=True).start()
+    state = tmp_path / "keep.json"
+    first.save_state(state)
+    port = first.port
+    first.stop()
+    with KubeEmulator.load_state(state) as again:
+        assert again.port == port
+        again.save_state(state)
+    with socket.socket() as taker:  # someone else has the port now
+        taker.bind(("127.0.0.1", port))
+        taker.listen()
+        with KubeEmulator.load_state(state) as moved:
+            assert moved.port != port
+            assert moved.snapshot()["port"] == moved.port

@@ -16,6 +16,7 @@ from kfwizard.engine.events import StepProgress
 from kfwizard.engine.steps.cluster import ClusterStep, ConnectStep
 from kfwizard.engine.steps.project import CredentialsStep, ServicesStep
 from kfwizard.gcp import kube_access
+from tests.e2e.conftest import port_taken
 
 from .conftest import PROJECT, selections
 
@@ -348,9 +349,10 @@ def test_a_gke_api_that_stays_down_fails_quickly_naming_it(make_stack, harness_f
 def test_a_changed_endpoint_is_read_again_and_connect_dials_it(
     make_stack, harness_for, tmp_path: Path
 ) -> None:
-    """The cluster's API moved (here: the emulators restarted on new ports, as on every
-    ``--demo`` resume; on GKE: a control-plane IP rotation). The cluster step is not
-    "already done": it reads the new endpoint and CA, and connect writes and dials them."""
+    """The cluster's API moved (here: the emulators restarted while another program held
+    its port, as on a ``--demo`` resume; on GKE: a control-plane IP rotation). The cluster
+    step is not "already done": it reads the new endpoint and CA, and connect writes and
+    dials them."""
     state = tmp_path / "cloud"
     first_stack = make_stack(speed=0.0, state_dir=state)
     first = harness_for(first_stack).run(full_plan())
@@ -358,7 +360,8 @@ def test_a_changed_endpoint_is_read_again_and_connect_dials_it(
     old_endpoint = first.session.outputs["cluster"]["endpoint"]
     first_stack.stop()
 
-    stack = make_stack(speed=0.0, state_dir=state)  # same clusters, new ports and CA
+    with port_taken(old_endpoint):
+        stack = make_stack(speed=0.0, state_dir=state)  # same clusters, the API moved
     cluster_api = stack.cluster("kubeflow-testing")
     new_endpoint = cluster_api.url.removeprefix("https://")
     assert new_endpoint != old_endpoint

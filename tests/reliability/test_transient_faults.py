@@ -120,7 +120,7 @@ def test_an_endpoint_that_is_down_fails_with_a_named_cause_then_resumes(
     assert not record["cause"].startswith("Unexpected error"), record["cause"]
     assert elapsed <= 60, f"took {elapsed:.0f} s to give up"
 
-    emulator.restart(args=[])  # the endpoint is back (the clusters' APIs on new ports)
+    emulator.restart(args=[])  # the endpoint is back
     resumed = harness.run_to_end(tmp_path, emulator, ["--session", session_id])
     assert resumed.popen.returncode == 0, resumed.tail()
     harness.assert_installed(emulator, tmp_path, session_id)

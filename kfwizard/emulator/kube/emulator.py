@@ -66,6 +66,10 @@ class KubeEmulator:
         self.tls = tls
         self.token = saved.get("token") or token or secrets.token_urlsafe(32)
         self._port = port
+        self._saved_port = int(saved.get("port") or 0)
+        """The port the saved cluster listened on: tried first when none is asked for,
+        so its endpoint (in kubeconfigs, in a session's outputs) survives a restart,
+        as a real cluster's does."""
         self._certs: Any = None
         if tls:
             self._certs = (
@@ -87,7 +91,7 @@ class KubeEmulator:
             return self
         cluster = self.cluster
         context = tls.server_context(self._certs) if self.tls else None
-        self._server = KubeHTTPServer(self._port, cluster, context)
+        self._server = self._listen(cluster, context)
         cluster.discovery.server_address = self.endpoint
         if self._restored:
             cluster.resume_after_restore()
@@ -104,6 +108,16 @@ class KubeEmulator:
         )
         self._thread.start()
         return self
+
+    def _listen(self, cluster: Cluster, context: Any) -> KubeHTTPServer:
+        """A server on the asked-for port, else on the saved one if it is free, else on
+        any free port."""
+        if not self._port and self._saved_port:
+            try:
+                return KubeHTTPServer(self._saved_port, cluster, context)
+            except OSError:  # taken since: the endpoint changes, as it did before
+                pass
+        return KubeHTTPServer(self._port, cluster, context)
 
     def stop(self) -> None:
         server = self._server
@@ -224,6 +238,7 @@ class KubeEmulator:
                 "zone": cluster.zone,
                 "project": cluster.project,
                 "token": self.token,
+                "port": self._server.server_address[1] if self._server else self._saved_port,
                 "nodes": [asdict(n) for n in cluster.node_specs],
                 "available_at": {
                     # A copy: the simulation adds to it from its own thread (autosave).

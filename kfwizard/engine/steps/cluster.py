@@ -226,8 +226,8 @@ class ClusterStep(BaseStep):
     def _same_address(self, ctx: StepContext, cluster: Any) -> bool:
         """The endpoint and CA the session kept are still the cluster's.
 
-        They change when GKE rotates the control plane's IP or credentials, and on every
-        ``--demo`` resume (the emulators restart on new ports). Later steps dial what the
+        They change when GKE rotates the control plane's IP or credentials, and on a
+        ``--demo`` resume whose cluster port another program took. Later steps dial what the
         session kept, so a change means "not done": the step runs again and re-reads them.
         """
         out = ctx.outputs

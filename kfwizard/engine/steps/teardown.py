@@ -1,8 +1,8 @@
 """Teardown: remove what a session created, from its inventory, and nothing else.
 
 Four steps: ``find-cluster`` (GKE sessions only, read-only) asks GKE for the cluster's
-endpoint and CA now, since they move (a control-plane IP rotation, every ``--demo`` run:
-the emulators restart on new ports) and the session's saved ones would dial the old
+endpoint and CA now, since they move (a control-plane IP rotation; a ``--demo`` run whose
+cluster port another program took) and the session's saved ones would dial the old
 address; ``uninstall`` deletes the inventory's objects (namespaced, cluster-scoped, CRDs
 last; 404 is fine), ``wait-namespaces`` waits until the namespaces the session created
 are gone and names what blocks one that stays, and ``delete-cluster`` (only on request)
