@@ -64,6 +64,9 @@ def port_taken(endpoint: str) -> Iterator[None]:
     it again: its endpoint moves, as it does when another program took the port."""
     host, _, port = endpoint.rpartition(":")
     with socket.socket() as holder:
+        # The port may be in TIME_WAIT from the connections just closed; a listening
+        # socket still keeps the emulator (which also reuses addresses) off it.
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         holder.bind((host, int(port)))
         holder.listen()
         yield

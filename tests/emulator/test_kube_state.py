@@ -140,6 +140,7 @@ def test_a_restored_cluster_keeps_its_endpoint_while_the_port_is_free(tmp_path: 
         assert again.port == port
         again.save_state(state)
     with socket.socket() as taker:  # someone else has the port now
+        taker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         taker.bind(("127.0.0.1", port))
         taker.listen()
         with KubeEmulator.load_state(state) as moved:
