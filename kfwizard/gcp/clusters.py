@@ -23,6 +23,7 @@ from kfwizard.gcp import locations
 from kfwizard.gcp.retries import RetryPolicy, call_with_retries
 from kfwizard.gcp.runtime import GKE_CREATE_SECONDS
 from kfwizard.gcp.scopes import expand_scopes
+from kfwizard.wording import plural
 
 DEFAULT_POOL = "default-pool"
 
@@ -288,3 +289,15 @@ def total_nodes(location: str, nodes: int) -> int:
     if locations.is_region(location):
         return nodes * min(3, max(1, len(locations.zones_in(location))))
     return nodes
+
+
+def region_spread(location: str, nodes: int) -> str:
+    """``us-central1 is a region: 3 nodes in each of its 3 zones, 9 in all``; empty for
+    a zone. The Cluster screen's estimate and the cluster step's log both say it."""
+    total = total_nodes(location, nodes)
+    if total == nodes:
+        return ""
+    return (
+        f"{location} is a region: {plural(nodes, 'node')} in each of its "
+        f"{total // nodes} zones, {total} in all"
+    )

@@ -330,7 +330,7 @@ class ClusterScreen(FormScreen):
     def cost_content(self) -> Content:
         """Node pool vs. the mode's needs, and the hourly/monthly estimate, for every
         node the cluster gets: a regional one has the node count in each zone."""
-        from kfwizard.gcp.clusters import total_nodes
+        from kfwizard.gcp.clusters import region_spread, total_nodes
         from kfwizard.gcp.sizing import cost_summary, size_node_pool
 
         cluster = self.cluster
@@ -344,17 +344,9 @@ class ClusterScreen(FormScreen):
         sizing = size_node_pool(machine, total, mode)
         cost = cost_summary(machine, total)
         lines: list[Content] = []
-        if total != nodes:
-            lines.append(
-                Content.from_markup(
-                    "[$text-warning]$location is a region: $nodes in each of its $zones zones, "
-                    "$total in all[/]",
-                    location=location,
-                    nodes=plural(nodes, "node"),
-                    zones=str(total // nodes),
-                    total=str(total),
-                )
-            )
+        spread = region_spread(location, nodes)
+        if spread:
+            lines.append(Content.from_markup("[$text-warning]$spread[/]", spread=spread))
         if sizing.known:
             lines.append(
                 Content(

@@ -52,6 +52,10 @@ def test_cost_has_date_and_source() -> None:
 def test_regional_pool_counts_every_zone() -> None:
     assert clusters.total_nodes("us-central1-a", 3) == 3
     assert clusters.total_nodes("us-central1", 1) == 3
+    assert clusters.region_spread("us-central1-a", 3) == ""
+    assert clusters.region_spread("us-central1", 1) == (
+        "us-central1 is a region: 1 node in each of its 3 zones, 3 in all"
+    )
 
 
 def test_version_resolution() -> None:

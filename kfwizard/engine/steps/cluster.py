@@ -22,7 +22,6 @@ from kfwizard.engine import cluster_inventory
 from kfwizard.engine.errors import BadInput, Refused, StepFailed
 from kfwizard.engine.step import BaseStep, StepContext
 from kfwizard.gcp import runtime
-from kfwizard.wording import plural
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
@@ -321,9 +320,9 @@ class ClusterStep(BaseStep):
         from kfwizard.gcp import clusters, sizing, validation
 
         total = clusters.total_nodes(location, nodes)
-        if total != nodes:
-            per_zone = plural(nodes, "node")
-            ctx.log(f"{location} is a region: {per_zone} in each of its zones, {total} in all")
+        spread = clusters.region_spread(location, nodes)
+        if spread:
+            ctx.log(spread)
         warning = validation.machine_type_warning(machine_type)
         if warning:
             ctx.log(f"warning: {warning}")
