@@ -1,8 +1,8 @@
 """The Deployment mode step's plan: objects per tier and kind, where they go, how long.
 
-A tier's kinds are a list like "14 Deployment, 8 Service, 2 PersistentVolumeClaim".
+A tier's kinds are a list like "14 Deployments, 8 Services, 2 PersistentVolumeClaims".
 Textual wraps text at any space, so a count could end one row and its kind start the
-next ("… 2" / "PersistentVolumeClaim"), where the count reads as belonging to the kind
+next ("… 2" / "PersistentVolumeClaims"), where the count reads as belonging to the kind
 before it (a no-break space does not help: Textual treats it as a space). The box cuts
 these lists into rows itself, between items only, at the width it has, and again when
 that width changes.
