@@ -58,6 +58,7 @@ from textual.widgets import Log
 
 from kfwizard import paths
 from kfwizard.widgets.log_wrap import MIN_WRAP_WIDTH, selected_text, wrap_cells, wrap_plain
+from kfwizard.wording import plural
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -498,6 +499,12 @@ class LogPane(Log):
         return target
 
     def action_save(self) -> None:
+        if self._placeholder_shown or not self.lines:
+            # An empty file would only be one more thing to open and find nothing in.
+            self.notify(
+                "Nothing to save yet: nothing has been written to this log.", title="Log not saved"
+            )
+            return
         try:
             target = self.save_to_file()
         except OSError as exc:
@@ -510,4 +517,5 @@ class LogPane(Log):
             return
         from kfwizard.widgets.paths_text import display_path
 
-        self.notify(f"{len(self.lines)} lines saved to {display_path(target)}", title="Log saved")
+        saved = plural(len(self.lines), "line")
+        self.notify(f"{saved} saved to {display_path(target)}", title="Log saved")

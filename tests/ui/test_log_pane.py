@@ -322,3 +322,26 @@ async def test_the_border_names_the_wrap_key_where_it_fits():
             lambda: str(pane.border_subtitle) == "following · f pause · s save",
             description="the short keys",
         )
+
+
+async def test_saving_says_how_many_lines_and_an_empty_pane_saves_nothing(kfwizard_home):
+    class _Placeheld(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LogPane(id="log", placeholder="Nothing has run on this step yet.")
+
+    app = _Placeheld()
+    async with app.run_test(size=(80, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        folder = kfwizard_home / "log"
+        pane.focus()
+        await pilot.press("s")
+        notes = [n.message for n in app._notifications]
+        assert notes == ["Nothing to save yet: nothing has been written to this log."]
+        assert not folder.exists() or not list(folder.iterdir()), "no empty file written"
+        app.clear_notifications()
+        await _fed(pilot, pane, ["only line"])
+        await pilot.press("s")
+        [note] = [n.message for n in app._notifications]
+        assert note.startswith("1 line saved to "), note
+        [saved] = list(folder.iterdir())
+        assert saved.read_text() == "only line\n"
