@@ -82,6 +82,9 @@ class HeadlessPrinter:
                 self._print(f"[{event.step_id}] FAILED: {redact(event.cause or '')}")
                 if event.action:
                     self._print(f"[{event.step_id}] next: {redact(event.action)}")
+            elif event.state == "interrupted":
+                said = f": {redact(event.cause)}" if event.cause else ""
+                self._print(f"[{event.step_id}] interrupted in {duration(event.elapsed)}{said}")
             else:
                 note = f" ({event.note})" if event.note else ""
                 self._print(f"[{event.step_id}] {event.state} in {duration(event.elapsed)}{note}")

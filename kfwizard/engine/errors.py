@@ -60,8 +60,11 @@ class Cancelled(KfwizardError):
 
     exit_code = 130
 
-    def __init__(self, cause: str = "Stopped at your request.") -> None:
+    def __init__(self, cause: str = "Stopped at your request.", *, aftermath: str = "") -> None:
         super().__init__(cause, action='resume with "kfwizard run --session ID" or in the wizard')
+        self.aftermath = aftermath
+        """What goes on without kfwizard after the stop (GKE finishing a create it
+        started), added to whatever cause the stop is given."""
 
 
 def _short(value: object, limit: int = 60) -> str:

@@ -191,7 +191,8 @@ class Runner:
             # Who stopped it, when the caller knows better than "at your request" (the
             # wizard on a signal: a closed window, a kill).
             stop_reason = self.options.get("stop_reason")
-            cause, action = _redacted(str(stop_reason or exc.cause), exc.action)
+            said = f"{stop_reason or exc.cause} {exc.aftermath}".strip()
+            cause, action = _redacted(said, exc.action)
             session.record(step.id, "interrupted", cause, action=action)
             self.emit(
                 StepFinished(step.id, "interrupted", time.monotonic() - started, cause, action)

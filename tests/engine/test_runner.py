@@ -418,3 +418,36 @@ def test_an_error_message_reads_as_two_sentences() -> None:
         "--until: must be a step. Next: fix --until and run again"
     )
     assert KfwizardError("no action").message() == "no action"
+
+
+def test_a_stop_keeps_what_goes_on_after_it_whoever_gave_the_reason() -> None:
+    """A step stopped while something outside runs on (GKE finishing a create) adds
+    that to the cause, also when the wizard words the stop itself (a closed window);
+    headless prints the cause of an interrupted step."""
+    import io
+
+    from kfwizard.engine.errors import Cancelled
+    from kfwizard.engine.step import BaseStep, StepContext
+    from kfwizard.headless import HeadlessPrinter
+
+    class StoppedMidCreate(BaseStep):
+        id = "cluster"
+        title = "GKE cluster"
+
+        def apply(self, ctx: StepContext) -> None:
+            raise Cancelled(aftermath="GKE goes on creating it.")
+
+    store = SessionStore()
+    for reason, said in [
+        (None, "Stopped at your request. GKE goes on creating it."),
+        ("The window was closed.", "The window was closed. GKE goes on creating it."),
+    ]:
+        session = _new(store)
+        out = io.StringIO()
+        options = {"stop_reason": reason} if reason else {}
+        result = Runner(
+            session, store, [StoppedMidCreate()], HeadlessPrinter(out), options=options
+        ).run()
+        assert result.state == "interrupted" and result.cause == said
+        assert store.load(session.id).steps["cluster"].cause == said
+        assert f"[cluster] interrupted in under a second: {said}" in out.getvalue()

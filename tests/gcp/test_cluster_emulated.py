@@ -219,6 +219,11 @@ def test_resume_follows_the_same_operation(make_stack, harness_for) -> None:
 
     first = harness.run(full_plan(), cancel=cancel, on_event=stop_mid_create)
     assert first.result.state == "interrupted" and first.result.failed_step == "cluster"
+    # Stopping kfwizard does not stop GKE, and the stop says so (and it is saved).
+    said = first.session.steps["cluster"].cause
+    assert said == first.result.cause
+    assert said.startswith("Stopped at your request. GKE goes on creating kubeflow-testing")
+    assert "tear this session down, which deletes it" in said
     operation = first.session.outputs["cluster"]["operation"]
     assert operation and first.session.inventory["cluster"]["created_by_session"] is True
     [record] = clusters_of(stack)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kfwizard.engine import cluster_inventory
-from kfwizard.engine.errors import BadInput, Refused, StepFailed
+from kfwizard.engine.errors import BadInput, Cancelled, Refused, StepFailed
 from kfwizard.engine.step import BaseStep, StepContext
 from kfwizard.gcp import runtime
 
@@ -580,22 +580,39 @@ class ClusterStep(BaseStep):
         from kfwizard.gcp import clusters, explain
 
         ctx.outputs["operation"] = op_name
-        op = await_operation(
-            ctx,
-            client,
-            op_name,
-            eta=runtime.expected_seconds(ctx, "create"),
-            progress=ctx.progress,
-            on_timeout=lambda exc: StepFailed(
-                f"The cluster was still being created after {exc.elapsed / 60:.0f} minutes "
-                f"(operation {op_name}); GKE is still working on it.",
-                "resume later: kfwizard follows the same operation and never creates a "
-                "second cluster",
-            ),
-        )
+        try:
+            op = await_operation(
+                ctx,
+                client,
+                op_name,
+                eta=runtime.expected_seconds(ctx, "create"),
+                progress=ctx.progress,
+                on_timeout=lambda exc: StepFailed(
+                    f"The cluster was still being created after {exc.elapsed / 60:.0f} minutes "
+                    f"(operation {op_name}); GKE is still working on it.",
+                    "resume later: kfwizard follows the same operation and never creates a "
+                    "second cluster",
+                ),
+            )
+        except Cancelled as exc:
+            raise Cancelled(exc.cause, aftermath=self._still_creating(ctx)) from exc
         error = clusters.operation_error(op)
         if error:
             raise explain.explain_operation_error(error, facts)
+
+    def _still_creating(self, ctx: StepContext) -> str:
+        """Stopping kfwizard does not stop GKE: a create runs to its end. Said with the
+        stop, so nobody takes "stopped" to mean there is no cluster."""
+        name = _cluster_sel(ctx.session.selections).get("name") or "the cluster"
+        then = (
+            "to not keep it, tear this session down, which deletes it"
+            if ctx.outputs.get("created_by_session")
+            else "it is not this session's to delete"
+        )
+        return (
+            f"GKE goes on creating {name}: a create cannot be stopped halfway. Resume "
+            f"follows the same operation and never creates a second cluster; {then}."
+        )
 
     def _settle(
         self,
