@@ -169,6 +169,20 @@ def test_create_connect_and_run_again(make_stack, harness_for) -> None:
     assert len(clusters_of(stack)) == 1 and len(create_ops(stack)) == 1
 
 
+def test_a_regional_create_counts_the_nodes_of_every_zone(make_stack, harness_for) -> None:
+    stack = make_stack(speed=0.0)
+    harness = harness_for(stack)
+    data = selections(location="us-central1", nodes=1)
+    run = harness.run(full_plan(), harness.new_session(data))
+    assert run.result.state == "done", run.result
+    [creating] = [line for line in run.lines("cluster") if line.startswith("creating cluster")]
+    assert creating.startswith(
+        "creating cluster kubeflow-testing in us-central1 (3 x n1-standard-2, 1 in each zone, "
+    )
+    [record] = clusters_of(stack)
+    assert record.message.current_node_count == 3
+
+
 @pytest.mark.needs_kubectl
 def test_kubectl_reaches_the_cluster_through_the_written_context(
     make_stack, harness_for, tmp_path: Path

@@ -431,8 +431,11 @@ class ClusterStep(BaseStep):
         )
         out.update({"name": name, "location": location, "create_requested": True})
         ctx.save()  # the intent is on disk before the request leaves
+        total = clusters.total_nodes(location, nodes)
+        each = f", {nodes} in each zone" if total != nodes else ""
         ctx.log(
-            f"creating cluster {name} in {location} ({nodes} x {machine_type}, version {version})"
+            f"creating cluster {name} in {location} ({total} x {machine_type}{each}, "
+            f"version {version})"
         )
         op_name: str | None
         try:
