@@ -638,11 +638,7 @@ def diagnose_crash(
         )
     if DB_LOG.search(last or ""):
         cause = f"{role(workload)} keeps crashing because it can't reach its database: {last}"
-        action = (
-            'check that the mysql pod is Running and Ready ("kubectl get pods -n '
-            f'{ns} -l app=mysql"); with Cloud SQL check the instance name and the '
-            "proxy's logs; then resume"
-        )
+        action = _database_check(snapshot, ns)
     else:
         said = f"; its last log line says: {last}" if last else " and left no log lines"
         cause = f"{role(workload)} keeps crashing (restarted {restarts} times){said}"
@@ -660,6 +656,24 @@ def diagnose_crash(
         RANK_CRASH,
         workload,
     )
+
+
+def _database_check(snapshot: Snapshot, ns: str) -> str:
+    """Where to look when a pod cannot reach its database: the database this install
+    runs (in-cluster MySQL, or the Cloud SQL proxy), not a list of both."""
+    running = {workload_of(p, snapshot.replicasets) for p in snapshot.pods if _ns(p) == ns}
+    mysql = (
+        f'check that the mysql pod is Running and Ready ("kubectl get pods -n {ns} -l app=mysql")'
+    )
+    proxy = (
+        "check the Cloud SQL proxy's log for a wrong instance name or a missing permission "
+        f'("kubectl logs -n {ns} deploy/cloudsqlproxy")'
+    )
+    if "cloudsqlproxy" in running:
+        return f"{proxy}; then resume"
+    if "mysql" in running:
+        return f"{mysql}; then resume"
+    return f"{mysql}; with Cloud SQL, {proxy}; then resume"
 
 
 # -- admission (PSA, webhooks) from ReplicaSet events ----------------------------------

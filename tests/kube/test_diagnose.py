@@ -110,6 +110,7 @@ def test_crash_loop_shows_the_last_log_lines(
     assert result.state == "failed"
     assert "ml-pipeline (the KFP API server) keeps crashing" in result.cause
     assert "Failed to connect to MySQL" in result.cause
+    assert "-l app=mysql" in result.action and "Cloud SQL" not in result.action  # no proxy here
     first = session.outputs["rollout"]["diagnoses"][0]
     assert any(line.startswith("log: ") for line in first["evidence"])
     step = store.load(session.id).steps["rollout"]

@@ -510,3 +510,31 @@ def test_preflight_helpers() -> None:
     assert len(details) == 3
     _, one, _ = failure_text([Check("capacity", "fail", "too small.", "resize")])
     assert one == "fix this, then resume: capacity: resize"
+
+
+@pytest.mark.parametrize(
+    ("database", "said", "not_said"),
+    [
+        ("mysql", '"kubectl get pods -n kubeflow -l app=mysql"); then resume', "Cloud SQL"),
+        ("cloudsqlproxy", '"kubectl logs -n kubeflow deploy/cloudsqlproxy"); then resume', "mysql"),
+        (None, "app=mysql\"); with Cloud SQL, check the Cloud SQL proxy's log", "`"),
+    ],
+)
+def test_a_crash_that_cannot_reach_the_database_points_at_the_one_installed(
+    database: str | None, said: str, not_said: str
+) -> None:
+    api = _pod(
+        "ml-pipeline-5f7c9-abcde", phase="Running", statuses=[_crash("ml-pipeline")], age=900
+    )
+    ready = [{"type": "Ready", "status": "True"}]
+    pods = [api] + (
+        [_pod(f"{database}-5f7c9-zzzzz", phase="Running", conditions=ready)] if database else []
+    )
+    refused = (
+        "F1129 client_manager.go:412] Failed to connect to MySQL: "
+        "dial tcp 10.0.0.9:3306: connect: connection refused"
+    )
+    logs = {"kubeflow/ml-pipeline-5f7c9-abcde/main": [refused]}
+    first = dg.diagnose(dg.Snapshot(["kubeflow"], pods=pods, logs=logs, now=NOW))[0]
+    assert "can't reach its database" in first.cause
+    assert said in first.action and not_said not in first.action
