@@ -78,6 +78,17 @@ class Facts:
     cluster: str | None = None
     machine_type: str | None = None
     nodes: int | None = None
+    account: str | None = None
+    """The signed-in account, when known: a grant command can name it."""
+
+
+def iam_member(account: str | None) -> str:
+    """``--member`` for a grant to ``account``: a service account or a user, or a
+    placeholder when the account is not known."""
+    if not account or "@" not in account:
+        return "user:YOUR_EMAIL"
+    kind = "serviceAccount" if account.endswith(".gserviceaccount.com") else "user"
+    return f"{kind}:{account}"
 
 
 def quota_page(project: str | None) -> str:
@@ -270,7 +281,8 @@ def _permission_failure(during: str, text: str, facts: Facts) -> StepFailed:
             f"Your account may not enable APIs in {project}: it lacks the permission "
             "serviceusage.services.enable.",
             "ask a project owner to grant you roles/serviceusage.serviceUsageAdmin "
-            f'("gcloud projects add-iam-policy-binding {project} --member=user:YOU '
+            f'("gcloud projects add-iam-policy-binding {project} '
+            f"--member={iam_member(facts.account)} "
             '--role=roles/serviceusage.serviceUsageAdmin"), or to enable the APIs for you; '
             "then resume",
             details=(text,),

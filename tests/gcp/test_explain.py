@@ -61,6 +61,14 @@ def test_permission_denied_enabling_services() -> None:
     failed = explain.explain_api_error(exc, "services.enable", FACTS)
     assert "serviceusage.services.enable" in failed.cause
     assert "roles/serviceusage.serviceUsageAdmin" in failed.action
+    assert "--member=user:YOUR_EMAIL " in failed.action  # the account is not known here
+    for account, member in [
+        ("ana@example.com", "user:ana@example.com"),
+        ("ci@p.iam.gserviceaccount.com", "serviceAccount:ci@p.iam.gserviceaccount.com"),
+    ]:
+        facts = explain.Facts(project="p", account=account)
+        named = explain.explain_api_error(exc, "services.enable", facts)
+        assert f"--member={member} " in named.action
 
 
 def test_permission_denied_creating_cluster() -> None:

@@ -183,7 +183,8 @@ class ServicesStep(BaseStep):
         from kfwizard.gcp import explain, services
         from kfwizard.gcp.retries import call_with_retries, is_transient
 
-        facts = explain.Facts(project=project)
+        account = (ctx.session.outputs.get("credentials") or {}).get("account")
+        facts = explain.Facts(project=project, account=account)
         client = runtime.service_usage(ctx)
         policy = runtime.retry_policy(ctx)
         ctx.log(f"enabling {plural(len(missing), 'API')}: {' '.join(missing)}")
