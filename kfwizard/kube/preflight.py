@@ -281,7 +281,7 @@ def check_capacity(
             "capacity",
             "fail",
             f"Not enough room: the install requests {format_cpu(need_cpu)} and "
-            f"{format_memory(need_mem)}; the cluster has {have}. Short by "
+            f"{format_memory(need_mem)} memory; the cluster has {have}. Short by "
             f"{' and '.join(short)}.",
             resize_fix(
                 inputs.cluster,
@@ -294,8 +294,8 @@ def check_capacity(
             "capacity",
             "fail",
             f"The largest pod needs {format_cpu(biggest[0])} and "
-            f"{format_memory(biggest[1])}, more than any single node has free "
-            f"({format_cpu(per_node_cpu)}, {format_memory(per_node_mem)}).",
+            f"{format_memory(biggest[1])} memory, more than any single node has free "
+            f"({format_cpu(per_node_cpu)}, {format_memory(per_node_mem)} memory).",
             "use a larger machine type (e.g. e2-standard-4)",
         )
     minimum = inputs.minimum

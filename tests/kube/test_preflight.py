@@ -3,6 +3,7 @@ refusal (exit 2) before anything is touched."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,7 @@ def test_every_failure_is_listed_with_its_fix(
     assert "kubectl patch storageclass standard-rwo" in action
     assert "gcloud container clusters resize" in action
     assert "1 node with" in result.cause  # not "1 nodes"
+    assert re.search(r"the install requests \d+m CPU and [\d.]+(Gi|Mi) memory;", result.cause)
     # Plain text for the terminal: no markdown backticks, no CLUSTER placeholder.
     assert "`" not in result.cause + action and "CLUSTER" not in action
     # A kubeconfig context's name is not a GKE cluster's: no gcloud command names it.
