@@ -414,8 +414,12 @@ def _print_preview(
     """What a teardown deletes and what it keeps; a kept cluster is named with what it
     costs (in the demo, nothing: its clusters are the emulator's)."""
     billed = "on the emulators, nothing is billed" if demo else "billed while it runs"
-    print("Teardown will delete:", file=out)
-    for kind, count in sorted((preview.get("objects_by_kind") or {}).items()):
+    objects = sorted((preview.get("objects_by_kind") or {}).items())
+    if objects:
+        print("Teardown will delete:", file=out)
+    else:  # stopped before anything was applied (say, while the cluster was created)
+        print("No Kubernetes objects to delete: this session applied none.", file=out)
+    for kind, count in objects:
         print(f"  {count:>4} {kind}", file=out)
     pvcs = preview.get("pvcs") or []
     if pvcs:
@@ -427,7 +431,8 @@ def _print_preview(
             )
     cluster = preview.get("cluster")
     if delete_cluster and cluster:
-        print(f"And the cluster {cluster}.", file=out)
+        lead = "And the cluster" if objects else "Teardown will delete the cluster"
+        print(f"{lead} {cluster}.", file=out)
     elif cluster:
         info = preview.get("cluster_info") or {}
         flags = "--delete-cluster"

@@ -100,15 +100,15 @@ def get_operation(client: Any, name: str) -> Any:
 
 
 def find_running_operation(
-    client: Any, project: str, location: str, cluster: str, kind: str
+    client: Any, project: str, location: str, cluster: str, kind: str | None
 ) -> Any | None:
-    """The still-running operation of ``kind`` (``CREATE_CLUSTER``, ``DELETE_CLUSTER``)
-    on ``cluster``, if any."""
+    """The still-running operation of ``kind`` (``CREATE_CLUSTER``, ``DELETE_CLUSTER``;
+    None: of any kind) on ``cluster``, if any."""
     answer = client.list_operations(parent=parent(project, location), retry=None)
     for op in answer.operations:
         target = op.target_link or op.self_link or ""
         if (
-            enum_name(op.operation_type) == kind
+            kind in (None, enum_name(op.operation_type))
             and enum_name(op.status) in RUNNING_OPERATION_STATES
             and (target.endswith(f"/clusters/{cluster}") or target == cluster)
         ):

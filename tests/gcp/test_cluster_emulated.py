@@ -582,3 +582,30 @@ def test_a_teardown_stopped_while_gke_deletes_follows_that_delete(make_stack, ha
         if op.message.operation_type.name == "DELETE_CLUSTER"
     ]
     assert len(deletes) == 1
+
+
+def test_a_teardown_of_a_cluster_still_being_created_waits_for_the_create(
+    make_stack, harness_for
+) -> None:
+    """A run stopped mid-create leaves GKE creating the cluster, and GKE refuses to
+    delete it until that is done: the teardown waits for the create, then deletes."""
+    from kfwizard.engine.steps.teardown import DeleteClusterStep
+
+    stack = make_stack(speed=0.02)  # creating takes about 0.4 s
+    harness = harness_for(stack, poll_interval=0.02)
+    cancel = threading.Event()
+
+    def stop_mid_create(event) -> None:
+        if isinstance(event, StepProgress) and event.step_id == "cluster" and event.done > 0:
+            cancel.set()
+
+    first = harness.run(full_plan(), cancel=cancel, on_event=stop_mid_create)
+    assert first.result.state == "interrupted"
+    [record] = clusters_of(stack)
+    assert record.message.status.name == "PROVISIONING"
+
+    torn = harness.run([DeleteClusterStep()], first.session)
+    assert torn.result.state == "done", torn.result
+    assert "GKE is still creating cluster kubeflow-testing" in torn.log_text()
+    assert clusters_of(stack) == []
+    assert len(create_ops(stack)) == 1

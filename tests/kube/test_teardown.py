@@ -252,8 +252,10 @@ def test_the_preview_names_the_clusters_the_session_left_behind() -> None:
     deleting, keeping = io.StringIO(), io.StringIO()
     _print_preview(preview, True, deleting)
     _print_preview(preview, False, keeping)
-    assert deleting.getvalue().splitlines()[-3:] == [
-        "And the cluster kubeflow-two (us-central1-a, project p, created by this session).",
+    assert deleting.getvalue().splitlines() == [
+        "No Kubernetes objects to delete: this session applied none.",
+        "Teardown will delete the cluster kubeflow-two (us-central1-a, project p, created by "
+        "this session).",
         "And the clusters this session created before it chose another:",
         "  kubeflow-one (europe-west1, project p, created by this session, no longer used)",
     ]

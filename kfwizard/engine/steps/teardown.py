@@ -361,6 +361,8 @@ class DeleteClusterStep(BaseStep):
 
         client = runtime.cluster_manager(ctx)
         running = None
+        if clusters.cluster_status(found) in ("PROVISIONING", "RECONCILING"):
+            self._await_settled(ctx, c)
         if clusters.cluster_status(found) == "STOPPING":
             running = _gke_call(
                 ctx,
@@ -387,6 +389,45 @@ class DeleteClusterStep(BaseStep):
         ctx.outputs["operation"] = name
         ctx.save()
         return name
+
+    def _await_settled(self, ctx: StepContext, c: dict[str, Any]) -> None:
+        """GKE refuses to delete a cluster while an operation runs on it (a create that
+        a stopped run left going, an upgrade): wait for that operation first. Whether it
+        succeeds does not matter; a failed create leaves a cluster to delete too."""
+        from kfwizard.engine.steps.cluster import await_operation
+        from kfwizard.gcp import clusters, runtime
+
+        client = runtime.cluster_manager(ctx)
+        op = _gke_call(
+            ctx,
+            lambda: clusters.find_running_operation(
+                client, c["project"], c["location"], c["name"], None
+            ),
+            "finding the running operation",
+            "cluster.delete",
+            c,
+        )
+        if op is None:
+            return
+        kind = clusters.enum_name(op.operation_type)
+        doing = "creating" if kind == "CREATE_CLUSTER" else "changing"
+        name = clusters.operation_path(c["project"], c["location"], op.name)
+        ctx.log(
+            f"GKE is still {doing} cluster {c['name']} (operation {name}) and deletes a "
+            "cluster only once that is done: waiting for it first"
+        )
+        await_operation(
+            ctx,
+            client,
+            name,
+            eta=runtime.expected_seconds(ctx, "create" if doing == "creating" else "delete"),
+            progress=ctx.progress,
+            on_timeout=lambda exc: StepFailed(
+                f"GKE was still {doing} cluster {c['name']} after {exc.elapsed / 60:.0f} "
+                f"minutes (operation {name}), so it could not be deleted yet.",
+                "run the teardown again later: it waits for that operation, then deletes",
+            ),
+        )
 
     def _await_delete(self, ctx: StepContext, c: dict[str, Any], operation: str) -> None:
         from kfwizard.engine.steps.cluster import await_operation
