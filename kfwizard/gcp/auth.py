@@ -16,6 +16,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,19 @@ from kfwizard.engine.errors import StepFailed
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 ADC_FILE_NAME = "application_default_credentials.json"
 LOGIN_ACTION = 'run "gcloud auth application-default login"'
+GCLOUD_INSTALL_URL = "https://cloud.google.com/sdk/docs/install"
+
+
+def login_action(env: Mapping[str, str] | None = None) -> str:
+    """How to sign in: gcloud's login command, and first installing gcloud where it is
+    missing (kfwizard itself talks to Google without gcloud, but signing in needs it)."""
+    search = _env(env).get("PATH")
+    if shutil.which("gcloud", path=search if search is not None else os.defpath):
+        return LOGIN_ACTION
+    return (
+        f"install the Google Cloud CLI ({GCLOUD_INSTALL_URL}), then {LOGIN_ACTION}; to try "
+        'kfwizard without an account meanwhile, run "kfwizard --demo"'
+    )
 
 
 @dataclass(frozen=True)
@@ -195,7 +209,7 @@ def load_credentials(env: Mapping[str, str] | None = None) -> Any:
                 raise StepFailed(
                     f"The credentials file {path} (GOOGLE_APPLICATION_CREDENTIALS) does not exist.",
                     "point GOOGLE_APPLICATION_CREDENTIALS at a key file, or unset it and "
-                    f"{LOGIN_ACTION}",
+                    f"{login_action(env)}",
                 )
             return _credentials_from_file(path)
         if _true(env.get("NO_GCE_CHECK")):
@@ -204,7 +218,7 @@ def load_credentials(env: Mapping[str, str] | None = None) -> Any:
         return creds
     except google.auth.exceptions.DefaultCredentialsError as exc:
         where = f" ({path}: {exc})" if path is not None else ""
-        raise StepFailed(f"No Google credentials found{where}.", LOGIN_ACTION) from exc
+        raise StepFailed(f"No Google credentials found{where}.", login_action(env)) from exc
 
 
 def _credentials_from_file(path: Path) -> Any:

@@ -110,11 +110,28 @@ def test_anonymous_credentials() -> None:
     assert auth.bearer_token(creds) is None
 
 
-def test_missing_adc_names_the_login_command(gcloud_dir: Path) -> None:
+def test_missing_adc_names_the_login_command(gcloud_dir: Path, tmp_path: Path) -> None:
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    gcloud = tools / "gcloud"
+    gcloud.write_text("#!/bin/sh\n", encoding="utf-8")
+    gcloud.chmod(0o755)
     with pytest.raises(StepFailed) as err:
-        auth.load_credentials(base_env(gcloud_dir))
+        auth.load_credentials(base_env(gcloud_dir, PATH=str(tools)))
     assert err.value.cause.startswith("No Google credentials found")
     assert err.value.action == 'run "gcloud auth application-default login"'
+
+
+def test_without_gcloud_the_login_step_starts_with_installing_it(
+    gcloud_dir: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(StepFailed) as err:
+        auth.load_credentials(base_env(gcloud_dir, PATH=str(tmp_path / "no-tools-here")))
+    assert err.value.action == (
+        "install the Google Cloud CLI (https://cloud.google.com/sdk/docs/install), then run "
+        '"gcloud auth application-default login"; to try kfwizard without an account '
+        'meanwhile, run "kfwizard --demo"'
+    )
 
 
 def test_adc_from_file(gcloud_dir: Path) -> None:
