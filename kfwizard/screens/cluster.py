@@ -61,7 +61,8 @@ class ClusterScreen(FormScreen):
     HELP = (
         "**What happens here.** *New cluster* asks GKE to create a Standard cluster with the "
         "node pool you choose and waits for it (usually 5-10 minutes; the log shows the "
-        "operation's progress). *Existing GKE* adopts a cluster already in the project. Either "
+        "operation's progress). Cancelling stops kfwizard, not GKE: the cluster is still "
+        "created, and Resume follows the same operation. *Existing GKE* adopts a cluster already in the project. Either "
         "way kfwizard then writes a kubeconfig context named like gcloud's "
         "(`gke_PROJECT_LOCATION_NAME`) so `kubectl` works too. *kubeconfig* uses a "
         "cluster you already reach with kubectl (GKE or not).\n\n"
