@@ -62,9 +62,9 @@ class ClusterScreen(FormScreen):
         "**What happens here.** *New cluster* asks GKE to create a Standard cluster with the "
         "node pool you choose and waits for it (usually 5-10 minutes; the log shows the "
         "operation's progress). Cancelling stops kfwizard, not GKE: the cluster is still "
-        "created, and Resume follows the same operation. *Existing GKE* adopts a cluster already in the project. Either "
-        "way kfwizard then writes a kubeconfig context named like gcloud's "
-        "(`gke_PROJECT_LOCATION_NAME`) so `kubectl` works too. *kubeconfig* uses a "
+        "created, and Resume follows the same operation. *Existing GKE* adopts a cluster "
+        "already in the project. Either way kfwizard then writes a kubeconfig context named "
+        "like gcloud's (`gke_PROJECT_LOCATION_NAME`) so `kubectl` works too. *kubeconfig* uses a "
         "cluster you already reach with kubectl (GKE or not).\n\n"
         "**Why the estimate.** Too small a node pool leaves pods Pending; too big costs money "
         "every hour. The card compares what the pool leaves for pods with what the chosen "
@@ -83,6 +83,10 @@ class ClusterScreen(FormScreen):
     def __init__(self) -> None:
         super().__init__()
         self._clusters: list[dict[str, Any]] = []
+        self._clusters_listed = False
+        """GKE answered the cluster list (an empty list then means there are none)."""
+        self._list_problem: str | None = None
+        """Why the list could not be read (connecting would fail the same way)."""
 
     @property
     def cluster(self) -> dict[str, Any]:
@@ -220,16 +224,7 @@ class ClusterScreen(FormScreen):
                 ("scopes", check("validate_scopes", cluster.get("scopes"))),
             ]
         elif source == "existing":
-            chosen = cluster.get("name") and any(
-                c["name"] == cluster.get("name") and c["location"] == cluster.get("location")
-                for c in self._clusters
-            )
-            rule = (
-                None
-                if chosen or (cluster.get("name") and not self._clusters)
-                else ("pick one of the project's clusters (reload the list if it is empty)")
-            )
-            checks = [("existing", rule)]
+            checks = [("existing", self._existing_rule())]
         else:
             context = cluster.get("context")
             checks = [
@@ -248,6 +243,25 @@ class ClusterScreen(FormScreen):
             if rule:
                 invalid.append(field)
         return invalid
+
+    def _existing_rule(self) -> str | None:
+        """The chosen cluster must be one GKE listed. Until the list is known a saved
+        name stands (the step checks it with GKE); a list that could not be read says
+        why, since connecting would fail the same way."""
+        cluster = self.cluster
+        chosen = cluster.get("name") and any(
+            c["name"] == cluster.get("name") and c["location"] == cluster.get("location")
+            for c in self._clusters
+        )
+        if chosen:
+            return None
+        if self._list_problem:
+            return f"could not list clusters: {self._list_problem}"
+        if self._clusters_listed and not self._clusters:
+            return "this project has no GKE clusters yet: choose New cluster"
+        if not self._clusters and cluster.get("name"):
+            return None
+        return "pick one of the project's clusters (reload the list if it is empty)"
 
     def _recheck(self, key: str, rule: str | None) -> None:
         self.query_one(f"#field-{key}", Field).set_error(rule)
@@ -413,17 +427,14 @@ class ClusterScreen(FormScreen):
             ]
             self.app.call_from_thread(self._clusters_loaded, found, None)
         except Exception as exc:
-            from kfwizard.engine.errors import KfwizardError
-
-            reason = (
-                exc.message() if isinstance(exc, KfwizardError) else f"{type(exc).__name__}: {exc}"
-            )
-            self.app.call_from_thread(self._clusters_loaded, [], reason)
+            self.app.call_from_thread(self._clusters_loaded, [], _list_failure(exc, project))
 
     def _clusters_loaded(self, clusters: list[dict[str, Any]], problem: str | None) -> None:
         if not self.is_attached:
             return
         self._clusters = clusters
+        self._clusters_listed = problem is None
+        self._list_problem = problem
         select = self.query_one("#existing", Select)
         field = self.query_one("#field-existing", Field)
         options = [
@@ -434,19 +445,19 @@ class ClusterScreen(FormScreen):
             for c in clusters
         ]
         select.set_options(options)
-        if problem:
+        if problem or not clusters:
+            if not problem:
+                select.prompt = "No clusters in this project"
             field.set_hint("")
-            field.set_error(f"could not list clusters: {problem}")
-            return
-        if not clusters:
-            select.prompt = "No clusters in this project"
-            field.set_hint("This project has no GKE clusters yet: choose New cluster.")
-            return
-        select.prompt = "Choose a cluster"
-        current = f"{self.cluster.get('name')}@{self.cluster.get('location')}"
-        if current in {value for _, value in options}:
-            select.value = current
-        field.set_hint(f"{plural(len(clusters), 'cluster')} in {self.choices.get('project')}.")
+            field.set_error(self._existing_rule())  # Connect is not the way on from here
+        else:
+            select.prompt = "Choose a cluster"
+            current = f"{self.cluster.get('name')}@{self.cluster.get('location')}"
+            if current in {value for _, value in options}:
+                select.value = current
+            project = self.choices.get("project")
+            field.set_hint(f"{plural(len(clusters), 'cluster')} in {project}.")
+        self.update_nav()  # the list decides whether the chosen cluster is valid
 
     @work(
         thread=True,
@@ -505,3 +516,18 @@ class ClusterScreen(FormScreen):
         super().selection_changed()
         if self.is_attached:
             self.query_one("#commands").set_commands(self.static_commands())  # type: ignore[attr-defined]
+
+
+def _list_failure(exc: Exception, project: str) -> str:
+    """Why the cluster list failed, in the words the cluster step would use (a Google
+    error's raw text runs to a screenful of JSON)."""
+    from kfwizard.engine.errors import KfwizardError
+    from kfwizard.gcp.retries import is_google_error
+
+    if is_google_error(exc):
+        from kfwizard.gcp import explain
+
+        exc = explain.explain_api_error(exc, "cluster.list", explain.Facts(project=project))
+    if isinstance(exc, KfwizardError):
+        return exc.message()
+    return f"{type(exc).__name__}: {exc}"

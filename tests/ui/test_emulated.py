@@ -128,6 +128,45 @@ async def test_cluster_screen_lists_existing_clusters(stack, store, tmp_path):
         assert any("existing-one" in str(label) for label, _ in select._options)
 
 
+async def test_an_existing_cluster_list_says_why_there_is_nothing_to_choose(stack, store, tmp_path):
+    """A list GKE refused is explained in words (not its JSON), and once GKE answers
+    that the project has no clusters, the create form's default name does not pass for
+    a chosen one: Connect does not run."""
+    app = WizardApp(env=stack_env(stack, tmp_path), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ProjectScreen)
+        app.goto("cluster")
+        screen = await wait_for_screen(pilot, ClusterScreen)
+        screen.query_one("#source-existing").value = True
+        field = screen.query_one("#field-existing", Field)
+        await wait_for(pilot, lambda: bool(field.error), timeout=20, description="listed")
+        assert field.error == (
+            "GKE cluster: could not list clusters: The Kubernetes Engine API "
+            "(container.googleapis.com) is not enabled in project kfwizard-ui-test. Next: let "
+            'the wizard enable it (services: enable), or run "gcloud services enable '
+            'container.googleapis.com --project=kfwizard-ui-test"; a newly enabled API can '
+            "take a few minutes to work"
+        ), "a Google error in words, not its JSON"
+        assert "1 field needs attention" in str(screen.query_one("#nav-status").render())
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen.last_result is None, "nothing ran"
+        # With the API on, GKE answers with an empty list.
+        with stack.lock:
+            stack.serviceusage.enable_now("kfwizard-ui-test", ["container.googleapis.com"])
+        await pilot.click("#reload-clusters")
+        await wait_for(
+            pilot, lambda: "no GKE clusters" in (field.error or ""), description="listed"
+        )
+        assert (
+            field.error == "GKE cluster: this project has no GKE clusters yet: choose New cluster"
+        )
+        assert "1 field needs attention" in str(screen.query_one("#nav-status").render())
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen.last_result is None, "nothing ran"
+
+
 async def test_cluster_screen_creates_and_connects(stack, store, tmp_path):
     app = WizardApp(env=stack_env(stack, tmp_path), store=store)
     async with app.run_test(size=SIZE) as pilot:
