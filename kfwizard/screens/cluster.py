@@ -87,6 +87,9 @@ class ClusterScreen(FormScreen):
         """GKE answered the cluster list (an empty list then means there are none)."""
         self._list_problem: str | None = None
         """Why the list could not be read (connecting would fail the same way)."""
+        self._contexts_problem: str | None = None
+        """Why the kubeconfig's contexts could not be listed, in words (None: listed,
+        or not read yet)."""
 
     @property
     def cluster(self) -> dict[str, Any]:
@@ -226,15 +229,7 @@ class ClusterScreen(FormScreen):
         elif source == "existing":
             checks = [("existing", self._existing_rule())]
         else:
-            context = cluster.get("context")
-            checks = [
-                (
-                    "context",
-                    None
-                    if context
-                    else 'pick a context from your kubeconfig ("kubectl config get-contexts")',
-                )
-            ]
+            checks = [("context", self._context_rule())]
         invalid: list[Field] = []
         for key, rule in checks:
             field = self.query_one(f"#field-{key}", Field)
@@ -262,6 +257,14 @@ class ClusterScreen(FormScreen):
         if not self._clusters and cluster.get("name"):
             return None
         return "pick one of the project's clusters (reload the list if it is empty)"
+
+    def _context_rule(self) -> str | None:
+        """A context must be chosen; when the kubeconfig has none to choose, why."""
+        if self.cluster.get("context"):
+            return None
+        if self._contexts_problem:
+            return self._contexts_problem
+        return 'pick a context from your kubeconfig ("kubectl config get-contexts")'
 
     def _recheck(self, key: str, rule: str | None) -> None:
         self.query_one(f"#field-{key}", Field).set_error(rule)
@@ -468,14 +471,23 @@ class ClusterScreen(FormScreen):
     )
     def load_contexts(self) -> None:
         from kfwizard.gcp.kubeconfig import contexts, kubeconfig_path
+        from kfwizard.widgets.paths_text import display_path
 
         path = kubeconfig_path(self.wizard.env)
+        shown = display_path(str(path))
+        problem = None
         try:
             names, current = contexts(path)
-            problem = None
         except Exception as exc:
-            names, current, problem = [], None, f"{type(exc).__name__}: {exc}"
-        self.app.call_from_thread(self._contexts_loaded, names, current, str(path), problem)
+            names, current = [], None
+            problem = f"could not read {shown}: {type(exc).__name__}: {exc}"
+        if not names and problem is None:
+            missing = "there is no kubeconfig at" if not path.exists() else "no contexts in"
+            problem = (
+                f"{missing} {shown}: connect kubectl to a cluster first (for GKE, "
+                '"gcloud container clusters get-credentials NAME"), or choose New cluster'
+            )
+        self.app.call_from_thread(self._contexts_loaded, names, current, shown, problem)
 
     def _contexts_loaded(
         self, names: list[str], current: str | None, path: str, problem: str | None
@@ -485,24 +497,22 @@ class ClusterScreen(FormScreen):
         choice, not a default."""
         if not self.is_attached:
             return
-        from kfwizard.widgets.paths_text import display_path
-
+        self._contexts_problem = problem
         select = self.query_one("#context", Select)
         field = self.query_one("#field-context", Field)
         select.set_options(
             [(f"{name} (current)" if name == current else name, name) for name in names]
         )
         if problem:
-            field.set_error(f"could not read {display_path(path)}: {problem}")
-            return
-        if not names:
             select.prompt = "No contexts found"
-            field.set_hint(f"{display_path(path)} has no contexts.")
-            return
-        select.prompt = "Choose a context"
-        if self.cluster.get("context") in names:
-            select.value = self.cluster["context"]
-        field.set_hint(f"From {display_path(path)}.")
+            field.set_hint("")
+            field.set_error(self._context_rule())
+        else:
+            select.prompt = "Choose a context"
+            if self.cluster.get("context") in names:
+                select.value = self.cluster["context"]
+            field.set_hint(f"From {path}.")
+        self.update_nav()  # whether a context can be chosen at all
 
     # -- commands ----------------------------------------------------------------------
     def static_commands(self) -> list[str]:

@@ -147,3 +147,30 @@ async def test_kubeconfig_contexts_are_listed_and_chosen(store, tmp_path, monkey
         )
         assert screen.query_one("#field-context", Field).error is None
         assert str(screen.query_one("#next").label) == "Connect"
+
+
+async def test_a_missing_or_empty_kubeconfig_says_what_to_do(store, tmp_path, monkeypatch):
+    """With no context to choose, the field says why (no file, or no contexts in it) and
+    what to do, and keeps saying it: the nav line counts it."""
+    kubeconfig = tmp_path / "kube" / "config"
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    save_session(store, "s-nokc", phase_steps={"credentials": "done", "services": "done"})
+    app = PlanApp({}, store=store, session_id="s-nokc")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ClusterScreen)
+        field = screen.query_one("#field-context", Field)
+        screen.query_one("#source-kubeconfig").value = True
+        await wait_for(pilot, lambda: bool(field.error), description="listed")
+        assert field.error == (
+            f"Context: there is no kubeconfig at {kubeconfig}: connect kubectl to a cluster "
+            'first (for GKE, "gcloud container clusters get-credentials NAME"), or choose New '
+            "cluster"
+        )
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert field.error.startswith("Context: there is no kubeconfig at"), "still why"
+        assert "1 field needs attention" in str(screen.query_one("#nav-status").render())
+        kubeconfig.parent.mkdir()
+        kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
+        screen.load_contexts()
+        await wait_for(pilot, lambda: "no contexts in" in (field.error or ""), description="read")
