@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
 from kfwizard.screens.form import FormScreen
 from kfwizard.screens.rules import check
+from kfwizard.widgets.commands_box import CommandsBox
 from kfwizard.widgets.field import Field
 from kfwizard.wording import plural
 
@@ -461,6 +462,7 @@ class ClusterScreen(FormScreen):
             project = self.choices.get("project")
             field.set_hint(f"{plural(len(clusters), 'cluster')} in {project}.")
         self.update_nav()  # the list decides whether the chosen cluster is valid
+        self.query_one("#commands", CommandsBox).set_commands(self.static_commands())
 
     @work(
         thread=True,
@@ -520,12 +522,16 @@ class ClusterScreen(FormScreen):
         changes as the fields do, without waiting for the plan's worker."""
         from kfwizard.engine.steps.cluster import ClusterStep, ConnectStep
 
+        if self.source == "existing" and self._clusters_listed and self._existing_rule():
+            # Nothing to describe yet (the name is the create form's): how to find one.
+            project = self.choices.get("project") or "PROJECT_ID"
+            return [f"gcloud container clusters list --project={project}"]
         return [*ClusterStep().commands(self.session), *ConnectStep().commands(self.session)]
 
     def selection_changed(self) -> None:
         super().selection_changed()
         if self.is_attached:
-            self.query_one("#commands").set_commands(self.static_commands())  # type: ignore[attr-defined]
+            self.query_one("#commands", CommandsBox).set_commands(self.static_commands())
 
 
 def _list_failure(exc: Exception, project: str) -> str:

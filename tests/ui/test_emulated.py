@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Select, Static
 from kfwizard.app import WizardApp
 from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.screens.project import ProjectScreen
+from kfwizard.widgets.commands_box import CommandsBox
 from kfwizard.widgets.field import Field
 from kfwizard.widgets.log_pane import LogPane
 from tests.ui.helpers import wait_for, wait_for_screen
@@ -161,6 +162,10 @@ async def test_an_existing_cluster_list_says_why_there_is_nothing_to_choose(stac
         assert (
             field.error == "GKE cluster: this project has no GKE clusters yet: choose New cluster"
         )
+        # Nothing to describe or connect to: the commands say how to look for one.
+        assert screen.query_one("#commands", CommandsBox).commands == [
+            "gcloud container clusters list --project=kfwizard-ui-test"
+        ]
         assert "1 field needs attention" in str(screen.query_one("#nav-status").render())
         await pilot.press("ctrl+n")
         await pilot.pause()
