@@ -462,7 +462,7 @@ class ClusterScreen(FormScreen):
             project = self.choices.get("project")
             field.set_hint(f"{plural(len(clusters), 'cluster')} in {project}.")
         self.update_nav()  # the list decides whether the chosen cluster is valid
-        self.query_one("#commands", CommandsBox).set_commands(self.static_commands())
+        self._show_static_commands()  # and whether there is one to describe
 
     @work(
         thread=True,
@@ -531,7 +531,10 @@ class ClusterScreen(FormScreen):
     def selection_changed(self) -> None:
         super().selection_changed()
         if self.is_attached:
-            self.query_one("#commands", CommandsBox).set_commands(self.static_commands())
+            self._show_static_commands()
+
+    def _show_static_commands(self) -> None:
+        self.query_one("#commands", CommandsBox).set_commands(self.static_commands())
 
 
 def _list_failure(exc: Exception, project: str) -> str:

@@ -357,22 +357,16 @@ class DeleteClusterStep(BaseStep):
     def _start_delete(self, ctx: StepContext, c: dict[str, Any], found: Any) -> str:
         """The path of the operation deleting ``c``: the one already under way (a
         teardown stopped while GKE deleted), or a new one."""
+        from kfwizard.engine.steps.cluster import SETTLING
         from kfwizard.gcp import clusters, runtime
 
         client = runtime.cluster_manager(ctx)
-        running = None
-        if clusters.cluster_status(found) in ("PROVISIONING", "RECONCILING"):
+        status = clusters.cluster_status(found)
+        if status in SETTLING:
             self._await_settled(ctx, c)
-        if clusters.cluster_status(found) == "STOPPING":
-            running = _gke_call(
-                ctx,
-                lambda: clusters.find_running_operation(
-                    client, c["project"], c["location"], c["name"], "DELETE_CLUSTER"
-                ),
-                "finding the delete operation",
-                "cluster.delete",
-                c,
-            )
+        running = None
+        if status == "STOPPING":
+            running = self._running_operation(ctx, c, "DELETE_CLUSTER", "the delete operation")
         if running is not None:
             ctx.log(f"cluster {c['name']} is being deleted already: following that operation")
             op = running
@@ -390,6 +384,23 @@ class DeleteClusterStep(BaseStep):
         ctx.save()
         return name
 
+    def _running_operation(
+        self, ctx: StepContext, c: dict[str, Any], kind: str | None, what: str
+    ) -> Any:
+        """The operation of ``kind`` (None: any) still running on ``c``, or None."""
+        from kfwizard.gcp import clusters, runtime
+
+        client = runtime.cluster_manager(ctx)
+        return _gke_call(
+            ctx,
+            lambda: clusters.find_running_operation(
+                client, c["project"], c["location"], c["name"], kind
+            ),
+            f"finding {what}",
+            "cluster.delete",
+            c,
+        )
+
     def _await_settled(self, ctx: StepContext, c: dict[str, Any]) -> None:
         """GKE refuses to delete a cluster while an operation runs on it (a create that
         a stopped run left going, an upgrade): wait for that operation first. Whether it
@@ -398,15 +409,7 @@ class DeleteClusterStep(BaseStep):
         from kfwizard.gcp import clusters, runtime
 
         client = runtime.cluster_manager(ctx)
-        op = _gke_call(
-            ctx,
-            lambda: clusters.find_running_operation(
-                client, c["project"], c["location"], c["name"], None
-            ),
-            "finding the running operation",
-            "cluster.delete",
-            c,
-        )
+        op = self._running_operation(ctx, c, None, "the running operation")
         if op is None:
             return
         kind = clusters.enum_name(op.operation_type)
