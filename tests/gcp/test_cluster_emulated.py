@@ -222,8 +222,10 @@ def test_kubectl_reaches_the_cluster_through_the_written_context(
     assert server == run.session.outputs["connect"]["server_version"]
 
 
-def test_resume_follows_the_same_operation(make_stack, harness_for) -> None:
-    stack = make_stack(speed=0.02)  # creating takes about 0.4 s
+def _stopped_mid_create(make_stack, harness_for) -> tuple:
+    """A stack creating slowly (about 0.4 s), and a full run stopped once GKE reports the
+    create's first progress: (stack, harness, the stopped run)."""
+    stack = make_stack(speed=0.02)
     harness = harness_for(stack, poll_interval=0.02)
     cancel = threading.Event()
 
@@ -231,7 +233,11 @@ def test_resume_follows_the_same_operation(make_stack, harness_for) -> None:
         if isinstance(event, StepProgress) and event.step_id == "cluster" and event.done > 0:
             cancel.set()
 
-    first = harness.run(full_plan(), cancel=cancel, on_event=stop_mid_create)
+    return stack, harness, harness.run(full_plan(), cancel=cancel, on_event=stop_mid_create)
+
+
+def test_resume_follows_the_same_operation(make_stack, harness_for) -> None:
+    stack, harness, first = _stopped_mid_create(make_stack, harness_for)
     assert first.result.state == "interrupted" and first.result.failed_step == "cluster"
     # Stopping kfwizard does not stop GKE, and the stop says so (and it is saved).
     said = first.session.steps["cluster"].cause
@@ -591,15 +597,7 @@ def test_a_teardown_of_a_cluster_still_being_created_waits_for_the_create(
     delete it until that is done: the teardown waits for the create, then deletes."""
     from kfwizard.engine.steps.teardown import DeleteClusterStep
 
-    stack = make_stack(speed=0.02)  # creating takes about 0.4 s
-    harness = harness_for(stack, poll_interval=0.02)
-    cancel = threading.Event()
-
-    def stop_mid_create(event) -> None:
-        if isinstance(event, StepProgress) and event.step_id == "cluster" and event.done > 0:
-            cancel.set()
-
-    first = harness.run(full_plan(), cancel=cancel, on_event=stop_mid_create)
+    stack, harness, first = _stopped_mid_create(make_stack, harness_for)
     assert first.result.state == "interrupted"
     [record] = clusters_of(stack)
     assert record.message.status.name == "PROVISIONING"

@@ -115,15 +115,21 @@ async def test_project_screen_explains_a_permission_failure(store, tmp_path):
             assert session.steps[screen.last_result.failed_step].state == "failed"
 
 
+async def _existing_gke_chosen(pilot: Any, app: WizardApp) -> ClusterScreen:
+    """From the first screen to the Cluster screen, Existing GKE chosen (its list loads)."""
+    await wait_for_screen(pilot, ProjectScreen)
+    app.goto("cluster")
+    screen = await wait_for_screen(pilot, ClusterScreen)
+    screen.query_one("#source-existing").value = True
+    return screen
+
+
 async def test_cluster_screen_lists_existing_clusters(stack, store, tmp_path):
     stack.add_cluster("existing-one")
     env = stack_env(stack, tmp_path)
     app = WizardApp(env=env, store=store)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, ProjectScreen)
-        app.goto("cluster")
-        screen = await wait_for_screen(pilot, ClusterScreen)
-        screen.query_one("#source-existing").value = True
+        screen = await _existing_gke_chosen(pilot, app)
         select = screen.query_one("#existing", Select)
         await wait_for(pilot, lambda: len(select._options) > 1, timeout=20, description="listed")
         assert any("existing-one" in str(label) for label, _ in select._options)
@@ -135,10 +141,7 @@ async def test_an_existing_cluster_list_says_why_there_is_nothing_to_choose(stac
     a chosen one: Connect does not run."""
     app = WizardApp(env=stack_env(stack, tmp_path), store=store)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, ProjectScreen)
-        app.goto("cluster")
-        screen = await wait_for_screen(pilot, ClusterScreen)
-        screen.query_one("#source-existing").value = True
+        screen = await _existing_gke_chosen(pilot, app)
         field = screen.query_one("#field-existing", Field)
         await wait_for(pilot, lambda: bool(field.error), timeout=20, description="listed")
         assert field.error == (
