@@ -394,6 +394,11 @@ async def test_a_new_cluster_name_warns_on_screen_that_the_old_cluster_stays(
         for name in ("kubeflow-testing", "kubeflow-two"):
             before = cluster.last_result
             cluster.query_one("#name", Input).value = name
+            # The Input posts its change; ctrl+n handled before it would find the phase
+            # done and move on to the next screen instead of creating (seen once in CI).
+            await wait_for(
+                pilot, lambda n=name: cluster.cluster.get("name") == n, description="stored"
+            )
             await pilot.press("ctrl+n")
             await wait_for(
                 pilot, lambda b=before: cluster.last_result is not b, timeout=60, description=name
