@@ -41,8 +41,28 @@ async def wait_for(pilot: Any, predicate: Any, timeout: float, what: str) -> Non
     started = time.monotonic()
     while not predicate():
         if time.monotonic() - started > timeout:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+            raise AssertionError(
+                f"timed out after {timeout:.0f}s waiting for {what}; {where(pilot.app)}"
+            )
         await pilot.pause(0.02)
+
+
+def where(app: Any) -> str:
+    """What the wizard showed when a wait timed out: the screen, its run and its Next
+    button, and where the focus was, so a failure seen once says which path it took."""
+    screen = app.screen
+    state = f"on {type(screen).__name__}, focus on {describe(app.focused)}"
+    buttons = screen.query("#next")
+    if buttons:
+        button = buttons.first()
+        state += f", Next reads {str(button.label)!r} (disabled={button.disabled})"
+    for name in ("ready", "dirty", "running"):
+        if hasattr(screen, name):
+            state += f", {name}={getattr(screen, name)}"
+    result = getattr(screen, "last_result", None)
+    if result is not None:
+        state += f", last run {result.state}"
+    return state + f", a run in progress: {app.run_in_progress()}"
 
 
 def describe(widget: Widget | None) -> str:
