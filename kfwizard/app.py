@@ -256,15 +256,30 @@ class WizardApp(App[int]):
         self.show_screen(screen_for(phase))
 
     def action_goto(self, phase: str) -> None:
-        """Go to a step (the step indicator's links); refused while a step runs."""
-        if self.run_in_progress():
-            self.notify("A step is running. ctrl+x cancels it first.", title="Please wait")
+        """Go to a step (the step indicator's links, the palette's "Resume session")."""
+        if self._refused_while_running():
             return
         from kfwizard.engine.phases import PHASES
 
         if phase in PHASES:
             self.flush_save()
             self.goto(phase)
+
+    def action_open_sessions(self) -> None:
+        """The session picker (the palette's "Open sessions")."""
+        if self._refused_while_running():
+            return
+        self.flush_save()
+        self.open_picker()
+
+    def _refused_while_running(self) -> bool:
+        """Leaving the screen is refused while a step runs: its log, its progress and
+        its Cancel live on that screen, and the picker would give up the session's lock
+        under the running step."""
+        if not self.run_in_progress():
+            return False
+        self.notify("A step is running. ctrl+x cancels it first.", title="Please wait")
+        return True
 
     def show_screen(self, screen: Screen[Any]) -> None:
         """Replace the visible screen (the first one stays at the bottom of the stack,
@@ -587,14 +602,14 @@ class WizardApp(App[int]):
             )
         else:
             yield SystemCommand(
-                "Open sessions", "List, resume or delete sessions", self.open_picker
+                "Open sessions", "List, resume or delete sessions", self.action_open_sessions
             )
         if self.session is not None:
             yield SystemCommand(
                 "Resume session",
                 f"Go to where this session stopped "
                 f"({PHASE_TITLES[self.resume_phase(self.session)]})",
-                lambda: self.goto(self.resume_phase(self.session)) if self.session else None,
+                lambda: self.action_goto(self.resume_phase(self.session)) if self.session else None,
             )
             yield SystemCommand(
                 "Teardown", "Preview and delete what this session created", self.action_teardown

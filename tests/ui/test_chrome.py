@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from textual.widgets import Button, Checkbox, Input
+from textual.command import CommandPalette
+from textual.widgets import Button, Checkbox, Input, OptionList
 
 from kfwizard import paths
 from kfwizard.app import WizardApp
@@ -13,7 +14,7 @@ from kfwizard.dialogs.teardown import TeardownDialog
 from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.screens.project import ProjectScreen
 from kfwizard.widgets.notice import Notice
-from tests.ui.helpers import PlanApp, save_session, wait_for, wait_for_screen
+from tests.ui.helpers import PlanApp, WaitingStep, save_session, wait_for, wait_for_screen
 
 SIZE = (100, 32)
 
@@ -50,6 +51,40 @@ async def test_palette_offers_the_wizard_actions(store):
             "Copy commands",
         ):
             assert wanted in titles
+
+
+async def test_palette_commands_that_leave_the_screen_wait_for_the_run(store):
+    """ "Open sessions" and "Resume session" from the palette, chosen while a step
+    runs: the screen and its run stay, the session stays locked, and a notice says
+    why, as the step indicator's links and Back do."""
+    save_session(store, "s-busy")
+    plans = {"project": [WaitingStep("credentials", "Google credentials")]}
+    app = PlanApp(plans, store=store, session_id="s-busy")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ProjectScreen)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen.running, description="the run")
+        for title in ("Open sessions", "Resume session"):
+            await pilot.press("ctrl+p")
+            await wait_for(
+                pilot, lambda: isinstance(app.screen, CommandPalette), description="palette"
+            )
+            await pilot.press(*title)
+
+            def listed_first(wanted: str = title) -> bool:
+                options = app.screen.query_one(OptionList)
+                return wanted in str(options.get_option_at_index(0).prompt)
+
+            await wait_for(pilot, listed_first, description=f"{title!r} listed first")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: app.screen is screen, description="back on Project")
+            await pilot.pause(0.1)
+            assert app.screen is screen and screen.running, title
+            assert app.session is not None and app.session.id == "s-busy"
+        messages = [n.message for n in app._notifications]
+        assert sum("A step is running" in m for m in messages) == 2, messages
+        screen.action_cancel_run()
+        await wait_for(pilot, lambda: not app.run_in_progress(), description="the stop")
 
 
 async def test_first_run_notice_is_dismissed_for_good(store):
