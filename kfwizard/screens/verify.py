@@ -200,6 +200,8 @@ class VerifyScreen(WizardScreen):
         removed = self.torn_down()
         summary = self.query_one("#summary", Static)
         summary.display = not removed  # back after an Install again
+        # Nothing to forward to once torn down (Teardown stays: a kept cluster can go).
+        self.query_one("#port-forward", Button).display = not removed
         # Once verified, the summary takes the intro's place under the title: what the
         # step will do gives way to what it found, with no scrolling (a scroll made
         # while the new check rows were still being laid out could land anywhere).
@@ -297,7 +299,10 @@ class VerifyScreen(WizardScreen):
         if self.forward is not None:
             self.stop_port_forward()
             self.refresh_cards()
-            self.query_one("#port-forward", Button).label = "Open port-forward (p)"
+            return
+        why_not = self._no_port_forward()
+        if why_not:
+            self.notify(why_not, title="Port-forward", severity="warning")
             return
         self.query_one("#port-forward", Button).disabled = True
         self.open_port_forward(self.session.copy())
@@ -325,6 +330,17 @@ class VerifyScreen(WizardScreen):
             self.app.call_from_thread(self._forward_failed, reason)
             return
         self.app.call_from_thread(self._forward_opened, forward, url)
+
+    def _no_port_forward(self) -> str:
+        """Why there is no UI to forward to now, or "" (the teardown removes it)."""
+        if self.tearing_down and self.running:
+            return "The teardown is removing the UI: there is nothing to forward to."
+        if self.torn_down():
+            return (
+                "This session's install was torn down: there is no UI to forward to. "
+                "Install again (ctrl+n) brings it back."
+            )
+        return ""
 
     def _forward_opened(self, forward: Any, url: str) -> None:
         if not self.is_attached:
@@ -354,6 +370,8 @@ class VerifyScreen(WizardScreen):
                 forward.stop()
             except Exception:
                 pass
+        for button in self.query("#port-forward").results(Button):  # none once unmounted
+            button.label = "Open port-forward (p)"
 
     def on_unmount(self) -> None:
         self.stop_port_forward()

@@ -284,6 +284,14 @@ async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store
         assert verify.query_one("#next", Button).label.plain == "Install again…"
         assert str(verify.query_one("#nav-status", Static).render()) == "Torn down"
         assert verify.query_one("#intro").display, "the intro is back once torn down"
+        # The forward closed with the teardown, and there is no UI left to open one to.
+        assert not verify.query_one("#port-forward", Button).display
+        assert verify.query_one("#port-forward", Button).label.plain == "Open port-forward (p)"
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app._notifications, description="notice")
+        notes = [n.message for n in app._notifications]
+        assert any("there is no UI to forward to" in note for note in notes), notes
+        assert verify.forward is None
         await pilot.press("ctrl+n")
         await wait_for(
             pilot,
