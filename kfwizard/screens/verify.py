@@ -151,28 +151,42 @@ class VerifyScreen(WizardScreen):
     def primary_label(self) -> str:
         if self.running:
             return "Running…"
-        if self.torn_down():
+        if self.torn_down() or self.half_torn_down():
             return "Install again…"
         return "Verify again" if self.phase_done() else self.ACTION_LABEL
 
     def torn_down(self) -> bool:
         return self.session.status == "removed"
 
+    def half_torn_down(self) -> bool:
+        """A teardown was stopped or failed: part of the install is gone."""
+        from kfwizard.engine.steps.teardown import teardown_unfinished
+
+        return teardown_unfinished(self.session)
+
     def run_is_consent(self) -> bool:
         # A torn-down session only runs again through the "Install again…" dialog,
         # which named the cluster and its price.
-        return self.torn_down()
+        return self.torn_down() or self.half_torn_down()
 
     def update_nav(self) -> None:
         super().update_nav()
-        if self.is_attached and self.torn_down() and not self.running:
-            status = self.query_one("#nav-status", Static)
+        if not self.is_attached or self.running:
+            return
+        status = self.query_one("#nav-status", Static)
+        if self.torn_down():
             status.update(Content.from_markup("[$text-muted]Torn down[/]"))
+        elif self.half_torn_down() and not self.failure_shown():
+            status.update(
+                Content.from_markup("[$text-warning]Teardown not finished: t finishes it[/]")
+            )
 
     def start_run(self) -> None:
-        """After a teardown, running the plan again re-creates what was deleted, the
-        cluster included: say so and ask first (the button reads "Install again…")."""
-        if not self.torn_down():
+        """After a teardown, even one that stopped halfway, running the plan again
+        re-creates what was deleted, the cluster included: say so and ask first (the
+        button reads "Install again…")."""
+        half = self.half_torn_down()
+        if not (self.torn_down() or half):
             super().start_run()
             return
         from kfwizard.dialogs.confirm import ConfirmDialog
@@ -184,7 +198,8 @@ class VerifyScreen(WizardScreen):
         self.app.push_screen(
             ConfirmDialog(
                 "Install this session again?",
-                reinstall_text(self.choices, self.session.inventory)
+                ("The teardown did not finish; t finishes it instead. " if half else "")
+                + reinstall_text(self.choices, self.session.inventory)
                 + (
                     " In the demo it all happens on the emulators: nothing is billed."
                     if self.wizard.demo
@@ -197,7 +212,8 @@ class VerifyScreen(WizardScreen):
 
     def refresh_cards(self) -> None:
         checks = self.query_one("#checks", CheckList)
-        removed = self.torn_down()
+        half = self.half_torn_down()
+        removed = self.torn_down() or half
         summary = self.query_one("#summary", Static)
         summary.display = not removed  # back after an Install again
         # Nothing to forward to once torn down (Teardown stays: a kept cluster can go).
@@ -207,7 +223,12 @@ class VerifyScreen(WizardScreen):
         # while the new check rows were still being laid out could land anywhere).
         self.set_class(self.phase_done() and not removed, "-verified")
         if removed:
-            checks.empty = "Torn down: what this session installed has been deleted."
+            checks.empty = (
+                "Teardown not finished: part of what this session installed is deleted. "
+                "t finishes the teardown; Install again… brings it all back."
+                if half
+                else "Torn down: what this session installed has been deleted."
+            )
             checks.set_rows([])
             return
         checks.set_rows(check_rows(self.session.outputs))
@@ -335,7 +356,7 @@ class VerifyScreen(WizardScreen):
         """Why there is no UI to forward to now, or "" (the teardown removes it)."""
         if self.tearing_down and self.running:
             return "The teardown is removing the UI: there is nothing to forward to."
-        if self.torn_down():
+        if self.torn_down() or self.half_torn_down():
             return (
                 "This session's install was torn down: there is no UI to forward to. "
                 "Install again (ctrl+n) brings it back."
@@ -391,9 +412,12 @@ class VerifyScreen(WizardScreen):
         self.app.push_screen(TeardownDialog(self.session), answered)
 
     def retry(self) -> None:
-        """Retry repeats a failed teardown, not a verification."""
+        """Retry repeats a failed teardown, not a verification; one stopped in an
+        earlier visit (its choices are not known here) asks them again."""
         if self._teardown_args is not None:
             self.start_teardown(*self._teardown_args)
+        elif self.half_torn_down():
+            self.action_teardown()
         else:
             super().retry()
 

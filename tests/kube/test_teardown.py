@@ -7,7 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from kfwizard.engine.steps.install import ApplyStep, RolloutStep
-from kfwizard.engine.steps.teardown import DeleteClusterStep, build_teardown_plan
+from kfwizard.engine.steps.teardown import (
+    DeleteClusterStep,
+    build_teardown_plan,
+    teardown_unfinished,
+)
 from kfwizard.kube.teardown import remaining, teardown_preview
 from kfwizard.session import SessionStore
 from tests.kube.conftest import FAST, clients_for, new_session, run
@@ -55,6 +59,7 @@ def test_a_finalizer_that_blocks_the_namespace_is_named_with_the_patch(
     emu: Any, kubeconfig: Path, store: SessionStore
 ) -> None:
     session = _installed(store, kubeconfig)
+    assert not teardown_unfinished(session), "installed, no teardown yet"
     clients = clients_for(kubeconfig)
     try:
         cm = clients.resource("v1", "ConfigMap")
@@ -79,6 +84,10 @@ def test_a_finalizer_that_blocks_the_namespace_is_named_with_the_patch(
         patch = "kubectl patch configmaps keep-me -n kubeflow -p "
         assert patch in (result.action or "")
         assert '\'{"metadata":{"finalizers":[]}}\' --type=merge' in (result.action or "")
+        # Half removed while the install steps still read done: the wizard must not
+        # offer "Verify again" (which would install it all again) as if nothing happened.
+        assert session.steps["apply"].state == "done"
+        assert teardown_unfinished(store.load(session.id))
         # the user clears the finalizer; the teardown then finishes
         cm.patch(
             name="keep-me",
@@ -88,6 +97,12 @@ def test_a_finalizer_that_blocks_the_namespace_is_named_with_the_patch(
         )
         again, _ = run(session, store, build_teardown_plan(session, delete_cluster=False))
         assert again.state == "done", again.cause
+        session.status = "removed"  # as the wizard and `kfwizard teardown` mark it
+        assert not teardown_unfinished(session)
+        # Installed again: the install steps are the last ones run.
+        session.record("apply", "done")
+        session.status = "done"
+        assert not teardown_unfinished(session)
     finally:
         clients.close()
 

@@ -5,16 +5,26 @@ from __future__ import annotations
 import json
 
 from textual.command import CommandPalette
-from textual.widgets import Button, Checkbox, Input, OptionList
+from textual.widgets import Button, Checkbox, Input, OptionList, Static
 
 from kfwizard import paths
 from kfwizard.app import WizardApp
+from kfwizard.dialogs.confirm import ConfirmDialog
 from kfwizard.dialogs.help import HelpDialog
 from kfwizard.dialogs.teardown import TeardownDialog
 from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.screens.project import ProjectScreen
+from kfwizard.screens.verify import VerifyScreen
 from kfwizard.widgets.notice import Notice
-from tests.ui.helpers import PlanApp, WaitingStep, save_session, wait_for, wait_for_screen
+from tests.ui.helpers import (
+    ChattyStep,
+    PlanApp,
+    WaitingStep,
+    save_session,
+    wait_for,
+    wait_for_screen,
+)
+from tests.ui.scenes import DONE_UNTIL_INSTALL, OUTPUTS
 
 SIZE = (100, 32)
 
@@ -290,3 +300,35 @@ def test_install_again_says_whether_the_cluster_comes_back_and_what_it_costs():
     assert "$" not in kept
     selections["cluster"].update(source="kubeconfig", context="kind-kfp")
     assert "kubeconfig context kind-kfp is used again" in reinstall_text(selections, {})
+
+
+async def test_a_teardown_stopped_halfway_asks_before_installing_again(store):
+    """A teardown stopped after deleting the objects leaves the install steps reading
+    done. "Verify again" would have run the plan and quietly installed it all again
+    (and, in the demo, created the deleted cluster): the button asks first, as after
+    a finished teardown, and the screen says the teardown is not finished."""
+    done = {**DONE_UNTIL_INSTALL, "preflight": "done", "apply": "done", "rollout": "done"}
+    session = save_session(
+        store, "s-half", phase_steps={**done, "verify": "done"}, outputs=OUTPUTS, status="done"
+    )
+    session.record("uninstall", "done")
+    session.record("wait-namespaces", "interrupted", cause="Stopped at your request.")
+    session.status = "interrupted"
+    store.save(session)
+    plans = {"verify": [ChattyStep("verify", "Verify the install", 5, 5)]}
+    app = PlanApp(plans, store=store, session_id="s-half")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, VerifyScreen)
+        assert screen.query_one("#next", Button).label.plain == "Install again…"
+        status = str(screen.query_one("#nav-status", Static).render())
+        assert status == "Teardown not finished: t finishes it"
+        assert not screen.query_one("#summary").display
+        assert not screen.query_one("#port-forward", Button).display
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), description="ask")
+        body = str(app.screen.query_one("#confirm-body", Static).render())
+        assert body.startswith("The teardown did not finish; t finishes it instead.")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, description="question closed")
+        await pilot.pause(0.1)
+        assert screen.last_result is None and not screen.running

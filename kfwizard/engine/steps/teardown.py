@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kfwizard.engine.errors import Refused, StepFailed
+from kfwizard.engine.phases import wizard_phase
 from kfwizard.engine.step import BaseStep, Step, StepContext
 from kfwizard.engine.steps.install import kube_clients, timeout
 
@@ -42,6 +43,19 @@ def cluster_deleted(session: Session) -> bool:
 def cluster_gone(session: Session) -> bool:
     """This teardown's ``find-cluster`` step found that GKE no longer has the cluster."""
     return bool((session.outputs.get(FIND_CLUSTER) or {}).get("gone"))
+
+
+def teardown_unfinished(session: Session) -> bool:
+    """A teardown of ``session`` started and did not finish (stopped or failed).
+
+    What it removed is gone while the install steps still read done, so running the
+    plan again would quietly install it all again. The journal tells: its last entry
+    is a teardown step's (steps outside the five wizard phases), and a finished
+    teardown marks the session ``removed``.
+    """
+    if session.status == "removed" or not session.journal:
+        return False
+    return wizard_phase(str(session.journal[-1].get("step") or "")) is None
 
 
 def _location_flag(location: str) -> str:
