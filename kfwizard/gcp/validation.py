@@ -20,6 +20,10 @@ CLUSTER_NAME_RULE = (
     "it starts with a letter and does not end with a hyphen"
 )
 NODE_COUNT_RULE = "the node count is a whole number from 1 to 100"
+GKE_VERSION_RULE = (
+    "use latest, - (GKE's default), a minor version such as 1.33, a patch such as 1.33.5, "
+    "or a full version such as 1.33.5-gke.1200000"
+)
 CONTEXT_RULE = 'a kubeconfig context name is needed (see "kubectl config get-contexts")'
 
 MAX_NODES = 100
@@ -28,6 +32,10 @@ _PROJECT_RE = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]")
 _CLUSTER_RE = re.compile(r"[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?")
 # family-type-N (n2d-highcpu-8), family-custom-CPUS-MIB (n2-custom-4-16384), custom-CPUS-MIB
 # (N1 custom), each with an optional -ext suffix for extended memory.
+_GKE_VERSION_RE = re.compile(r"\d+\.\d+(?:\.\d+(?:-gke\.\d+)?)?")
+"""The version forms GKE's ``initialClusterVersion`` takes: 1.X, 1.X.Y, 1.X.Y-gke.N."""
+GKE_VERSION_ALIASES = ("latest", "-", "default")
+"""Words for a version: the newest GKE offers, and (either spelling) GKE's default."""
 _MACHINE_RE = re.compile(
     r"(?:[a-z][a-z0-9]*-[a-z]+-\d+(?:-[a-z0-9]+)?"
     r"|(?:[a-z][a-z0-9]*-)?custom-\d+-\d+(?:-ext)?)"
@@ -106,6 +114,23 @@ def validate_node_count(value: object) -> str | None:
     if value < 1 or value > MAX_NODES:
         return NODE_COUNT_RULE
     return None
+
+
+def validate_gke_version(value: object) -> str | None:
+    """An alias or a version shaped the way GKE takes them; None or "" mean latest.
+
+    GKE answers anything else with a bare HTTP 400 ("Master version ... is
+    unsupported") only once the create runs. Whether a well-formed version is still
+    offered is GKE's to say: kfwizard resolves it against the server config then.
+    A number (YAML reads 1.30 as 1.3) is refused: it has lost the version's digits.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        return f'the GKE version is text (in YAML, quoted: "1.33"); {GKE_VERSION_RULE}'
+    if value in GKE_VERSION_ALIASES or _GKE_VERSION_RE.fullmatch(value):
+        return None
+    return f"{value!r} is not a version GKE takes; {GKE_VERSION_RULE}"
 
 
 def validate_scopes(value: object) -> str | None:

@@ -226,6 +226,7 @@ class ClusterScreen(FormScreen):
                 ("machine_type", check("validate_machine_type", cluster.get("machine_type"))),
                 ("nodes", check("validate_node_count", cluster.get("nodes"))),
                 ("scopes", check("validate_scopes", cluster.get("scopes"))),
+                ("version", check("validate_gke_version", cluster.get("version"))),
             ]
         elif source == "existing":
             checks = [("existing", self._existing_rule())]
@@ -313,7 +314,8 @@ class ClusterScreen(FormScreen):
 
     @on(Input.Changed, "#version")
     def _version_typed(self, event: Input.Changed) -> None:
-        self._store_choice("version", event.value.strip() or "latest")
+        if self._store_choice("version", event.value.strip() or "latest"):
+            self._recheck("version", check("validate_gke_version", self.cluster["version"]))
 
     @on(Select.Changed, "#existing")
     def _existing_chosen(self, event: Select.Changed) -> None:

@@ -26,6 +26,7 @@ VALIDATORS = [
     validation.validate_node_count,
     validation.validate_scopes,
     validation.validate_kube_context,
+    validation.validate_gke_version,
 ]
 
 
@@ -86,6 +87,31 @@ def test_scopes() -> None:
     message = validation.validate_scopes(["compute-rw", "everything"])
     assert message and "'everything'" in message and "gke-default" in message
     assert validation.validate_scopes("compute-rw") is not None
+
+
+@pytest.mark.parametrize(
+    "value", [None, "", "latest", "-", "default", "1.33", "1.33.5", "1.33.5-gke.1200000"]
+)
+def test_good_gke_versions(value: object) -> None:
+    """The aliases and version forms GKE's initialClusterVersion and kfwizard's
+    resolution take (None and "" mean latest)."""
+    assert validation.validate_gke_version(value) is None
+
+
+@pytest.mark.parametrize(
+    "value", ["banana", "Latest", "1", "v1.33", "1.33.", "1.33.5-gke", "1.33.5-gke.x", " 1.33"]
+)
+def test_bad_gke_versions_name_the_value_and_the_rule(value: str) -> None:
+    message = validation.validate_gke_version(value)
+    assert message == f"{value!r} is not a version GKE takes; {validation.GKE_VERSION_RULE}"
+    assert "latest" in message and "1.33" in message
+
+
+@pytest.mark.parametrize("value", [1.3, 1, True, ["1.33"]])
+def test_a_gke_version_read_as_a_number_is_refused(value: object) -> None:
+    """YAML reads ``version: 1.30`` as the number 1.3: the version's digits are gone."""
+    message = validation.validate_gke_version(value)
+    assert message and "quoted" in message
 
 
 def test_scope_expansion_matches_gcloud() -> None:

@@ -1,0 +1,49 @@
+"""Field rules on the Cluster and Deployment mode screens, against the emulators:
+a bad value gets its rule under its field at once, and nothing typed is lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input
+
+from kfwizard.app import WizardApp
+from kfwizard.screens.cluster import ClusterScreen
+from kfwizard.screens.project import ProjectScreen
+from kfwizard.widgets.field import Field
+from tests.ui.helpers import wait_for, wait_for_screen
+from tests.ui.test_emulated import clusters_named, stack, stack_env
+
+__all__ = ["stack"]  # the emulator fixture, shared with test_emulated
+
+SIZE = (100, 32)
+
+
+async def _cluster_screen(pilot: Any, app: WizardApp) -> ClusterScreen:
+    await wait_for_screen(pilot, ProjectScreen)
+    app.goto("cluster")
+    screen: ClusterScreen = await wait_for_screen(pilot, ClusterScreen)
+    return screen
+
+
+async def test_a_gke_version_gke_would_refuse_is_named_under_its_field(stack, store, tmp_path):
+    """ "banana" used to pass the form; the create then failed with GKE's raw HTTP 400
+    ("Master version "banana" is unsupported"). Now the rule is under the field, Next
+    refuses, and no cluster is asked for."""
+    app = WizardApp(env=stack_env(stack, tmp_path), store=store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _cluster_screen(pilot, app)
+        field = screen.query_one("#field-version", Field)
+        screen.query_one("#version", Input).value = "banana"
+        await wait_for(pilot, lambda: field.error is not None, description="version rule")
+        assert field.error.startswith("GKE version: 'banana' is not a version GKE takes")
+        assert "1.33" in field.error and "latest" in field.error
+        assert "1 field needs attention" in str(screen.query_one("#nav-status").render())
+        await pilot.press("ctrl+n")
+        await pilot.pause(0.2)
+        assert screen.last_result is None and not app.run_in_progress(), "nothing ran"
+        assert not clusters_named(stack)
+        assert screen.query_one("#version", Input).value == "banana"
+        # A version GKE takes clears it.
+        screen.query_one("#version", Input).value = "1.33"
+        await wait_for(pilot, lambda: field.error is None, description="cleared")
