@@ -6,10 +6,12 @@ and billed by the hour. It is not forgotten: it moves to
 ``inventory["earlier_clusters"]``, so the teardown still deletes it, and choosing it
 again later is recognised as this session's own instead of refused as someone else's.
 
-A cluster the user brought (``source: existing``) or a kubeconfig context is never
-listed here, so the teardown never deletes it on its own. Pure functions on the
-inventory dict: the cluster step and the teardown share them, and they are unit-tested
-without a cluster.
+A cluster the user brought (``source: existing``) is recorded as the current one with
+``created_by_session`` false: the teardown names it and deletes it only when the user
+confirms its name. A kubeconfig context is not recorded (kfwizard cannot delete it).
+
+Pure functions on the inventory dict: the cluster step and the teardown share them,
+and they are unit-tested without a cluster.
 """
 
 from __future__ import annotations
@@ -84,13 +86,15 @@ def use_cluster(
         inventory[EARLIER] = earlier
     else:
         inventory.pop(EARLIER, None)
-    if target is not None and (created or was_earlier):
+    if target is not None:
+        # An adopted cluster is recorded too, as not the session's own: the teardown
+        # then names it, and deletes it only when its name is confirmed.
         project, location, name = target
         inventory["cluster"] = {
             "project": project,
             "location": location,
             "name": name,
-            "created_by_session": True,
+            "created_by_session": created or was_earlier,
         }
     else:
         inventory.pop("cluster", None)

@@ -260,7 +260,8 @@ class SessionsScreen(StyledOnceScreen):
         from kfwizard.engine.cluster_inventory import clusters_to_delete
 
         warning = ""
-        if clusters_to_delete(session.inventory) or session.inventory.get("objects"):
+        created = [c for c in clusters_to_delete(session.inventory) if c.get("created_by_session")]
+        if created or session.inventory.get("objects"):
             warning = (
                 "\n\nThis session created resources that still exist as far as it knows. "
                 "Deleting the session only forgets them: run Teardown first to remove them."

@@ -56,14 +56,19 @@ def test_going_back_to_an_earlier_cluster_makes_it_current_and_ours_again() -> N
     assert _names(earlier_clusters(inventory)) == ["cluster-b"]
 
 
-def test_an_adopted_cluster_or_a_context_is_never_listed() -> None:
+def test_an_adopted_cluster_is_recorded_as_not_ours_and_a_context_not_at_all() -> None:
+    """The adopted cluster is the current one, flagged as not created here: the teardown
+    names it and deletes it only when its name is confirmed (``DeleteClusterStep``)."""
     inventory: dict[str, Any] = {}
     use_cluster(inventory, A, created=True)
     retired = use_cluster(inventory, ("proj", "us-east1-b", "team"), created=False)
     assert retired is not None and retired["name"] == "cluster-a"
-    assert "cluster" not in inventory
-    assert _names(clusters_to_delete(inventory)) == ["cluster-a"]
+    assert inventory["cluster"]["name"] == "team"
+    assert inventory["cluster"]["created_by_session"] is False
+    assert not created_here(inventory, "proj", "us-east1-b", "team")
+    assert _names(clusters_to_delete(inventory)) == ["team", "cluster-a"]
     assert use_cluster(inventory, None, created=False) is None  # nothing of ours in use
+    assert "cluster" not in inventory
     assert _names(clusters_to_delete(inventory)) == ["cluster-a"]
 
 

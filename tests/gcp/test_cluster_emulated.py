@@ -266,9 +266,40 @@ def test_adopt_existing_cluster(make_stack, harness_for) -> None:
     assert run.result.state == "done", run.result
     out = run.session.outputs["cluster"]
     assert out["created_by_session"] is False and out["location"] == "us-central1-a"
-    assert "cluster" not in run.session.inventory  # teardown must never delete it
+    recorded = run.session.inventory["cluster"]
+    assert recorded["name"] == "team-cluster" and recorded["created_by_session"] is False
     assert run.session.outputs["connect"]["context"] == f"gke_{PROJECT}_us-central1-a_team-cluster"
     assert create_ops(stack) == []
+
+
+def test_an_adopted_cluster_is_deleted_only_when_its_name_is_confirmed(
+    make_stack, harness_for
+) -> None:
+    """``teardown --delete-cluster --confirm-name NAME`` deletes a cluster the session
+    adopted. Without the name, or with another one, the teardown is refused before it
+    deletes anything (it used to succeed and leave the cluster running, and billed)."""
+    from kfwizard.engine.errors import Refused
+    from kfwizard.engine.steps.teardown import DeleteClusterStep, build_teardown_plan
+
+    stack = make_stack(speed=0.0, clusters=("team-cluster",))
+    harness = harness_for(stack)
+    data = selections(source="existing", name="team-cluster", location="-")
+    run = harness.run(full_plan(), harness.new_session(data))
+    assert run.result.state == "done", run.result
+    for confirm, said in (
+        (None, "kfwizard did not create cluster team-cluster"),
+        ("team-clustr", "--confirm-name team-clustr names no cluster of this session"),
+    ):
+        with pytest.raises(Refused) as refused:
+            build_teardown_plan(run.session, delete_cluster=True, confirm_name=confirm)
+        assert said in refused.value.cause
+    assert build_teardown_plan(run.session, delete_cluster=False) == []  # kept, not refused
+    plan = build_teardown_plan(run.session, delete_cluster=True, confirm_name="team-cluster")
+    assert [type(s) for s in plan] == [DeleteClusterStep]
+    torn = harness.run(plan, run.session)
+    assert torn.result.state == "done", torn.result
+    assert "Cluster team-cluster deleted." in torn.lines()
+    assert clusters_of(stack) == []
 
 
 def test_existing_cluster_not_found(make_stack, harness_for) -> None:

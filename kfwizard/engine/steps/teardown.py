@@ -335,15 +335,7 @@ class DeleteClusterStep(BaseStep):
         )
 
     def _guard(self, c: dict[str, Any]) -> None:
-        if c.get("created_by_session") or (
-            self.confirm_name and self.confirm_name == c.get("name")
-        ):
-            return
-        raise Refused(
-            f"kfwizard did not create cluster {c.get('name')}, so it will not delete it on its "
-            "own.",
-            f"to delete it anyway, confirm with its name (--confirm-name {c.get('name')})",
-        )
+        _guard_deletion(c, self.confirm_name)
 
     def apply(self, ctx: StepContext) -> None:
         """Ask GKE to delete every cluster first, then wait for each: GKE deletes them
@@ -478,6 +470,8 @@ def build_teardown_plan(
     run after that has only the (already satisfied) cluster step, and succeeds. Objects on
     a GKE cluster are deleted through its endpoint, read again first (``find-cluster``).
     """
+    if delete_cluster:
+        _refuse_unconfirmed(session, confirm_name)
     steps: list[Step] = []
     if _refs(session) and not cluster_deleted(session):
         if gke_cluster(session) is not None:
@@ -486,3 +480,32 @@ def build_teardown_plan(
     if delete_cluster:
         steps.append(DeleteClusterStep(confirm_name))
     return steps
+
+
+def _refuse_unconfirmed(session: Session, confirm_name: str | None) -> None:
+    """Deleting a cluster the session adopted needs its name repeated; refused before
+    anything is deleted, not after the objects are gone. A name that matches none of
+    the session's clusters is refused too: it was meant for another cluster."""
+    from kfwizard.engine.cluster_inventory import clusters_to_delete
+
+    clusters = clusters_to_delete(session.inventory)
+    names = [str(c.get("name")) for c in clusters]
+    if confirm_name and confirm_name not in names:
+        known = ", ".join(names) or "none"
+        raise Refused(
+            f"--confirm-name {confirm_name} names no cluster of this session "
+            f"(its clusters: {known}).",
+            "give the name of the cluster to delete, as the preview shows it",
+        )
+    for c in clusters:
+        _guard_deletion(c, confirm_name)
+
+
+def _guard_deletion(c: Mapping[str, Any], confirm_name: str | None) -> None:
+    """A cluster is deleted when the session created it, or the user confirmed its name."""
+    if c.get("created_by_session") or (confirm_name and confirm_name == c.get("name")):
+        return
+    raise Refused(
+        f"kfwizard did not create cluster {c.get('name')}, so it will not delete it on its own.",
+        f"to delete it anyway, confirm with its name (--confirm-name {c.get('name')})",
+    )
