@@ -27,7 +27,7 @@ from kfwizard.engine.events import (
 from kfwizard.engine.logfile import SessionLog
 from kfwizard.engine.phases import phase_index, phase_of_step, wizard_phase
 from kfwizard.engine.redact import redact, redact_lines
-from kfwizard.engine.step import Step, StepContext
+from kfwizard.engine.step import SETTLED_NOTE, Step, StepContext
 from kfwizard.session import Session, SessionStore, SessionWriteError
 
 
@@ -165,7 +165,8 @@ class Runner:
             was_done = rec.state in ("done", "skipped")
             if self._already_done(step, ctx):
                 ctx.flush()
-                note = "already done" if was_done else "nothing to do: already in place"
+                settled = getattr(step, "settled_note", SETTLED_NOTE)
+                note = "already done" if was_done else settled
                 if not was_done:
                     session.record(step.id, "skipped", note=note)
                     self.save()

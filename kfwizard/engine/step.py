@@ -47,6 +47,10 @@ class Step(Protocol):
         ...
 
 
+SETTLED_NOTE = "nothing to do: already in place"
+"""The log's note for a step whose ``check`` found its work done before it ran."""
+
+
 class BaseStep:
     """Convenience base: fixed id/title, no commands, never already done.
 
@@ -58,6 +62,9 @@ class BaseStep:
     id = "step"
     title = "Step"
     eta_seconds: float | None = None
+    settled_note = SETTLED_NOTE
+    """What the log says when ``check`` finds the step's work already done before it
+    ran (a teardown step says "already deleted", not "already in place")."""
 
     def commands(self, session: Session) -> list[str]:
         return []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kfwizard.engine.events import StepFinished
 from kfwizard.engine.steps.install import ApplyStep, RolloutStep
 from kfwizard.engine.steps.teardown import (
     DeleteClusterStep,
@@ -49,9 +50,15 @@ def test_teardown_removes_every_inventory_object_and_a_second_run_is_a_no_op(
     assert emu.store.peek(("", "namespaces"), "", "kubeflow") is None
     # again: every check holds, nothing is deleted
     emu.stats.reset()
-    again, _ = run(session, store, build_teardown_plan(session, delete_cluster=False))
+    session.steps.clear()  # never ran here: as after a kubectl delete, each finds it done
+    again, events = run(session, store, build_teardown_plan(session, delete_cluster=False))
     assert again.state == "done"
     assert session.steps["uninstall"].state in ("done", "skipped")
+    notes = {e.step_id: e.note for e in events if isinstance(e, StepFinished)}
+    assert notes == {
+        "uninstall": "nothing to do: already removed",
+        "wait-namespaces": "nothing to do: the namespaces are gone",
+    }
     assert not any(verb == "delete" for verb, _ in emu.stats)
 
 

@@ -175,6 +175,7 @@ class UninstallStep(BaseStep):
 
     id = "uninstall"
     title = "Remove what kfwizard applied"
+    settled_note = "nothing to do: already removed"
     eta_seconds: float | None = 20.0
 
     def commands(self, session: Session) -> list[str]:
@@ -231,6 +232,7 @@ class WaitNamespacesStep(BaseStep):
 
     id = "wait-namespaces"
     title = "Wait for the namespaces to be deleted"
+    settled_note = "nothing to do: the namespaces are gone"
     eta_seconds: float | None = 60.0
 
     def _names(self, session: Session) -> list[str]:
@@ -297,6 +299,7 @@ class DeleteClusterStep(BaseStep):
 
     id = "delete-cluster"
     title = "Delete the GKE cluster"
+    settled_note = "nothing to do: already deleted"
     eta_seconds: float | None = 240.0
 
     def __init__(self, confirm_name: str | None = None) -> None:
