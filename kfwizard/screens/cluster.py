@@ -44,6 +44,23 @@ def machine_options() -> list[tuple[str, str]]:
     ]
 
 
+CREATE_RULES: dict[str, str] = {
+    "name": "validate_cluster_name",
+    "location": "validate_location",
+    "machine_type": "validate_machine_type",
+    "nodes": "validate_node_count",
+    "scopes": "validate_scopes",
+    "version": "validate_gke_version",
+}
+"""The create form's field keys (``#field-KEY``, ``cluster.KEY``) and their validators."""
+
+
+def as_typed(value: Any) -> str:
+    """A stored value as the text the user typed: only a missing one is empty (a node
+    count of 0 must come back as "0", not as the placeholder's 3 under an error)."""
+    return "" if value is None else str(value)
+
+
 def location_suggestions() -> list[str]:
     from kfwizard.gcp.locations import REGIONS, ZONES
 
@@ -184,16 +201,25 @@ class ClusterScreen(FormScreen):
     def load_fields(self) -> None:
         cluster = self.cluster
         self.query_one(f"#source-{self.source}", RadioButton).value = True
-        self.query_one("#name", Input).value = str(cluster.get("name") or "")
-        self.query_one("#location", Input).value = str(cluster.get("location") or "")
-        self.query_one("#nodes", Input).value = str(cluster.get("nodes") or "")
+        self.query_one("#name", Input).value = as_typed(cluster.get("name"))
+        self.query_one("#location", Input).value = as_typed(cluster.get("location"))
+        self.query_one("#nodes", Input).value = as_typed(cluster.get("nodes"))
         scopes = cluster.get("scopes")
         self.query_one("#scopes", Input).value = (
-            ", ".join(scopes) if isinstance(scopes, list) else str(scopes or "")
+            ", ".join(scopes) if isinstance(scopes, list) else as_typed(scopes)
         )
-        self.query_one("#version", Input).value = str(cluster.get("version") or "")
+        self.query_one("#version", Input).value = as_typed(cluster.get("version"))
         self._show_source()
         self._update_cost()
+        self._show_typed_problems()
+
+    def _show_typed_problems(self) -> None:
+        """Coming back to values typed earlier, their rules show at once: the nav line
+        already counts them, and the fields must say which. An empty field is left
+        quiet (a first visit is not greeted with errors); ctrl+n names it."""
+        for key, value, rule in self._create_checks():
+            if rule and value not in (None, "", []):
+                self._recheck(key, rule)
 
     def _show_source(self) -> None:
         source = self.source
@@ -216,18 +242,10 @@ class ClusterScreen(FormScreen):
 
     # -- validation ----------------------------------------------------------------
     def validate_fields(self, show: bool = True) -> list[Field]:
-        cluster = self.cluster
         source = self.source
         checks: list[tuple[str, str | None]] = []
         if source == "create":
-            checks = [
-                ("name", check("validate_cluster_name", cluster.get("name"))),
-                ("location", check("validate_location", cluster.get("location"))),
-                ("machine_type", check("validate_machine_type", cluster.get("machine_type"))),
-                ("nodes", check("validate_node_count", cluster.get("nodes"))),
-                ("scopes", check("validate_scopes", cluster.get("scopes"))),
-                ("version", check("validate_gke_version", cluster.get("version"))),
-            ]
+            checks = [(key, rule) for key, _, rule in self._create_checks()]
         elif source == "existing":
             checks = [("existing", self._existing_rule())]
         else:
@@ -240,6 +258,14 @@ class ClusterScreen(FormScreen):
             if rule:
                 invalid.append(field)
         return invalid
+
+    def _create_checks(self) -> list[tuple[str, Any, str | None]]:
+        """(field key, stored value, the rule it breaks or None) for the create form."""
+        cluster = self.cluster
+        return [
+            (key, cluster.get(key), check(validator, cluster.get(key)))
+            for key, validator in CREATE_RULES.items()
+        ]
 
     def _existing_rule(self) -> str | None:
         """The chosen cluster must be one GKE listed. Until the list is known a saved
