@@ -61,6 +61,18 @@ def as_typed(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def status_word(status: Any) -> str:
+    """GKE's cluster status as a word for the list ("running", "provisioning"): the
+    enum's name, since ``str()`` of the proto-plus enum is its number on Python 3.11+
+    ("2"), which tells the user nothing."""
+    from kfwizard.gcp.clusters import enum_name
+
+    name = enum_name(status) if status is not None else ""
+    if not name or name.isdigit() or name == "STATUS_UNSPECIFIED":
+        return "status unknown"
+    return name.lower().replace("_", " ")
+
+
 def location_suggestions() -> list[str]:
     from kfwizard.gcp.locations import REGIONS, ZONES
 
@@ -452,7 +464,7 @@ class ClusterScreen(FormScreen):
                 {
                     "name": c.name,
                     "location": c.location,
-                    "status": str(getattr(c, "status", "")),
+                    "status": status_word(getattr(c, "status", None)),
                     "nodes": getattr(c, "current_node_count", 0),
                 }
                 for c in list_clusters(client, project)
@@ -471,7 +483,7 @@ class ClusterScreen(FormScreen):
         field = self.query_one("#field-existing", Field)
         options = [
             (
-                f"{c['name']}  ·  {c['location']}  ·  {c['status'].split('.')[-1].lower()}",
+                f"{c['name']}  ·  {c['location']}  ·  {c['status']}",
                 f"{c['name']}@{c['location']}",
             )
             for c in clusters
