@@ -224,10 +224,17 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
     env = deployment.get("env", implied["env"])
     _text(errors, "deployment.env", env, optional=True, limit=80)
     manifests = deployment.get("manifests")
-    if manifests is not None:
-        _text(errors, "deployment.manifests", manifests, limit=4096)
+    if manifests is not None and _text(errors, "deployment.manifests", manifests, limit=4096):
+        _check_manifests_path(errors, manifests)
     if len(errors) == before:
-        _check_catalog(errors, mode, version, env, local_manifests=bool(manifests))
+        _check_catalog(
+            errors,
+            mode,
+            version,
+            env,
+            local_manifests=bool(manifests),
+            on_gke=source in GKE_SOURCES,
+        )
     gcp = deployment.get("gcp") or {}
     if not isinstance(gcp, dict):
         errors.append(FieldError("deployment.gcp", "must be a mapping"))
@@ -243,7 +250,47 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
         errors.append(
             FieldError("skip_checks", "must map a check name to the reason for skipping it")
         )
+    elif skip:
+        _check_skip_names(errors, skip)
     return errors
+
+
+def _check_manifests_path(errors: list[FieldError], manifests: str) -> None:
+    """Refuse a ``deployment.manifests`` that is not on this machine, when the file is read.
+
+    The manifests step reads the path as given (``~`` expanded, relative to the folder
+    kfwizard runs in); a typo used to surface there, after APIs were enabled and a
+    billable cluster created.
+    """
+    path = Path(manifests).expanduser()
+    try:
+        found = path.exists()
+    except OSError as exc:  # a name too long for the file system, say
+        errors.append(FieldError("deployment.manifests", f"cannot be read: {exc.strerror}"))
+        return
+    if not found:
+        errors.append(
+            FieldError(
+                "deployment.manifests",
+                f"does not exist: {path}; give a folder of rendered YAML or a kustomize tree",
+            )
+        )
+
+
+def _check_skip_names(errors: list[FieldError], skip: dict[str, str]) -> None:
+    """Refuse a check name preflight and verify do not know, when the file is read.
+
+    Preflight refuses unknown names only when it runs, after the cluster was created; the
+    known names are its own (``kube.preflight``), so the two never disagree.
+    """
+    from kfwizard.kube.preflight import CHECK_NAMES, VERIFY_SKIPPABLE
+
+    known = CHECK_NAMES + VERIFY_SKIPPABLE
+    for name in skip:
+        if name not in known:
+            errors.append(
+                FieldError(f"skip_checks.{name}", f"unknown check name; known: {', '.join(known)}")
+            )
 
 
 CATALOG_FIELDS = {
@@ -251,31 +298,65 @@ CATALOG_FIELDS = {
     "unknown-env": "deployment.env",
     "dev-master-images": "deployment.env",
     "gcp-no-object-store": "deployment.env",
+    "istio-cni-gke": "deployment.env",
 }
 """Catalog refusal rule -> the field to fix; every other rule is about the version."""
 
 
-def _check_catalog(
-    errors: list[FieldError], mode: str, version: str, env: str | None, *, local_manifests: bool
-) -> None:
-    """Refuse what the manifests step would refuse on any cluster, before anything runs.
+GKE_SOURCES = ("create", "existing")
+"""Cluster sources that are GKE clusters (a kubeconfig context can be any cluster)."""
 
-    An unknown version or env used to enable APIs and create a billable cluster before
-    the manifests step said no. The same :func:`catalog.refusals` judges both, with the
-    cluster facts unknown (so rules that need the Kubernetes version or Autopilot wait
-    for the manifests step), and with ``local_manifests`` as the step passes it: a
+GKE_OLDEST_KUBERNETES = "1.22"
+"""No GKE cluster runs an older Kubernetes: GKE ended 1.21 in January 2023 and upgrades
+clusters past the end of support. A release whose CRDs 1.22 removed (KFP 1.6.0) can never
+install on GKE, new cluster or existing."""
+
+
+def _check_catalog(
+    errors: list[FieldError],
+    mode: str,
+    version: str,
+    env: str | None,
+    *,
+    local_manifests: bool,
+    on_gke: bool,
+) -> None:
+    """Refuse what the manifests step would refuse on this cluster, before anything runs.
+
+    An unknown version or env, or KFP 1.6.0 on GKE, used to enable APIs and create a
+    billable cluster before the manifests step said no. The same
+    :func:`catalog.refusals` judges both: on GKE with the oldest Kubernetes GKE runs (a
+    rule that fails there fails on every GKE cluster) and ``on_gke`` as the mode screen
+    passes it; on a kubeconfig context with the cluster unknown (its rules wait for the
+    manifests step). ``local_manifests`` is passed as the step passes it: a
     ``deployment.manifests`` folder changes only the ``:master`` images rule, never which
     versions exist.
     """
     from kfwizard.manifests import catalog  # heavy: only when an answers file is loaded
 
+    server = GKE_OLDEST_KUBERNETES if on_gke else None
     for refusal in catalog.refusals(
-        mode, version, env, None, None, on_gke=None, local_manifests=local_manifests
+        mode,
+        version,
+        env,
+        server,
+        None,
+        on_gke=True if on_gke else None,
+        local_manifests=local_manifests,
     ):
         field = CATALOG_FIELDS.get(refusal.rule, "deployment.version")
         if mode == "kfp-gcp" and field == "deployment.env":  # kfp-gcp is env/gcp by definition
             field = "deployment.version"
-        errors.append(FieldError(field, refusal.message()))
+        errors.append(FieldError(field, _said_of_gke(refusal.message())))
+
+
+def _said_of_gke(message: str) -> str:
+    """The refusal as true of every GKE cluster: judged at GKE's oldest Kubernetes, it
+    says "this cluster runs 1.22", and no cluster exists yet."""
+    return message.replace(
+        f"this cluster runs {GKE_OLDEST_KUBERNETES}",
+        f"every GKE cluster runs {GKE_OLDEST_KUBERNETES} or later",
+    )
 
 
 def parse_answers_text(text: str, source: str = "answers file") -> dict[str, Any]:

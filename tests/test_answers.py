@@ -183,12 +183,54 @@ def test_versions_and_envs_the_catalog_does_not_offer_are_refused_on_load(
         {"mode": "kfp-gcp", "version": "2.14.4"},
         {"mode": "kubeflow", "version": "26.03", "env": "gke"},
         # The user's own manifests: env/dev is judged on the images in the files.
-        {"env": "dev", "manifests": "/srv/kfp-2.17.0-dev"},
+        {"env": "dev", "manifests": str(ROOT)},
     ],
 )
 def test_what_the_catalog_offers_is_accepted(deployment: dict) -> None:
     data = yaml.safe_load(ISSUE_EXAMPLE)
     data["deployment"].update(deployment)
+    assert validate_selections(data) == []
+
+
+@pytest.mark.parametrize(
+    ("patch", "field", "words"),
+    [
+        ({"deployment": {"version": "1.6.0"}}, "deployment.version", "every GKE cluster runs 1.22"),
+        (
+            {"deployment": {"mode": "kubeflow", "version": "26.03", "env": "example"}},
+            "deployment.env",
+            "read-only",
+        ),
+        ({"deployment": {"manifests": "/nonexistent/kfp"}}, "deployment.manifests", "not exist"),
+        ({"skip_checks": {"capcity": "I know"}}, "skip_checks.capcity", "known: server-version"),
+    ],
+)
+def test_what_later_steps_would_refuse_is_refused_on_load(
+    patch: dict, field: str, words: str
+) -> None:
+    """Each used to fail only after APIs were enabled and a billable cluster created."""
+    data = yaml.safe_load(ISSUE_EXAMPLE)
+    for key, value in patch.items():
+        data[key] = {**data.get(key, {}), **value}
+    with pytest.raises(BadInput) as caught:
+        parse_answers_text(yaml.safe_dump(data), source="a.yaml")
+    assert caught.value.exit_code == 2 and caught.value.field == field
+    assert words in caught.value.rule
+    assert f"fix {field} in a.yaml" in str(caught.value.action)
+
+
+def test_gke_only_refusals_wait_for_the_cluster_on_a_kubeconfig_context() -> None:
+    """A kubeconfig context can be an old cluster where KFP 1.6.0 still installs."""
+    data = yaml.safe_load(ISSUE_EXAMPLE)
+    data["cluster"] = {"source": "kubeconfig", "context": "old-kind"}
+    data["deployment"]["version"] = "1.6.0"
+    assert validate_selections(data) == []
+
+
+def test_known_skip_checks_and_an_existing_manifests_folder_are_accepted(tmp_path: Path) -> None:
+    data = yaml.safe_load(ISSUE_EXAMPLE)
+    data["skip_checks"] = {"capacity": "autoscaler adds nodes", "public-url": "no proxy"}
+    data["deployment"]["manifests"] = str(tmp_path)
     assert validate_selections(data) == []
 
 

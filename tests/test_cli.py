@@ -11,6 +11,13 @@ from kfwizard import __version__
 from kfwizard.cli import main
 from kfwizard.session import Session, SessionStore
 
+ANSWERS = """\
+project: my-project
+cluster: {source: create, name: kubeflow-testing, location: us-central1-a}
+deployment: {mode: kfp-standalone, version: "2.17.0", env: platform-agnostic}
+"""
+"""A complete answers file; tests change one value in it."""
+
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
@@ -128,6 +135,20 @@ def test_run_with_bad_until_names_the_flag(
     answers.write_text("project: my-project\n")
     assert main(["run", "--answers", str(answers), "--until", "bogus"]) == 2
     assert "--until" in capsys.readouterr().err
+
+
+def test_an_answers_file_for_kfp_1_6_0_on_gke_is_refused_before_a_session_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """KFP 1.6.0 can never install on GKE; it used to be refused at the manifests step,
+    after APIs were enabled and a billable cluster created."""
+    answers = tmp_path / "a.yaml"
+    answers.write_text(ANSWERS.replace('version: "2.17.0"', 'version: "1.6.0"'))
+    assert main(["run", "--answers", str(answers), "--yes"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("kfwizard: deployment.version: KFP 1.6.0's CRDs")
+    assert "New session" not in captured.out
+    assert SessionStore().list() == []
 
 
 def test_run_with_missing_session_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
