@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kfwizard import paths
+from kfwizard.engine.errors import BadInput
 from kfwizard.engine.redact import MASK, redact
 from kfwizard.session import Session, SessionStore
 
@@ -76,10 +77,18 @@ class BundleWriter:
             self.problems.append(f"{what}: {type(exc).__name__}: {redact(str(exc))[:500]}")
 
     def write(self, target: Path) -> Path:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        """Write the bundle to ``target``, whose folder must exist; a file that cannot be
+        created there (``/proc``, no permission) is ``--output`` bad input, exit 2."""
         if self.problems:
             self.add_text("collection-problems.txt", "\n".join(self.problems) + "\n")
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as exc:
+            raise BadInput(
+                "--output",
+                f"cannot write {target}: {exc.strerror}",
+                action="choose a file in a folder you can write to and run again",
+            ) from None
         with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w:gz") as tar:
             for name, data in sorted(self.files.items()):
                 info = tarfile.TarInfo(name)
@@ -235,11 +244,54 @@ def write_bundle(
         writer.problems.append(
             "cluster: the session never connected to a cluster, so none was read"
         )
-    target = output or paths.data_dir() / "bundles" / f"{root}.tar.gz"
-    return writer.write(target)
+    return writer.write(bundle_target(output, f"{root}.tar.gz"))
+
+
+def bundle_target(output: Path | None, default_name: str) -> Path:
+    """Where the bundle goes: ``--output FILE``; into ``--output FOLDER`` under its
+    default name; without ``--output``, the data folder's ``bundles/`` (made if missing)."""
+    if output is None:
+        folder = paths.data_dir() / "bundles"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / default_name
+    if _is_folder(output):
+        return output / default_name
+    return output
+
+
+def _is_folder(path: Path) -> bool:
+    """``path`` is an existing folder; a name the file system cannot even look up (too
+    long, say) is not one, and writing to it then says why."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def check_output(output: Path | None) -> None:
+    """Refuse an ``--output`` whose folder is missing before anything is collected.
+
+    The folder is not created: a mistyped path would otherwise leave the bundle (and new
+    folders) somewhere the user does not look.
+    """
+    if output is None or _is_folder(output) or _is_folder(output.parent):
+        return
+    folder = output.parent
+    if os.path.exists(folder):  # False, not an error, for names too long to look up
+        raise BadInput(
+            "--output",
+            f"{folder} is a file, not a folder",
+            action="give an existing folder or a file in one and run again",
+        )
+    raise BadInput(
+        "--output",
+        f"the folder {folder} does not exist",
+        action="create it, or give an existing folder or a file in one, and run again",
+    )
 
 
 def write_bundle_cli(session_id: str, output: Path | None) -> int:
+    check_output(output)
     store = SessionStore()
     session = store.load(session_id)
     env = dict(os.environ)

@@ -120,7 +120,15 @@ def _parser() -> argparse.ArgumentParser:
     bundle.add_argument(
         "--session", required=True, metavar="ID", help="the session: id, name or id prefix"
     )
-    bundle.add_argument("--output", type=Path, metavar="FILE", help="where to write the .tar.gz")
+    bundle.add_argument(
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help=(
+            "the .tar.gz file to write, or an existing folder to write it into under its "
+            "default name; the folder must exist (default: the data folder's bundles/)"
+        ),
+    )
 
     sub.add_parser("emulator", help="run the loopback emulators in the foreground", add_help=False)
     return parser

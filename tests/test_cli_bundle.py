@@ -1,0 +1,50 @@
+"""`kfwizard bundle --output`: a file, or a folder to write into; never a traceback, and
+never a folder made up from a typo."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from kfwizard.cli import main
+from kfwizard.session import Session, SessionStore
+
+
+@pytest.fixture
+def session_name() -> str:
+    SessionStore().save(Session.new(name="first-kfp"))
+    return "first-kfp"
+
+
+def test_a_folder_gets_the_bundle_under_its_default_name(
+    tmp_path: Path, session_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["bundle", "--session", session_name, "--output", str(tmp_path)]) == 0
+    [written] = tmp_path.glob("kfwizard-bundle-*.tar.gz")
+    assert f"written to {written}" in capsys.readouterr().out
+    with tarfile.open(written) as tar:
+        assert any(name.endswith("/session.json") for name in tar.getnames())
+
+
+def test_a_missing_folder_is_named_and_not_created(
+    tmp_path: Path, session_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "no-such-dir" / "b.tgz"
+    assert main(["bundle", "--session", session_name, "--output", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert f"--output: the folder {target.parent} does not exist" in err
+    assert not target.parent.exists()
+
+
+def test_a_file_that_cannot_be_created_is_bad_input_not_a_traceback(
+    tmp_path: Path, session_name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    too_long = tmp_path / ("x" * 300 + ".tgz")
+    assert main(["bundle", "--session", session_name, "--output", str(too_long)]) == 2
+    assert "--output: cannot write" in capsys.readouterr().err
+    under_a_file = tmp_path / "a-file"
+    under_a_file.write_text("")
+    assert main(["bundle", "--session", session_name, "--output", str(under_a_file / "b")]) == 2
+    assert f"--output: {under_a_file} is a file, not a folder" in capsys.readouterr().err
