@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from kfwizard.emulator.faults import Faults
-from kfwizard.engine.events import StepProgress
+from kfwizard.engine.events import StepProgress, StepStarted
 from kfwizard.engine.steps.cluster import ClusterStep, ConnectStep
 from kfwizard.engine.steps.project import CredentialsStep, ServicesStep
 from kfwizard.gcp import kube_access
@@ -363,9 +363,15 @@ def test_crash_after_create_request_adopts_own_cluster(make_stack, harness_for) 
     body = clusters.cluster_body(
         name="kubeflow-testing", machine_type="n1-standard-2", nodes=3, scopes=[], version=None
     )
-    clusters.create_cluster(client, PROJECT, "us-central1-a", body)  # the "dead" process
 
-    run = harness.run(full_plan(), session)
+    def dead_process_created(event) -> None:
+        """The "dead" process's create, still running when the cluster step starts: sent
+        only then, since the create takes about 0.4 s here and the steps before the
+        cluster step can take longer than that on a busy machine."""
+        if isinstance(event, StepStarted) and event.step_id == "cluster":
+            clusters.create_cluster(client, PROJECT, "us-central1-a", body)
+
+    run = harness.run(full_plan(), session, on_event=dead_process_created)
     assert run.result.state == "done", run.result
     assert "following operation" in run.log_text()
     out = run.session.outputs["cluster"]
