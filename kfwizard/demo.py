@@ -32,15 +32,9 @@ def start_demo(
     speed: float | None = None,
 ) -> DemoHandle:
     """Start the GKE, Service Usage and Kubernetes emulators for a demo run."""
-    from kfwizard.emulator.faults import Faults
     from kfwizard.emulator.stack import EmulatorStack
 
-    try:
-        fault_set = Faults.named(*faults)
-    except ValueError as exc:
-        from kfwizard.engine.errors import BadInput
-
-        raise BadInput("--fault", str(exc)) from None
+    fault_set = check_faults(faults)
     if speed is None:
         speed = float(os.environ.get("KFWIZARD_DEMO_SPEED", DEMO_SPEED))
     state_dir = paths.ensure_private_dir(paths.data_dir() / "demo-emulator")
@@ -55,6 +49,19 @@ def start_demo(
     env = dict(stack.env())
     env.setdefault("NO_GCE_CHECK", "true")
     return DemoHandle(stack=stack, env=env)
+
+
+def check_faults(faults: list[str] | tuple[str, ...]) -> Any:
+    """The named faults as the emulators take them; an unknown name is ``--fault`` bad
+    input. Called before a run announces its session, so a typo starts nothing."""
+    from kfwizard.emulator.faults import Faults
+
+    try:
+        return Faults.named(*faults)
+    except ValueError as exc:
+        from kfwizard.engine.errors import BadInput
+
+        raise BadInput("--fault", str(exc)) from None
 
 
 def demo_manifests_path() -> str:

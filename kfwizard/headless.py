@@ -183,80 +183,100 @@ def run_headless(
     stream: TextIO | None = None,
     env: dict[str, str] | None = None,
 ) -> int:
-    from kfwizard.answers import load_answers
-
     out = stream or sys.stdout
     until_phase = _normalise_until(until)
     store = SessionStore()
     for problem in store.set_aside:
         print(f"note: {problem.message()}", file=sys.stderr)
 
-    session: Session
     if answers is not None:
-        selections = load_answers(answers)
-        digest = answers_hash(selections)
-        existing = None if new else find_session_for_answers(store, answers)
-        if existing is not None and existing.origin.get("answers_hash") == digest:
-            session = existing
-            print(f"Resuming session {session.id} (same answers as {answers}).", file=out)
-        elif existing is not None:
-            session = existing
-            compared = selections
-            if demo or session.demo:  # the demo's own defaults were added to the session's
-                from kfwizard.demo import apply_demo_defaults
-
-                compared = copy.deepcopy(selections)
-                apply_demo_defaults(compared, manifests=manifests)
-            changed = changed_choices(session.selections, compared)
-            print(
-                f"Resuming session {session.id} with the changed answers in {answers} "
-                f"({', '.join(changed) or 'formatting only'}); --new starts a separate session.",
-                file=out,
-            )
-            session.selections = selections
-            session.name = str(selections.get("name") or session.name)
-            session.origin = {**session.origin, "answers_hash": digest}
-        else:
-            session = Session.new(
-                name=str(selections.get("name") or ""), selections=selections, demo=demo
-            )
-            session.origin = {"answers_path": str(answers.resolve()), "answers_hash": digest}
-            print(f"New session {session.id}.", file=out)
+        session, said = _session_for_answers(
+            store, answers, demo=demo, new=new, manifests=manifests
+        )
     else:
         assert session_id is not None
-        session = store.load(session_id)
-        print(f"Resuming session {session.id} ({session.display_name()}).", file=out)
-        if session.status == "removed":
-            print(
-                "It was torn down: this run installs it again (a deleted cluster is created "
-                "again).",
-                file=out,
-            )
+        session, said = _session_to_resume(store, session_id)
     demo = demo or session.demo
+    _check_faults(faults or [], demo=demo)
 
     run_env = dict(env if env is not None else os.environ)
-    demo_handle = None
-    try:
-        if demo:
-            from kfwizard.demo import apply_demo_defaults, start_demo
+    with store.lock(session.id):  # a session open elsewhere is refused before it is announced
+        for line in said:
+            print(line, file=out)
+        demo_handle = None
+        try:
+            if demo:
+                from kfwizard.demo import apply_demo_defaults, start_demo
 
-            demo_handle = start_demo(faults=faults or [], manifests=manifests, speed=speed)
-            run_env.update(demo_handle.env)
-            apply_demo_defaults(session.selections, manifests=manifests)
-            session.demo = True
-        elif faults:
-            raise BadInput(
-                "--fault", "only works with --demo (faults are rehearsed on the emulators)"
-            )
-        with store.lock(session.id):
+                demo_handle = start_demo(faults=faults or [], manifests=manifests, speed=speed)
+                run_env.update(demo_handle.env)
+                apply_demo_defaults(session.selections, manifests=manifests)
+                session.demo = True
             store.save(session)
             code = _run_session(session, store, until_phase, run_env, out, yes=yes)
             if code == 0 and port_forward:
                 code = _port_forward(session, run_env, out)
             return code
-    finally:
-        if demo_handle is not None:
-            demo_handle.stop()
+        finally:
+            if demo_handle is not None:
+                demo_handle.stop()
+
+
+def _check_faults(faults: list[str], *, demo: bool) -> None:
+    """Refuse ``--fault`` without the demo, or with a name the emulators do not know,
+    before the session is announced: a refused run must not say "New session"."""
+    if not faults:
+        return
+    if not demo:
+        raise BadInput("--fault", "only works with --demo (faults are rehearsed on the emulators)")
+    from kfwizard.demo import check_faults
+
+    check_faults(faults)
+
+
+def _session_for_answers(
+    store: SessionStore, answers: Path, *, demo: bool, new: bool, manifests: str | None
+) -> tuple[Session, list[str]]:
+    """The session this answers file carries on (or a new one), and the lines that say
+    which; printed only once the run is sure to start."""
+    from kfwizard.answers import load_answers
+
+    selections = load_answers(answers)
+    digest = answers_hash(selections)
+    existing = None if new else find_session_for_answers(store, answers)
+    if existing is not None and existing.origin.get("answers_hash") == digest:
+        return existing, [f"Resuming session {existing.id} (same answers as {answers})."]
+    if existing is not None:
+        session = existing
+        compared = selections
+        if demo or session.demo:  # the demo's own defaults were added to the session's
+            from kfwizard.demo import apply_demo_defaults
+
+            compared = copy.deepcopy(selections)
+            apply_demo_defaults(compared, manifests=manifests)
+        changed = changed_choices(session.selections, compared)
+        said = (
+            f"Resuming session {session.id} with the changed answers in {answers} "
+            f"({', '.join(changed) or 'formatting only'}); --new starts a separate session."
+        )
+        session.selections = selections
+        session.name = str(selections.get("name") or session.name)
+        session.origin = {**session.origin, "answers_hash": digest}
+        return session, [said]
+    session = Session.new(name=str(selections.get("name") or ""), selections=selections, demo=demo)
+    session.origin = {"answers_path": str(answers.resolve()), "answers_hash": digest}
+    return session, [f"New session {session.id}."]
+
+
+def _session_to_resume(store: SessionStore, session_id: str) -> tuple[Session, list[str]]:
+    """The session ``run --session`` resumes, and the lines that say so."""
+    session = store.load(session_id)
+    said = [f"Resuming session {session.id} ({session.display_name()})."]
+    if session.status == "removed":
+        said.append(
+            "It was torn down: this run installs it again (a deleted cluster is created again)."
+        )
+    return session, said
 
 
 def _run_session(
