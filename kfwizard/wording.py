@@ -27,3 +27,17 @@ def duration(seconds: float) -> str:
     run to run), so they are not shown.
     """
     return "under a second" if seconds < 1 else f"{seconds:.1f} s"
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a space when one is near the end,
+    with "…" to show it was cut: a message cut mid-word ("Instance 'g") reads as garbage.
+    """
+    text = " ".join(text.split())  # a server's message may span lines
+    if len(text) <= limit:
+        return text
+    cut = text[: max(1, limit - 1)]
+    space = cut.rfind(" ")
+    if space >= limit * 2 // 3:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"

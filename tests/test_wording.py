@@ -1,6 +1,6 @@
 """Counted nouns in kfwizard's sentences."""
 
-from kfwizard.wording import duration, kind_count, plural
+from kfwizard.wording import clip, duration, kind_count, plural
 
 
 def test_one_is_singular_and_every_other_count_plural():
@@ -24,3 +24,15 @@ def test_kinds_are_counted_in_english_and_keep_their_spelling():
     assert kind_count(2, "Ingress") == "2 Ingresses"
     assert kind_count(2, "Endpoints") == "2 Endpoints"
     assert kind_count(4, "CustomResourceDefinition") == "4 CustomResourceDefinitions"
+
+
+def test_a_clipped_message_ends_at_a_word_and_says_it_was_cut():
+    message = (
+        "Instance 'gke-kubeflow-testing-default-pool-1a2b3c4d-x1y2' creation failed: The zone "
+        "'projects/p/zones/us-central1-a' does not have enough resources available."
+    )
+    clipped = clip(message, 80)
+    assert len(clipped) <= 80 and clipped.endswith("…")
+    assert clipped == "Instance 'gke-kubeflow-testing-default-pool-1a2b3c4d-x1y2' creation failed…"
+    assert clip("short\n  enough", 80) == "short enough"
+    assert clip("x" * 100, 10) == "x" * 9 + "…"  # no space near the end: cut where it must

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from kfwizard.wording import clip
+
 T = TypeVar("T")
 
 TRANSIENT_HTTP = (429, 500, 502, 503, 504)
@@ -146,7 +148,7 @@ def describe(exc: BaseException) -> str:
     status = http_status(exc)
     if status:
         return f"HTTP {status} ({type(exc).__name__})"
-    return f"{type(exc).__name__}: {str(exc)[:120]}"
+    return f"{type(exc).__name__}: {clip(str(exc), 120)}"
 
 
 def call_with_retries(

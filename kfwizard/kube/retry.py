@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from kfwizard.kube.control import Control, Quiet
 from kfwizard.kube.errors import RetriesExhausted
+from kfwizard.wording import clip
 
 T = TypeVar("T")
 
@@ -91,8 +92,8 @@ def describe_error(exc: BaseException) -> str:
     if status:
         return f"HTTP {status} ({error_message(exc)})"
     if is_connection_error(exc) or status == 0:
-        return f"connection error ({type(exc).__name__}: {str(exc)[:200]})"
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
+        return f"connection error ({type(exc).__name__}: {clip(str(exc), 200)})"
+    return f"{type(exc).__name__}: {clip(str(exc), 200)}"
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:

@@ -23,6 +23,7 @@ from kfwizard.kube.control import Control, Quiet
 from kfwizard.kube.errors import WaitTimeout
 from kfwizard.kube.rest import get_object, raw_get
 from kfwizard.kube.retry import describe_error, is_retryable, status_of
+from kfwizard.wording import clip
 
 NAMESPACE = "kubeflow"
 API_SERVICE = ("ml-pipeline", 8888)
@@ -103,7 +104,7 @@ def _poll_json(
                 last = data
                 if accept is None or accept(data):
                     return data, data, ""
-            error = f"unexpected answer: {text[:200]}"
+            error = f"unexpected answer: {clip(text, 200)}"
         except ValueError:
             error = "the answer was not JSON"
         except Exception as exc:

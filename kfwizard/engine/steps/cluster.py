@@ -22,6 +22,7 @@ from kfwizard.engine import cluster_inventory
 from kfwizard.engine.errors import BadInput, Cancelled, Refused, StepFailed
 from kfwizard.engine.step import BaseStep, StepContext
 from kfwizard.gcp import runtime
+from kfwizard.wording import clip
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
@@ -515,7 +516,7 @@ class ClusterStep(BaseStep):
             return  # if another cluster is chosen, _use_cluster warns that this one stays
         ctx.log(
             f"cluster {old_name} in {old_location}, created earlier by this session, is in ERROR "
-            f"({old.status_message[:160]}); deleting it before trying again"
+            f"({clip(old.status_message, 160)}); deleting it before trying again"
         )
         op = retried(
             lambda: clusters.delete_cluster(client, project, old_location, old_name),
@@ -942,7 +943,8 @@ def _unreachable(exc: BaseException, cluster: dict[str, Any], source: str) -> St
             else "check the context's user in your kubeconfig, then resume",
         )
     return StepFailed(
-        f"The Kubernetes API at {where} did not answer: {type(exc).__name__}: {str(exc)[:200]}",
+        f"The Kubernetes API at {where} did not answer: "
+        f"{type(exc).__name__}: {clip(str(exc), 200)}",
         "check the cluster is RUNNING and reachable from this machine (private clusters need "
         "authorized networks or a bastion), then resume",
     )
