@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.containers import Vertical
@@ -22,6 +22,9 @@ from kfwizard.engine.events import StepDetail
 from kfwizard.screens.form import FormScreen
 from kfwizard.widgets.field import Field
 from kfwizard.widgets.plan_box import PlanBox
+
+if TYPE_CHECKING:
+    from kfwizard.manifests.findings import Refusal
 
 HERE = Path(__file__).parent
 """Stylesheets are found from here, also for subclasses defined elsewhere."""
@@ -62,16 +65,33 @@ def version_choices(mode: str, demo: bool = False) -> list[str]:
     return offered
 
 
-def env_choices(mode: str, version: str) -> list[str]:
+def demo_envs() -> tuple[str, ...]:
+    """The envs the demo's built-in manifests hold an ``env-<env>.yaml`` for: the
+    manifests step refuses any other in the demo."""
+    from kfwizard.manifests.demo import demo_manifests_dir
+
+    return tuple(path.stem.removeprefix("env-") for path in demo_manifests_dir().glob("env-*.yaml"))
+
+
+def env_choices(mode: str, version: str, demo: bool = False) -> list[str]:
+    """Envs offered for a mode and version (with ``demo``, those the demo has)."""
     from kfwizard.manifests import catalog
 
-    return list(catalog.envs_for(mode, version))
+    offered = list(catalog.envs_for(mode, version))
+    if demo:
+        return [e for e in offered if e in demo_envs()] or offered
+    return offered
 
 
-def refusal(
+ENV_RULES = frozenset({"unknown-env", "dev-master-images", "gcp-no-object-store", "istio-cni-gke"})
+"""Refusals the Environment choice causes: their message goes under that field."""
+
+
+def first_refusal(
     selections: dict[str, Any], server_version: str | None, autopilot: bool | None = None
-) -> str | None:
-    """Why this mode/version/env cannot be installed here (from the catalog), or None."""
+) -> Refusal | None:
+    """The first reason this mode/version/env cannot be installed here (a catalog
+    ``Refusal``), or None."""
     from kfwizard.manifests import catalog
 
     deployment = selections.get("deployment") or {}
@@ -85,7 +105,15 @@ def refusal(
         on_gke=None if source == "kubeconfig" else True,
         local_manifests=bool(deployment.get("manifests")),
     )
-    return short_refusal(found[0].reason, found[0].suggestion) if found else None
+    return found[0] if found else None
+
+
+def refusal(
+    selections: dict[str, Any], server_version: str | None, autopilot: bool | None = None
+) -> str | None:
+    """Why this mode/version/env cannot be installed here (from the catalog), or None."""
+    found = first_refusal(selections, server_version, autopilot)
+    return short_refusal(found.reason, found.suggestion) if found else None
 
 
 def short_refusal(reason: str, suggestion: str) -> str:
@@ -209,6 +237,7 @@ class ModeScreen(FormScreen):
         self.query_one("#cloudsql", Input).value = str(gcp.get("cloudsql_instance") or "")
         self.query_one("#db_user", Input).value = str(gcp.get("db_user") or "")
         self._refresh_choices()
+        self._check_selects(show=True)  # chosen earlier: a refusal is named at once
         self._show_plan()
 
     def _refresh_choices(self) -> None:
@@ -232,7 +261,7 @@ class ModeScreen(FormScreen):
         with self.prevent(Select.Changed):
             version_select.set_options(labels)
             version_select.value = version
-        envs = env_choices(mode, version)
+        envs = env_choices(mode, version, demo=demo)
         env = str(self.deployment.get("env") or "")
         if env not in envs:
             env = catalog.default_env(mode, version)
@@ -288,13 +317,7 @@ class ModeScreen(FormScreen):
 
     # -- validation ----------------------------------------------------------------
     def validate_fields(self, show: bool = True) -> list[Field]:
-        invalid: list[Field] = []
-        why = refusal(self.choices, self.server_version(), self.autopilot())
-        version_field = self.query_one("#field-version", Field)
-        if show or version_field.error:
-            version_field.set_error(why)
-        if why:
-            invalid.append(version_field)
+        invalid = self._check_selects(show)
         if self.mode == "kfp-gcp":
             from kfwizard.manifests import catalog
 
@@ -315,6 +338,30 @@ class ModeScreen(FormScreen):
                     invalid.append(field)
         return invalid
 
+    def _check_selects(self, show: bool) -> list[Field]:
+        """The refusal of the mode/version/env combination, under the field that
+        causes it (the env for an env's rule, else the version); the invalid one."""
+        found = first_refusal(self.choices, self.server_version(), self.autopilot())
+        blamed, why = None, None
+        if found is not None:
+            blamed = "field-env" if found.rule in ENV_RULES else "field-version"
+            why = short_refusal(found.reason, found.suggestion)
+        invalid: list[Field] = []
+        for field_id in ("field-version", "field-env"):
+            field = self.query_one(f"#{field_id}", Field)
+            rule = why if field_id == blamed else None
+            if show or field.error:
+                field.set_error(rule)
+            if rule:
+                invalid.append(field)
+        return invalid
+
+    def _selection_made(self) -> None:
+        """A select changed: its rule shows at once (the nav line counts it at once,
+        and a message only after ctrl+n left the user guessing which field)."""
+        self._check_selects(show=True)
+        self.selection_changed()
+
     # -- edits ---------------------------------------------------------------------
     @on(RadioSet.Changed, "#mode")
     def _mode_chosen(self, event: RadioSet.Changed) -> None:
@@ -323,7 +370,7 @@ class ModeScreen(FormScreen):
             return
         self.deployment["mode"] = mode
         self._refresh_choices()
-        self.selection_changed()
+        self._selection_made()
 
     @on(Select.Changed, "#version")
     def _version_chosen(self, event: Select.Changed) -> None:
@@ -331,10 +378,7 @@ class ModeScreen(FormScreen):
             return
         self.deployment["version"] = str(event.value)
         self._refresh_choices()
-        self.query_one("#field-version", Field).set_error(
-            refusal(self.choices, self.server_version(), self.autopilot())
-        )
-        self.selection_changed()
+        self._selection_made()
 
     @on(Select.Changed, "#env")
     def _env_chosen(self, event: Select.Changed) -> None:
@@ -342,7 +386,7 @@ class ModeScreen(FormScreen):
             return
         self.deployment["env"] = str(event.value)
         self._refresh_choices()
-        self.selection_changed()
+        self._selection_made()
 
     @on(Input.Changed, "#bucket, #cloudsql, #db_user")
     def _gcp_typed(self, event: Input.Changed) -> None:
