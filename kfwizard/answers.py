@@ -359,8 +359,14 @@ def _said_of_gke(message: str) -> str:
     )
 
 
-def parse_answers_text(text: str, source: str = "answers file") -> dict[str, Any]:
-    """Parse and validate YAML text; raise :class:`BadInput` naming the first bad field."""
+def parse_answers_text(
+    text: str, source: str = "answers file", *, project: str | None = None
+) -> dict[str, Any]:
+    """Parse and validate YAML text; raise :class:`BadInput` naming the first bad field.
+
+    ``project`` is used when the file names none (the demo's own project, as the wizard's
+    demo fills it in); without it a file must name its project.
+    """
     import yaml
 
     try:
@@ -373,6 +379,8 @@ def parse_answers_text(text: str, source: str = "answers file") -> dict[str, Any
         raise BadInput(source, "is nested too deeply") from None
     if data is None:
         data = {}
+    if project and isinstance(data, dict) and data.get("project") in (None, ""):
+        data["project"] = project
     errors = validate_selections(data)
     if errors:
         first = errors[0]
@@ -395,8 +403,11 @@ def _more(errors: list[FieldError]) -> str:
     return f". Also: {rest}{extra}"
 
 
-def load_answers(path: Path) -> dict[str, Any]:
-    """Read an answers file; every problem is a :class:`BadInput` (exit code 2)."""
+def load_answers(path: Path, *, project: str | None = None) -> dict[str, Any]:
+    """Read an answers file; every problem is a :class:`BadInput` (exit code 2).
+
+    ``project`` is the one used when the file names none (see :func:`parse_answers_text`).
+    """
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -407,7 +418,7 @@ def load_answers(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput("--answers", f"cannot read {path} as UTF-8 text: {exc}") from None
-    return parse_answers_text(text, source=str(path))
+    return parse_answers_text(text, source=str(path), project=project)
 
 
 def dump_answers(selections: dict[str, Any]) -> str:

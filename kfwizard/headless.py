@@ -238,12 +238,15 @@ def _session_for_answers(
     store: SessionStore, answers: Path, *, demo: bool, new: bool, manifests: str | None
 ) -> tuple[Session, list[str]]:
     """The session this answers file carries on (or a new one), and the lines that say
-    which; printed only once the run is sure to start."""
+    which; printed only once the run is sure to start. In the demo a file without a
+    project gets the demo's, as the wizard's demo fills it in."""
     from kfwizard.answers import load_answers
+    from kfwizard.demo import DEMO_PROJECT
 
-    selections = load_answers(answers)
-    digest = answers_hash(selections)
     existing = None if new else find_session_for_answers(store, answers)
+    in_demo = demo or (existing is not None and existing.demo)
+    selections = load_answers(answers, project=DEMO_PROJECT if in_demo else None)
+    digest = answers_hash(selections)
     if existing is not None and existing.origin.get("answers_hash") == digest:
         return existing, [f"Resuming session {existing.id} (same answers as {answers})."]
     if existing is not None:

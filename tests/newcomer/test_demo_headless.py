@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Input, Static
 
 from kfwizard.demo import DEMO_PROJECT
@@ -58,3 +59,24 @@ async def test_demo_opens_on_the_project_step_with_the_banner(demo_app: Any) -> 
         assert "nothing is created in Google Cloud" in banner
         assert screen.query_one("#project", Input).value == DEMO_PROJECT
         assert app.session is not None and app.session.demo
+
+
+def test_a_demo_answers_file_may_leave_out_the_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The demo fills in its own project, as the wizard's demo does; a real run still
+    needs one (exit 2, naming project:)."""
+    from kfwizard.cli import main
+    from kfwizard.session import SessionStore
+
+    answers = tmp_path / "a.yaml"
+    answers.write_text(
+        (ROOT / "examples" / "demo.yaml").read_text().replace(f"project: {DEMO_PROJECT}\n", "")
+    )
+    assert "project:" not in answers.read_text()
+    assert main(["run", "--answers", str(answers), "--until", "project"]) == 2
+    assert "project: is required" in capsys.readouterr().err
+    code = main(["run", "--demo", "--speed", "0", "--answers", str(answers), "--until", "project"])
+    assert code == 0, capsys.readouterr()
+    [session] = SessionStore().list()
+    assert session.demo and session.selections["project"] == DEMO_PROJECT
