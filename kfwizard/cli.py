@@ -212,14 +212,19 @@ def _dispatch(args: argparse.Namespace | SimpleNamespace) -> int:
 def _resolve_session_refs(args: argparse.Namespace | SimpleNamespace) -> None:
     """Turn ``--session`` given as a name or an id prefix into the session's id.
 
-    (``resume ID`` is resolved by the wizard, which says on its session list why an ID
-    did not open.)
+    A ref that names no session, or several, is bad input (exit 2, naming ``--session``),
+    as the contract has it for any value the user gave wrong. (``resume ID`` is resolved
+    by the wizard, which says on its session list why an ID did not open.)
     """
     ref = getattr(args, "session", None)
     if ref:
-        from kfwizard.session import SessionStore
+        from kfwizard.engine.errors import BadInput
+        from kfwizard.session import SessionNotFound, SessionStore
 
-        args.session = SessionStore().resolve(ref)
+        try:
+            args.session = SessionStore().resolve(ref)
+        except SessionNotFound as exc:
+            raise BadInput("--session", str(exc)) from None
 
 
 def _where() -> int:

@@ -152,8 +152,28 @@ def test_an_answers_file_for_kfp_1_6_0_on_gke_is_refused_before_a_session_starts
 
 
 def test_run_with_missing_session_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", "--session", "20260101-0000-none"]) == 1
-    assert "No session '20260101-0000-none'" in capsys.readouterr().err
+    assert main(["run", "--session", "20260101-0000-none"]) == 2
+    assert "--session: No session '20260101-0000-none'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["run", "teardown", "bundle"])
+def test_a_session_ref_naming_none_or_several_is_bad_input(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2 like any value given wrong (the contract's 1 means a run failed, and its
+    journal says where: there is no such run here)."""
+    store = SessionStore()
+    for suffix in ("beef", "cafe"):
+        session = Session.new(name="dup")
+        session.id = f"20260101-0000-{suffix}"
+        store.save(session)
+    for ref, said in (
+        ("nosuch", "--session: No session 'nosuch'"),
+        ("dup", "--session: Several sessions are named 'dup'"),
+        ("20260101-0000", "--session: Several sessions have ids starting '20260101-0000'"),
+    ):
+        assert main([command, "--session", ref]) == 2, ref
+        assert said in capsys.readouterr().err
 
 
 def test_a_session_is_found_by_id_name_or_id_prefix() -> None:
@@ -188,7 +208,7 @@ def test_commands_taking_a_session_accept_its_name(
     bundle = tmp_path / "bundle.tar.gz"
     assert main(["bundle", "--session", "first-kfp", "--output", str(bundle)]) == 0
     assert bundle.is_file() and "Support bundle written" in capsys.readouterr().out
-    assert main(["teardown", "--session", "no-such-name"]) == 1
+    assert main(["teardown", "--session", "no-such-name"]) == 2
     assert "No session 'no-such-name'" in capsys.readouterr().err
 
 
