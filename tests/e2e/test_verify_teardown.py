@@ -90,6 +90,13 @@ def test_teardown_removes_the_inventory_and_the_cluster_and_is_idempotent(
     capsys.readouterr()
     assert main(["run", "--session", session_id, "--until", "project"]) == 0
     assert "It was torn down: this run installs it again" in capsys.readouterr().out
+    # The cluster created again is a new cluster: the preflight checks it again rather
+    # than counting the checks made on the deleted one.
+    assert main(["run", "--session", session_id, "--until", "install", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "[preflight] done (already done)" not in out
+    assert SessionStore().load(session_id).steps["preflight"].state == "done"
+    assert "server-version" in out, out[-2000:]
 
 
 def test_teardown_without_yes_and_without_a_terminal_is_refused(

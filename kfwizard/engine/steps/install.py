@@ -143,6 +143,20 @@ def set_key(ctx: StepContext) -> str:
     return "|".join(str(out.get(k, "")) for k in ("mode", "version", "env", "rendered_dir"))
 
 
+def cluster_key(ctx: StepContext) -> str:
+    """Which cluster this is: its endpoint, a digest of its CA and its context. A
+    cluster deleted and created again under the same name has a new CA (and on GKE a
+    new endpoint), so what was checked on the old one is checked again."""
+    import hashlib
+
+    cluster = ctx.output_of("cluster")
+    connect = ctx.output_of("connect")
+    ca = str(cluster.get("ca_certificate") or "")
+    digest = hashlib.sha256(ca.encode()).hexdigest()[:16] if ca else ""
+    parts = (cluster.get("endpoint"), digest, connect.get("context"), connect.get("kubeconfig"))
+    return "|".join(str(part or "") for part in parts)
+
+
 def _rendered_files(session: Session) -> list[str]:
     out = session.outputs.get("manifests") or {}
     folder = out.get("rendered_dir") or "RENDERED_DIR"
@@ -181,12 +195,15 @@ class PreflightStep(BaseStep):
         ]
 
     def check(self, ctx: StepContext) -> bool:
-        # Passed before for this same set: do not re-judge capacity with KFP's own pods
-        # already running (a resume after the apply would see them as "used").
+        # Passed before for this same set on this same cluster: do not re-judge capacity
+        # with KFP's own pods already running (a resume after the apply would see them
+        # as "used"). A cluster created again (after a teardown) is a new cluster.
         checks = ctx.outputs.get("checks") or []
+        judged = ctx.outputs.get("cluster")
         return (
             bool(checks)
             and ctx.outputs.get("set") == set_key(ctx)
+            and (judged is None or judged == cluster_key(ctx))  # None: saved before the key
             and not any(c.get("state") == "fail" for c in checks)
         )
 
@@ -239,6 +256,7 @@ class PreflightStep(BaseStep):
         ctx.detail("preflight", rows)
         ctx.outputs["checks"] = rows
         ctx.outputs["set"] = set_key(ctx)
+        ctx.outputs["cluster"] = cluster_key(ctx)
         ctx.outputs["skipped"] = {c.name: skip[c.name] for c in checks if c.state == "skipped"}
         if any(c.state == "fail" for c in checks):
             # The runner logs a failure's details, which list every check: logging them
