@@ -205,6 +205,8 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
         version = cluster.get("version", "latest")
         if version is not None and not isinstance(version, str):
             errors.append(FieldError("cluster.version", "must be text such as latest or 1.33"))
+        else:
+            _rule(errors, "cluster.version", validation.validate_gke_version(version))
 
     deployment = data.get("deployment", {})
     if not isinstance(deployment, dict):

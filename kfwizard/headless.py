@@ -392,6 +392,11 @@ def teardown_headless(
             demo_handle = start_demo(faults=[])
             run_env.update(demo_handle.env)
         with store.lock(session.id):
+            # Built first: a cluster it may not delete is refused before the preview
+            # asks for a yes, not after the objects are gone.
+            plan = build_teardown_plan(
+                session, delete_cluster=delete_cluster, confirm_name=confirm_name
+            )
             preview = teardown_preview(session)
             _print_preview(preview, delete_cluster, out, demo=session.demo)
             if not yes:
@@ -405,9 +410,6 @@ def teardown_headless(
                 if reply.strip().lower() != "yes":
                     print("Nothing was deleted.", file=out)
                     return 0
-            plan = build_teardown_plan(
-                session, delete_cluster=delete_cluster, confirm_name=confirm_name
-            )
             cancel = threading.Event()
             runner = Runner(
                 session,

@@ -344,3 +344,27 @@ def test_a_damaged_file_is_set_aside_and_the_others_still_listed(
     assert "20260101-0000-0dd0.json could not be used (unreadable: steps is not a mapping)" in err
     assert not odd.exists() and len(list((store.folder / "set-aside").iterdir())) == 1
     assert not stale.exists()
+
+
+def test_deleting_an_adopted_cluster_unconfirmed_is_refused_before_the_preview(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The refusal comes before "Teardown will delete" and its yes, not after the
+    objects are gone; nothing is contacted (no emulator runs in this test)."""
+    session = Session.new(name="adopted")
+    session.inventory["cluster"] = {
+        "project": "my-proj-1",
+        "location": "us-central1-a",
+        "name": "team-cluster",
+        "created_by_session": False,
+    }
+    session.inventory["objects"] = [
+        {"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow", "namespace": None}
+    ]
+    SessionStore().save(session)
+    assert main(["teardown", "--session", session.id, "--delete-cluster", "--yes"]) == 2
+    said = capsys.readouterr()
+    assert "kfwizard did not create cluster team-cluster" in said.err
+    assert "--confirm-name team-cluster" in said.err
+    assert "Teardown will delete" not in said.out
+    assert SessionStore().load(session.id).inventory["objects"], "nothing was deleted"
