@@ -80,6 +80,11 @@ def _load_kubeconfig(path: Path) -> dict[str, Any]:
 
 def _with_token(config: dict[str, Any], context: str | None, token: str) -> dict[str, Any]:
     """A copy whose context's user authenticates with ``token`` instead of exec/providers."""
+    return _with_user(config, context, {"token": token})
+
+
+def _with_user(config: dict[str, Any], context: str | None, user: dict[str, Any]) -> dict[str, Any]:
+    """A copy whose context's user entry is ``user`` (a token, or nothing at all)."""
     import copy
 
     data = copy.deepcopy(config)
@@ -88,9 +93,9 @@ def _with_token(config: dict[str, Any], context: str | None, token: str) -> dict
     if ctx is None:
         raise ValueError(f"context {name!r} not found")
     user_name = (ctx.get("context") or {}).get("user")
-    for user in data.get("users") or []:
-        if user.get("name") == user_name:
-            user["user"] = {"token": token}
+    for entry in data.get("users") or []:
+        if entry.get("name") == user_name:
+            entry["user"] = dict(user)
     return data
 
 
@@ -107,6 +112,9 @@ def api_client_for_context(
 
     path = Path(kubeconfig_path)
     if token is None:
+        plugin = _plugin_client(path, context)
+        if plugin is not None:
+            return plugin
         api_client = config.new_client_from_config(
             config_file=str(path), context=context, persist_config=False
         )
@@ -115,6 +123,78 @@ def api_client_for_context(
         api_client = config.new_client_from_config_dict(data, context=context, persist_config=False)
     check_token_at_most_every(api_client.configuration, TOKEN_CHECK_SECONDS)
     return api_client
+
+
+CREDENTIAL_PROBLEM = "kfwizard_credential_problem"
+"""Attribute of an ``ApiClient`` whose kubeconfig user's plugin gave no token: why, in
+the plugin's own words, for the message when the API then refuses the request."""
+
+
+def _plugin_client(path: Path, context: str | None) -> Any:
+    """A client for a context whose user runs a credential plugin, or None (no plugin).
+
+    kfwizard runs the plugin itself, without a terminal (``kube.exec_plugin``), and
+    gives the client the token, renewed by running the plugin again shortly before it
+    expires. A plugin that fails leaves the client without credentials, as the
+    kubernetes client does; its words are kept (``CREDENTIAL_PROBLEM``).
+    """
+    from kubernetes import config
+
+    from kfwizard.kube.exec_plugin import exec_spec, run_plugin
+
+    try:
+        data = _load_kubeconfig(path)
+    except (OSError, ValueError):
+        return None  # the kubernetes client says what is wrong with the file
+    spec = exec_spec(data, context)
+    if spec is None:
+        return None
+    answer = run_plugin(spec, cwd=path.parent)
+    user = {"token": answer.token} if answer.token else {}
+    api_client = config.new_client_from_config_dict(
+        _with_user(data, context, user), context=context, persist_config=False
+    )
+    if answer.token is None:
+        setattr(api_client, CREDENTIAL_PROBLEM, answer.problem)
+    else:
+        _renew_through_plugin(api_client.configuration, spec, path.parent, answer.expires_at)
+        check_token_at_most_every(api_client.configuration, TOKEN_CHECK_SECONDS)
+    return api_client
+
+
+RENEW_MARGIN = 300.0
+"""Seconds before a plugin token's expiry at which it is renewed (as the client does)."""
+RENEW_RETRY = 30.0
+"""Seconds before a failed renewal is tried again."""
+
+
+def _renew_through_plugin(
+    configuration: Any, spec: dict[str, Any], cwd: Path, expires_at: float | None
+) -> None:
+    """Run the plugin again when its token is about to expire (never, without expiry).
+
+    The hook runs before every request; copies of the configuration share it and the
+    ``api_key`` dict it writes (see ``check_token_at_most_every``).
+    """
+    from kfwizard.kube.exec_plugin import run_plugin
+
+    lock = threading.Lock()
+    expiry = [expires_at]
+
+    def renew_when_due(target: Any) -> None:
+        with lock:
+            if expiry[0] is None or time.time() < expiry[0] - RENEW_MARGIN:
+                return
+            answer = run_plugin(spec, cwd=cwd)
+            if answer.token:
+                # Under the key the kubeconfig loader used ("BearerToken" today).
+                key = next(iter(target.api_key or {}), "BearerToken")
+                target.api_key[key] = f"Bearer {answer.token}"
+                expiry[0] = answer.expires_at
+            else:  # keep the old token, and try again in a while, not on every request
+                expiry[0] = time.time() + RENEW_MARGIN - RENEW_RETRY
+
+    configuration.refresh_api_key_hook = renew_when_due
 
 
 TOKEN_CHECK_SECONDS = 30.0

@@ -1,0 +1,154 @@
+"""A kubeconfig user's credential plugin, run by kfwizard without a terminal.
+
+The plugins here are small Python scripts, run as real processes, against the Kubernetes
+emulator. Inside the wizard the kubernetes client would have given a plugin the terminal
+(Textual's stdout says it is one): its complaint landed on the screen, and a plugin that
+asks could read the wizard's keys.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kfwizard.gcp.kube_access import CREDENTIAL_PROBLEM, api_client_for_context
+from kfwizard.kube.exec_plugin import exec_spec, run_plugin
+from tests.kube.conftest import CONTEXT
+
+PLUGIN = """#!{python}
+import json, os, pathlib, sys
+calls = pathlib.Path(__file__).with_suffix(".calls")
+count = int(calls.read_text()) + 1 if calls.exists() else 1
+calls.write_text(str(count))
+info = json.loads(os.environ["KUBERNETES_EXEC_INFO"])
+{body}
+"""
+
+ANSWERS = """
+typed = sys.stdin.read()  # a plugin that asks: it must get no terminal, only EOF
+status = {{"token": f"t{{count}}-interactive={{info['spec']['interactive']}}-typed={{typed!r}}"}}
+if {expires} is not None:
+    import datetime
+    at = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds={expires})
+    status["expirationTimestamp"] = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+print(json.dumps({{"apiVersion": info["apiVersion"], "kind": "ExecCredential", "status": status}}))
+"""
+
+COMPLAINS = """
+print("ERROR: gke-gcloud-auth-plugin: Please run: gcloud auth login", file=sys.stderr)
+sys.exit(1)
+"""
+
+
+def plugin(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "credential-plugin"
+    script.write_text(PLUGIN.format(python=sys.executable, body=body), encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def bearer(api_client: Any) -> str:
+    """The token the client sends (one entry; its key is the kubernetes client's)."""
+    [value] = api_client.configuration.api_key.values()
+    return str(value)
+
+
+def kubeconfig_with_plugin(emu: Any, tmp_path: Path, command: str, **extra: Any) -> Path:
+    """The emulator's kubeconfig, its user replaced by ``exec: command``."""
+    config = emu.kubeconfig(CONTEXT)
+    exec_entry = {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": command}
+    exec_entry.update(extra)
+    for user in config["users"]:
+        user["user"] = {"exec": exec_entry}
+    path = tmp_path / "kubeconfig.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def test_a_plugin_gets_no_terminal_and_its_token_reaches_the_api(
+    emu: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    script = plugin(tmp_path, ANSWERS.format(expires=None))
+    path = kubeconfig_with_plugin(emu, tmp_path, str(script))
+    api_client = api_client_for_context(path, CONTEXT)
+    try:
+        from kubernetes.client import VersionApi
+
+        assert VersionApi(api_client).get_code().git_version.startswith("v1.33")
+        assert bearer(api_client) == "Bearer t1-interactive=False-typed=''"
+        assert getattr(api_client, CREDENTIAL_PROBLEM, None) is None
+    finally:
+        api_client.close()
+    assert capfd.readouterr() == ("", "")
+
+
+async def test_a_failing_plugin_in_the_wizard_is_quiet_and_its_words_are_kept(
+    emu: Any, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """In a running Textual app, where stdout claims to be a terminal (the kubernetes
+    client then gave the plugin the real one). Like the kubernetes client, kfwizard
+    carries on without credentials (a cluster may not need them); what the plugin said
+    is kept for the API's refusal."""
+    from textual.app import App
+
+    script = plugin(tmp_path, COMPLAINS)
+    path = kubeconfig_with_plugin(emu, tmp_path, str(script))
+    async with App[None]().run_test():
+        assert sys.stdout.isatty(), "Textual's stand-in for stdout"
+        api_client = api_client_for_context(path, CONTEXT)
+    try:
+        assert "Please run" not in capfd.readouterr().err, "the plugin wrote on the terminal"
+        problem = getattr(api_client, CREDENTIAL_PROBLEM)
+        assert problem == (
+            f"its credential plugin {script} failed (exit 1): "
+            "ERROR: gke-gcloud-auth-plugin: Please run: gcloud auth login"
+        )
+        assert not api_client.configuration.api_key
+    finally:
+        api_client.close()
+
+
+def test_a_missing_plugin_says_so_with_the_kubeconfigs_install_hint(tmp_path: Path) -> None:
+    spec = {"command": "kfwizard-no-such-plugin", "installHint": "Install it with gcloud."}
+    answer = run_plugin(spec, cwd=tmp_path)
+    assert answer.token is None
+    assert answer.problem == (
+        "its credential plugin kfwizard-no-such-plugin is not installed (Install it with gcloud.)"
+    )
+
+
+def test_a_token_about_to_expire_is_renewed_by_running_the_plugin_again(
+    emu: Any, tmp_path: Path
+) -> None:
+    script = plugin(tmp_path, ANSWERS.format(expires=60))  # inside the renewal margin
+    path = kubeconfig_with_plugin(emu, tmp_path, str(script))
+    api_client = api_client_for_context(path, CONTEXT)
+    try:
+        configuration = api_client.configuration
+        assert bearer(api_client).startswith("Bearer t1-")
+        configuration.refresh_api_key_hook(configuration)  # as before a request
+        assert bearer(api_client).startswith("Bearer t2-")
+        # How often it looks is test_kube_token_refresh's business (at most every 30 s).
+    finally:
+        api_client.close()
+
+
+def test_the_exec_entry_of_the_contexts_own_user_is_found() -> None:
+    config = {
+        "current-context": "b",
+        "contexts": [
+            {"name": "a", "context": {"user": "ua"}},
+            {"name": "b", "context": {"user": "ub"}},
+        ],
+        "users": [
+            {"name": "ua", "user": {"token": "x"}},
+            {"name": "ub", "user": {"exec": {"command": "plugin-b"}}},
+        ],
+    }
+    assert exec_spec(config, None) == {"command": "plugin-b"}
+    assert exec_spec(config, "a") is None
+    assert exec_spec(config, "missing") is None
