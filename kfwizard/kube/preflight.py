@@ -250,7 +250,7 @@ def check_capacity(
             "capacity",
             "fail",
             "The cluster has no Ready, schedulable node.",
-            resize_fix(inputs.cluster, _first_pool(nodes), 3),
+            resize_fix(inputs.cluster, _first_pool(nodes), 3, larger_type(inputs.mode, "")),
         )
     need_cpu, need_mem = inputs.requests or set_requests(inputs.objects)
     free_cpu = sum(max(r.free_cpu, 0) for r in rooms)
@@ -276,6 +276,7 @@ def check_capacity(
     )
     per_node_cpu = max(r.free_cpu for r in rooms)
     per_node_mem = max(r.free_mem for r in rooms)
+    bigger = larger_type(inputs.mode, rooms[0].machine_type)
     if short:
         return Check(
             "capacity",
@@ -287,6 +288,7 @@ def check_capacity(
                 inputs.cluster,
                 rooms[0].pool,
                 nodes_needed(rooms, need_cpu - free_cpu, need_mem - free_mem),
+                bigger,
             ),
         )
     if biggest[0] > per_node_cpu or biggest[1] > per_node_mem:
@@ -296,7 +298,7 @@ def check_capacity(
             f"The largest pod needs {format_cpu(biggest[0])} and "
             f"{format_memory(biggest[1])} memory, more than any single node has free "
             f"({format_cpu(per_node_cpu)}, {format_memory(per_node_mem)} memory).",
-            "use a larger machine type (e.g. e2-standard-4)",
+            node_pool_fix(inputs.cluster, bigger or "e2-standard-4", 3),
         )
     minimum = inputs.minimum
     if minimum and (total_cpu < minimum[0] or total_mem < minimum[1]):
@@ -306,7 +308,7 @@ def check_capacity(
             f"The requests fit ({have}), but the recommended minimum is "
             f"{format_cpu(minimum[0])} and {format_memory(minimum[1])} allocatable; "
             "many KFP pods declare no requests, so the cluster may be tight.",
-            "add a node or use a larger machine type",
+            resize_fix(inputs.cluster, rooms[0].pool, len(rooms) + 1, bigger),
         )
     return Check(
         "capacity",
@@ -342,20 +344,60 @@ def _where(location: str) -> str:
     return f" --zone {location}" if location.count("-") >= 2 else f" --region {location}"
 
 
-def resize_fix(cluster: dict[str, Any], pool: str, nodes: int) -> str:
+def larger_type(mode: str, current: str) -> str | None:
+    """A machine type with more room per node than ``current``, for a new node pool: the
+    one kfwizard recommends for ``mode`` when it is larger, else the next size up.
+
+    None when kfwizard knows no larger one (the fix then says it in words)."""
+    from kfwizard.gcp.machine_types import allocatable, get_machine_type
+    from kfwizard.gcp.sizing import mode_needs
+    from kfwizard.kube.capacity import larger_machine
+
+    have = get_machine_type(current)
+    have_cpu, have_mib = allocatable(have) if have else (0, 0)
+    recommended = mode_needs(mode).recommended_machine
+    known = get_machine_type(recommended)
+    if known is not None:
+        cpu, mib = allocatable(known)
+        if cpu > have_cpu and mib > have_mib:
+            return recommended
+    if have is None:
+        return None
+    return larger_machine(int(have_cpu * 1.7), int(have_mib * 1.7) * 2**20, current)
+
+
+def resize_fix(cluster: dict[str, Any], pool: str, nodes: int, bigger: str | None = None) -> str:
     """The fix for too little room: the gcloud command with the cluster's real name, or
     a plain sentence about "your cluster" when the name is not known (a kubeconfig
-    context, not a cluster kfwizard created or looked up)."""
+    context, not a cluster kfwizard created or looked up).
+
+    The cluster exists by now, so a larger machine type is not an answers edit (kfwizard
+    never replaces a cluster's nodes): it is a new node pool, given as its command."""
     name = cluster.get("name")
     if not name:
         return (
             f"add nodes to your cluster: grow node pool {pool} to {plural(nodes, 'node')} "
-            "(on GKE with gcloud container clusters resize), or choose a larger machine type"
+            "(on GKE with gcloud container clusters resize), or add a node pool of a larger "
+            "machine type"
         )
     where = _where(str(cluster.get("location") or ""))
-    return (
+    resize = (
         f'add nodes with "gcloud container clusters resize {name} --node-pool {pool} '
-        f'--num-nodes {nodes}{where}", or choose a larger machine type'
+        f'--num-nodes {nodes}{where}"'
+    )
+    return f"{resize}, or {node_pool_fix(cluster, bigger, 3)}" if bigger else resize
+
+
+def node_pool_fix(cluster: dict[str, Any], machine_type: str | None, nodes: int) -> str:
+    """Add a node pool of a larger machine type to the existing cluster (its command when
+    the cluster's name is known)."""
+    name = cluster.get("name")
+    if not name or not machine_type:
+        return "add a node pool of a larger machine type to your cluster"
+    where = _where(str(cluster.get("location") or ""))
+    return (
+        f'add a node pool of {machine_type} with "gcloud container node-pools create kfp-pool '
+        f'--cluster {name} --machine-type {machine_type} --num-nodes {nodes}{where}"'
     )
 
 

@@ -104,13 +104,23 @@ def test_a_gke_cluster_is_named_in_the_fixes(
         "--num-nodes "
     ) in action
     assert '--zone europe-west4-b"' in action and "your cluster" not in action
+    # The cluster exists: a larger machine type is a node pool to add, not an answers edit.
+    assert "choose a larger machine type" not in action
+    assert (
+        'add a node pool of e2-standard-2 with "gcloud container node-pools create kfp-pool '
+        '--cluster kfp-small --machine-type e2-standard-2 --num-nodes 3 --zone europe-west4-b"'
+    ) in action
 
 
 def test_the_resize_fix_names_the_cluster_when_known_and_says_your_cluster_otherwise() -> None:
-    known = resize_fix({"name": "kubeflow-testing", "location": "us-central1-a"}, "pool-1", 4)
+    known = resize_fix(
+        {"name": "kubeflow-testing", "location": "us-central1-a"}, "pool-1", 4, "e2-standard-4"
+    )
     assert known == (
         'add nodes with "gcloud container clusters resize kubeflow-testing --node-pool pool-1 '
-        '--num-nodes 4 --zone us-central1-a", or choose a larger machine type'
+        '--num-nodes 4 --zone us-central1-a", or add a node pool of e2-standard-4 with '
+        '"gcloud container node-pools create kfp-pool --cluster kubeflow-testing '
+        '--machine-type e2-standard-4 --num-nodes 3 --zone us-central1-a"'
     )
     regional = resize_fix({"name": "kfp", "location": "europe-west4"}, "default-pool", 1)
     assert "--num-nodes 1 --region europe-west4" in regional

@@ -156,6 +156,86 @@ def validate_cluster_selections(selections: dict[str, Any]) -> None:
             raise BadInput(field, rule, value)
 
 
+class LiveSize:
+    """What a GKE cluster really runs: its first node pool's machine type and name, the
+    machine types of all its pools, and its node count (every pool, every zone)."""
+
+    def __init__(
+        self,
+        machine_type: str,
+        pool: str,
+        pool_types: set[str],
+        nodes: int | None,
+        autoscaled: bool = False,
+    ):
+        self.machine_type = machine_type
+        self.pool = pool
+        self.pool_types = pool_types
+        self.nodes = nodes
+        self.autoscaled = autoscaled
+        """The autoscaler moves the node count: no count is "the" size to compare."""
+
+    def shown(self) -> str:
+        return f"{self.nodes if self.nodes is not None else '?'} x {self.machine_type or '?'}"
+
+
+def _live_size(cluster: Any) -> LiveSize:
+    """Read from the cluster GKE returned, not from the answers: outputs say what is."""
+    pools = list(cluster.node_pools)
+    machine = (pools[0].config.machine_type if pools else "") or cluster.node_config.machine_type
+    nodes = cluster.current_node_count or sum(p.initial_node_count for p in pools) or None
+    return LiveSize(
+        machine,
+        (pools[0].name if pools else "") or "default-pool",
+        {p.config.machine_type for p in pools if p.config.machine_type} or {machine},
+        nodes,
+        any(p.autoscaling.enabled for p in pools),
+    )
+
+
+def _size_differs_warning(
+    live: LiveSize, sel: dict[str, Any], *, project: str, name: str, location: str
+) -> str:
+    """The sentence for an existing cluster whose size is not the answers' size, with the
+    commands that change it (empty when it matches).
+
+    A machine type counts as matching when any node pool has it (the user may have added
+    a pool of the larger type, as this warning suggests)."""
+    want_machine = str(sel.get("machine_type") or "n1-standard-2")
+    want_nodes = int(sel.get("nodes") or 3)
+    want_total = _total_nodes(location, want_nodes)
+    other_machine = bool(live.machine_type) and want_machine not in live.pool_types
+    other_count = not live.autoscaled and live.nodes is not None and live.nodes != want_total
+    if not (other_machine or other_count):
+        return ""
+    where = f"{_location_flag(location)} --project={project}"
+    if other_machine:
+        change = (
+            f"add a node pool of {want_machine} (gcloud container node-pools create kfp-pool "
+            f"--cluster={name} --machine-type={want_machine} --num-nodes={want_nodes} {where})"
+        )
+    else:
+        change = (
+            f"{'add nodes' if live.nodes is not None and live.nodes < want_total else 'resize'}"
+            f" (gcloud container clusters resize {name} --node-pool={live.pool} "
+            f"--num-nodes={want_nodes} {where})"
+        )
+    return (
+        f"Cluster {name} exists with {live.shown()}; the answers say "
+        f"{want_total} x {want_machine}. kfwizard does not resize or replace an existing "
+        "cluster (a resize is billed, another machine type needs a new node pool), so it "
+        f"goes on with the cluster as it is. To change it: {change}, or choose a new "
+        "cluster name to create a new cluster (the old one keeps running until a teardown "
+        "deletes it)."
+    )
+
+
+def _total_nodes(location: str, nodes: int) -> int:
+    from kfwizard.gcp.clusters import total_nodes
+
+    return total_nodes(location, nodes)
+
+
 class ClusterStep(BaseStep):
     """Create a GKE cluster (following its operation), adopt one, or take a context."""
 
@@ -221,7 +301,10 @@ class ClusterStep(BaseStep):
         )
         if cluster is None or clusters.cluster_status(cluster) != RUNNING:
             return False
-        return self._same_address(ctx, cluster)
+        if not self._same_address(ctx, cluster):
+            return False
+        self._note_size(ctx, cluster)
+        return True
 
     def _same_address(self, ctx: StepContext, cluster: Any) -> bool:
         """The endpoint and CA the session kept are still the cluster's.
@@ -762,11 +845,6 @@ class ClusterStep(BaseStep):
             self._settle(ctx, client, project, location, name, cluster, facts)
             cluster = clusters.get_cluster(client, project, location, name) or cluster
             status = clusters.cluster_status(cluster)
-        pools = list(cluster.node_pools)
-        machine = (
-            pools[0].config.machine_type if pools else ""
-        ) or cluster.node_config.machine_type
-        nodes = cluster.current_node_count or sum(p.initial_node_count for p in pools) or None
         ctx.outputs.update(
             {
                 "name": name,
@@ -778,8 +856,6 @@ class ClusterStep(BaseStep):
                 "created_by_session": created,
                 "operation": ctx.outputs.get("operation"),
                 "autopilot": bool(cluster.autopilot.enabled),
-                "machine_type": machine or None,
-                "nodes": nodes,
             }
         )
         ctx.outputs.pop("create_requested", None)
@@ -788,6 +864,32 @@ class ClusterStep(BaseStep):
             f"cluster {name}: {status}, Kubernetes {cluster.current_master_version}, "
             f"endpoint {cluster.endpoint}"
         )
+        self._note_size(ctx, cluster)
+
+    # the size the cluster has, against the size the answers ask for ---------------------------
+    def _note_size(self, ctx: StepContext, cluster: Any) -> None:
+        """Record the cluster's real machine type and node count, and warn when the
+        answers ask for another size.
+
+        The answers' size only shapes a cluster kfwizard is about to create. Once it
+        exists, a different ``machine_type`` or ``nodes`` changes nothing by itself:
+        kfwizard does not resize (billed) or replace (a new node pool, or a new cluster)
+        on its own. Saying so, with the commands, is what stops a user from editing the
+        answers again and again while the cluster stays as it was."""
+        live = _live_size(cluster)
+        ctx.outputs.update({"machine_type": live.machine_type or None, "nodes": live.nodes})
+        if _source(ctx.selections) != "create":
+            return
+        warning = _size_differs_warning(
+            live,
+            _cluster_sel(ctx.selections),
+            project=runtime.project_of(ctx) or _project_for_commands(ctx.session),
+            name=str(ctx.outputs.get("name")),
+            location=str(ctx.outputs.get("location")),
+        )
+        if warning:
+            ctx.log(f"warning: {warning}")
+            ctx.detail("warning", warning)  # shown, not only logged
 
 
 class ConnectStep(BaseStep):
