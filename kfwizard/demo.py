@@ -1,29 +1,51 @@
 """`--demo`: the real wizard against built-in loopback emulators, no account needed.
 
 The emulators run in this process. Their state is kept under the data folder, so a demo
-session can be resumed (or torn down) later like a real one.
+session can be resumed (or torn down) later like a real one. One process at a time may
+run them on that state: each process loads it when it starts and saves over it as it
+runs, so two at once would each drop the other's clusters. The second is refused, with
+the first one's pid (an advisory lock, the sessions' own, that dies with its owner).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kfwizard import paths
+from kfwizard.engine.errors import KfwizardError
+
+if TYPE_CHECKING:
+    from kfwizard.session import SessionLock
 
 DEMO_PROJECT = "kfwizard-demo"
 DEMO_SPEED = 1.0
 """The emulators' pace for the demo: about a minute from Project to Verify."""
 
 
+class DemoBusy(KfwizardError):
+    """Another process runs the demo emulators on this state. Nothing is wrong with what
+    the user typed (so not exit 2): like a session open elsewhere, it is exit 1."""
+
+    exit_code = 1
+
+
 @dataclass
 class DemoHandle:
     stack: Any
     env: dict[str, str]
+    lock: SessionLock | None = None
+    """Held until ``stop()``: the demo state is this process's while it runs."""
 
     def stop(self) -> None:
-        self.stack.stop()
+        """Stop the emulators (they save their state), then let another demo start."""
+        try:
+            self.stack.stop()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def start_demo(
@@ -37,18 +59,73 @@ def start_demo(
     fault_set = check_faults(faults)
     if speed is None:
         speed = float(os.environ.get("KFWIZARD_DEMO_SPEED", DEMO_SPEED))
-    state_dir = paths.ensure_private_dir(paths.data_dir() / "demo-emulator")
-    stack = EmulatorStack(
-        speed=speed,
-        faults=fault_set,
-        project=DEMO_PROJECT,
-        state_dir=state_dir,
-        kubeconfig_path=state_dir / "kubeconfig",
-    )
-    stack.start()
+    state_dir = paths.ensure_private_dir(paths.demo_state_dir())
+    lock = hold_demo_state()
+    try:
+        stack = EmulatorStack(
+            speed=speed,
+            faults=fault_set,
+            project=DEMO_PROJECT,
+            state_dir=state_dir,
+            kubeconfig_path=state_dir / "kubeconfig",
+        )
+        stack.start()
+    except BaseException:
+        lock.release()
+        raise
     env = dict(stack.env())
     env.setdefault("NO_GCE_CHECK", "true")
-    return DemoHandle(stack=stack, env=env)
+    return DemoHandle(stack=stack, env=env, lock=lock)
+
+
+def hold_demo_state() -> SessionLock:
+    """The demo state's lock, held; ``DemoBusy`` when another process holds it.
+
+    The sessions' lock (``flock`` on a file holding the owner's pid): the kernel drops
+    it when its owner dies, so a killed demo never blocks the next one.
+    """
+    from kfwizard.session import SessionLock, SessionLocked, SessionWriteError
+
+    lock = SessionLock(paths.demo_lock_path())
+    try:
+        lock.acquire()
+    except SessionLocked:
+        raise _demo_busy(lock.path) from None
+    except SessionWriteError as exc:
+        raise _demo_state_unlockable(lock.path, exc.__cause__) from None
+    return lock
+
+
+def _demo_busy(lock_path: Path) -> DemoBusy:
+    owner = _lock_owner(lock_path)
+    who = f" (pid {owner})" if owner else ""
+    return DemoBusy(
+        f"Another kfwizard --demo process{who} is using the demo emulators in "
+        f"{lock_path.parent}; two at once would overwrite each other's clusters, so this "
+        "one started nothing.",
+        action=(
+            "wait for that process to finish, or quit it, and run again; or set "
+            "KFWIZARD_HOME to another folder for a separate demo (with its own sessions)"
+        ),
+    )
+
+
+def _demo_state_unlockable(lock_path: Path, cause: BaseException | None) -> DemoBusy:
+    reason = getattr(cause, "strerror", None) or str(cause or "unknown error")
+    return DemoBusy(
+        f"Cannot lock the demo emulators' state in {lock_path.parent} ({reason}); this "
+        "demo started nothing.",
+        action="make that folder writable (or point KFWIZARD_HOME elsewhere) and run again",
+    )
+
+
+def _lock_owner(lock_path: Path) -> str:
+    """The pid the holder wrote into the lock file, or "" (not written yet, unreadable)."""
+    try:
+        text = lock_path.read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return ""
+    return text if text.isdigit() else ""
 
 
 def check_faults(faults: list[str] | tuple[str, ...]) -> Any:

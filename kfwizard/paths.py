@@ -61,6 +61,16 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
+def demo_state_dir() -> Path:
+    """The demo emulators' saved cloud (clusters, services, kubeconfig)."""
+    return data_dir() / "demo-emulator"
+
+
+def demo_lock_path() -> Path:
+    """Held by the one process whose demo emulators use ``demo_state_dir()``."""
+    return demo_state_dir() / "emulators.lock"
+
+
 def config_dir() -> Path:
     home = _home_override()
     if home is not None:
