@@ -126,6 +126,14 @@ def short_refusal(reason: str, suggestion: str) -> str:
     return f"{head}. {instead}. F1 says why."
 
 
+GCP_FIELDS: dict[str, tuple[str, str]] = {
+    "deployment.gcp.bucket": ("field-bucket", "bucket"),
+    "deployment.gcp.cloudsql_instance": ("field-cloudsql", "cloudsql_instance"),
+    "deployment.gcp.db_user": ("field-db_user", "db_user"),
+}
+"""The Cloud SQL + Cloud Storage inputs: their rule's name, their field, their key."""
+
+
 class ModeScreen(FormScreen):
     PHASE = "mode"
     CSS_PATH = HERE / "mode.tcss"
@@ -238,6 +246,7 @@ class ModeScreen(FormScreen):
         self.query_one("#db_user", Input).value = str(gcp.get("db_user") or "")
         self._refresh_choices()
         self._check_selects(show=True)  # chosen earlier: a refusal is named at once
+        self._show_typed_problems()
         self._show_plan()
 
     def _refresh_choices(self) -> None:
@@ -318,25 +327,33 @@ class ModeScreen(FormScreen):
     # -- validation ----------------------------------------------------------------
     def validate_fields(self, show: bool = True) -> list[Field]:
         invalid = self._check_selects(show)
-        if self.mode == "kfp-gcp":
-            from kfwizard.manifests import catalog
-
-            ids = {
-                "deployment.gcp.bucket": "field-bucket",
-                "deployment.gcp.cloudsql_instance": "field-cloudsql",
-                "deployment.gcp.db_user": "field-db_user",
-            }
-            problems = {
-                name: rule
-                for name, rule, _ in catalog.gcp_input_problems(self.deployment.get("gcp"))
-            }
-            for name, field_id in ids.items():
-                field = self.query_one(f"#{field_id}", Field)
-                if show or field.error:
-                    field.set_error(problems.get(name))
-                if name in problems:
-                    invalid.append(field)
+        for field, rule, _ in self._gcp_rules():
+            if show or field.error:
+                field.set_error(rule)
+            if rule:
+                invalid.append(field)
         return invalid
+
+    def _gcp_rules(self) -> list[tuple[Field, str | None, str]]:
+        """Each Cloud SQL + Cloud Storage field with the rule it breaks (None: none)
+        and its value; no fields for the other modes."""
+        if self.mode != "kfp-gcp":
+            return []
+        from kfwizard.manifests import catalog
+
+        gcp = self.deployment.get("gcp") or {}
+        problems = {name: rule for name, rule, _ in catalog.gcp_input_problems(gcp)}
+        return [
+            (self.query_one(f"#{field_id}", Field), problems.get(name), str(gcp.get(key) or ""))
+            for name, (field_id, key) in GCP_FIELDS.items()
+        ]
+
+    def _show_typed_problems(self) -> None:
+        """Coming back to values typed earlier, their rules show at once (the nav line
+        already counts them); an empty field stays quiet until ctrl+n names it."""
+        for field, rule, value in self._gcp_rules():
+            if rule and value.strip():
+                field.set_error(rule)
 
     def _check_selects(self, show: bool) -> list[Field]:
         """The refusal of the mode/version/env combination, under the field that

@@ -326,3 +326,28 @@ async def test_the_rollout_table_is_as_wide_as_its_rows_before_it_next_idles(sto
         await pilot.pause()
         after = {str(c.key.value): c.get_render_width(table) for c in table.columns.values()}
         assert after == widths, "idling changes nothing"
+
+
+async def test_cloud_sql_values_typed_earlier_show_their_rules_on_return(store):
+    """Mode shown again with a bad bucket typed earlier: its rule shows at once (the
+    nav line counted it with no field saying which); the empty instance stays quiet."""
+    deployment = {
+        "mode": "kfp-gcp",
+        "version": "2.14.4",
+        "env": "gcp",
+        "gcp": {"bucket": "Bad_Bucket!", "cloudsql_instance": ""},
+    }
+    save_session(
+        store,
+        "s-gcp",
+        phase_steps=UNTIL_MODE,
+        selections={"deployment": deployment},
+        outputs=connected_to("v1.34.1"),
+    )
+    app = PlanApp({}, store=store, session_id="s-gcp")
+    async with app.run_test(size=(100, 32)) as pilot:
+        screen = await wait_for_screen(pilot, ModeScreen)
+        bucket = screen.query_one("#field-bucket", Field)
+        assert bucket.error and "bucket" in bucket.error.lower(), bucket.error
+        assert not screen.query_one("#field-cloudsql", Field).error
+        assert "2 fields need attention" in str(screen.query_one("#nav-status").render())
