@@ -8,6 +8,7 @@ is deleted only if they type its name.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -30,19 +31,26 @@ def preview_lines(session: Session) -> list[str]:
     inventory = session.inventory
     objects = inventory.get("objects") or []
     lines = []
-    if objects:
+    if objects and session.status == "removed":
+        # Torn down already: listing them (and their data "lost for good") again read
+        # as if they were still there.
+        lines.append(
+            f"The {len(objects)} Kubernetes objects this session applied were deleted by "
+            "its teardown."
+        )
+    elif objects:
         lines.append(
             f"{len(objects)} Kubernetes objects applied by this session ({_where(objects)})"
         )
     else:
         lines.append("No Kubernetes objects recorded by this session.")
     claims = [f"{pvc['namespace']}/{pvc['name']}" for pvc in session.inventory_pvcs()]
-    if claims:
+    if claims and session.status != "removed":
         lines.append(
             f"The data in {plural(len(claims), 'volume')} "
             f"({', '.join(claims)}) is lost for good: pipeline runs, artifacts and metadata."
         )
-    cluster = inventory.get("cluster") or {}
+    cluster = remaining_cluster(inventory)
     if cluster.get("name"):
         origin = (
             "created by this session"
@@ -62,6 +70,22 @@ def preview_lines(session: Session) -> list[str]:
             f"{len(services)} Google APIs were enabled by this session; they stay enabled."
         )
     return lines
+
+
+def remaining_cluster(inventory: Mapping[str, Any]) -> dict[str, Any]:
+    """The session's current cluster unless a teardown deleted it ({} then)."""
+    cluster = dict(inventory.get("cluster") or {})
+    return {} if cluster.get("deleted") else cluster
+
+
+def nothing_left(session: Session) -> bool:
+    """Torn down, with no cluster left to offer: a teardown would find nothing."""
+    inventory = session.inventory
+    return (
+        session.status == "removed"
+        and not remaining_cluster(inventory)
+        and not earlier_clusters(inventory)
+    )
 
 
 def _where(objects: list[dict[str, Any]]) -> str:
@@ -128,7 +152,7 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        cluster = session.inventory.get("cluster") or {}
+        cluster = remaining_cluster(session.inventory)
         self.cluster_name: str | None = cluster.get("name")
         self.cluster_ours = bool(cluster.get("created_by_session"))
         self.earlier_names = [c["name"] for c in earlier_clusters(session.inventory)]

@@ -403,7 +403,14 @@ class VerifyScreen(WizardScreen):
         if self.running:
             self.notify("A step is running; cancel it first.", severity="warning")
             return
-        from kfwizard.dialogs.teardown import TeardownDialog
+        from kfwizard.dialogs.teardown import TeardownDialog, nothing_left
+
+        if nothing_left(self.session):
+            self.notify(
+                "Everything this session created is gone already, its cluster included.",
+                title="Nothing to tear down",
+            )
+            return
 
         def answered(choice: dict[str, Any] | None) -> None:
             if choice:

@@ -269,6 +269,40 @@ def test_teardown_preview_warns_that_volume_data_is_lost():
     assert preview_lines(session)[0].endswith("(cluster-wide)")
 
 
+def test_a_second_teardown_offers_only_what_is_left():
+    """Torn down already: the objects are not listed as if still there (nor their data
+    "lost for good"); a kept cluster is still offered; once it is deleted too, there is
+    nothing left to offer."""
+    from kfwizard.dialogs.teardown import nothing_left, preview_lines
+    from kfwizard.session import Session
+
+    session = Session.new(name="td")
+    session.inventory["objects"] = [
+        {"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow"},
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "namespace": "kubeflow",
+            "name": "mysql-pv-claim",
+        },
+    ]
+    session.inventory["cluster"] = {
+        "project": "p",
+        "location": "us-central1-a",
+        "name": "kf-one",
+        "created_by_session": True,
+    }
+    session.status = "removed"
+    lines = preview_lines(session)
+    assert lines[0] == "The 2 Kubernetes objects this session applied were deleted by its teardown."
+    assert not any("lost for good" in line for line in lines)
+    assert "GKE cluster kf-one in us-central1-a (created by this session)" in lines
+    assert not nothing_left(session)
+    session.inventory["cluster"]["deleted"] = True
+    assert not any("kf-one" in line for line in preview_lines(session))
+    assert nothing_left(session)
+
+
 def test_teardown_preview_of_a_demo_does_not_speak_of_billing():
     from kfwizard.dialogs.teardown import preview_lines
     from kfwizard.session import Session

@@ -292,6 +292,11 @@ async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store
         notes = [n.message for n in app._notifications]
         assert any("there is no UI to forward to" in note for note in notes), notes
         assert verify.forward is None
+        await pilot.press("t")  # the cluster went too: nothing to offer
+        await pilot.pause()
+        assert app.screen is verify
+        notes = [n.message for n in app._notifications]
+        assert any("gone already, its cluster included" in note for note in notes), notes
         await pilot.press("ctrl+n")
         await wait_for(
             pilot,
