@@ -19,9 +19,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from kfwizard.kube.capacity import (
+    NodeRoom,
     larger_machine,
     node_room,
-    nodes_needed,
 )
 from kfwizard.kube.names import role
 from kfwizard.kube.quantity import (
@@ -319,6 +319,81 @@ def _provisioning(
     )
 
 
+# -- P3: how many nodes (one answer for the preflight and the rollout) ---------------------
+NO_NODE_FALLBACK = 3
+"""With no Ready node there is nothing to measure: GKE's default pool size."""
+
+
+def comes_with_every_node(pod: dict[str, Any]) -> bool:
+    """A DaemonSet pod or a static (mirror) pod such as kube-proxy: a new node runs its
+    own copy, so its requests are not room the install can use there."""
+    owners = (pod.get("metadata") or {}).get("ownerReferences") or []
+    annotations = (pod.get("metadata") or {}).get("annotations") or {}
+    return "kubernetes.io/config.mirror" in annotations or any(
+        o.get("kind") in ("DaemonSet", "Node") for o in owners
+    )
+
+
+def new_node_room(room: NodeRoom, pods: list[dict[str, Any]]) -> tuple[int, int]:
+    """What an added node like ``room`` leaves for the install: its allocatable (after
+    GKE's reservations) minus the requests of the system pods every node runs."""
+    cpu, mem = room.alloc_cpu, room.alloc_mem
+    for pod in pods:
+        if (pod.get("spec") or {}).get("nodeName") == room.name and comes_with_every_node(pod):
+            pod_cpu, pod_mem = pod_requests(pod.get("spec") or {})
+            cpu, mem = cpu - pod_cpu, mem - pod_mem
+    return max(cpu, 0), max(mem, 0)
+
+
+def pool_nodes_needed(
+    rooms: list[NodeRoom], pods: list[dict[str, Any]], demand: list[tuple[int, int]]
+) -> int:
+    """How many nodes the first node pool needs in all so every pod in ``demand`` (CPU
+    millicores, memory bytes each) has a place: the number for ``gcloud container
+    clusters resize --num-nodes``. The capacity preflight (the install's pods) and the
+    rollout's diagnosis (the pods left Pending) both ask this, so they give one answer.
+
+    The pods are packed largest first into the free room of every schedulable node, then
+    into added nodes of the pool, each holding its allocatable minus the pods every node
+    runs (DaemonSets, kube-proxy). A pod too large for even an empty added node is not
+    counted here: more nodes cannot hold it, a larger machine type can.
+    """
+    if not rooms:
+        return NO_NODE_FALLBACK
+    pool = [r for r in rooms if r.pool == rooms[0].pool]
+    fresh_cpu, fresh_mem = max((new_node_room(r, pods) for r in pool), default=(0, 0))
+    bins = [[max(r.free_cpu, 0), max(r.free_mem, 0)] for r in rooms]
+    added = 0
+
+    def share(req: tuple[int, int]) -> float:
+        return max(req[0] / max(fresh_cpu, 1), req[1] / max(fresh_mem, 1))
+
+    for cpu, mem in sorted(demand, key=share, reverse=True):
+        if cpu > fresh_cpu or mem > fresh_mem:
+            continue  # larger than a whole new node: a larger machine type, not more nodes
+        place = next((b for b in bins if b[0] >= cpu and b[1] >= mem), None)
+        if place is None:
+            place = [fresh_cpu, fresh_mem]
+            bins.append(place)
+            added += 1
+        place[0] -= cpu
+        place[1] -= mem
+    return len(pool) + added
+
+
+def too_big_for_a_node(
+    rooms: list[NodeRoom], pods: list[dict[str, Any]], demand: list[tuple[int, int]]
+) -> tuple[int, int] | None:
+    """The largest request in ``demand`` that not even an empty added node of the first
+    pool holds (None when every pod fits one)."""
+    if not rooms:
+        return None
+    pool = [r for r in rooms if r.pool == rooms[0].pool]
+    fresh_cpu, fresh_mem = max((new_node_room(r, pods) for r in pool), default=(0, 0))
+    over = [(c, m) for c, m in demand if c > fresh_cpu or m > fresh_mem]
+    return max(over, default=None)
+
+
 # -- P3: capacity ----------------------------------------------------------------------
 def diagnose_unschedulable(
     pod: dict[str, Any], snapshot: Snapshot, pending: list[dict[str, Any]]
@@ -410,7 +485,9 @@ def diagnose_unschedulable(
     bigger = None
     if rooms and (need_cpu > alloc_cpu or need_mem > alloc_mem):
         bigger = larger_machine(need_cpu, need_mem, machine) or "e2-standard-4"
-    target = nodes_needed(rooms, pending)
+    target = pool_nodes_needed(
+        rooms, snapshot.pods, [pod_requests(p.get("spec") or {}) for p in pending]
+    )
     evidence.append(f"pod requests: {needs}")
     for room in rooms[:6]:
         evidence.append(

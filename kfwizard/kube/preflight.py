@@ -18,10 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kfwizard.engine.errors import Refused
-from kfwizard.kube.capacity import NODEPOOL_LABEL, NodeRoom, node_room
+from kfwizard.kube.capacity import NODEPOOL_LABEL, larger_machine, node_room
 from kfwizard.kube.client import KubeClients
 from kfwizard.kube.control import Control, Quiet
-from kfwizard.kube.diagnose import default_storageclass_fix, is_default_storageclass
+from kfwizard.kube.diagnose import (
+    default_storageclass_fix,
+    is_default_storageclass,
+    pool_nodes_needed,
+    too_big_for_a_node,
+)
 from kfwizard.kube.quantity import format_cpu, format_memory, pod_requests
 from kfwizard.kube.rest import get_object, list_objects
 from kfwizard.wording import plural
@@ -266,39 +271,35 @@ def check_capacity(
         short.append(f"{format_cpu(need_cpu - free_cpu)}")
     if need_mem > free_mem:
         short.append(f"{format_memory(need_mem - free_mem)} memory")
-    biggest = max(
-        (
-            pod_requests(((o.get("spec") or {}).get("template") or {}).get("spec") or {})
-            for o in inputs.objects
-            if o.get("kind") in ("Deployment", "StatefulSet")
-        ),
-        default=(0, 0),
-    )
-    per_node_cpu = max(r.free_cpu for r in rooms)
-    per_node_mem = max(r.free_mem for r in rooms)
-    bigger = larger_type(inputs.mode, rooms[0].machine_type)
-    if short:
+    demand = install_pods(inputs.objects) or [(need_cpu, need_mem)]
+    machine = rooms[0].machine_type
+    bigger = larger_type(inputs.mode, machine)
+    too_big = too_big_for_a_node(rooms, pods, demand)
+    if too_big:
+        return Check(
+            "capacity",
+            "fail",
+            f"The largest pod needs {format_cpu(too_big[0])} and "
+            f"{format_memory(too_big[1])} memory, more than a {machine or 'node'} of node "
+            f"pool {rooms[0].pool} has for it, even empty (after GKE's reservations and "
+            "system pods): more nodes of that size cannot run it.",
+            node_pool_fix(
+                inputs.cluster, larger_machine(*too_big, machine) or bigger or "e2-standard-4", 3
+            ),
+        )
+    wanted = pool_nodes_needed(rooms, pods, demand)
+    if short or wanted > sum(1 for r in rooms if r.pool == rooms[0].pool):
+        why = (
+            f"Short by {' and '.join(short)}."
+            if short
+            else "The total fits, but the pods do not fit in what is free on each node."
+        )
         return Check(
             "capacity",
             "fail",
             f"Not enough room: the install requests {format_cpu(need_cpu)} and "
-            f"{format_memory(need_mem)} memory; the cluster has {have}. Short by "
-            f"{' and '.join(short)}.",
-            resize_fix(
-                inputs.cluster,
-                rooms[0].pool,
-                nodes_needed(rooms, need_cpu - free_cpu, need_mem - free_mem),
-                bigger,
-            ),
-        )
-    if biggest[0] > per_node_cpu or biggest[1] > per_node_mem:
-        return Check(
-            "capacity",
-            "fail",
-            f"The largest pod needs {format_cpu(biggest[0])} and "
-            f"{format_memory(biggest[1])} memory, more than any single node has free "
-            f"({format_cpu(per_node_cpu)}, {format_memory(per_node_mem)} memory).",
-            node_pool_fix(inputs.cluster, bigger or "e2-standard-4", 3),
+            f"{format_memory(need_mem)} memory; the cluster has {have}. {why}",
+            resize_fix(inputs.cluster, rooms[0].pool, wanted, bigger),
         )
     minimum = inputs.minimum
     if minimum and (total_cpu < minimum[0] or total_mem < minimum[1]):
@@ -318,14 +319,18 @@ def check_capacity(
     )
 
 
-def nodes_needed(rooms: list[NodeRoom], short_cpu: int, short_mem: int) -> int:
-    """How many nodes the first node pool needs in all to cover the shortfall, with
-    nodes the size of its largest one."""
-    pool = [r for r in rooms if r.pool == rooms[0].pool]
-    per_cpu = max(max(r.alloc_cpu for r in pool), 1)
-    per_mem = max(max(r.alloc_mem for r in pool), 1)
-    extra = max(-(-max(short_cpu, 0) // per_cpu), -(-max(short_mem, 0) // per_mem), 1)
-    return len(pool) + extra
+def install_pods(objects: Iterable[dict[str, Any]]) -> list[tuple[int, int]]:
+    """The requests of each pod the set will run (one per replica; one per DaemonSet,
+    as :func:`set_requests` counts them), for packing them onto nodes."""
+    pods: list[tuple[int, int]] = []
+    for obj in objects:
+        kind = obj.get("kind")
+        if kind not in ("Deployment", "StatefulSet", "DaemonSet"):
+            continue
+        spec = obj.get("spec") or {}
+        replicas = 1 if kind == "DaemonSet" else int(spec.get("replicas", 1) or 0)
+        pods += [pod_requests(((spec.get("template") or {}).get("spec")) or {})] * replicas
+    return pods
 
 
 def _first_pool(nodes: list[dict[str, Any]]) -> str:
@@ -351,7 +356,6 @@ def larger_type(mode: str, current: str) -> str | None:
     None when kfwizard knows no larger one (the fix then says it in words)."""
     from kfwizard.gcp.machine_types import allocatable, get_machine_type
     from kfwizard.gcp.sizing import mode_needs
-    from kfwizard.kube.capacity import larger_machine
 
     have = get_machine_type(current)
     have_cpu, have_mib = allocatable(have) if have else (0, 0)

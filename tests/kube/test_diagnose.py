@@ -168,3 +168,75 @@ def test_crash_loop_while_mysql_starts_is_called_normal(
     found = [d for d in diagnose(snapshot) if d.workload == "ml-pipeline"]
     assert found and found[0].severity == "info"
     assert "normal for a few minutes while MySQL starts" in found[0].cause
+
+
+def _num_nodes(action: str) -> int:
+    found = re.search(r"--num-nodes (\d+)", action)
+    assert found, action
+    return int(found.group(1))
+
+
+def test_preflight_and_rollout_give_one_node_count_and_it_is_enough(
+    faults: Any, tmp_path: Path, store: SessionStore, fixtures_root: Path
+) -> None:
+    """One e2-small node: the capacity preflight and the rollout's diagnosis name the same
+    ``--num-nodes`` (they said 3 and 4), and at that size the install schedules.
+
+    Each added node is counted with its allocatable minus the pods every node runs
+    (DaemonSets, kube-proxy): on GKE those land first on a new node. The emulator places
+    such system-critical pods without a fit check, so it would also admit a node fewer;
+    "enough" is what it can prove."""
+    import os
+
+    from kfwizard.emulator.kube import NodeSpec
+    from kfwizard.engine.steps.install import PreflightStep
+
+    server = emulator(faults, machine="e2-small", count=1)
+    server.start()
+    try:
+        kubeconfig = write_kubeconfig(server, tmp_path)
+        checked = new_session(store, kubeconfig, "2.17.0")
+        connect_through_gke(checked, server)
+        preflight, _ = run(checked, store, [PreflightStep()], options={"env": dict(os.environ)})
+        session, rollout = _install(store, kubeconfig, gke=server)
+        assert preflight.state == "failed" and rollout.failed_step == "rollout", rollout.cause
+        wanted = _num_nodes(preflight.action or "")
+        assert _num_nodes(rollout.action or "") == wanted
+
+        server.set_nodes(NodeSpec.for_machine("e2-small", wanted))
+        options = {"timeouts": {**_timeouts(), **ROLLOUT_FAST}, "env": dict(os.environ)}
+        resized, _ = run(session, store, [RolloutStep()], options=options)
+    finally:
+        server.stop()
+    assert resized.state == "done", resized.cause
+
+
+def test_an_added_node_counts_only_what_its_own_system_pods_leave() -> None:
+    """Two 200m pods and a full e2-small node (440m allocatable): one added node would
+    have 440m, but its own kube-proxy and DaemonSet pods take 168m of it, so the pool
+    needs two more, three in all."""
+    from kfwizard.kube.capacity import node_room
+    from kfwizard.kube.diagnose import pool_nodes_needed
+
+    node = {
+        "metadata": {"name": "n1", "labels": {"cloud.google.com/gke-nodepool": "default-pool"}},
+        "status": {"allocatable": {"cpu": "440m", "memory": "1436Mi", "pods": "110"}},
+    }
+
+    def pod(name: str, cpu: str, owner: str) -> dict[str, Any]:
+        return {
+            "metadata": {"name": name, "ownerReferences": [{"kind": owner, "name": name}]},
+            "spec": {
+                "nodeName": "n1",
+                "containers": [{"resources": {"requests": {"cpu": cpu, "memory": "10Mi"}}}],
+            },
+            "status": {"phase": "Running"},
+        }
+
+    pods = [
+        pod("kube-proxy-n1", "100m", "Node"),
+        pod("fluentbit", "68m", "DaemonSet"),
+        pod("kube-dns", "272m", "ReplicaSet"),  # once per cluster: not on an added node
+    ]
+    demand = [(200, 2**20), (200, 2**20)]
+    assert pool_nodes_needed(node_room([node], pods), pods, demand) == 3
