@@ -164,6 +164,7 @@ def _dispatch(args: argparse.Namespace | SimpleNamespace) -> int:
     try:
         if args.command == "sessions":
             return _sessions(as_json=args.json)
+        _refuse_flags_that_do_nothing(args)
         _resolve_session_refs(args)
         if args.command == "run":
             from kfwizard.headless import run_headless
@@ -207,6 +208,26 @@ def _dispatch(args: argparse.Namespace | SimpleNamespace) -> int:
             print(f"kfwizard: {exc}", file=sys.stderr)
             return exc.exit_code
         raise
+
+
+def _refuse_flags_that_do_nothing(args: argparse.Namespace | SimpleNamespace) -> None:
+    """A flag that this combination ignores is refused (exit 2), not dropped: whoever
+    typed ``--confirm-name`` without ``--delete-cluster`` expects the cluster to go."""
+    from kfwizard.engine.errors import BadInput
+
+    if args.command == "teardown" and args.confirm_name and not args.delete_cluster:
+        raise BadInput(
+            "--confirm-name",
+            "only means something with --delete-cluster",
+            args.confirm_name,
+            action="add --delete-cluster to delete the cluster too, or leave --confirm-name out",
+        )
+    if args.command == "run" and args.new and args.session:
+        raise BadInput(
+            "--new",
+            "starts a new session, so it cannot go with --session",
+            action="leave out --session to start a new one, or --new to carry on that session",
+        )
 
 
 def _resolve_session_refs(args: argparse.Namespace | SimpleNamespace) -> None:

@@ -368,3 +368,23 @@ def test_deleting_an_adopted_cluster_unconfirmed_is_refused_before_the_preview(
     assert "--confirm-name team-cluster" in said.err
     assert "Teardown will delete" not in said.out
     assert SessionStore().load(session.id).inventory["objects"], "nothing was deleted"
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["teardown", "--session", "x", "--confirm-name", "kf-one"],
+            "--confirm-name: only means something with --delete-cluster",
+        ),
+        (
+            ["run", "--session", "x", "--new"],
+            "--new: starts a new session, so it cannot go with --session",
+        ),
+    ],
+)
+def test_a_flag_the_command_would_ignore_is_refused(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert said in capsys.readouterr().err
