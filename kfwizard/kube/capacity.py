@@ -7,7 +7,6 @@ per node, from ``status.allocatable`` minus the requests of the pods bound to it
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,25 +84,3 @@ def larger_machine(need_cpu: int, need_mem: int, current: str) -> str | None:
         if cpu >= need_cpu * 1.2 and mem_mib * 2**20 >= need_mem * 1.2 and "micro" not in mt.name:
             fits.append((mt.family != family, mt.hourly_usd, mt.name))
     return min(fits)[2] if fits else None
-
-
-def nodes_needed(rooms: list[NodeRoom], pending: list[dict[str, Any]]) -> int:
-    """How many nodes the pool needs so that every pending pod fits (with one spare).
-
-    Sum the requests of all unschedulable pods, subtract the free space left on every
-    node, and divide the shortfall by one node's allocatable, CPU and memory separately;
-    the larger answer wins. Bin-packing is ignored, hence the spare node.
-    """
-    if not rooms:
-        return 3
-    need_cpu = sum(pod_requests(p.get("spec") or {})[0] for p in pending)
-    need_mem = sum(pod_requests(p.get("spec") or {})[1] for p in pending)
-    free_cpu = sum(max(r.free_cpu, 0) for r in rooms)
-    free_mem = sum(max(r.free_mem, 0) for r in rooms)
-    per_cpu = max(r.alloc_cpu for r in rooms) or 1
-    per_mem = max(r.alloc_mem for r in rooms) or 1
-    extra = max(
-        math.ceil(max(0, need_cpu - free_cpu) / per_cpu),
-        math.ceil(max(0, need_mem - free_mem) / per_mem),
-    )
-    return len(rooms) + max(1, extra) + (1 if extra else 0)
