@@ -51,6 +51,9 @@ class Faults:
     """Clusters get one ``e2-small`` node whatever was asked for."""
     never_ready: tuple[str, ...] = ()
     """Deployment names that stay unavailable without any error."""
+    anonymous_refused: bool = False
+    """The Kubernetes API answers a request without an Authorization header with 401,
+    as a real API server does (the emulator otherwise lets anyone in)."""
     seed: int | None = None
 
     def __post_init__(self) -> None:

@@ -344,6 +344,44 @@ def test_kubeconfig_source(make_stack, harness_for) -> None:
     assert missing.result.cause.startswith("cluster.context: context not found")
 
 
+def test_a_refused_context_names_what_its_credential_plugin_said(
+    make_stack, harness_for, tmp_path
+) -> None:
+    """The context's user runs a plugin that fails (an expired gcloud login); the API
+    refuses anonymous requests. The failure quotes the plugin, not just "HTTP 401"."""
+    import sys
+
+    import yaml
+
+    from kfwizard.emulator.faults import Faults
+
+    stack = make_stack(speed=0.0, clusters=("local-one",), faults=Faults(anonymous_refused=True))
+    plugin = tmp_path / "expired-login"
+    plugin.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        "print('ERROR: Please run: gcloud auth login', file=sys.stderr)\nsys.exit(1)\n",
+        encoding="utf-8",
+    )
+    plugin.chmod(0o755)
+    config = yaml.safe_load(stack.kubeconfig_path.read_text(encoding="utf-8"))
+    for user in config["users"]:
+        user["user"] = {
+            "exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": str(plugin)}
+        }
+    kubeconfig = tmp_path / "plugin-kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump(config), encoding="utf-8")
+    harness = harness_for(stack)
+    harness.env["KUBECONFIG"] = str(kubeconfig)
+    context = f"gke_{PROJECT}_us-central1-a_local-one"
+    data = selections(source="kubeconfig", context=context)
+    run = harness.run([ClusterStep(), ConnectStep()], harness.new_session(data))
+    assert run.result.state == "failed" and run.result.failed_step == "connect"
+    assert "refused the request (HTTP 401)" in run.result.cause
+    assert f"its credential plugin {plugin} failed (exit 1)" in run.result.cause
+    assert "Please run: gcloud auth login" in run.result.cause
+    assert "gcloud auth login" in (run.result.action or "")
+
+
 def test_crash_after_create_request_adopts_own_cluster(make_stack, harness_for) -> None:
     """The process died after sending the create, before saving the operation: the
     session only knows it asked. The next run finds the cluster, knows it is its own,

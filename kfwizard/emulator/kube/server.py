@@ -46,6 +46,7 @@ _FAULT_MESSAGES = {
         "Internal error occurred: the kfwizard emulator injected a server error",
     ),
     503: ("ServiceUnavailable", "the server is currently unable to handle the request"),
+    401: ("Unauthorized", "Unauthorized"),
 }
 
 
@@ -138,6 +139,8 @@ class KubeHandler(BaseHTTPRequestHandler):
                 pass
             return
         code = faults.roll_error(unquote(self.path))
+        if code is None and faults.anonymous_refused and not self.headers.get("Authorization"):
+            code = 401
         if code is not None:
             self._send(self._fault_reply(code, faults.retry_after))
             return

@@ -992,7 +992,7 @@ class ConnectStep(BaseStep):
         try:
             version = self._server_version(ctx, api_client)
         except Exception as exc:
-            raise _unreachable(exc, cluster, source) from exc
+            raise _unreachable(exc, cluster, source, _credential_problem(api_client)) from exc
         finally:
             api_client.close()
         ctx.log(f"Kubernetes API answers: server version {version}")
@@ -1031,10 +1031,27 @@ class ConnectStep(BaseStep):
         )
 
 
-def _unreachable(exc: BaseException, cluster: dict[str, Any], source: str) -> StepFailed:
+def _credential_problem(api_client: Any) -> str | None:
+    """Why the kubeconfig user's credential plugin gave no token, if it did not."""
+    from kfwizard.gcp.kube_access import CREDENTIAL_PROBLEM
+
+    problem = getattr(api_client, CREDENTIAL_PROBLEM, None)
+    return str(problem) if problem else None
+
+
+def _unreachable(
+    exc: BaseException, cluster: dict[str, Any], source: str, credential_problem: str | None = None
+) -> StepFailed:
     """Why the Kubernetes API could not be reached, in words."""
     status = getattr(exc, "status", None)
     where = cluster.get("endpoint") or cluster.get("context") or "the cluster"
+    if status in (401, 403) and credential_problem:
+        return StepFailed(
+            f"The Kubernetes API at {where} refused the request (HTTP {status}): the "
+            f"context's user has no credentials, because {credential_problem}.",
+            "do what the plugin asks (for gke-gcloud-auth-plugin: gcloud auth login), "
+            "check it with kubectl get namespaces, then resume",
+        )
     if status in (401, 403):
         return StepFailed(
             f"The Kubernetes API at {where} refused kfwizard's credentials (HTTP {status}).",
