@@ -3,8 +3,8 @@
 ``kfwizard run --answers FILE`` carries on the session started from that file (so running
 it again resumes and does nothing new, and an edited file changes the choices there, as
 going back in the wizard does) or starts one; ``--new`` always starts one, and
-``--session ID`` resumes. Ctrl+C or SIGTERM stop at the next safe point and leave the
-session ``interrupted``.
+``--session ID`` resumes. Ctrl+C, SIGTERM or SIGHUP (the terminal closed) stop at the
+next safe point and leave the session ``interrupted``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -101,29 +101,84 @@ class HeadlessPrinter:
                     self._print(f"==> next: {redact(event.action)}")
 
 
+HANGUP_REASON = "Stopped because the terminal was closed (SIGHUP)."
+"""The interrupted step's cause after a hang-up (the wizard says the same of its window)."""
+
+
 @contextmanager
-def cancel_on_signals(cancel: threading.Event) -> Iterator[None]:
-    """First Ctrl+C/SIGTERM asks the run to stop at a safe point; a second one aborts."""
+def cancel_on_signals(
+    cancel: threading.Event, options: dict[str, Any] | None = None
+) -> Iterator[None]:
+    """First Ctrl+C/SIGTERM asks the run to stop at a safe point; a second one aborts.
+
+    SIGHUP (the terminal closed, or ``kill -HUP``) stops at a safe point too, as in the
+    wizard; by default it killed the run mid-step. It never aborts: the kernel and the
+    shell may each send one for the same closed terminal. ``options``: the runner's, to
+    record the hang-up as the stopped step's cause.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    terminal_fds = _terminal_fds()  # asked now: a hung-up terminal no longer says it is one
 
-    def handler(signum: int, frame: object) -> None:
+    def stop(signum: int, frame: object) -> None:
+        hung_up = signum == getattr(signal, "SIGHUP", None)
+        if hung_up:
+            _leave_terminal(terminal_fds)
         if cancel.is_set():
+            if hung_up:
+                return
             raise KeyboardInterrupt
+        if hung_up and options is not None:
+            options["stop_reason"] = HANGUP_REASON
         cancel.set()
-        print(
-            "\nStopping at the next safe point (press Ctrl+C again to abort at once)...",
-            file=sys.stderr,
-            flush=True,
-        )
+        said = "The terminal hung up (SIGHUP): stopping" if hung_up else "Stopping"
+        _tell(f"\n{said} at the next safe point (press Ctrl+C again to abort at once)...")
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signals = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signals.append(signal.SIGHUP)
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
     try:
         yield
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def _terminal_fds() -> list[int]:
+    """Which of stdout and stderr go to a terminal."""
+    found = []
+    for fd in (1, 2):
+        with suppress(OSError):
+            if os.isatty(fd):
+                found.append(fd)
+    return found
+
+
+def _leave_terminal(fds: list[int]) -> None:
+    """Point the outputs that went to the (now closed) terminal at /dev/null.
+
+    Every write to a hung-up terminal fails (EIO): the line is lost anyway, and each
+    failure would be logged as an error in the session's log, burying the run's own
+    record there. Output redirected to a file or a pipe is left as it is.
+    """
+    if not fds:
+        return
+    with suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            for fd in fds:
+                os.dup2(null, fd)
+        finally:
+            os.close(null)
+
+
+def _tell(text: str) -> None:
+    """A line for the user on stderr; one that cannot be written is dropped, never
+    raised into the run the signal handler interrupted."""
+    with suppress(OSError, ValueError):
+        print(text, file=sys.stderr, flush=True)
 
 
 def answers_hash(selections: dict[str, Any]) -> str:
@@ -301,7 +356,7 @@ def _run_session(
     options = run_options(env, demo=session.demo, skip_checks=session.selections.get("skip_checks"))
     options.update(create_consent(yes=yes, demo=session.demo, env=env))  # "yes" and "confirm"
     runner = Runner(session, store, plan, emit=printer, cancel=cancel, options=options)
-    with cancel_on_signals(cancel):
+    with cancel_on_signals(cancel, runner.options):
         result = runner.run()
     if result.state == "done":
         print(
@@ -419,7 +474,7 @@ def teardown_headless(
                 cancel=cancel,
                 options=run_options(run_env, demo=session.demo, yes=yes),
             )
-            with cancel_on_signals(cancel):
+            with cancel_on_signals(cancel, runner.options):
                 result = runner.run()
             if result.state == "done":
                 session.status = "removed"
