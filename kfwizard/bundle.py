@@ -41,6 +41,7 @@ def scrub(value: Any, key: str = "") -> Any:
                 SECRET_KEY.search(str(k))
                 and isinstance(v, (str, int, float))
                 and v not in ("", None)
+                and not _kind_count(str(k), v)
             ):
                 out[k] = MASK
             elif k == "value" and name and SECRET_KEY.search(name) and v not in ("", None):
@@ -53,6 +54,12 @@ def scrub(value: Any, key: str = "") -> Any:
     if isinstance(value, str):
         return redact(value)
     return value
+
+
+def _kind_count(key: str, value: Any) -> bool:
+    """``Secret: 2`` in a count of objects by kind: a Kubernetes kind (capitalised)
+    with a whole number is a count, not a secret (``password: 1234`` is lower case)."""
+    return key[:1].isupper() and isinstance(value, int) and not isinstance(value, bool)
 
 
 class BundleWriter:

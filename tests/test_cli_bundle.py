@@ -48,3 +48,14 @@ def test_a_file_that_cannot_be_created_is_bad_input_not_a_traceback(
     under_a_file.write_text("")
     assert main(["bundle", "--session", session_name, "--output", str(under_a_file / "b")]) == 2
     assert f"--output: {under_a_file} is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_count_of_secrets_by_kind_is_kept_and_a_numeric_password_masked() -> None:
+    """``objects_by_kind: {Secret: 2}`` read "********" in bundles: a count is not a
+    secret. A password that YAML read as a number still is."""
+    from kfwizard.bundle import scrub
+    from kfwizard.engine.redact import MASK
+
+    cleaned = scrub({"by_kind": {"Secret": 2, "Deployment": 14}, "db": {"password": 1234}})
+    assert cleaned["by_kind"] == {"Secret": 2, "Deployment": 14}
+    assert cleaned["db"]["password"] == MASK
