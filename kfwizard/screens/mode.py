@@ -49,10 +49,9 @@ DEMO_NOTE = (
 
 def uses_demo_manifests(deployment: dict[str, Any]) -> bool:
     """The session installs the demo's built-in manifests (``kfwizard --demo``)."""
-    from kfwizard.manifests.demo import demo_manifests_dir
+    from kfwizard.manifests.demo import is_demo_manifests
 
-    chosen = deployment.get("manifests")
-    return bool(chosen) and Path(str(chosen)).resolve() == demo_manifests_dir().resolve()
+    return is_demo_manifests(deployment.get("manifests"))
 
 
 def version_choices(mode: str, demo: bool = False) -> list[str]:

@@ -208,10 +208,31 @@ class ManifestsStep(BaseStep):
         req = manifest_set.requests
         ctx.log(
             f"Requests: {req.cpu_m / 1000:.2f} vCPU, {req.memory_mib / 1024:.2f} GiB"
-            f"{_coverage(len(req.without_requests), req.workloads)}."
+            f"{_coverage(len(req.without_requests), req.workloads)}." + _demo_note(ctx)
         )
         minutes = max(1, round(manifest_set.time_estimate_seconds / 60))
         ctx.log(f"Estimated install time: about {plural(minutes, 'minute')}.")
+
+
+def _demo_note(ctx: StepContext) -> str:
+    """The demo installs a small set shaped like KFP's; the Cluster step sized the
+    cluster for the real release, so its figure differs, and this says why."""
+    from kfwizard.manifests import catalog
+    from kfwizard.manifests.demo import is_demo_manifests
+
+    deployment = ctx.selections.get("deployment") or {}
+    if not is_demo_manifests(deployment.get("manifests")):
+        return ""
+    real = catalog.resource_needs(
+        str(deployment.get("mode") or "kfp-standalone"),
+        deployment.get("version"),
+        deployment.get("env"),
+    )
+    return (
+        f" These are the demo's small set; the real release requests about "
+        f"{real.cpu_m / 1000:.2f} vCPU, {real.memory_mib / 1024:.2f} GiB, the figure the "
+        "Cluster step sized the cluster for."
+    )
 
 
 def _coverage(missing: int, workloads: int) -> str:

@@ -13,3 +13,8 @@ from pathlib import Path
 def demo_manifests_dir() -> Path:
     """The folder holding the demo's rendered YAML (usable as ``deployment.manifests``)."""
     return Path(__file__).resolve().parent
+
+
+def is_demo_manifests(chosen: object) -> bool:
+    """``deployment.manifests`` names the demo's built-in set."""
+    return bool(chosen) and Path(str(chosen)).resolve() == demo_manifests_dir()
