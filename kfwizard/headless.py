@@ -255,9 +255,9 @@ def run_headless(
     _check_faults(faults or [], demo=demo)
 
     run_env = dict(env if env is not None else os.environ)
-    with store.lock(session.id):  # a session open elsewhere is refused before it is announced
-        for line in said:
-            print(line, file=out)
+    # A session open elsewhere, or demo emulators another process holds, is refused
+    # before the session is announced.
+    with store.lock(session.id):
         demo_handle = None
         try:
             if demo:
@@ -267,6 +267,8 @@ def run_headless(
                 run_env.update(demo_handle.env)
                 apply_demo_defaults(session.selections, manifests=manifests)
                 session.demo = True
+            for line in said:
+                print(line, file=out)
             store.save(session)
             code = _run_session(session, store, until_phase, run_env, out, yes=yes)
             if code == 0 and port_forward:

@@ -95,6 +95,7 @@ def test_a_second_demo_process_is_refused_naming_the_first(
     assert "KFWIZARD_HOME to another folder" in done.stderr
     assert "\x1b" not in done.stdout
     assert "Traceback" not in done.stderr
+    assert "New session" not in done.stdout and "Resuming" not in done.stdout
     holder.communicate("", timeout=30)  # the first one stops and saves what it has
     assert holder.returncode == 0
     assert _saved_clusters() == ["alpha-cluster"]

@@ -129,6 +129,7 @@ def test_kill_hup_stops_a_teardown_at_a_safe_point() -> None:
             process.wait(timeout=10)
     assert process.returncode == 130, err[-3000:]
     assert "==> interrupted at delete-cluster" in out
+    assert 'finish the teardown with "kfwizard teardown --session' in out  # not `run`
     _assert_stopped_by_the_hangup(_only_session())
 
 

@@ -31,6 +31,17 @@ from kfwizard.engine.step import SETTLED_NOTE, Step, StepContext
 from kfwizard.session import Session, SessionStore, SessionWriteError
 
 
+def resume_action(session_id: str, step_id: str) -> str:
+    """How to carry on from a stop at ``step_id``: a stopped teardown is finished by the
+    teardown command (``run`` would install everything again)."""
+    if wizard_phase(step_id) is None:
+        return (
+            f'finish the teardown with "kfwizard teardown --session {session_id}" '
+            "(with the same --delete-cluster choice)"
+        )
+    return f'resume with "kfwizard run --session {session_id}"'
+
+
 def _target_of(step: Step, session: Session) -> tuple[Any, ...]:
     """The outputs that name what later steps build on (``Step.TARGET_OUTPUTS``)."""
     outputs = session.outputs.get(step.id) or {}
@@ -132,7 +143,7 @@ class Runner:
                         130,
                         step.id,
                         str(reason or "Stopped at your request."),
-                        'resume with "kfwizard run --session ' + session.id + '"',
+                        resume_action(session.id, step.id),
                     )
                 )
             result = self._run_step(step)
@@ -203,7 +214,7 @@ class Runner:
                 130,
                 step.id,
                 cause,
-                f'resume with "kfwizard run --session {session.id}"',
+                resume_action(session.id, step.id),
             )
         except KfwizardError as exc:
             ctx.flush()
