@@ -455,7 +455,9 @@ def teardown_headless(
                 session, delete_cluster=delete_cluster, confirm_name=confirm_name
             )
             preview = teardown_preview(session)
-            _print_preview(preview, delete_cluster, out, demo=session.demo)
+            _print_preview(
+                preview, delete_cluster, out, demo=session.demo, removed=session.status == "removed"
+            )
             if not yes:
                 if ask is None and not sys.stdin.isatty():
                     raise BadInput(
@@ -491,19 +493,31 @@ def teardown_headless(
 
 
 def _print_preview(
-    preview: dict[str, Any], delete_cluster: bool, out: TextIO, demo: bool = False
+    preview: dict[str, Any],
+    delete_cluster: bool,
+    out: TextIO,
+    demo: bool = False,
+    removed: bool = False,
 ) -> None:
     """What a teardown deletes and what it keeps; a kept cluster is named with what it
-    costs (in the demo, nothing: its clusters are the emulator's)."""
+    costs (in the demo, nothing: its clusters are the emulator's). ``removed``: torn
+    down already, so what the inventory lists is gone, not "will be deleted"."""
     billed = "on the emulators, nothing is billed" if demo else "billed while it runs"
     objects = sorted((preview.get("objects_by_kind") or {}).items())
-    if objects:
+    if objects and removed:
+        print(
+            "Torn down already: the Kubernetes objects this session applied were deleted; "
+            "this run checks that none came back.",
+            file=out,
+        )
+        objects = []
+    elif objects:
         print("Teardown will delete:", file=out)
     else:  # stopped before anything was applied (say, while the cluster was created)
         print("No Kubernetes objects to delete: this session applied none.", file=out)
     for kind, count in objects:
         print(f"  {count:>4} {kind}", file=out)
-    pvcs = preview.get("pvcs") or []
+    pvcs = [] if removed else preview.get("pvcs") or []
     if pvcs:
         print("Data in these volumes will be lost:", file=out)
         for pvc in pvcs:
@@ -512,7 +526,9 @@ def _print_preview(
                 file=out,
             )
     cluster = preview.get("cluster")
-    if delete_cluster and cluster:
+    if cluster and (preview.get("cluster_info") or {}).get("deleted"):
+        print(f"The cluster {cluster} was deleted by an earlier teardown.", file=out)
+    elif delete_cluster and cluster:
         lead = "And the cluster" if objects else "Teardown will delete the cluster"
         print(f"{lead} {cluster}.", file=out)
     elif cluster:

@@ -84,8 +84,13 @@ def test_teardown_removes_the_inventory_and_the_cluster_and_is_idempotent(
         client_options=ClientOptions(api_endpoint=stack.gke_url),
     )
     assert list(client.list_clusters(parent=f"projects/{stack.project}/locations/-").clusters) == []
+    capsys.readouterr()
     assert main(["teardown", "--session", session_id, "--delete-cluster", "--yes"]) == 0
     assert SessionStore().load(session_id).status == "removed"
+    again = capsys.readouterr().out  # gone already: not listed as "will delete"
+    assert "Torn down already" in again and "Teardown will delete" not in again
+    assert "was deleted by an earlier teardown" in again
+    assert "will be lost" not in again
     # Running it again says what that means before anything happens.
     capsys.readouterr()
     assert main(["run", "--session", session_id, "--until", "project"]) == 0
