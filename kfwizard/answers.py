@@ -361,6 +361,39 @@ def _said_of_gke(message: str) -> str:
     )
 
 
+def _yaml_problem(exc: Exception) -> str:
+    """The parser's complaint in words a person can act on (a tab is the usual one)."""
+    problem = str(getattr(exc, "problem", "") or exc).strip()
+    if "'\\t'" in problem:
+        return "a tab; YAML indents with spaces only"
+    return problem
+
+
+def _answers_loader() -> type:
+    """``SafeLoader`` that refuses a key given twice: with the plain loader the second
+    value wins without a word, and a user who edits the first one sees no effect."""
+    import yaml
+
+    class AnswersLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    continue  # an odd key: the plain loader's own check names it
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"the key {key!r} is given twice; keep one",
+                        key_node.start_mark,
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return AnswersLoader
+
+
 def parse_answers_text(
     text: str, source: str = "answers file", *, project: str | None = None
 ) -> dict[str, Any]:
@@ -372,11 +405,11 @@ def parse_answers_text(
     import yaml
 
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_answers_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise BadInput(source, f"is not valid YAML{where}") from None
+        raise BadInput(source, f"is not valid YAML{where}: {_yaml_problem(exc)}") from None
     except RecursionError:  # [[[[...]]]]: the parser recurses once per level
         raise BadInput(source, "is nested too deeply") from None
     if data is None:

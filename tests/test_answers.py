@@ -154,6 +154,27 @@ def test_invalid_yaml_names_the_line() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "project: my-project-123\ncluster:\n\tname: kf\n",
+            "at line 3: a tab; YAML indents with spaces only",
+        ),
+        (
+            # The plain loader kept the second one without a word: an edit of the first
+            # one had no effect.
+            "project: my-project-123\ncluster:\n  nodes: 3\n  nodes: 4\n",
+            "at line 4: the key 'nodes' is given twice; keep one",
+        ),
+    ],
+)
+def test_yaml_mistakes_are_named(text: str, said: str) -> None:
+    with pytest.raises(BadInput) as refused:
+        parse_answers_text(text, source="a.yaml")
+    assert str(refused.value.rule).endswith(said), refused.value.rule
+
+
+@pytest.mark.parametrize(
     ("deployment", "field", "words"),
     [
         ({"version": "9.9.9"}, "deployment.version", "Pick one of: 2.17.0"),
