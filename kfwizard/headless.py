@@ -331,7 +331,8 @@ def _session_for_answers(
 def _session_to_resume(store: SessionStore, session_id: str) -> tuple[Session, list[str]]:
     """The session ``run --session`` resumes, and the lines that say so."""
     session = store.load(session_id)
-    said = [f"Resuming session {session.id} ({session.display_name()})."]
+    name = session.display_name()
+    said = [f"Resuming session {session.id}{f' ({name})' if name != session.id else ''}."]
     if session.status == "removed":
         said.append(
             "It was torn down: this run installs it again (a deleted cluster is created again)."

@@ -388,3 +388,15 @@ def test_a_flag_the_command_would_ignore_is_refused(
 ) -> None:
     assert main(argv) == 2
     assert said in capsys.readouterr().err
+
+
+def test_a_resumed_session_is_named_once() -> None:
+    """ "Resuming session ID (ID)." said the id twice for a session without a name."""
+    from kfwizard.headless import _session_to_resume
+
+    store = SessionStore()
+    plain, named = Session.new(), Session.new(name="first-kfp")
+    store.save(plain)
+    store.save(named)
+    assert _session_to_resume(store, plain.id)[1] == [f"Resuming session {plain.id}."]
+    assert _session_to_resume(store, named.id)[1] == [f"Resuming session {named.id} (first-kfp)."]
