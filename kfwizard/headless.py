@@ -107,7 +107,9 @@ HANGUP_REASON = "Stopped because the terminal was closed (SIGHUP)."
 
 @contextmanager
 def cancel_on_signals(
-    cancel: threading.Event, options: dict[str, Any] | None = None
+    cancel: threading.Event,
+    options: dict[str, Any] | None = None,
+    stopping: str = "Stopping at the next safe point (press Ctrl+C again to abort at once)",
 ) -> Iterator[None]:
     """First Ctrl+C/SIGTERM asks the run to stop at a safe point; a second one aborts.
 
@@ -132,8 +134,7 @@ def cancel_on_signals(
         if hung_up and options is not None:
             options["stop_reason"] = HANGUP_REASON
         cancel.set()
-        said = "The terminal hung up (SIGHUP): stopping" if hung_up else "Stopping"
-        _tell(f"\n{said} at the next safe point (press Ctrl+C again to abort at once)...")
+        _tell(f"\n{'The terminal hung up (SIGHUP). ' if hung_up else ''}{stopping}...")
 
     signals = [signal.SIGINT, signal.SIGTERM]
     if hasattr(signal, "SIGHUP"):  # not on Windows
@@ -412,7 +413,10 @@ def _port_forward(session: Session, env: dict[str, str], out: TextIO) -> int:
 
     clients = clients_for_session(session, env)
     stop = threading.Event()
-    with cancel_on_signals(stop), UiPortForward(clients) as forward:
+    with (
+        cancel_on_signals(stop, stopping="Closing the port-forward"),
+        UiPortForward(clients) as forward,
+    ):
         print(
             f"Kubeflow Pipelines UI: {forward.url}  (Ctrl+C stops the forward)",
             file=out,

@@ -82,7 +82,7 @@ def test_kill_hup_stops_a_run_at_a_safe_point_and_it_resumes() -> None:
             process.kill()
             process.wait(timeout=10)
     assert process.returncode == 130, err[-3000:]
-    assert "The terminal hung up (SIGHUP): stopping at the next safe point" in err
+    assert "The terminal hung up (SIGHUP). Stopping at the next safe point" in err
     assert "Traceback" not in err
     assert re.search(r"\[cluster\] interrupted in .*: Stopped because the terminal was", out)
     assert "==> interrupted at cluster" in out
@@ -180,3 +180,31 @@ def test_a_run_whose_terminal_is_closed_saves_the_stop_and_exits_130() -> None:
     log = (paths.session_log_dir(session.id) / "kfwizard.log").read_text()
     assert "Stopped because the terminal was closed (SIGHUP)" in log
     assert "Input/output error" not in log and "listener error" not in log
+
+
+def test_ctrl_c_closes_a_headless_port_forward_and_says_so() -> None:
+    """``run --port-forward`` keeps the UI forward open until Ctrl+C; the stop says it
+    closes the forward (it said "stopping at the next safe point", as a step does)."""
+    import urllib.request
+
+    command = _kfwizard(
+        "run", "--demo", "--answers", str(ANSWERS), "--speed", "0", "--port-forward"
+    )
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        said = _wait_for_line(process, "Kubeflow Pipelines UI: http://127.0.0.1:")
+        url = re.search(r"http://127\.0\.0\.1:\d+", said.splitlines()[-1])
+        assert url is not None, said[-2000:]
+        with urllib.request.urlopen(url.group(0), timeout=10) as page:
+            assert page.status == 200
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert "Closing the port-forward..." in err, err[-2000:]
+    assert "safe point" not in err
+    assert process.returncode in (0, 130), (process.returncode, err[-2000:])
