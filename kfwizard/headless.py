@@ -53,6 +53,8 @@ class HeadlessPrinter:
         self._last_progress: dict[str, tuple[float, str]] = {}
         """When each step's last progress line was printed, and what it said: a poll
         that found nothing new is not printed again."""
+        self._last_output: dict[str, str] = {}
+        """Each step's last log line: progress that only repeats it is not printed."""
         self._lock = threading.Lock()
 
     def _print(self, text: str) -> None:
@@ -68,12 +70,14 @@ class HeadlessPrinter:
         elif isinstance(event, StepOutput):
             for line in event.lines:
                 self._print(f"[{event.step_id}] {line}")
+            if event.lines:
+                self._last_output[event.step_id] = event.lines[-1]
         elif isinstance(event, StepProgress):
             now = time.monotonic()
             last, last_text = self._last_progress.get(event.step_id, (0.0, ""))
             if event.done >= event.total or now - last >= self.PROGRESS_EVERY:
                 text = event.counted()
-                if text == last_text:
+                if text == last_text or self._said_already(event):
                     return
                 self._last_progress[event.step_id] = (now, text)
                 self._print(f"[{event.step_id}] {text}".rstrip())
@@ -99,6 +103,12 @@ class HeadlessPrinter:
                 self._print(f"==> failed at {event.failed_step}: {redact(event.cause or '')}")
                 if event.action:
                     self._print(f"==> next: {redact(event.action)}")
+
+    def _said_already(self, event: StepProgress) -> bool:
+        """The step's last log line says what this progress says (a GKE operation's
+        status is logged, then reported as progress with the same words)."""
+        message = (event.message or "").strip()
+        return bool(message) and message in self._last_output.get(event.step_id, "")
 
 
 HANGUP_REASON = "Stopped because the terminal was closed (SIGHUP)."

@@ -270,6 +270,27 @@ def test_the_printer_redacts_a_failure_it_is_handed_unredacted() -> None:
     assert out.getvalue().count("********") == 4
 
 
+def test_progress_that_repeats_the_last_log_line_is_not_printed_again() -> None:
+    """A GKE operation's status is logged and then reported as progress in the same
+    words: headless output printed each twice ("RUNNING: Creating node pools ... 1 of
+    3" and "5/9 Creating node pools ... 1 of 3"). Progress with news is printed."""
+    import io
+
+    from kfwizard.engine.events import StepOutput, StepProgress
+    from kfwizard.headless import HeadlessPrinter
+
+    out = io.StringIO()
+    printer = HeadlessPrinter(out)
+    said = "Creating node pools (default-pool): 1 of 3 nodes created"
+    printer(StepOutput("cluster", (f"operation op-1 RUNNING: {said} (1s)",)))
+    printer(StepProgress("cluster", 5, 9, said))
+    printer(StepProgress("rollout", 3, 14, "3/14 ready"))
+    assert out.getvalue().splitlines() == [
+        f"[cluster] operation op-1 RUNNING: {said} (1s)",
+        "[rollout] 3/14 ready",
+    ]
+
+
 def test_step_lines_and_tracebacks_reach_the_log_file_redacted(tmp_path: Path) -> None:
     from kfwizard.engine.step import BaseStep, StepContext
 
