@@ -288,10 +288,16 @@ def _check_skip_names(errors: list[FieldError], skip: dict[str, str]) -> None:
     from kfwizard.kube.preflight import CHECK_NAMES, VERIFY_SKIPPABLE
 
     known = CHECK_NAMES + VERIFY_SKIPPABLE
-    for name in skip:
+    for name, reason in skip.items():
         if name not in known:
             errors.append(
                 FieldError(f"skip_checks.{name}", f"unknown check name; known: {', '.join(known)}")
+            )
+        elif not reason.strip():
+            # The reason is shown wherever the skipped check would have been: a skip
+            # nobody explained is one nobody remembers making.
+            errors.append(
+                FieldError(f"skip_checks.{name}", "needs the reason for skipping it (any words)")
             )
 
 

@@ -103,6 +103,7 @@ def test_session_selections_are_an_answers_file(tmp_path: Path) -> None:
         ({"cluster": {"location": "us-central1-q"}}, "cluster.location", ""),
         ({"cluster": {"source": "magic"}}, "cluster.source", "create"),
         ({"cluster": {"version": "banana"}}, "cluster.version", "not a version GKE takes"),
+        ({"skip_checks": {"capacity": " "}}, "skip_checks.capacity", "reason"),
         ({"deployment": {"mode": "kfp-magic"}}, "deployment.mode", "kfp-standalone"),
         ({"deployment": {"version": 2.17}}, "deployment.version", "quoted"),
         ({"deployment": {"gcp": {"password": "hunter2"}}}, "deployment.gcp.password", "secrets"),
