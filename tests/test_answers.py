@@ -98,6 +98,7 @@ def test_session_selections_are_an_answers_file(tmp_path: Path) -> None:
         ({"colour": "blue"}, "colour", "unknown key"),
         ({"cluster": {"nodes": 0}}, "cluster.nodes", "1"),
         ({"cluster": {"nodes": "three"}}, "cluster.nodes", ""),
+        ({"cluster": {"nodes": "3"}}, "cluster.nodes", 'without quotes (3, not "3")'),
         ({"cluster": {"name": "Kubeflow_Testing"}}, "cluster.name", "lowercase"),
         ({"cluster": {"name": "kf-"}}, "cluster.name", "hyphen"),
         ({"cluster": {"location": "us-central1-q"}}, "cluster.location", ""),

@@ -109,6 +109,9 @@ def machine_type_warning(value: str) -> str | None:
 
 def validate_node_count(value: object) -> str | None:
     """Whole number of nodes, 1..100 (a bool is not a number here)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        # nodes: "3" in YAML: "a whole number from 1 to 100" read as nonsense next to 3.
+        return f'{NODE_COUNT_RULE}, written without quotes ({value.strip()}, not "{value}")'
     if isinstance(value, bool) or not isinstance(value, int):
         return NODE_COUNT_RULE
     if value < 1 or value > MAX_NODES:
