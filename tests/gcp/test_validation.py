@@ -78,7 +78,10 @@ def test_good_node_counts(value: int) -> None:
 
 @pytest.mark.parametrize("value", [0, -1, 101, 2.5, "3", True, None])
 def test_bad_node_counts(value: object) -> None:
-    assert validation.validate_node_count(value) == validation.NODE_COUNT_RULE
+    rule = validation.validate_node_count(value)
+    assert rule is not None and rule.startswith(validation.NODE_COUNT_RULE)
+    if value == "3":  # quoted in YAML: the rule says what to change
+        assert rule.endswith('written without quotes (3, not "3")')
 
 
 def test_scopes() -> None:
