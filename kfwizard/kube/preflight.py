@@ -31,7 +31,15 @@ from kfwizard.kube.quantity import format_cpu, format_memory, pod_requests
 from kfwizard.kube.rest import get_object, list_objects
 from kfwizard.wording import plural
 
-CHECK_NAMES = ("server-version", "rbac", "default-storageclass", "capacity", "tools", "psa")
+CHECK_NAMES = (
+    "server-version",
+    "rbac",
+    "default-storageclass",
+    "capacity",
+    "tools",
+    "psa",
+    "existing-install",
+)
 VERIFY_SKIPPABLE = ("api-version", "public-url")
 """Verify checks that ``skip_checks`` may also name (the same option serves both)."""
 STATES = ("pass", "warn", "fail", "skipped")
@@ -83,6 +91,9 @@ class PreflightInputs:
     cluster: dict[str, Any] = field(default_factory=dict)
     """``name`` and ``location`` when known (the cluster step's output), for the gcloud
     commands in the fixes; without them the fixes say "your cluster"."""
+    installed: list[dict[str, Any]] = field(default_factory=list)
+    """What this session applied before (its inventory's references): its own objects
+    found on the cluster are a resume, not someone else's install."""
 
 
 # -- versions --------------------------------------------------------------------------
@@ -483,6 +494,50 @@ def check_psa(
     )
 
 
+def check_existing_install(
+    clients: KubeClients, inputs: PreflightInputs, control: Control | None = None
+) -> Check:
+    """The set's Deployments already on the cluster, not applied by this session.
+
+    Another kfwizard session (or an install by hand) put them there: applying takes
+    them over, and a teardown of either session deletes them, with their data, for
+    both. A warning, since installing over them can be what the user wants.
+    """
+    wanted: dict[str, set[str]] = {}
+    for o in inputs.objects:
+        meta = o.get("metadata") or {}
+        if o.get("kind") == "Deployment" and meta.get("namespace"):
+            wanted.setdefault(str(meta["namespace"]), set()).add(str(meta.get("name")))
+    ours = {
+        (str(ref.get("namespace") or ""), str(ref.get("name")))
+        for ref in inputs.installed
+        if ref.get("kind") == "Deployment"
+    }
+    found: list[tuple[str, str]] = []
+    for namespace, names in sorted(wanted.items()):
+        listed = list_objects(
+            clients, "apps/v1", "Deployment", namespace=namespace, control=control
+        )
+        for item in listed.get("items") or []:
+            name = str((item.get("metadata") or {}).get("name"))
+            if name in names and (namespace, name) not in ours:
+                found.append((namespace, name))
+    if not found:
+        return Check("existing-install", "pass", "No earlier install of these workloads here.")
+    namespaces = sorted({ns for ns, _ in found})
+    shown = ", ".join(name for _, name in found[:4]) + (" …" if len(found) > 4 else "")
+    return Check(
+        "existing-install",
+        "warn",
+        f"{plural(len(found), 'Deployment')} of this install already run in namespace "
+        f"{', '.join(namespaces)} ({shown}), and this session did not create them (another "
+        "kfwizard session, or an install by hand). Installing takes them over, and a "
+        "teardown of either session deletes them, and their data, for both.",
+        "to keep the installs apart, use another cluster; to install over this one "
+        "knowingly, carry on, and tear it down from one session only",
+    )
+
+
 # -- running them ----------------------------------------------------------------------
 def run_checks(
     clients: KubeClients,
@@ -510,6 +565,7 @@ def run_checks(
         "capacity": lambda: check_capacity(clients, inputs, control),
         "tools": lambda: check_tools(inputs),
         "psa": lambda: check_psa(clients, inputs, control),
+        "existing-install": lambda: check_existing_install(clients, inputs, control),
     }
     checks: list[Check] = []
     for name in CHECK_NAMES:

@@ -83,6 +83,30 @@ def test_reapply_applies_nothing_new_and_succeeds(
     assert "kfwizard" in managers
 
 
+def test_a_second_session_installing_over_the_first_is_warned(
+    emu: Any, kubeconfig: Path, store: SessionStore
+) -> None:
+    """Two sessions on one cluster: the second took the first one's install over with
+    no word, and a teardown of either deletes it for both. Its preflight warns, naming
+    the Deployments; the first session's own install, checked again, is no warning."""
+    first = new_session(store, kubeconfig, "2.17.0")
+    result, _ = run(first, store, [s() for s in INSTALL])
+    assert result.state == "done", result.cause
+    second = new_session(store, kubeconfig, "2.17.0")
+    result, _ = run(second, store, [PreflightStep()])
+    assert result.state == "done", "a warning, not a failure"
+    checks = {c["name"]: c for c in second.outputs["preflight"]["checks"]}
+    found = checks["existing-install"]
+    assert found["state"] == "warn"
+    assert "already run in namespace kubeflow (" in found["message"]
+    assert "this session did not create them" in found["message"]
+    assert "a teardown of either session deletes them" in found["message"]
+    first.outputs["preflight"]["cluster"] = "checked elsewhere"  # so the step runs again
+    result, _ = run(first, store, [PreflightStep()])
+    checks = {c["name"]: c for c in first.outputs["preflight"]["checks"]}
+    assert checks["existing-install"]["state"] == "pass", checks["existing-install"]
+
+
 def test_verify_reports_version_and_sdk_line(
     emu: Any, kubeconfig: Path, store: SessionStore
 ) -> None:

@@ -231,6 +231,7 @@ class PreflightStep(BaseStep):
             tools=list(ctx.output_of("manifests").get("tools") or []),
             user=(ctx.output_of("credentials") or {}).get("account"),
             cluster=gke_cluster_facts(ctx),
+            installed=list(ctx.session.inventory.get("objects") or []),
         )
         skip = dict(ctx.selections.get("skip_checks") or {})
         skip.update(ctx.options.get("skip_checks") or {})
