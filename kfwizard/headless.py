@@ -471,7 +471,12 @@ def teardown_headless(
             )
             preview = teardown_preview(session)
             _print_preview(
-                preview, delete_cluster, out, demo=session.demo, removed=session.status == "removed"
+                preview,
+                delete_cluster,
+                out,
+                demo=session.demo,
+                removed=session.status == "removed",
+                confirm_name=confirm_name,
             )
             if not yes:
                 if ask is None and not sys.stdin.isatty():
@@ -513,16 +518,20 @@ def _print_preview(
     out: TextIO,
     demo: bool = False,
     removed: bool = False,
+    confirm_name: str | None = None,
 ) -> None:
     """What a teardown deletes and what it keeps; a kept cluster is named with what it
     costs (in the demo, nothing: its clusters are the emulator's). ``removed``: torn
-    down already, so what the inventory lists is gone, not "will be deleted"."""
+    down already, so what the inventory lists is gone, not "will be deleted". An
+    adopted cluster goes only when ``confirm_name`` names it."""
     billed = "on the emulators, nothing is billed" if demo else "billed while it runs"
     objects = sorted((preview.get("objects_by_kind") or {}).items())
+    info = preview.get("cluster_info") or {}
     if objects and removed:
+        checked = "" if info.get("deleted") else "; this run checks that none came back"
         print(
-            "Torn down already: the Kubernetes objects this session applied were deleted; "
-            "this run checks that none came back.",
+            "Torn down already: the Kubernetes objects this session applied were "
+            f"deleted{checked}.",
             file=out,
         )
         objects = []
@@ -541,13 +550,13 @@ def _print_preview(
                 file=out,
             )
     cluster = preview.get("cluster")
-    if cluster and (preview.get("cluster_info") or {}).get("deleted"):
+    goes = info.get("created_by_session") or (confirm_name and confirm_name == info.get("name"))
+    if cluster and info.get("deleted"):
         print(f"The cluster {cluster} was deleted by an earlier teardown.", file=out)
-    elif delete_cluster and cluster:
+    elif delete_cluster and cluster and goes:
         lead = "And the cluster" if objects else "Teardown will delete the cluster"
         print(f"{lead} {cluster}.", file=out)
     elif cluster:
-        info = preview.get("cluster_info") or {}
         flags = "--delete-cluster"
         if not info.get("created_by_session"):
             flags += f" --confirm-name {info.get('name')}"

@@ -346,7 +346,7 @@ def test_a_damaged_file_is_set_aside_and_the_others_still_listed(
     assert not stale.exists()
 
 
-def test_deleting_an_adopted_cluster_unconfirmed_is_refused_before_the_preview(
+def test_a_confirm_name_matching_no_cluster_is_refused_before_the_preview(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The refusal comes before "Teardown will delete" and its yes, not after the
@@ -362,10 +362,11 @@ def test_deleting_an_adopted_cluster_unconfirmed_is_refused_before_the_preview(
         {"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow", "namespace": None}
     ]
     SessionStore().save(session)
-    assert main(["teardown", "--session", session.id, "--delete-cluster", "--yes"]) == 2
+    argv = ["teardown", "--session", session.id, "--delete-cluster", "--yes"]
+    assert main([*argv, "--confirm-name", "team-clustr"]) == 2
     said = capsys.readouterr()
-    assert "kfwizard did not create cluster team-cluster" in said.err
-    assert "--confirm-name team-cluster" in said.err
+    assert "--confirm-name team-clustr names no cluster of this session" in said.err
+    assert "(its clusters: team-cluster)" in said.err
     assert "Teardown will delete" not in said.out
     assert SessionStore().load(session.id).inventory["objects"], "nothing was deleted"
 
@@ -400,3 +401,25 @@ def test_a_resumed_session_is_named_once() -> None:
     store.save(named)
     assert _session_to_resume(store, plain.id)[1] == [f"Resuming session {plain.id}."]
     assert _session_to_resume(store, named.id)[1] == [f"Resuming session {named.id} (first-kfp)."]
+
+
+def test_the_teardown_preview_keeps_an_adopted_cluster_unless_it_is_named() -> None:
+    import io
+
+    from kfwizard.headless import _print_preview
+    from kfwizard.kube.teardown import teardown_preview
+
+    session = Session.new(name="adopted")
+    session.inventory["cluster"] = {
+        "project": "my-proj-1",
+        "location": "us-central1-a",
+        "name": "team-cluster",
+        "created_by_session": False,
+    }
+    preview = teardown_preview(session)
+    kept, named = io.StringIO(), io.StringIO()
+    _print_preview(preview, True, kept)
+    _print_preview(preview, True, named, confirm_name="team-cluster")
+    assert "Kept: the cluster team-cluster" in kept.getvalue()
+    assert "--delete-cluster --confirm-name team-cluster deletes it too" in kept.getvalue()
+    assert "Teardown will delete the cluster team-cluster" in named.getvalue()

@@ -176,13 +176,17 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
                     id="delete-cluster",
                     compact=True,
                 )
-                if self.cluster_name and not self.cluster_ours:
+                if self._adopted():
+                    own = ", ".join(self.earlier_names)
+                    also = f" ({own} goes without it)" if own else ""
                     yield Label(
-                        f"This cluster was not created by the session: type "
-                        f"{self.cluster_name} to delete it.",
+                        f"{self.cluster_name} was not created by the session: type its name "
+                        f"to delete it{also}.",
                         id="teardown-typed-label",
                     )
-                    yield Input(placeholder=self.cluster_name, id="teardown-typed", compact=True)
+                    yield Input(
+                        placeholder=self.cluster_name or "", id="teardown-typed", compact=True
+                    )
             with Horizontal():
                 yield Button("Cancel", id="no", compact=True)
                 yield Button("Delete", id="yes", variant="error", compact=True)
@@ -194,13 +198,20 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
         self.query_one("#no", Button).focus()
         self._update()
 
+    def _adopted(self) -> bool:
+        """The current cluster is one the session adopted: deleted only by its name."""
+        return bool(self.cluster_name) and not self.cluster_ours
+
+    def _typed(self) -> str:
+        return self.query_one("#teardown-typed", Input).value.strip() if self._adopted() else ""
+
     @on(Checkbox.Changed)
     @on(Input.Changed)
     def _update(self) -> None:
         allowed = True
-        if self.cluster_name and not self.cluster_ours and self._wants_cluster():
-            typed = self.query_one("#teardown-typed", Input).value.strip()
-            allowed = typed == self.cluster_name
+        if self._adopted() and self._wants_cluster() and not self.earlier_names:
+            # Only the adopted cluster is on offer: the box means it, so its name is due.
+            allowed = self._typed() == self.cluster_name
         self.query_one("#yes", Button).disabled = not allowed
 
     def _wants_cluster(self) -> bool:
@@ -210,9 +221,10 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
-        confirm = None
-        if self._wants_cluster() and not self.cluster_ours:
-            confirm = self.query_one("#teardown-typed", Input).value.strip()
+        """The adopted cluster's name goes along only when typed right; without it the
+        teardown keeps that cluster and deletes the session's own."""
+        typed = self._typed()
+        confirm = typed if self._wants_cluster() and typed == self.cluster_name else None
         self.dismiss({"delete_cluster": self._wants_cluster(), "confirm_name": confirm})
 
     @on(Button.Pressed, "#no")

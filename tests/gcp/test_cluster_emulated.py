@@ -275,31 +275,37 @@ def test_adopt_existing_cluster(make_stack, harness_for) -> None:
 def test_an_adopted_cluster_is_deleted_only_when_its_name_is_confirmed(
     make_stack, harness_for
 ) -> None:
-    """``teardown --delete-cluster --confirm-name NAME`` deletes a cluster the session
-    adopted. Without the name, or with another one, the teardown is refused before it
-    deletes anything (it used to succeed and leave the cluster running, and billed)."""
+    """A session creates kubeflow-testing, then adopts team-cluster. ``--delete-cluster``
+    deletes its own and keeps the adopted one (saying so); ``--confirm-name
+    team-cluster`` deletes that one too, and the same teardown runs again. A name that
+    matches none of the session's clusters is refused before anything is deleted."""
     from kfwizard.engine.errors import Refused
     from kfwizard.engine.steps.teardown import DeleteClusterStep, build_teardown_plan
 
     stack = make_stack(speed=0.0, clusters=("team-cluster",))
     harness = harness_for(stack)
-    data = selections(source="existing", name="team-cluster", location="-")
-    run = harness.run(full_plan(), harness.new_session(data))
-    assert run.result.state == "done", run.result
-    for confirm, said in (
-        (None, "kfwizard did not create cluster team-cluster"),
-        ("team-clustr", "--confirm-name team-clustr names no cluster of this session"),
-    ):
-        with pytest.raises(Refused) as refused:
-            build_teardown_plan(run.session, delete_cluster=True, confirm_name=confirm)
-        assert said in refused.value.cause
-    assert build_teardown_plan(run.session, delete_cluster=False) == []  # kept, not refused
-    plan = build_teardown_plan(run.session, delete_cluster=True, confirm_name="team-cluster")
-    assert [type(s) for s in plan] == [DeleteClusterStep]
-    torn = harness.run(plan, run.session)
+    first = harness.run(full_plan())
+    assert first.result.state == "done", first.result
+    adopted = _choose(harness, first.session, source="existing", name="team-cluster")
+    inventory = adopted.session.inventory
+    assert inventory["cluster"]["name"] == "team-cluster"
+    assert inventory["cluster"]["created_by_session"] is False
+    with pytest.raises(Refused) as refused:
+        build_teardown_plan(adopted.session, delete_cluster=True, confirm_name="team-clustr")
+    assert "--confirm-name team-clustr names no cluster of this session" in refused.value.cause
+
+    own_only = harness.run([DeleteClusterStep()], adopted.session)
+    assert own_only.result.state == "done", own_only.result
+    assert any(line.startswith("Kept cluster team-cluster") for line in own_only.lines())
+    assert [c.name for c in stack.gke.clusters.values()] == ["team-cluster"]
+
+    plan = build_teardown_plan(own_only.session, delete_cluster=True, confirm_name="team-cluster")
+    torn = harness.run(plan, own_only.session)
     assert torn.result.state == "done", torn.result
     assert "Cluster team-cluster deleted." in torn.lines()
     assert clusters_of(stack) == []
+    again = build_teardown_plan(torn.session, delete_cluster=True, confirm_name="team-cluster")
+    assert harness.run(again, torn.session).result.state == "done", "safe to run twice"
 
 
 def test_existing_cluster_not_found(make_stack, harness_for) -> None:

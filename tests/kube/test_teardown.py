@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from kfwizard.engine.events import StepFinished
+from kfwizard.engine.events import StepFinished, StepOutput
 from kfwizard.engine.steps.install import ApplyStep, RolloutStep
 from kfwizard.engine.steps.teardown import (
     DeleteClusterStep,
@@ -124,10 +124,14 @@ def test_cluster_not_created_by_the_session_is_not_deleted_without_its_name(
         "name": "kubeflow-testing",
         "created_by_session": False,
     }
-    result, _ = run(session, store, [DeleteClusterStep()])
-    assert result.state == "failed" and result.exit_code == 2
-    assert "did not create cluster kubeflow-testing" in result.cause
-    assert "--confirm-name kubeflow-testing" in (result.action or "")
+    result, events = run(session, store, [DeleteClusterStep()])
+    assert result.state == "done", "kept, not refused: the session's own would still go"
+    lines = [line for e in events if isinstance(e, StepOutput) for line in e.lines]
+    assert (
+        "Kept cluster kubeflow-testing: this session did not create it; confirm its name "
+        "(--confirm-name kubeflow-testing, or type it in the teardown dialog) to delete it."
+    ) in lines
+    assert not session.inventory["cluster"].get("deleted")
 
 
 def test_delete_cluster_made_by_the_session(store: SessionStore, tmp_path: Path) -> None:

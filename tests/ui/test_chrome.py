@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from textual.command import CommandPalette
 from textual.widgets import Button, Checkbox, Input, OptionList, Static
 
@@ -202,6 +203,36 @@ async def test_teardown_of_a_cluster_not_created_by_the_session_needs_its_name(s
         yes.press()
         await wait_for(pilot, lambda: results, description="dismissed")
     assert results == [{"delete_cluster": True, "confirm_name": "shared-prod"}]
+
+
+@pytest.mark.parametrize("current", ["deleted", "adopted"])
+async def test_the_sessions_own_earlier_cluster_goes_without_typing_a_name(store, current):
+    """An earlier cluster of the session's own, with the current one deleted already
+    (Delete crashed: it read a name field that was not there) or adopted (its name was
+    due before the session's own could go; unnamed, the adopted one is kept)."""
+    session = save_session(store, "s-mixed")
+    session.inventory["cluster"] = {
+        "project": "p",
+        "location": "us-central1-a",
+        "name": "theirs" if current == "adopted" else "gone",
+        "created_by_session": current == "deleted",
+        **({"deleted": True} if current == "deleted" else {}),
+    }
+    session.inventory["earlier_clusters"] = [
+        {"project": "p", "location": "us-central1-a", "name": "mine", "created_by_session": True}
+    ]
+    results: list = []
+    app = PlanApp({}, store=store, session_id="s-mixed")
+    async with app.run_test(size=SIZE) as pilot:
+        dialog = await open_teardown_dialog(pilot, session, results)
+        box = dialog.query_one("#delete-cluster", Checkbox)
+        box.value = True
+        await pilot.pause()
+        yes = dialog.query_one("#yes", Button)
+        assert not yes.disabled
+        yes.press()
+        await wait_for(pilot, lambda: results, description="dismissed")
+    assert results == [{"delete_cluster": True, "confirm_name": None}]
 
 
 async def test_teardown_offers_the_clusters_the_session_created_and_left(store):

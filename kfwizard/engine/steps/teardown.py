@@ -299,16 +299,34 @@ class DeleteClusterStep(BaseStep):
 
     id = "delete-cluster"
     title = "Delete the GKE cluster"
-    settled_note = "nothing to do: already deleted"
+    settled_note = "nothing to do: no cluster left to delete"
     eta_seconds: float | None = 240.0
 
     def __init__(self, confirm_name: str | None = None) -> None:
         self.confirm_name = confirm_name
 
     def _clusters(self, session: Session) -> list[dict[str, Any]]:
+        """The session's own clusters, and an adopted one only when its name was
+        confirmed: unconfirmed, it is kept (the preview says so), and the session's own
+        are deleted all the same."""
         from kfwizard.engine.cluster_inventory import clusters_to_delete
 
-        return clusters_to_delete(session.inventory)
+        return [
+            c
+            for c in clusters_to_delete(session.inventory)
+            if c.get("created_by_session") or c.get("name") == self.confirm_name
+        ]
+
+    def _kept(self, session: Session) -> list[str]:
+        """Adopted clusters this teardown leaves running (their names not confirmed)."""
+        from kfwizard.engine.cluster_inventory import clusters_to_delete
+
+        chosen = {c.get("name") for c in self._clusters(session)}
+        return [
+            str(c.get("name"))
+            for c in clusters_to_delete(session.inventory)
+            if c.get("name") not in chosen
+        ]
 
     def commands(self, session: Session) -> list[str]:
         clusters = self._clusters(session) or [{}]
@@ -320,6 +338,11 @@ class DeleteClusterStep(BaseStep):
         ]
 
     def check(self, ctx: StepContext) -> bool:
+        for name in self._kept(ctx.session):
+            ctx.log(
+                f"Kept cluster {name}: this session did not create it; confirm its name "
+                f"(--confirm-name {name}, or type it in the teardown dialog) to delete it."
+            )
         clusters = self._clusters(ctx.session)
         for c in clusters:
             self._guard(c)
@@ -486,13 +509,13 @@ def build_teardown_plan(
 
 
 def _refuse_unconfirmed(session: Session, confirm_name: str | None) -> None:
-    """Deleting a cluster the session adopted needs its name repeated; refused before
-    anything is deleted, not after the objects are gone. A name that matches none of
-    the session's clusters is refused too: it was meant for another cluster."""
-    from kfwizard.engine.cluster_inventory import clusters_to_delete
+    """A name that matches none of the session's clusters (deleted ones included: a
+    teardown runs twice) is refused before anything is deleted: it was meant for
+    another cluster. An adopted cluster whose name is not confirmed is kept."""
+    from kfwizard.engine.cluster_inventory import EARLIER, current_cluster
 
-    clusters = clusters_to_delete(session.inventory)
-    names = [str(c.get("name")) for c in clusters]
+    recorded = [current_cluster(session.inventory), *(session.inventory.get(EARLIER) or [])]
+    names = [str(c.get("name")) for c in recorded if c.get("name")]
     if confirm_name and confirm_name not in names:
         known = ", ".join(names) or "none"
         raise Refused(
@@ -500,8 +523,6 @@ def _refuse_unconfirmed(session: Session, confirm_name: str | None) -> None:
             f"(its clusters: {known}).",
             "give the name of the cluster to delete, as the preview shows it",
         )
-    for c in clusters:
-        _guard_deletion(c, confirm_name)
 
 
 def _guard_deletion(c: Mapping[str, Any], confirm_name: str | None) -> None:
