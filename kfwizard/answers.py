@@ -384,6 +384,8 @@ def _answers_loader() -> type:
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: set[Any] = set()
             for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # "<<:" merges a mapping in; flatten_mapping handles it
                 key = self.construct_object(key_node, deep=deep)
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
                     continue  # an odd key: the plain loader's own check names it

@@ -176,6 +176,16 @@ def test_yaml_mistakes_are_named(text: str, said: str) -> None:
     assert str(refused.value.rule).endswith(said), refused.value.rule
 
 
+def test_yaml_merge_keys_still_work_with_the_duplicate_check() -> None:
+    """ "<<:" merges a mapping in (the duplicate-key loader first refused it)."""
+    merged = parse_answers_text(
+        "project: my-project-123\ncluster:\n  <<: {name: kf-one, location: us-central1-a}\n"
+        "  nodes: 4\n",
+        source="a.yaml",
+    )
+    assert merged["cluster"]["name"] == "kf-one" and merged["cluster"]["nodes"] == 4
+
+
 @pytest.mark.parametrize(
     ("deployment", "field", "words"),
     [
