@@ -150,6 +150,8 @@ def _plugin_client(path: Path, context: str | None) -> Any:
     if spec is None:
         return None
     answer = run_plugin(spec, cwd=path.parent)
+    if answer.certificate:
+        return None  # a client certificate: the kubernetes client's loader uses it
     user = {"token": answer.token} if answer.token else {}
     api_client = config.new_client_from_config_dict(
         _with_user(data, context, user), context=context, persist_config=False
@@ -192,7 +194,7 @@ def _renew_through_plugin(
                 target.api_key[key] = f"Bearer {answer.token}"
                 expiry[0] = answer.expires_at
             else:  # keep the old token, and try again in a while, not on every request
-                expiry[0] = time.time() + RENEW_MARGIN - RENEW_RETRY
+                expiry[0] = time.time() + RENEW_MARGIN + RENEW_RETRY
 
     configuration.refresh_api_key_hook = renew_when_due
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from kfwizard.engine.redact import redact
 from kfwizard.wording import clip
 
 RUN_TIMEOUT = 60.0
@@ -29,11 +30,16 @@ RUN_TIMEOUT = 60.0
 
 @dataclass(frozen=True)
 class PluginAnswer:
-    """A token and when it expires (epoch seconds, None: never), or why there is none."""
+    """A token and when it expires (epoch seconds, None: never), or why there is none.
+
+    ``certificate``: the plugin answered with a client certificate instead of a token,
+    which the kubernetes client's own loader knows how to use.
+    """
 
     token: str | None = None
     expires_at: float | None = None
     problem: str | None = None
+    certificate: bool = False
 
 
 def exec_spec(config: Mapping[str, Any], context: str | None) -> dict[str, Any] | None:
@@ -55,7 +61,8 @@ def run_plugin(
     command = str(spec.get("command") or "")
     if not command:
         return PluginAnswer(problem="its exec entry names no command")
-    argv = [command, *(str(a) for a in spec.get("args") or [])]
+    args = spec.get("args") or []
+    argv = [command, *(str(a) for a in (args if isinstance(args, list) else [args]))]
     run_env = dict(env if env is not None else os.environ)
     for item in spec.get("env") or []:
         if isinstance(item, dict) and item.get("name"):
@@ -83,7 +90,8 @@ def run_plugin(
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return PluginAnswer(problem=f"its credential plugin {command} could not run: {exc}")
-    said = clip(done.stderr.strip() or done.stdout.strip(), 300)
+    # Only stderr is quoted: stdout may hold a credential, even from a failing plugin.
+    said = redact(clip(done.stderr.strip(), 300))
     if done.returncode != 0:
         return PluginAnswer(
             problem=f"its credential plugin {command} failed (exit {done.returncode})"
@@ -94,12 +102,16 @@ def run_plugin(
 
 def _parsed(command: str, stdout: str) -> PluginAnswer:
     try:
-        status = (json.loads(stdout) or {}).get("status") or {}
-    except (ValueError, AttributeError):
+        answer = json.loads(stdout)
+    except ValueError:
+        answer = None
+    status = answer.get("status") if isinstance(answer, dict) else None
+    if not isinstance(status, dict):
         return PluginAnswer(problem=f"its credential plugin {command} did not answer in JSON")
     token = status.get("token")
     if not token:
-        # Client certificates from a plugin are rare; the kubernetes client handles them.
+        if status.get("clientCertificateData"):
+            return PluginAnswer(certificate=True)
         return PluginAnswer(problem=f"its credential plugin {command} gave no token")
     return PluginAnswer(token=str(token), expires_at=_epoch(status.get("expirationTimestamp")))
 

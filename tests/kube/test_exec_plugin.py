@@ -152,3 +152,36 @@ def test_the_exec_entry_of_the_contexts_own_user_is_found() -> None:
     assert exec_spec(config, None) == {"command": "plugin-b"}
     assert exec_spec(config, "a") is None
     assert exec_spec(config, "missing") is None
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # An answer that is JSON but not an ExecCredential: a message, not a traceback.
+        ('print(json.dumps({"status": "ok"}))', "did not answer in JSON"),
+        # A failing plugin that printed its credential: stdout is never quoted.
+        (
+            'print(json.dumps({"status": {"token": "SECRET-TOKEN-123"}})); sys.exit(1)',
+            "failed (exit 1)",
+        ),
+    ],
+)
+def test_odd_answers_are_named_and_never_quoted_from_stdout(
+    tmp_path: Path, body: str, expected: str
+) -> None:
+    answer = run_plugin({"command": str(plugin(tmp_path, body))}, cwd=tmp_path)
+    assert answer.token is None and answer.problem is not None
+    assert expected in answer.problem
+    assert "SECRET-TOKEN-123" not in answer.problem
+
+
+def test_a_client_certificate_answer_is_left_to_the_kubernetes_client(tmp_path: Path) -> None:
+    body = 'print(json.dumps({"status": {"clientCertificateData": "x", "clientKeyData": "y"}}))'
+    answer = run_plugin({"command": str(plugin(tmp_path, body))}, cwd=tmp_path)
+    assert answer.certificate and answer.problem is None
+
+
+def test_args_given_as_one_string_are_one_argument(tmp_path: Path) -> None:
+    body = 'print(json.dumps({"status": {"token": "-".join(sys.argv[1:])}}))'
+    spec = {"command": str(plugin(tmp_path, body)), "args": "get-token"}
+    assert run_plugin(spec, cwd=tmp_path).token == "get-token"
