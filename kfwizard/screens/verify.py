@@ -79,6 +79,11 @@ def reinstall_text(selections: dict[str, Any], inventory: dict[str, Any]) -> str
             f"GKE cluster {name} in {location} is created again ({nodes} x {machine_type}"
             f"{price}, billed until it is deleted)"
         )
+    elif source == "existing" and deleted:
+        return (
+            f"GKE cluster {name}, which this session adopted, was deleted by the teardown: "
+            "the run stops at the Cluster step, where you choose another cluster."
+        )
     elif source in ("create", "existing"):
         first = f"GKE cluster {name} in {location} is used again"
     else:
@@ -406,8 +411,10 @@ class VerifyScreen(WizardScreen):
         from kfwizard.dialogs.teardown import TeardownDialog, nothing_left
 
         if nothing_left(self.session):
+            deleted = (self.session.inventory.get("cluster") or {}).get("deleted")
             self.notify(
-                "Everything this session created is gone already, its cluster included.",
+                "Everything this session created is gone already"
+                + (", its cluster included." if deleted else "."),
                 title="Nothing to tear down",
             )
             return

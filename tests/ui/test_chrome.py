@@ -363,6 +363,10 @@ def test_install_again_says_whether_the_cluster_comes_back_and_what_it_costs():
     kept = reinstall_text(selections, {"cluster": {"name": "kubeflow-testing"}})
     assert "GKE cluster kubeflow-testing in us-central1-a is used again" in kept
     assert "$" not in kept
+    selections["cluster"].update(source="existing")  # adopted, then deleted by name
+    gone = reinstall_text(selections, {"cluster": {"name": "kubeflow-testing", "deleted": True}})
+    assert gone.startswith("GKE cluster kubeflow-testing, which this session adopted, was ")
+    assert "stops at the Cluster step" in gone
     selections["cluster"].update(source="kubeconfig", context="kind-kfp")
     assert "kubeconfig context kind-kfp is used again" in reinstall_text(selections, {})
 
