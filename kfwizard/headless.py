@@ -348,6 +348,14 @@ def _session_to_resume(store: SessionStore, session_id: str) -> tuple[Session, l
         said.append(
             "It was torn down: this run installs it again (a deleted cluster is created again)."
         )
+    else:
+        from kfwizard.engine.steps.teardown import teardown_unfinished
+
+        if teardown_unfinished(session):
+            said.append(
+                "Its teardown did not finish: this run installs it again; "
+                f'"kfwizard teardown --session {session.id}" finishes the teardown instead.'
+            )
     return session, said
 
 

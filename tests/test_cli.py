@@ -423,3 +423,18 @@ def test_the_teardown_preview_keeps_an_adopted_cluster_unless_it_is_named() -> N
     assert "Kept: the cluster team-cluster" in kept.getvalue()
     assert "--delete-cluster --confirm-name team-cluster deletes it too" in kept.getvalue()
     assert "Teardown will delete the cluster team-cluster" in named.getvalue()
+
+
+def test_resuming_a_half_torn_down_session_says_so() -> None:
+    from kfwizard.headless import _session_to_resume
+
+    store = SessionStore()
+    session = Session.new()
+    session.record("apply", "done")
+    session.record("uninstall", "interrupted", cause="Stopped at your request.")
+    store.save(session)
+    said = _session_to_resume(store, session.id)[1]
+    assert said[1] == (
+        "Its teardown did not finish: this run installs it again; "
+        f'"kfwizard teardown --session {session.id}" finishes the teardown instead.'
+    )
