@@ -241,17 +241,8 @@ WORKLOAD_REPLICAS = {"Deployment": "replicas", "StatefulSet": "replicas"}
 
 def set_requests(objects: Iterable[dict[str, Any]]) -> tuple[int, int]:
     """CPU millicores and memory bytes the workloads of a set request (x replicas)."""
-    cpu = mem = 0
-    for obj in objects:
-        kind = obj.get("kind")
-        if kind not in ("Deployment", "StatefulSet", "DaemonSet"):
-            continue
-        spec = obj.get("spec") or {}
-        replicas = 1 if kind == "DaemonSet" else int(spec.get("replicas", 1) or 0)
-        c, m = pod_requests(((spec.get("template") or {}).get("spec")) or {})
-        cpu += c * replicas
-        mem += m * replicas
-    return cpu, mem
+    pods = install_pods(objects)
+    return sum(cpu for cpu, _ in pods), sum(mem for _, mem in pods)
 
 
 def check_capacity(
@@ -331,8 +322,8 @@ def check_capacity(
 
 
 def install_pods(objects: Iterable[dict[str, Any]]) -> list[tuple[int, int]]:
-    """The requests of each pod the set will run (one per replica; one per DaemonSet,
-    as :func:`set_requests` counts them), for packing them onto nodes."""
+    """The requests of each pod the set will run (one per replica; one per DaemonSet),
+    for packing them onto nodes; :func:`set_requests` sums them."""
     pods: list[tuple[int, int]] = []
     for obj in objects:
         kind = obj.get("kind")
