@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,38 @@ def _wait_for_line(process: subprocess.Popen[str], text: str) -> str:
     raise AssertionError(f"never printed {text!r}: {''.join(seen)[-3000:]}")
 
 
+def _stop_when_printed(
+    command: list[str],
+    text: str,
+    *signals: signal.Signals,
+    env: dict[str, str] | None = None,
+    meanwhile: Callable[[str], None] | None = None,
+) -> tuple[str, str, int | None]:
+    """Run ``command`` until it prints ``text``, let ``meanwhile`` look at what it
+    printed, send ``signals``, and return its stdout, stderr and exit code (it is killed
+    if it outlives the test)."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env
+    )
+    try:
+        said = _wait_for_line(process, text)
+        if meanwhile is not None:
+            meanwhile(said)
+        for sig in signals:
+            process.send_signal(sig)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    return said + out, err, process.returncode
+
+
+def _run_to_the_end(*args: str) -> None:
+    done = subprocess.run(_kfwizard(*args), capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
 def _only_session() -> Session:
     (session,) = SessionStore().list()
     return session
@@ -69,19 +102,8 @@ def test_kill_hup_stops_a_run_at_a_safe_point_and_it_resumes() -> None:
     """Twice, as a closed terminal can deliver it (the kernel, then the shell): the
     second is the same hang-up, not a second Ctrl+C that aborts."""
     command = _kfwizard("run", "--demo", "--answers", str(ANSWERS), "--speed", "0.5")
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
-    )
-    try:
-        _wait_for_line(process, CREATING)
-        process.send_signal(signal.SIGHUP)
-        process.send_signal(signal.SIGHUP)
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-    assert process.returncode == 130, err[-3000:]
+    out, err, code = _stop_when_printed(command, CREATING, signal.SIGHUP, signal.SIGHUP)
+    assert code == 130, err[-3000:]
     assert "The terminal hung up (SIGHUP). Stopping at the next safe point" in err
     assert "Traceback" not in err
     assert re.search(r"\[cluster\] interrupted in .*: Stopped because the terminal was", out)
@@ -89,45 +111,17 @@ def test_kill_hup_stops_a_run_at_a_safe_point_and_it_resumes() -> None:
     session = _only_session()
     _assert_stopped_by_the_hangup(session)
 
-    resumed = subprocess.run(
-        _kfwizard("run", "--session", session.id, "--speed", "0"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    _run_to_the_end("run", "--session", session.id, "--speed", "0")
     assert _only_session().status == "done"
 
 
 def test_kill_hup_stops_a_teardown_at_a_safe_point() -> None:
-    installed = subprocess.run(
-        _kfwizard("run", "--demo", "--answers", str(ANSWERS), "--speed", "0"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
-    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
+    _run_to_the_end("run", "--demo", "--answers", str(ANSWERS), "--speed", "0")
     session_id = _only_session().id
     command = _kfwizard("teardown", "--session", session_id, "--delete-cluster", "--yes")
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "KFWIZARD_DEMO_SPEED": "1"},  # a delete that lasts seconds
-    )
-    try:
-        _wait_for_line(process, DELETING)
-        process.send_signal(signal.SIGHUP)
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-    assert process.returncode == 130, err[-3000:]
+    slow = {**os.environ, "KFWIZARD_DEMO_SPEED": "1"}  # a delete that lasts seconds
+    out, err, code = _stop_when_printed(command, DELETING, signal.SIGHUP, env=slow)
+    assert code == 130, err[-3000:]
     assert "==> interrupted at delete-cluster" in out
     assert 'finish the teardown with "kfwizard teardown --session' in out  # not `run`
     _assert_stopped_by_the_hangup(_only_session())
@@ -190,21 +184,19 @@ def test_ctrl_c_closes_a_headless_port_forward_and_says_so() -> None:
     command = _kfwizard(
         "run", "--demo", "--answers", str(ANSWERS), "--speed", "0", "--port-forward"
     )
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
-    )
-    try:
-        said = _wait_for_line(process, "Kubeflow Pipelines UI: http://127.0.0.1:")
+
+    def the_ui_answers(said: str) -> None:
         url = re.search(r"http://127\.0\.0\.1:\d+", said.splitlines()[-1])
         assert url is not None, said[-2000:]
         with urllib.request.urlopen(url.group(0), timeout=10) as page:
             assert page.status == 200
-        process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+
+    _, err, code = _stop_when_printed(
+        command,
+        "Kubeflow Pipelines UI: http://127.0.0.1:",
+        signal.SIGINT,
+        meanwhile=the_ui_answers,
+    )
     assert "Closing the port-forward..." in err, err[-2000:]
     assert "safe point" not in err
-    assert process.returncode in (0, 130), (process.returncode, err[-2000:])
+    assert code in (0, 130), (code, err[-2000:])
