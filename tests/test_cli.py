@@ -346,11 +346,8 @@ def test_a_damaged_file_is_set_aside_and_the_others_still_listed(
     assert not stale.exists()
 
 
-def test_a_confirm_name_matching_no_cluster_is_refused_before_the_preview(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """The refusal comes before "Teardown will delete" and its yes, not after the
-    objects are gone; nothing is contacted (no emulator runs in this test)."""
+def _adopting_session() -> Session:
+    """A session whose cluster is team-cluster, adopted (not created by it)."""
     session = Session.new(name="adopted")
     session.inventory["cluster"] = {
         "project": "my-proj-1",
@@ -358,6 +355,15 @@ def test_a_confirm_name_matching_no_cluster_is_refused_before_the_preview(
         "name": "team-cluster",
         "created_by_session": False,
     }
+    return session
+
+
+def test_a_confirm_name_matching_no_cluster_is_refused_before_the_preview(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The refusal comes before "Teardown will delete" and its yes, not after the
+    objects are gone; nothing is contacted (no emulator runs in this test)."""
+    session = _adopting_session()
     session.inventory["objects"] = [
         {"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow", "namespace": None}
     ]
@@ -409,13 +415,7 @@ def test_the_teardown_preview_keeps_an_adopted_cluster_unless_it_is_named() -> N
     from kfwizard.headless import _print_preview
     from kfwizard.kube.teardown import teardown_preview
 
-    session = Session.new(name="adopted")
-    session.inventory["cluster"] = {
-        "project": "my-proj-1",
-        "location": "us-central1-a",
-        "name": "team-cluster",
-        "created_by_session": False,
-    }
+    session = _adopting_session()
     preview = teardown_preview(session)
     kept, named = io.StringIO(), io.StringIO()
     _print_preview(preview, True, kept)

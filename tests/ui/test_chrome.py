@@ -265,6 +265,15 @@ async def test_teardown_offers_the_clusters_the_session_created_and_left(store):
     assert results == [{"delete_cluster": True, "confirm_name": None}]
 
 
+def namespace_and_claims(*claims: str) -> list[dict[str, str]]:
+    """Inventory references: namespace kubeflow and these PVCs in it."""
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": "kubeflow"}
+    return [
+        {"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow"},
+        *({**pvc, "name": name} for name in claims),
+    ]
+
+
 def test_teardown_preview_warns_that_volume_data_is_lost():
     """Before anything is deleted the dialog names the session's PVCs: their data (the
     MySQL database, the artifact store) goes with them."""
@@ -272,21 +281,7 @@ def test_teardown_preview_warns_that_volume_data_is_lost():
     from kfwizard.session import Session
 
     session = Session.new(name="td")
-    session.inventory["objects"] = [
-        {"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow"},
-        {
-            "apiVersion": "v1",
-            "kind": "PersistentVolumeClaim",
-            "namespace": "kubeflow",
-            "name": "mysql-pv-claim",
-        },
-        {
-            "apiVersion": "v1",
-            "kind": "PersistentVolumeClaim",
-            "namespace": "kubeflow",
-            "name": "seaweedfs-pvc",
-        },
-    ]
+    session.inventory["objects"] = namespace_and_claims("mysql-pv-claim", "seaweedfs-pvc")
     lines = preview_lines(session)
     assert lines[0] == (
         "3 Kubernetes objects applied by this session (cluster-wide and in namespace kubeflow)"
@@ -308,15 +303,7 @@ def test_a_second_teardown_offers_only_what_is_left():
     from kfwizard.session import Session
 
     session = Session.new(name="td")
-    session.inventory["objects"] = [
-        {"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow"},
-        {
-            "apiVersion": "v1",
-            "kind": "PersistentVolumeClaim",
-            "namespace": "kubeflow",
-            "name": "mysql-pv-claim",
-        },
-    ]
+    session.inventory["objects"] = namespace_and_claims("mysql-pv-claim")
     session.inventory["cluster"] = {
         "project": "p",
         "location": "us-central1-a",
