@@ -105,6 +105,17 @@ class Harness:
         result = runner.run()
         return Run(result, self.store.load(session.id), events)
 
+    def choose_cluster(self, session: Session, **cluster: Any) -> Run:
+        """Change the session's ``cluster`` answers and run the cluster steps again, as
+        going back to the Cluster step does; they must succeed."""
+        from kfwizard.engine.steps.cluster import ClusterStep, ConnectStep
+
+        session.selections["cluster"].update(cluster)
+        self.store.save(session)
+        run = self.run([ClusterStep(), ConnectStep()], session)
+        assert run.result.state == "done", run.result
+        return run
+
 
 @pytest.fixture
 def make_stack() -> Iterator[Callable[..., Any]]:

@@ -17,15 +17,6 @@ from .conftest import PROJECT
 WHERE = f"--zone=us-central1-a --project={PROJECT}"
 
 
-def _again(harness, session, **cluster):
-    """Run the cluster steps again after the answers changed ``cluster`` keys."""
-    session.selections["cluster"].update(cluster)
-    harness.store.save(session)
-    run = harness.run([ClusterStep(), ConnectStep()], session)
-    assert run.result.state == "done", run.result
-    return run
-
-
 def _created(make_stack, harness_for, **options):
     stack = make_stack(speed=0.0, **options)
     harness = harness_for(stack)
@@ -40,7 +31,7 @@ def test_a_new_machine_type_for_an_existing_cluster_is_said_with_the_node_pool_c
     stack, harness, first = _created(make_stack, harness_for)
     assert first.details("warning") == []  # the cluster is the size the answers asked for
 
-    run = _again(harness, first.session, machine_type="n1-standard-4")
+    run = harness.choose_cluster(first.session, machine_type="n1-standard-4")
 
     [warning] = run.details("warning")
     assert warning.startswith(
@@ -64,7 +55,7 @@ def test_a_new_node_count_for_an_existing_cluster_is_said_with_the_resize_comman
 ) -> None:
     _stack, harness, first = _created(make_stack, harness_for)
 
-    run = _again(harness, first.session, nodes=2)
+    run = harness.choose_cluster(first.session, nodes=2)
 
     [warning] = run.details("warning")
     assert "exists with 3 x n1-standard-2; the answers say 2 x n1-standard-2." in warning
@@ -83,7 +74,7 @@ def test_the_session_records_a_resize_done_outside_kfwizard(make_stack, harness_
     record.message.node_pools[0].initial_node_count = 4
     record.message.current_node_count = 4
 
-    run = _again(harness, first.session, nodes=4)
+    run = harness.choose_cluster(first.session, nodes=4)
 
     assert run.session.outputs["cluster"]["nodes"] == 4
     assert run.details("warning") == []

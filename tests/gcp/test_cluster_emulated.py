@@ -286,7 +286,7 @@ def test_an_adopted_cluster_is_deleted_only_when_its_name_is_confirmed(
     harness = harness_for(stack)
     first = harness.run(full_plan())
     assert first.result.state == "done", first.result
-    adopted = _choose(harness, first.session, source="existing", name="team-cluster")
+    adopted = harness.choose_cluster(first.session, source="existing", name="team-cluster")
     inventory = adopted.session.inventory
     assert inventory["cluster"]["name"] == "team-cluster"
     assert inventory["cluster"]["created_by_session"] is False
@@ -580,14 +580,6 @@ def test_a_new_cluster_sends_later_steps_back_to_pending(make_stack, harness_for
 
 
 # -- moving between clusters, and the teardown of every cluster the session created ---------------
-def _choose(harness, session, **cluster):
-    session.selections["cluster"].update(cluster)
-    harness.store.save(session)
-    run = harness.run([ClusterStep(), ConnectStep()], session)
-    assert run.result.state == "done", run.result
-    return run
-
-
 def test_every_cluster_the_session_created_is_deleted_by_the_teardown(
     make_stack, harness_for
 ) -> None:
@@ -601,7 +593,7 @@ def test_every_cluster_the_session_created_is_deleted_by_the_teardown(
     first = harness.run(full_plan())
     assert first.result.state == "done", first.result
 
-    moved = _choose(harness, first.session, name="kubeflow-two")
+    moved = harness.choose_cluster(first.session, name="kubeflow-two")
     [warning] = moved.details("warning")
     assert warning.startswith(
         "Cluster kubeflow-testing in us-central1-a, created earlier by this session, is still "
@@ -612,7 +604,7 @@ def test_every_cluster_the_session_created_is_deleted_by_the_teardown(
     assert inventory["cluster"]["name"] == "kubeflow-two"
     assert [c["name"] for c in inventory["earlier_clusters"]] == ["kubeflow-testing"]
 
-    back = _choose(harness, moved.session, name="kubeflow-testing")
+    back = harness.choose_cluster(moved.session, name="kubeflow-testing")
     assert "created by this session" in back.log_text()
     inventory = back.session.inventory
     assert inventory["cluster"]["name"] == "kubeflow-testing"

@@ -80,6 +80,16 @@ async def wait_for_screen(pilot: Any, screen_type: type, timeout: float = 10.0) 
     return app.screen
 
 
+async def goto_screen(pilot: Any, phase: str, screen_type: type) -> Any:
+    """From the first screen (Project), go straight to ``phase`` and wait until its
+    screen is ready; return it."""
+    from kfwizard.screens.project import ProjectScreen
+
+    await wait_for_screen(pilot, ProjectScreen)
+    pilot.app.goto(phase)
+    return await wait_for_screen(pilot, screen_type)
+
+
 class ChattyStep(BaseStep):
     """Logs ``total`` lines in calls of ``batch`` lines (the engine batches them further)."""
 

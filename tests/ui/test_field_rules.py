@@ -3,27 +3,18 @@ a bad value gets its rule under its field at once, and nothing typed is lost."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.widgets import Input
 
 from kfwizard.app import WizardApp
 from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.screens.project import ProjectScreen
 from kfwizard.widgets.field import Field
-from tests.ui.helpers import wait_for, wait_for_screen
+from tests.ui.helpers import goto_screen, wait_for, wait_for_screen
 from tests.ui.test_emulated import clusters_named, stack, stack_env
 
 __all__ = ["stack"]  # the emulator fixture, shared with test_emulated
 
 SIZE = (100, 32)
-
-
-async def _cluster_screen(pilot: Any, app: WizardApp) -> ClusterScreen:
-    await wait_for_screen(pilot, ProjectScreen)
-    app.goto("cluster")
-    screen: ClusterScreen = await wait_for_screen(pilot, ClusterScreen)
-    return screen
 
 
 async def test_a_gke_version_gke_would_refuse_is_named_under_its_field(stack, store, tmp_path):
@@ -32,7 +23,7 @@ async def test_a_gke_version_gke_would_refuse_is_named_under_its_field(stack, st
     refuses, and no cluster is asked for."""
     app = WizardApp(env=stack_env(stack, tmp_path), store=store)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _cluster_screen(pilot, app)
+        screen = await goto_screen(pilot, "cluster", ClusterScreen)
         field = screen.query_one("#field-version", Field)
         screen.query_one("#version", Input).value = "banana"
         await wait_for(pilot, lambda: field.error is not None, description="version rule")
@@ -56,7 +47,7 @@ async def test_values_typed_earlier_come_back_as_typed_with_their_rules(stack, s
     once, but an empty field is not greeted with an error."""
     app = WizardApp(env=stack_env(stack, tmp_path), store=store)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _cluster_screen(pilot, app)
+        screen = await goto_screen(pilot, "cluster", ClusterScreen)
         typed = {"name": "", "nodes": "0", "version": "banana"}
         for key, text in typed.items():
             screen.query_one(f"#{key}", Input).value = text

@@ -3,28 +3,18 @@ env is named under its field as soon as it is chosen (real app, emulated GCP).""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.widgets import Select
 
 from kfwizard.app import WizardApp
 from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.screens.mode import ModeScreen
-from kfwizard.screens.project import ProjectScreen
 from kfwizard.widgets.field import Field
-from tests.ui.helpers import wait_for, wait_for_screen
+from tests.ui.helpers import goto_screen, wait_for, wait_for_screen
 from tests.ui.test_emulated import stack, stack_env
 
 __all__ = ["stack"]  # the emulator fixture, shared with test_emulated
 
 SIZE = (100, 32)
-
-
-async def _mode_screen(pilot: Any, app: WizardApp) -> ModeScreen:
-    await wait_for_screen(pilot, ProjectScreen)
-    app.goto("mode")
-    screen: ModeScreen = await wait_for_screen(pilot, ModeScreen)
-    return screen
 
 
 def offered(select: Select[str]) -> list[str]:
@@ -37,7 +27,7 @@ async def test_the_demo_offers_only_the_envs_its_manifests_have(stack, store, tm
     refuses anyway (no object store), with no 2.14 to pick in the demo."""
     app = WizardApp(env=stack_env(stack, tmp_path), store=store, demo=True)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _mode_screen(pilot, app)
+        screen = await goto_screen(pilot, "mode", ModeScreen)
         assert offered(screen.query_one("#env", Select)) == ["platform-agnostic", "dev"]
         assert not screen.validate_fields(show=False)
 
@@ -47,7 +37,7 @@ async def test_a_refused_env_is_named_under_it_as_soon_as_it_is_chosen(stack, st
     until ctrl+n, and then under Version. The rule is under Environment at once."""
     app = WizardApp(env=stack_env(stack, tmp_path), store=store)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _mode_screen(pilot, app)
+        screen = await goto_screen(pilot, "mode", ModeScreen)
         env = screen.query_one("#env", Select)
         assert "gcp" in offered(env)
         field = screen.query_one("#field-env", Field)
