@@ -477,14 +477,15 @@ def teardown_headless(
             plan = build_teardown_plan(
                 session, delete_cluster=delete_cluster, confirm_name=confirm_name
             )
-            preview = teardown_preview(session)
+            preview = teardown_preview(
+                session, delete_cluster=delete_cluster, confirm_name=confirm_name
+            )
             _print_preview(
                 preview,
                 delete_cluster,
                 out,
                 demo=session.demo,
                 removed=session.status == "removed",
-                confirm_name=confirm_name,
             )
             if not yes:
                 if ask is None and not sys.stdin.isatty():
@@ -526,12 +527,11 @@ def _print_preview(
     out: TextIO,
     demo: bool = False,
     removed: bool = False,
-    confirm_name: str | None = None,
 ) -> None:
     """What a teardown deletes and what it keeps; a kept cluster is named with what it
     costs (in the demo, nothing: its clusters are the emulator's). ``removed``: torn
     down already, so what the inventory lists is gone, not "will be deleted". An
-    adopted cluster goes only when ``confirm_name`` names it."""
+    adopted cluster goes only when its name was confirmed (``will_delete``)."""
     billed = "on the emulators, nothing is billed" if demo else "billed while it runs"
     objects = sorted((preview.get("objects_by_kind") or {}).items())
     info = preview.get("cluster_info") or {}
@@ -558,10 +558,9 @@ def _print_preview(
                 file=out,
             )
     cluster = preview.get("cluster")
-    goes = info.get("created_by_session") or (confirm_name and confirm_name == info.get("name"))
     if cluster and info.get("deleted"):
         print(f"The cluster {cluster} was deleted by an earlier teardown.", file=out)
-    elif delete_cluster and cluster and goes:
+    elif delete_cluster and info.get("will_delete"):
         lead = "And the cluster" if objects else "Teardown will delete the cluster"
         print(f"{lead} {cluster}.", file=out)
     elif cluster:

@@ -416,10 +416,10 @@ def test_the_teardown_preview_keeps_an_adopted_cluster_unless_it_is_named() -> N
     from kfwizard.kube.teardown import teardown_preview
 
     session = _adopting_session()
-    preview = teardown_preview(session)
     kept, named = io.StringIO(), io.StringIO()
-    _print_preview(preview, True, kept)
-    _print_preview(preview, True, named, confirm_name="team-cluster")
+    _print_preview(teardown_preview(session, delete_cluster=True), True, kept)
+    named_preview = teardown_preview(session, delete_cluster=True, confirm_name="team-cluster")
+    _print_preview(named_preview, True, named)
     assert "Kept: the cluster team-cluster" in kept.getvalue()
     assert "--delete-cluster --confirm-name team-cluster deletes it too" in kept.getvalue()
     assert "Teardown will delete the cluster team-cluster" in named.getvalue()

@@ -52,6 +52,14 @@ def clusters_to_delete(inventory: Mapping[str, Any]) -> list[dict[str, Any]]:
     return first + earlier_clusters(inventory)
 
 
+def deletable(cluster: Mapping[str, Any], confirm_name: str | None) -> bool:
+    """A ``--delete-cluster`` teardown deletes ``cluster``: the session created it, or
+    the user confirmed its name (``--confirm-name``, typed in the teardown dialog)."""
+    return bool(cluster.get("created_by_session")) or (
+        bool(confirm_name) and confirm_name == cluster.get("name")
+    )
+
+
 def created_here(inventory: Mapping[str, Any], project: str, location: str, name: str) -> bool:
     """This session created the cluster, whether it uses it now or used it before."""
     target = (project, location, name)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kfwizard.engine.cluster_inventory import current_cluster, earlier_clusters
+from kfwizard.engine.cluster_inventory import current_cluster, deletable, earlier_clusters
 from kfwizard.kube.client import KubeClients
 from kfwizard.kube.control import Control, Quiet
 from kfwizard.kube.errors import WaitTimeout
@@ -366,7 +366,11 @@ def _rendered_pvc_sizes(session: Any) -> dict[tuple[str, str], str]:
 
 
 def teardown_preview(
-    session: Any, *, delete_cluster: bool = False, clients: KubeClients | None = None
+    session: Any,
+    *,
+    delete_cluster: bool = False,
+    confirm_name: str | None = None,
+    clients: KubeClients | None = None,
 ) -> dict[str, Any]:
     """What a teardown of ``session`` would delete: objects by kind, PVCs, the cluster.
 
@@ -391,7 +395,7 @@ def teardown_preview(
         ]
     cluster = current_cluster(session.inventory)
     earlier = earlier_clusters(session.inventory)
-    will_delete = bool(delete_cluster and (cluster.get("name") or earlier))
+    will_delete = bool(delete_cluster and cluster.get("name") and deletable(cluster, confirm_name))
     cluster_text = None
     if cluster.get("name"):
         made = "created by this session" if cluster.get("created_by_session") else "adopted"

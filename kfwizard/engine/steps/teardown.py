@@ -309,23 +309,18 @@ class DeleteClusterStep(BaseStep):
         """The session's own clusters, and an adopted one only when its name was
         confirmed: unconfirmed, it is kept (the preview says so), and the session's own
         are deleted all the same."""
-        from kfwizard.engine.cluster_inventory import clusters_to_delete
+        from kfwizard.engine.cluster_inventory import clusters_to_delete, deletable
 
-        return [
-            c
-            for c in clusters_to_delete(session.inventory)
-            if c.get("created_by_session") or c.get("name") == self.confirm_name
-        ]
+        return [c for c in clusters_to_delete(session.inventory) if deletable(c, self.confirm_name)]
 
     def _kept(self, session: Session) -> list[str]:
         """Adopted clusters this teardown leaves running (their names not confirmed)."""
-        from kfwizard.engine.cluster_inventory import clusters_to_delete
+        from kfwizard.engine.cluster_inventory import clusters_to_delete, deletable
 
-        chosen = {c.get("name") for c in self._clusters(session)}
         return [
             str(c.get("name"))
             for c in clusters_to_delete(session.inventory)
-            if c.get("name") not in chosen
+            if not deletable(c, self.confirm_name)
         ]
 
     def commands(self, session: Session) -> list[str]:
@@ -343,10 +338,7 @@ class DeleteClusterStep(BaseStep):
                 f"Kept cluster {name}: this session did not create it; confirm its name "
                 f"(--confirm-name {name}, or type it in the teardown dialog) to delete it."
             )
-        clusters = self._clusters(ctx.session)
-        for c in clusters:
-            self._guard(c)
-        return all(self._read(ctx, c) is None for c in clusters)
+        return all(self._read(ctx, c) is None for c in self._clusters(ctx.session))
 
     def _read(self, ctx: StepContext, c: dict[str, Any]) -> Any:
         from kfwizard.gcp import clusters, runtime
@@ -360,17 +352,12 @@ class DeleteClusterStep(BaseStep):
             c,
         )
 
-    def _guard(self, c: dict[str, Any]) -> None:
-        _guard_deletion(c, self.confirm_name)
-
     def apply(self, ctx: StepContext) -> None:
         """Ask GKE to delete every cluster first, then wait for each: GKE deletes them
         side by side, so two clusters take about as long as one (minutes each)."""
         from kfwizard.engine.cluster_inventory import mark_deleted
 
         targets = self._clusters(ctx.session)
-        for c in targets:
-            self._guard(c)
         deleting: list[tuple[dict[str, Any], str]] = []
         for c in targets:
             found = self._read(ctx, c)
@@ -523,13 +510,3 @@ def _refuse_unconfirmed(session: Session, confirm_name: str | None) -> None:
             f"(its clusters: {known}).",
             "give the name of the cluster to delete, as the preview shows it",
         )
-
-
-def _guard_deletion(c: Mapping[str, Any], confirm_name: str | None) -> None:
-    """A cluster is deleted when the session created it, or the user confirmed its name."""
-    if c.get("created_by_session") or (confirm_name and confirm_name == c.get("name")):
-        return
-    raise Refused(
-        f"kfwizard did not create cluster {c.get('name')}, so it will not delete it on its own.",
-        f"to delete it anyway, confirm with its name (--confirm-name {c.get('name')})",
-    )
