@@ -8,7 +8,6 @@ is deleted only if they type its name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -19,7 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from kfwizard.engine.cluster_inventory import earlier_clusters
+from kfwizard.engine.cluster_inventory import earlier_clusters, remaining_cluster
 from kfwizard.wording import plural
 
 if TYPE_CHECKING:
@@ -70,12 +69,6 @@ def preview_lines(session: Session) -> list[str]:
             f"{len(services)} Google APIs were enabled by this session; they stay enabled."
         )
     return lines
-
-
-def remaining_cluster(inventory: Mapping[str, Any]) -> dict[str, Any]:
-    """The session's current cluster unless a teardown deleted it ({} then)."""
-    cluster = dict(inventory.get("cluster") or {})
-    return {} if cluster.get("deleted") else cluster
 
 
 def nothing_left(session: Session) -> bool:

@@ -45,11 +45,16 @@ def earlier_clusters(inventory: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def remaining_cluster(inventory: Mapping[str, Any]) -> dict[str, Any]:
+    """The current cluster unless a teardown deleted it ({} then, or with none)."""
+    current = current_cluster(inventory)
+    return current if current.get("name") and not current.get("deleted") else {}
+
+
 def clusters_to_delete(inventory: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every cluster a ``--delete-cluster`` teardown removes: the current one first."""
-    current = current_cluster(inventory)
-    first = [current] if current.get("name") and not current.get("deleted") else []
-    return first + earlier_clusters(inventory)
+    current = remaining_cluster(inventory)
+    return ([current] if current else []) + earlier_clusters(inventory)
 
 
 def deletable(cluster: Mapping[str, Any], confirm_name: str | None) -> bool:
