@@ -27,7 +27,34 @@ from kfwizard.manifests.versions import KfpRelease
 # -- refusals ----------------------------------------------------------------------------
 
 
-def _version_refusal(mode: str, version: str) -> Refusal:
+def _offered_for(mode: str, server: tuple[int, int] | None, on_gke: bool | None) -> str:
+    """The versions a "pick one" sentence offers, without those this cluster cannot run.
+
+    Offering 1.6.0 to a user on GKE sends them into the next refusal (its v1beta1 CRDs need
+    Kubernetes older than 1.22, which GKE no longer runs); when the cluster is not known yet
+    the limit is named beside the version instead.
+    """
+    offered: list[str] = []
+    for version in versions_for(mode):
+        release = kfp_release(version)
+        top = release.k8s_max_exclusive if release else None
+        if top is None:
+            offered.append(version)
+        elif on_gke or (server and server >= _k8s(top)):
+            continue
+        elif server:
+            offered.append(version)
+        else:
+            offered.append(f"{version} (Kubernetes older than {top} only)")
+    return ", ".join(offered)
+
+
+def _version_refusal(
+    mode: str,
+    version: str,
+    server: tuple[int, int] | None = None,
+    on_gke: bool | None = None,
+) -> Refusal:
     text = str(version).strip()
     if mode == KUBEFLOW:
         return Refusal(
@@ -36,7 +63,7 @@ def _version_refusal(mode: str, version: str) -> Refusal:
             f"Pick one of: {', '.join(versions_for(KUBEFLOW))}.",
         )
     bare = text.lstrip("vV")
-    offered = ", ".join(versions_for(mode))
+    offered = _offered_for(mode, server, on_gke)
     if bare in versions.SDK_ONLY_TAGS or bare.startswith("sdk-"):
         return Refusal(
             "sdk-only-tag",
@@ -106,7 +133,7 @@ def refusals(
         return _kubeflow_refusals(version, env, server, autopilot, on_gke)
     release = kfp_release(version or default_version(mode))
     if release is None:
-        return [_version_refusal(mode, str(version))]
+        return [_version_refusal(mode, str(version), server, on_gke)]
     env_name, _ = effective_env(mode, release.version, env)
     found: list[Refusal] = []
     if env_name not in envs_for(mode, release.version):

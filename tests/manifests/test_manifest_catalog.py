@@ -93,6 +93,19 @@ def test_refusal_messages_say_what_to_do() -> None:
     assert "Standard" in autopilot.suggestion and "NET_ADMIN" in autopilot.reason
 
 
+def test_an_unknown_version_is_offered_only_what_the_cluster_can_run() -> None:
+    """1.6.0's CRDs need Kubernetes older than 1.22: offering it on GKE leads to the next
+    refusal, and with the cluster unknown the offer says so."""
+    on_gke = R("kfp-standalone", "3.0.0", None, None, None, on_gke=True)[0].suggestion
+    assert "1.8.5" in on_gke and "1.6.0" not in on_gke
+    newer = R("kfp-standalone", "3.0.0", None, "v1.33.1-gke.1", None)[0].suggestion
+    assert "1.6.0" not in newer
+    older = R("kfp-standalone", "3.0.0", None, "1.20", False)[0].suggestion
+    assert "1.6.0." in older and "only" not in older
+    unknown = R("kfp-standalone", "3.0.0", None, None, None)[0].suggestion
+    assert "1.6.0 (Kubernetes older than 1.22 only)" in unknown
+
+
 def test_local_manifests_judge_master_on_the_files() -> None:
     assert R("kfp-standalone", "2.17.0", "dev", None, None, local_manifests=True) == []
 
