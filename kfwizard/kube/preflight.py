@@ -236,9 +236,6 @@ def check_default_storageclass(
 
 
 # -- capacity --------------------------------------------------------------------------
-WORKLOAD_REPLICAS = {"Deployment": "replicas", "StatefulSet": "replicas"}
-
-
 def set_requests(objects: Iterable[dict[str, Any]]) -> tuple[int, int]:
     """CPU millicores and memory bytes the workloads of a set request (x replicas)."""
     pods = install_pods(objects)
