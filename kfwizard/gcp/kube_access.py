@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,19 +101,25 @@ def _with_user(config: dict[str, Any], context: str | None, user: dict[str, Any]
 
 
 def api_client_for_context(
-    kubeconfig_path: str | os.PathLike[str], context: str | None, token: str | None = None
+    kubeconfig_path: str | os.PathLike[str],
+    context: str | None,
+    token: str | None = None,
+    *,
+    plugin_timeout: float | None = None,
 ) -> Any:
     """An ``ApiClient`` for one context of one kubeconfig file (None: its current one).
 
     ``token`` replaces the user's credentials (exec plugin, auth provider) with a bearer
     token; tests use it to stand in for ``gke-gcloud-auth-plugin`` with the emulator's
     token, and it lets a Google token reach a GKE context without the plugin.
+    ``plugin_timeout``: seconds the user's credential plugin may take per run (None:
+    ``exec_plugin.RUN_TIMEOUT``); tests shorten it to stop a hanging plugin quickly.
     """
     from kubernetes import config
 
     path = Path(kubeconfig_path)
     if token is None:
-        plugin = _plugin_client(path, context)
+        plugin = _plugin_client(path, context, plugin_timeout)
         if plugin is not None:
             return plugin
         api_client = config.new_client_from_config(
@@ -130,17 +137,18 @@ CREDENTIAL_PROBLEM = "kfwizard_credential_problem"
 the plugin's own words, for the message when the API then refuses the request."""
 
 
-def _plugin_client(path: Path, context: str | None) -> Any:
+def _plugin_client(path: Path, context: str | None, timeout: float | None = None) -> Any:
     """A client for a context whose user runs a credential plugin, or None (no plugin).
 
     kfwizard runs the plugin itself, without a terminal (``kube.exec_plugin``), and
     gives the client the token, renewed by running the plugin again shortly before it
     expires. A plugin that fails leaves the client without credentials, as the
-    kubernetes client does; its words are kept (``CREDENTIAL_PROBLEM``).
+    kubernetes client does; its words are kept (``CREDENTIAL_PROBLEM``). The context's
+    cluster goes to the plugin when its exec entry asks (``provideClusterInfo``).
     """
     from kubernetes import config
 
-    from kfwizard.kube.exec_plugin import exec_spec, run_plugin
+    from kfwizard.kube.exec_plugin import RUN_TIMEOUT, exec_cluster, exec_spec, run_plugin
 
     try:
         data = _load_kubeconfig(path)
@@ -149,7 +157,13 @@ def _plugin_client(path: Path, context: str | None) -> Any:
     spec = exec_spec(data, context)
     if spec is None:
         return None
-    answer = run_plugin(spec, cwd=path.parent)
+    plugin = PluginRun(
+        spec=spec,
+        cwd=path.parent,
+        cluster=exec_cluster(data, context, path.parent),
+        timeout=RUN_TIMEOUT if timeout is None else timeout,
+    )
+    answer = run_plugin(plugin.spec, cwd=plugin.cwd, cluster=plugin.cluster, timeout=plugin.timeout)
     if answer.certificate:
         return None  # a client certificate: the kubernetes client's loader uses it
     user = {"token": answer.token} if answer.token else {}
@@ -159,9 +173,20 @@ def _plugin_client(path: Path, context: str | None) -> Any:
     if answer.token is None:
         setattr(api_client, CREDENTIAL_PROBLEM, answer.problem)
     else:
-        _renew_through_plugin(api_client.configuration, spec, path.parent, answer.expires_at)
+        _renew_through_plugin(api_client.configuration, plugin, answer.expires_at)
         check_token_at_most_every(api_client.configuration, TOKEN_CHECK_SECONDS)
     return api_client
+
+
+@dataclass(frozen=True)
+class PluginRun:
+    """How to run one kubeconfig user's plugin again: its exec entry, the folder it runs
+    in (the kubeconfig's), the cluster it may be told about, and its time limit."""
+
+    spec: dict[str, Any]
+    cwd: Path
+    cluster: dict[str, Any]
+    timeout: float
 
 
 RENEW_MARGIN = 300.0
@@ -170,9 +195,7 @@ RENEW_RETRY = 30.0
 """Seconds before a failed renewal is tried again."""
 
 
-def _renew_through_plugin(
-    configuration: Any, spec: dict[str, Any], cwd: Path, expires_at: float | None
-) -> None:
+def _renew_through_plugin(configuration: Any, plugin: PluginRun, expires_at: float | None) -> None:
     """Run the plugin again when its token is about to expire (never, without expiry).
 
     The hook runs before every request; copies of the configuration share it and the
@@ -187,7 +210,9 @@ def _renew_through_plugin(
         with lock:
             if expiry[0] is None or time.time() < expiry[0] - RENEW_MARGIN:
                 return
-            answer = run_plugin(spec, cwd=cwd)
+            answer = run_plugin(
+                plugin.spec, cwd=plugin.cwd, cluster=plugin.cluster, timeout=plugin.timeout
+            )
             if answer.token:
                 # Under the key the kubeconfig loader used ("BearerToken" today).
                 key = next(iter(target.api_key or {}), "BearerToken")

@@ -8,10 +8,15 @@ could read the keys meant for the wizard. kfwizard runs the plugin the way kubec
 when it has no terminal: stdin closed, its stderr kept for the message, and
 ``spec.interactive`` false in ``KUBERNETES_EXEC_INFO``, so a plugin that needs a person
 says so instead of waiting for one.
+
+With ``provideClusterInfo: true`` the plugin also gets ``spec.cluster``, the cluster it
+is asked a credential for (client-go's exec protocol, v1beta1 and v1): a plugin that
+serves several clusters (one token per audience, say) cannot choose without it.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -26,6 +31,9 @@ from kfwizard.wording import clip
 
 RUN_TIMEOUT = 60.0
 """Seconds a plugin may take (a token exchange over the network; not a login)."""
+
+EXEC_EXTENSION = "client.authentication.k8s.io/exec"
+"""The cluster extension whose ``extension`` becomes ``spec.cluster.config``."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +62,65 @@ def exec_spec(config: Mapping[str, Any], context: str | None) -> dict[str, Any] 
     return None
 
 
+def exec_cluster(config: Mapping[str, Any], context: str | None, base: Path) -> dict[str, Any]:
+    """``spec.cluster`` for ``context``'s cluster, as client-go builds it ({}: none found).
+
+    The fields shadow the kubeconfig's cluster entry, except that the CA is always data
+    (base64 in JSON, like ``certificate-authority-data``): a ``certificate-authority``
+    file, relative to the kubeconfig's folder (``base``), is read. ``config`` is the
+    cluster's ``client.authentication.k8s.io/exec`` extension, meant for the plugin.
+    """
+    name = context or config.get("current-context")
+    found = next((c for c in config.get("contexts") or [] if c.get("name") == name), None)
+    cluster_name = ((found or {}).get("context") or {}).get("cluster")
+    entry = next((c for c in config.get("clusters") or [] if c.get("name") == cluster_name), None)
+    cluster = (entry or {}).get("cluster")
+    if not isinstance(cluster, dict):
+        return {}
+    info: dict[str, Any] = {"server": str(cluster.get("server") or "")}
+    for key in ("tls-server-name", "proxy-url"):
+        if cluster.get(key):
+            info[key] = str(cluster[key])
+    for key in ("insecure-skip-tls-verify", "disable-compression"):
+        if cluster.get(key):
+            info[key] = True
+    ca_data = _ca_data(cluster, base)
+    if ca_data:
+        info["certificate-authority-data"] = ca_data
+    for extension in cluster.get("extensions") or []:
+        if isinstance(extension, dict) and extension.get("name") == EXEC_EXTENSION:
+            info["config"] = extension.get("extension")
+    return info
+
+
+def _ca_data(cluster: Mapping[str, Any], base: Path) -> str | None:
+    data = cluster.get("certificate-authority-data")
+    if data:
+        return "".join(str(data).split())
+    ca_file = cluster.get("certificate-authority")
+    if not ca_file:
+        return None
+    try:
+        return base64.b64encode((base / str(ca_file)).read_bytes()).decode("ascii")
+    except OSError:
+        return None  # the kubernetes client's loader names the missing file
+
+
 def run_plugin(
-    spec: Mapping[str, Any], *, cwd: Path, env: Mapping[str, str] | None = None
+    spec: Mapping[str, Any],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    cluster: Mapping[str, Any] | None = None,
+    timeout: float = RUN_TIMEOUT,
 ) -> PluginAnswer:
-    """Run the plugin once, without a terminal; its answer or its own words on failure."""
+    """Run the plugin once, without a terminal; its answer or its own words on failure.
+
+    ``cluster`` (``exec_cluster``) is passed only when the exec entry asks for it with
+    ``provideClusterInfo``, as client-go does; v1alpha1 has no such field. ``timeout``
+    bounds the run, so a plugin that waits (for a person, a network) cannot hold a
+    renewal, and every request behind it, for ever; the message names it.
+    """
     command = str(spec.get("command") or "")
     if not command:
         return PluginAnswer(problem="its exec entry names no command")
@@ -68,8 +131,11 @@ def run_plugin(
         if isinstance(item, dict) and item.get("name"):
             run_env[str(item["name"])] = str(item.get("value") or "")
     api_version = str(spec.get("apiVersion") or "client.authentication.k8s.io/v1beta1")
+    exec_info: dict[str, Any] = {"interactive": False}
+    if spec.get("provideClusterInfo") and cluster and not api_version.endswith("/v1alpha1"):
+        exec_info["cluster"] = dict(cluster)
     run_env["KUBERNETES_EXEC_INFO"] = json.dumps(
-        {"apiVersion": api_version, "kind": "ExecCredential", "spec": {"interactive": False}}
+        {"apiVersion": api_version, "kind": "ExecCredential", "spec": exec_info}
     )
     try:
         done = subprocess.run(
@@ -79,7 +145,7 @@ def run_plugin(
             text=True,
             cwd=cwd,
             env=run_env,
-            timeout=RUN_TIMEOUT,
+            timeout=timeout,
             check=False,
         )
     except FileNotFoundError:
@@ -88,7 +154,12 @@ def run_plugin(
             problem=f"its credential plugin {command} is not installed"
             + (f" ({clip(hint, 200)})" if hint else "")
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except subprocess.TimeoutExpired:
+        return PluginAnswer(
+            problem=f"its credential plugin {command} gave no answer within {timeout:g} s "
+            "and was stopped (a plugin that waits for a login or a network)"
+        )
+    except OSError as exc:
         return PluginAnswer(problem=f"its credential plugin {command} could not run: {exc}")
     # Only stderr is quoted: stdout may hold a credential, even from a failing plugin.
     said = redact(clip(done.stderr.strip(), 300))

@@ -185,3 +185,107 @@ def test_args_given_as_one_string_are_one_argument(tmp_path: Path) -> None:
     body = 'print(json.dumps({"status": {"token": "-".join(sys.argv[1:])}}))'
     spec = {"command": str(plugin(tmp_path, body)), "args": "get-token"}
     assert run_plugin(spec, cwd=tmp_path).token == "get-token"
+
+
+TELLS = """
+pathlib.Path(__file__).with_suffix(".info").write_text(json.dumps(info))
+status = {"token": f"t{count}"}
+if count == 1:  # expiring inside the renewal margin; the renewal's token never expires
+    import datetime
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=60)
+    status["expirationTimestamp"] = soon.strftime("%Y-%m-%dT%H:%M:%SZ")
+print(json.dumps({"apiVersion": info["apiVersion"], "kind": "ExecCredential", "status": status}))
+"""
+"""Keeps what it was told (``KUBERNETES_EXEC_INFO``) next to itself, and answers."""
+
+
+def told(script: Path) -> dict[str, Any]:
+    import json
+
+    return dict(json.loads(script.with_suffix(".info").read_text(encoding="utf-8")))
+
+
+def test_provide_cluster_info_gives_the_plugin_its_cluster_also_on_renewal(
+    emu: Any, tmp_path: Path
+) -> None:
+    """client-go's protocol: ``spec.cluster`` shadows the kubeconfig's cluster, with the
+    cluster's ``client.authentication.k8s.io/exec`` extension as ``config``."""
+    script = plugin(tmp_path, TELLS)
+    path = kubeconfig_with_plugin(emu, tmp_path, str(script), provideClusterInfo=True)
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    audience = {"audience": "kfwizard-test", "scopes": ["a", "b"]}
+    config["clusters"][0]["cluster"]["extensions"] = [
+        {"name": "other/extension", "extension": {"not": "this"}},
+        {"name": "client.authentication.k8s.io/exec", "extension": audience},
+    ]
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    expected = {
+        "server": emu.url,
+        "certificate-authority-data": emu.ca_b64,
+        "config": audience,
+    }
+    api_client = api_client_for_context(path, CONTEXT)
+    try:
+        from kubernetes.client import VersionApi
+
+        assert told(script)["spec"] == {"interactive": False, "cluster": expected}
+        assert VersionApi(api_client).get_code().git_version.startswith("v1.33")
+        configuration = api_client.configuration
+        configuration.refresh_api_key_hook(configuration)  # due: a renewal
+        assert bearer(api_client) == "Bearer t2"
+        assert told(script)["spec"] == {"interactive": False, "cluster": expected}
+    finally:
+        api_client.close()
+
+
+def test_cluster_info_reads_a_ca_file_and_keeps_the_clusters_tls_and_proxy(
+    tmp_path: Path,
+) -> None:
+    import base64
+
+    from kfwizard.kube.exec_plugin import exec_cluster
+
+    (tmp_path / "ca.crt").write_bytes(b"-----BEGIN CERTIFICATE-----\nabc\n")
+    cluster = {
+        "server": "https://10.0.0.1",
+        "certificate-authority": "ca.crt",  # relative to the kubeconfig's folder
+        "tls-server-name": "kubernetes.default",
+        "proxy-url": "http://proxy.internal:3128",
+        "insecure-skip-tls-verify": True,
+    }
+    config = {
+        "current-context": "c",
+        "contexts": [{"name": "c", "context": {"cluster": "k", "user": "u"}}],
+        "clusters": [{"name": "k", "cluster": cluster}],
+    }
+    info = exec_cluster(config, None, tmp_path)
+    assert info == {
+        "server": "https://10.0.0.1",
+        "certificate-authority-data": base64.b64encode(
+            b"-----BEGIN CERTIFICATE-----\nabc\n"
+        ).decode(),
+        "tls-server-name": "kubernetes.default",
+        "proxy-url": "http://proxy.internal:3128",
+        "insecure-skip-tls-verify": True,
+    }
+    script = plugin(tmp_path, TELLS)
+    spec: dict[str, Any] = {"command": str(script), "provideClusterInfo": True}
+    assert run_plugin(spec, cwd=tmp_path, cluster=info).token == "t1"
+    assert told(script)["spec"] == {"interactive": False, "cluster": info}
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {},  # not asked for: a plugin gets no cluster unless its entry says so
+        {"provideClusterInfo": False},
+        {"provideClusterInfo": True, "apiVersion": "client.authentication.k8s.io/v1alpha1"},
+    ],
+)
+def test_no_cluster_info_unless_asked_in_a_version_that_has_it(
+    tmp_path: Path, entry: dict[str, Any]
+) -> None:
+    script = plugin(tmp_path, TELLS)
+    spec = {"command": str(script), **entry}
+    run_plugin(spec, cwd=tmp_path, cluster={"server": "https://10.0.0.1"})
+    assert told(script)["spec"] == {"interactive": False}
