@@ -199,27 +199,46 @@ def _renew_through_plugin(configuration: Any, plugin: PluginRun, expires_at: flo
     """Run the plugin again when its token is about to expire (never, without expiry).
 
     The hook runs before every request; copies of the configuration share it and the
-    ``api_key`` dict it writes (see ``check_token_at_most_every``).
+    ``api_key`` dict it writes (see ``check_token_at_most_every``). One renewal runs at a
+    time, and the plugin runs outside the lock: a plugin that hangs until its timeout
+    (a login prompt it cannot show, a network that does not answer) delays only the
+    request that started the renewal. Requests meanwhile go on with the old token while
+    it is still valid; only those that have no valid token left wait for the renewal,
+    since without one the API would refuse them anyway. The wait is bounded by the
+    plugin's own timeout.
     """
     from kfwizard.kube.exec_plugin import run_plugin
 
-    lock = threading.Lock()
+    state = threading.Condition()
     expiry = [expires_at]
+    renewing = [False]
 
     def renew_when_due(target: Any) -> None:
-        with lock:
+        with state:
             if expiry[0] is None or time.time() < expiry[0] - RENEW_MARGIN:
                 return
+            if renewing[0]:
+                if time.time() < expiry[0]:
+                    return  # still valid: use it while the renewal runs
+                state.wait_for(lambda: not renewing[0], timeout=plugin.timeout + RENEW_RETRY)
+                return
+            renewing[0] = True
+        answer = None
+        try:
             answer = run_plugin(
                 plugin.spec, cwd=plugin.cwd, cluster=plugin.cluster, timeout=plugin.timeout
             )
-            if answer.token:
-                # Under the key the kubeconfig loader used ("BearerToken" today).
-                key = next(iter(target.api_key or {}), "BearerToken")
-                target.api_key[key] = f"Bearer {answer.token}"
-                expiry[0] = answer.expires_at
-            else:  # keep the old token, and try again in a while, not on every request
-                expiry[0] = time.time() + RENEW_MARGIN + RENEW_RETRY
+        finally:  # the new token (or none) and the end of the renewal, seen at once
+            with state:
+                if answer is not None and answer.token:
+                    # Under the key the kubeconfig loader used ("BearerToken" today).
+                    key = next(iter(target.api_key or {}), "BearerToken")
+                    target.api_key[key] = f"Bearer {answer.token}"
+                    expiry[0] = answer.expires_at
+                else:  # keep the old token, and try again in a while, not on every request
+                    expiry[0] = time.time() + RENEW_MARGIN + RENEW_RETRY
+                renewing[0] = False
+                state.notify_all()
 
     configuration.refresh_api_key_hook = renew_when_due
 
