@@ -81,23 +81,21 @@ def start_demo(
 def hold_demo_state() -> SessionLock:
     """The demo state's lock, held; ``DemoBusy`` when another process holds it.
 
-    The sessions' lock (``flock`` on a file holding the owner's pid): the kernel drops
-    it when its owner dies, so a killed demo never blocks the next one.
+    The emulators' state lock (``emulator.state.hold``), the one ``kfwizard emulator
+    --state-dir`` takes too: the kernel drops it when its owner dies, so a killed demo
+    never blocks the next one.
     """
-    from kfwizard.session import SessionLock, SessionLocked, SessionWriteError
+    from kfwizard.emulator import state
 
-    lock = SessionLock(paths.demo_lock_path())
     try:
-        lock.acquire()
-    except SessionLocked:
-        raise _demo_busy(lock.path) from None
-    except SessionWriteError as exc:
-        raise _demo_state_unlockable(lock.path, exc.__cause__) from None
-    return lock
+        return state.hold(paths.demo_state_dir())
+    except state.StateBusy as busy:
+        raise _demo_busy(busy.lock_path, busy.owner) from None
+    except state.StateUnlockable as exc:
+        raise _demo_state_unlockable(exc.lock_path, exc.reason) from None
 
 
-def _demo_busy(lock_path: Path) -> DemoBusy:
-    owner = _lock_owner(lock_path)
+def _demo_busy(lock_path: Path, owner: str) -> DemoBusy:
     who = f" (pid {owner})" if owner else ""
     return DemoBusy(
         f"Another kfwizard --demo process{who} is using the demo emulators in "
@@ -110,22 +108,12 @@ def _demo_busy(lock_path: Path) -> DemoBusy:
     )
 
 
-def _demo_state_unlockable(lock_path: Path, cause: BaseException | None) -> DemoBusy:
-    reason = getattr(cause, "strerror", None) or str(cause or "unknown error")
+def _demo_state_unlockable(lock_path: Path, reason: str) -> DemoBusy:
     return DemoBusy(
         f"Cannot lock the demo emulators' state in {lock_path.parent} ({reason}); this "
         "demo started nothing.",
         action="make that folder writable (or point KFWIZARD_HOME elsewhere) and run again",
     )
-
-
-def _lock_owner(lock_path: Path) -> str:
-    """The pid the holder wrote into the lock file, or "" (not written yet, unreadable)."""
-    try:
-        text = lock_path.read_text(encoding="ascii").strip()
-    except (OSError, ValueError):
-        return ""
-    return text if text.isdigit() else ""
 
 
 def check_faults(faults: list[str] | tuple[str, ...]) -> Any:

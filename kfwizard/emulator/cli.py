@@ -5,6 +5,11 @@ until Ctrl+C (exit 130) or SIGTERM (exit 0); both stop the emulators cleanly and
 ``--state-dir``, save their state for next time. ``--ready-file`` gets the same export
 lines (written atomically) once everything listens, for scripts and tests to wait on.
 
+With ``--state-dir`` the command holds that folder's lock while it runs, the one
+``--demo`` holds on its own state: a second process on the same folder (another
+``kfwizard emulator``, or a demo when the folder is the demo's) would save over this
+one's clusters, so it is refused, exit 1, naming the holder's pid.
+
 Importing this module is cheap: the emulators (and the Google client libraries they use)
 are imported only when the command runs.
 """
@@ -18,7 +23,10 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kfwizard.session import SessionLock
 
 _PROJECT_RE = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
 _CLUSTER_RE = re.compile(r"^[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?$")
@@ -131,7 +139,47 @@ def main(argv: list[str]) -> int:
     return _run(args, faults)
 
 
+class _Refused(Exception):
+    """The state folder is another process's (or cannot be locked): exit 1, nothing
+    started, nothing saved."""
+
+
+def _hold_state(state_dir: Path | None) -> SessionLock | None:
+    """The state folder's lock, held (None without ``--state-dir``); ``_Refused``."""
+    from kfwizard.emulator import state
+
+    if state_dir is None:
+        return None
+    try:
+        return state.hold(state_dir)
+    except state.StateBusy as busy:
+        who = f" (pid {busy.owner})" if busy.owner else ""
+        raise _Refused(
+            f"another kfwizard process{who} is running emulators on the state in "
+            f"{state_dir}; two at once would overwrite each other's clusters, so this one "
+            "started nothing. Stop that process, or pass another --state-dir."
+        ) from None
+    except state.StateUnlockable as exc:
+        raise _Refused(
+            f"cannot lock the state in {state_dir} ({exc.reason}); this one started "
+            "nothing. Make that folder writable, or pass another --state-dir."
+        ) from None
+
+
 def _run(args: argparse.Namespace, faults: Any) -> int:
+    try:
+        lock = _hold_state(args.state_dir)
+    except _Refused as exc:
+        print(f"kfwizard emulator: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return _serve(args, faults)
+    finally:
+        if lock is not None:
+            lock.release()  # after the stack's last save
+
+
+def _serve(args: argparse.Namespace, faults: Any) -> int:
     from kfwizard.emulator.kubeconfig import atomic_write
     from kfwizard.emulator.stack import EmulatorStack
 
