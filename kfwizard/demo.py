@@ -96,9 +96,11 @@ def hold_demo_state() -> SessionLock:
 
 
 def _demo_busy(lock_path: Path, owner: str) -> DemoBusy:
+    """Says "kfwizard process", not "--demo process": ``kfwizard emulator --state-dir``
+    pointed at the demo folder holds the same lock."""
     who = f" (pid {owner})" if owner else ""
     return DemoBusy(
-        f"Another kfwizard --demo process{who} is using the demo emulators in "
+        f"Another kfwizard process{who} is using the demo emulators in "
         f"{lock_path.parent}; two at once would overwrite each other's clusters, so this "
         "one started nothing.",
         action=(

@@ -90,7 +90,7 @@ def test_a_second_demo_process_is_refused_naming_the_first(
     }[command]
     done = _kfwizard(*argv)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
-    assert f"Another kfwizard --demo process (pid {holder.pid}) is using" in done.stderr
+    assert f"Another kfwizard process (pid {holder.pid}) is using" in done.stderr
     assert str(paths.demo_state_dir()) in done.stderr
     assert "KFWIZARD_HOME to another folder" in done.stderr
     assert "\x1b" not in done.stdout

@@ -100,7 +100,7 @@ def test_a_demo_is_refused_while_the_emulator_command_holds_the_demo_folder(
 ) -> None:
     process, _env = start(tmp_path, "--speed", "0", "--state-dir", str(paths.demo_state_dir()))
     try:
-        with pytest.raises(DemoBusy, match=f"pid {process.pid}"):
+        with pytest.raises(DemoBusy, match=rf"Another kfwizard process \(pid {process.pid}\)"):
             start_demo(speed=0)
     finally:
         code, _out, err = stop(process, signal.SIGTERM)
