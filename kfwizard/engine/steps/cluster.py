@@ -94,6 +94,53 @@ def _project_for_commands(session: Session) -> str:
     return str(found or session.selections.get("project") or "PROJECT_ID")
 
 
+CREATE_FAILED = "create_failed"
+"""Cluster output: the create this session followed ended in an error (a stockout, a
+quota), so pressing on is a new create, not the old one followed."""
+CREATE, FOLLOW, REUSE, ADOPT, CONTEXT = "create", "follow", "reuse", "adopt", "context"
+"""What the cluster step will do (``next_action``): create a cluster, follow a create an
+earlier run started, use the cluster this session created, adopt an existing cluster,
+or take a kubeconfig context."""
+
+
+def next_action(session: Session) -> str:
+    """What the cluster step will do with these answers, as far as the session knows
+    (no call to GKE: the screen asks on every key press).
+
+    A "New cluster" answer does not always mean a create: a run stopped mid-create left
+    an operation GKE goes on with, which the step follows (``FOLLOW``); a cluster this
+    session created, and no teardown deleted, is used as it is (``REUSE``). The commands
+    shown, the Cluster screen's button and whether that button agrees to a billable
+    create all follow from this, so none of them promises a create that will not happen.
+    The step itself decides with GKE's answers (a followed create that failed is tried
+    again, and then asks for consent like any create).
+    """
+    source = _source(session.selections)
+    if source == "kubeconfig":
+        return CONTEXT
+    if source == "existing":
+        return ADOPT
+    sel = _cluster_sel(session.selections)
+    name, location = sel.get("name"), sel.get("location")
+    if not name or not location:
+        return CREATE
+    target = (_project_for_commands(session), str(location), str(name))
+    current = cluster_inventory.current_cluster(session.inventory)
+    if current.get("deleted") and cluster_inventory.where(current) == target:
+        return CREATE  # a teardown deleted it: Install again creates it anew
+    out = session.outputs.get("cluster") or {}
+    if out.get("name") == name and out.get("location") == location:
+        if out.get(CREATE_FAILED):
+            return CREATE  # the step deletes the failed cluster and creates it again
+        if not out.get("status") and (out.get("operation") or out.get("create_requested")):
+            return FOLLOW  # requested, never seen to the end (the step sets a status then)
+        if out.get("created_by_session"):
+            return REUSE
+    if cluster_inventory.created_here(session.inventory, *target):
+        return REUSE
+    return CREATE
+
+
 def _is_google_error(exc: BaseException) -> bool:
     """Errors the explainer knows how to word (a library ``RetryError`` by its cause)."""
     from kfwizard.gcp.retries import is_google_error
@@ -255,11 +302,13 @@ class ClusterStep(BaseStep):
         location = sel.get("location") or "us-central1-a"
         if source == "kubeconfig":
             return [f"kubectl config use-context {sel.get('context') or 'CONTEXT'}"]
-        if source == "existing":
-            return [
-                f"gcloud container clusters describe {name} --project={project} "
-                f"{_location_flag(location)}"
-            ]
+        action = next_action(session)
+        where = f"--project={project} {_location_flag(location)}"
+        operation = str((session.outputs.get("cluster") or {}).get("operation") or "")
+        if action == FOLLOW and operation:
+            return [f"gcloud container operations wait {operation.rsplit('/', 1)[-1]} {where}"]
+        if action != CREATE:  # there is a cluster already: read it, do not create one
+            return [f"gcloud container clusters describe {name} {where}"]
         version = (
             (session.outputs.get("cluster") or {}).get("version") or sel.get("version") or "latest"
         )
@@ -437,6 +486,7 @@ class ClusterStep(BaseStep):
         if not same_target:
             for key in ("operation", "create_requested", "created_by_session", "status"):
                 out.pop(key, None)
+            out.pop(CREATE_FAILED, None)
         self._report_size(ctx, machine_type, nodes, location)
 
         def retried(fn: Any, what: str) -> Any:
@@ -514,6 +564,7 @@ class ClusterStep(BaseStep):
             version=version,
         )
         out.update({"name": name, "location": location, "create_requested": True})
+        out.pop(CREATE_FAILED, None)
         ctx.save()  # the intent is on disk before the request leaves
         total = clusters.total_nodes(location, nodes)
         each = f", {nodes} in each zone" if total != nodes else ""
@@ -685,6 +736,7 @@ class ClusterStep(BaseStep):
             raise Cancelled(exc.cause, aftermath=self._still_creating(ctx)) from exc
         error = clusters.operation_error(op)
         if error:
+            ctx.outputs[CREATE_FAILED] = True  # a resume creates anew (see next_action)
             raise explain.explain_operation_error(error, facts)
 
     def _still_creating(self, ctx: StepContext) -> str:
@@ -859,6 +911,7 @@ class ClusterStep(BaseStep):
             }
         )
         ctx.outputs.pop("create_requested", None)
+        ctx.outputs.pop(CREATE_FAILED, None)
         ctx.progress(1, 1, "cluster running")
         ctx.log(
             f"cluster {name}: {status}, Kubernetes {cluster.current_master_version}, "
