@@ -633,7 +633,7 @@ class WizardScreen(StyledOnceScreen):
         if not self.is_attached:
             return
         indicator = self.query_one("#steps", StepIndicator)
-        indicator.update_from(self.session.steps)
+        indicator.update_from(self.session)
         if self.running and indicator.states.get(self.PHASE) == "pending":
             indicator.states = {**indicator.states, self.PHASE: "running"}
 

@@ -302,6 +302,7 @@ class VerifyScreen(WizardScreen):
             # Like `kfwizard teardown`: the session is kept, marked as removed.
             self.session.status = "removed"
             self.wizard.store.save(self.session)
+            self.refresh_indicator()  # "removed" is what turns Install ◐ into ⊘
             self.refresh_cards()
             self.notify("Everything this session created is gone.", title="Teardown complete")
             return

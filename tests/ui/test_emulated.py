@@ -274,10 +274,22 @@ async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store
         session = store.load(app.session.id)
         assert session.steps["delete-cluster"].state == "done"
         assert session.inventory["cluster"].get("deleted") is True
-        # Teardown steps do not count as Install steps in the indicator.
+        # The step bar says what is left: the cluster and the install went with the
+        # teardown (its own steps are none of the five, so none reads failed either).
         from kfwizard.widgets.step_indicator import StepIndicator
 
-        assert app.screen.query_one(StepIndicator).states["install"] == "done"
+        indicator = app.screen.query_one(StepIndicator)
+        await wait_for(
+            pilot, lambda: indicator.states["install"] == "removed", description="bar updated"
+        )
+        assert indicator.states == {
+            "project": "done",
+            "cluster": "removed",
+            "mode": "done",
+            "install": "removed",
+            "verify": "removed",
+        }
+        assert "✓ Install" not in indicator.text_for(120).plain
         # Torn down: the primary action no longer says "Verify again" (running the plan
         # would create the cluster again); it asks first, naming the cluster and its cost.
         await wait_for(pilot, lambda: not verify.running, description="teardown closed")
@@ -328,6 +340,8 @@ async def test_whole_wizard_against_the_emulators_with_port_forward(stack, store
         assert verify.query_one("#summary").display
         assert verify.query_one("#next", Button).label.plain == "Verify again"
         assert clusters_named(stack)
+        # Every step was done again (or checked), so every tick is back and true.
+        assert set(verify.query_one(StepIndicator).states.values()) == {"done"}
 
 
 async def test_a_run_that_finds_its_cluster_gone_asks_before_creating_it(stack, store, tmp_path):

@@ -1,0 +1,179 @@
+"""After a teardown the step bar and the session picker say what is left, not what
+was once done: one rule (``session_phase_states``) read by both.
+
+The sessions are built with the session's own ``record`` (the journal the runner
+writes), so the rule is tested against the shape real runs leave.
+"""
+
+from __future__ import annotations
+
+from kfwizard.screens.verify import VerifyScreen
+from kfwizard.session import Session, SessionStore
+from kfwizard.widgets.step_indicator import (
+    HALF_REMOVED,
+    REMOVED,
+    StepIndicator,
+    resume_phase,
+    session_phase_states,
+    teardown_left,
+)
+from tests.ui.helpers import PlanApp, wait_for, wait_for_screen
+
+INSTALL = ("credentials", "services", "cluster", "connect", "manifests")
+INSTALL += ("preflight", "apply", "rollout", "verify")
+TEARDOWN = ("find-cluster", "uninstall", "wait-namespaces")
+
+
+def installed(session_id: str = "s-torn") -> Session:
+    """A session whose install ran to a verified end, on a cluster it created."""
+    session = Session(id=session_id, name=session_id)
+    for step_id in INSTALL:
+        session.record(step_id, "running")
+        session.record(step_id, "done")
+    session.inventory["cluster"] = {
+        "project": "my-proj-1",
+        "location": "us-central1-a",
+        "name": "kubeflow-testing",
+        "created_by_session": True,
+    }
+    session.status = "done"
+    return session
+
+
+def torn_down(session: Session, *, delete_cluster: bool = False) -> Session:
+    """What a teardown that finished leaves (the runner's records, then "removed")."""
+    for step_id in (*TEARDOWN, *(("delete-cluster",) if delete_cluster else ())):
+        session.record(step_id, "running")
+        session.record(step_id, "done")
+    if delete_cluster:
+        session.inventory["cluster"]["deleted"] = True
+    session.status = "removed"
+    return session
+
+
+def test_a_finished_teardown_leaves_no_ticks_on_install_and_verify():
+    session = torn_down(installed())
+    assert teardown_left(session) == REMOVED
+    assert session_phase_states(session) == {
+        "project": "done",  # a teardown disables no service
+        "cluster": "done",  # kept: no --delete-cluster
+        "mode": "done",
+        "install": REMOVED,
+        "verify": REMOVED,
+    }
+    # It still opens at Verify, where "Install again…" asks before re-creating it.
+    assert resume_phase(session.steps) == "verify"
+
+
+def test_a_teardown_that_deleted_the_cluster_takes_its_tick_too():
+    session = torn_down(installed(), delete_cluster=True)
+    assert session_phase_states(session)["cluster"] == REMOVED
+
+
+def test_a_cluster_the_teardown_found_gone_is_not_ticked():
+    session = torn_down(installed())
+    session.outputs["find-cluster"] = {"gone": True}
+    assert session_phase_states(session)["cluster"] == REMOVED
+
+
+def test_an_unfinished_teardown_marks_install_and_verify_half_removed():
+    session = installed()
+    session.record("find-cluster", "running")
+    session.record("find-cluster", "done")
+    session.record("uninstall", "running")
+    session.record("uninstall", "interrupted", "Stopped at your request.")
+    session.status = "interrupted"
+    assert teardown_left(session) == HALF_REMOVED
+    states = session_phase_states(session)
+    assert states["install"] == states["verify"] == HALF_REMOVED
+    assert states["cluster"] == "done"
+
+
+def test_a_teardown_stopped_while_gke_deletes_the_cluster_marks_it_half_removed():
+    session = installed()
+    for step_id in TEARDOWN:
+        session.record(step_id, "done")
+    session.record("delete-cluster", "running")
+    session.outputs["delete-cluster"] = {"operation": "projects/p/locations/l/operations/op-1"}
+    session.record("delete-cluster", "interrupted", "Stopped at your request.")
+    session.status = "interrupted"
+    assert session_phase_states(session)["cluster"] == HALF_REMOVED
+
+
+def test_a_teardown_run_that_ended_before_removed_was_saved_is_not_finished():
+    """The runner saves "done" before the caller marks the session "removed"."""
+    session = torn_down(installed())
+    session.status = "done"
+    assert session_phase_states(session)["install"] == HALF_REMOVED
+
+
+def test_a_run_after_the_teardown_does_not_bring_the_old_ticks_back():
+    """Install again that fails creating the cluster: Install and Verify were deleted
+    and not redone, so they are pending, not ✓ (nor "removed": a run is under way)."""
+    session = torn_down(installed(), delete_cluster=True)
+    session.record("cluster", "running")  # (credentials, services: checked, not recorded)
+    session.record("cluster", "failed", "quota")
+    session.status = "failed"
+    assert teardown_left(session) is None
+    assert session_phase_states(session) == {
+        "project": "done",
+        "cluster": "failed",
+        "mode": "done",
+        "install": "pending",
+        "verify": "pending",
+    }
+
+
+def test_a_phase_recorded_again_after_the_teardown_reads_its_records():
+    session = torn_down(installed())
+    session.status = "running"
+    session.record("preflight", "running")
+    session.record("preflight", "done")
+    session.record("apply", "running")
+    states = session_phase_states(session)
+    assert states["install"] == "running"
+    assert states["verify"] == "pending"
+    for step_id in ("apply", "rollout", "verify"):
+        session.record(step_id, "done")
+    session.status = "done"
+    assert set(session_phase_states(session).values()) == {"done"}
+
+
+def test_a_phase_never_started_is_not_called_removed():
+    """A session stopped after its cluster, then torn down: nothing was installed."""
+    session = Session(id="s-early")
+    for step_id in ("credentials", "services", "cluster", "connect"):
+        session.record(step_id, "done")
+    session.record("uninstall", "done")
+    session.status = "removed"
+    states = session_phase_states(session)
+    assert states["install"] == states["verify"] == "pending"
+
+
+def test_no_teardown_changes_nothing():
+    session = installed()
+    assert teardown_left(session) is None
+    assert set(session_phase_states(session).values()) == {"done"}
+
+
+def save(store: SessionStore, session: Session) -> Session:
+    store.save(session)
+    return store.load(session.id)
+
+
+async def test_the_bar_of_a_torn_down_session_shows_no_install_tick(store):
+    save(store, torn_down(installed(), delete_cluster=True))
+    app = PlanApp({}, store=store, session_id="s-torn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, VerifyScreen)
+        indicator = app.screen.query_one(StepIndicator)
+        await wait_for(
+            pilot, lambda: indicator.states.get("install") == REMOVED, description="states"
+        )
+        text = indicator.text_for(120).plain
+        assert "✓ Project" in text and "✓ Deployment mode" in text
+        assert "⊘ Cluster" in text and "⊘ Install" in text
+        assert "✓ Install" not in text and "✓ Cluster" not in text
+        # A removed step is not a "done" link (only done steps link).
+        spans = [str(span.style) for span in indicator.text_for(120).spans]
+        assert not any("goto('install')" in style for style in spans)
