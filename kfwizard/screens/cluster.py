@@ -55,6 +55,15 @@ CREATE_RULES: dict[str, str] = {
 """The create form's field keys (``#field-KEY``, ``cluster.KEY``) and their validators."""
 
 
+ACTION_BY_NEXT: dict[str, str] = {
+    "create": "Create cluster",
+    "follow": "Resume create",
+    "reuse": "Connect",
+}
+"""The New cluster button by what the step will do: a create stopped midway is
+followed, not made again, and a cluster this session created is used as it is."""
+
+
 def as_typed(value: Any) -> str:
     """A stored value as the text the user typed: only a missing one is empty (a node
     count of 0 must come back as "0", not as the placeholder's 3 under an error)."""
@@ -120,6 +129,8 @@ class ClusterScreen(FormScreen):
         self._contexts_problem: str | None = None
         """Why the kubeconfig's contexts could not be listed, in words (None: listed,
         or not read yet)."""
+        self._cost_shown: Content | None = None
+        """What the estimate card shows now."""
 
     @property
     def cluster(self) -> dict[str, Any]:
@@ -243,14 +254,34 @@ class ClusterScreen(FormScreen):
         if source == "kubeconfig":
             self.load_contexts()
 
+    def next_action(self) -> str:
+        """What the cluster step will do now (see ``engine.steps.cluster.next_action``)."""
+        from kfwizard.engine.steps.cluster import next_action
+
+        return next_action(self.session)
+
     def run_is_consent(self) -> bool:
-        return self.source == "create"  # the button read "Create cluster", priced above
+        """Only a button that read "Create cluster", priced above, agreed to a new
+        cluster. "Resume create" agreed to follow the create already running: should
+        GKE have dropped it, a new create is asked about, not made on the quiet."""
+        from kfwizard.engine.steps.cluster import CREATE
+
+        return self.source == "create" and self.next_action() == CREATE
 
     def primary_label(self) -> str:
         label = super().primary_label()
-        if label == self.ACTION_LABEL:
-            return self.ACTION_BY_SOURCE.get(self.source, label)
-        return label
+        if label != self.ACTION_LABEL:
+            return label
+        if self.source == "create":
+            return ACTION_BY_NEXT.get(self.next_action(), label)
+        return self.ACTION_BY_SOURCE.get(self.source, label)
+
+    def update_nav(self) -> None:
+        """Also the estimate's first line: a run (or a new name) can turn a create into
+        following one or reusing a cluster, and the card must stop promising a create."""
+        super().update_nav()
+        if self.is_attached:
+            self._update_cost()
 
     # -- validation ----------------------------------------------------------------
     def validate_fields(self, show: bool = True) -> list[Field]:
@@ -384,11 +415,41 @@ class ClusterScreen(FormScreen):
 
     # -- the estimate ----------------------------------------------------------------
     def _update_cost(self) -> None:
-        self.query_one("#cost", Static).update(self.cost_content())
+        content = self.cost_content()
+        if content != self._cost_shown:  # update_nav asks often; a new layout only if new
+            self._cost_shown = content
+            self.query_one("#cost", Static).update(content)
 
     def cost_content(self) -> Content:
         """Node pool vs. the mode's needs, and the hourly/monthly estimate, for every
-        node the cluster gets: a regional one has the node count in each zone."""
+        node the cluster gets: a regional one has the node count in each zone. When the
+        step will not create (a create already running, or this session's cluster),
+        the first line says so: the price is what that cluster costs, not a new bill."""
+        estimate = self._estimate_content()
+        existing = self._existing_note()
+        return Content("\n").join([existing, estimate]) if existing else estimate
+
+    def _existing_note(self) -> Content | None:
+        """Why pressing on creates nothing new (None when it creates a cluster)."""
+        from kfwizard.engine.steps.cluster import FOLLOW, REUSE
+
+        action = self.next_action()
+        name = str(self.cluster.get("name") or "")
+        if action == FOLLOW:
+            return Content.from_markup(
+                "[$text-warning]An earlier run started creating $name, and GKE goes on "
+                "with it: Resume create follows that create; no second cluster is made.[/]",
+                name=name,
+            )
+        if action == REUSE:
+            return Content.from_markup(
+                "[$text-warning]$name was created by this session and is used as it is: "
+                "nothing new is created (a size changed here does not resize it).[/]",
+                name=name,
+            )
+        return None
+
+    def _estimate_content(self) -> Content:
         from kfwizard.gcp.clusters import region_spread, total_nodes
         from kfwizard.gcp.sizing import cost_summary, size_node_pool
 
