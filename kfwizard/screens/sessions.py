@@ -23,7 +23,7 @@ from kfwizard.screens.styled_once import StyledOnceScreen
 from kfwizard.session_list import before_verify, shown_status, stamp
 from kfwizard.widgets.key_bar import KeyBar
 from kfwizard.widgets.notice import Notice
-from kfwizard.widgets.step_indicator import phase_states
+from kfwizard.widgets.step_indicator import session_phase_states, teardown_left
 
 HERE = Path(__file__).parent
 """Stylesheets are found from here, also for subclasses defined elsewhere."""
@@ -47,11 +47,21 @@ def status_text(session: Session, lock_path: Path | None = None) -> tuple[str, s
     """The Status column: a run that finished but stopped before Verify is not "done"
     (``kfwizard run --until cluster`` leaves such sessions, and so does quitting
     between steps); with the session's ``lock_path``, a "running" one whose process is
-    gone is "interrupted"."""
-    status = before_verify(session.status, phase_states(session.steps)["verify"] == "done")
+    gone is "interrupted". Verify counts as done by the step bar's rule, so a session a
+    teardown undid is never "✓ done"."""
+    verified = session_phase_states(session)["verify"] == "done"
+    status = before_verify(session.status, verified)
     if lock_path is not None:
         status = shown_status(status, lock_path)
     return STATUS_TEXT.get(status, (status, "$foreground"))
+
+
+def step_text(session: Session, resume_phase: str) -> str:
+    """The Step column: where the session resumes (``resume_phase``), or "Teardown"
+    when its latest run was one. A torn-down session still resumes at Verify, but
+    "Verify · removed" or "Verify · ✗ failed" would read as a verification that went
+    away or failed, not as the teardown it was."""
+    return "Teardown" if teardown_left(session) else PHASE_TITLES[resume_phase]
 
 
 def name_text(session: Session) -> str:
@@ -194,7 +204,7 @@ class SessionsScreen(StyledOnceScreen):
             status, colour = status_text(session, self.wizard.store.lock(session.id).path)
             table.add_row(
                 name_text(session),
-                PHASE_TITLES[self.wizard.resume_phase(session)],
+                step_text(session, self.wizard.resume_phase(session)),
                 Content.from_markup(f"[{colour}]$s[/]", s=status),
                 human_ago(session.updated_at, now),
                 session.id,

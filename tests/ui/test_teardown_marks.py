@@ -7,6 +7,10 @@ writes), so the rule is tested against the shape real runs leave.
 
 from __future__ import annotations
 
+from textual.widgets import DataTable
+
+from kfwizard.app import WizardApp
+from kfwizard.screens.sessions import SessionsScreen
 from kfwizard.screens.verify import VerifyScreen
 from kfwizard.session import Session, SessionStore
 from kfwizard.widgets.step_indicator import (
@@ -177,3 +181,28 @@ async def test_the_bar_of_a_torn_down_session_shows_no_install_tick(store):
         # A removed step is not a "done" link (only done steps link).
         spans = [str(span.style) for span in indicator.text_for(120).spans]
         assert not any("goto('install')" in style for style in spans)
+
+
+async def test_the_picker_says_teardown_not_verify_and_never_done(store):
+    save(store, torn_down(installed("20261128-1000-aaaa")))
+    half = installed("20261128-1100-bbbb")
+    half.record("uninstall", "running")
+    half.record("uninstall", "failed", "the API server refused")
+    half.status = "failed"
+    save(store, half)
+    unmarked = torn_down(installed("20261128-1200-cccc"))
+    unmarked.status = "done"  # killed between the teardown's end and "removed"
+    save(store, unmarked)
+    save(store, installed("20261128-1300-dddd"))
+    app = WizardApp(store=store)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await wait_for_screen(pilot, SessionsScreen)
+        table = app.screen.query_one(DataTable)
+        rows = {
+            str(table.get_row_at(i)[4]): (str(table.get_row_at(i)[1]), str(table.get_row_at(i)[2]))
+            for i in range(table.row_count)
+        }
+    assert rows["20261128-1000-aaaa"] == ("Teardown", "removed")
+    assert rows["20261128-1100-bbbb"] == ("Teardown", "✗ failed")
+    assert rows["20261128-1200-cccc"] == ("Teardown", "in progress")
+    assert rows["20261128-1300-dddd"] == ("Verify", "✓ done")
