@@ -156,16 +156,18 @@ def usable(data: object) -> bool:
 def row_for(data: dict[str, Any]) -> dict[str, Any]:
     """One ``kfwizard sessions`` row from a session file's JSON (as :class:`Session`
     would show it: the same defaults for missing fields)."""
-    from kfwizard.engine.phases import PHASE_TITLES
+    from kfwizard.engine.phases import PHASE_TITLES, teardown_was_last
 
     steps = data.get("steps") or {}
     phase = phase_of_steps({str(k): rec.get("state", "pending") for k, rec in steps.items()})
+    if teardown_was_last(data.get("status"), data.get("journal")):
+        phase = "teardown"  # as the picker says: "Install" would read as installed
     session_id = str(data["id"])
     selections = data.get("selections") or {}
     return {
         "id": session_id,
         "name": str(data.get("name") or "") or selections.get("name") or session_id,
-        "step": PHASE_TITLES.get(phase, phase),
+        "step": PHASE_TITLES.get(phase, phase.capitalize()),
         "status": str(data.get("status") or "new"),
         "updated": str(data.get("updated_at") or _now_iso()),
         "demo": bool(data.get("demo", False)),

@@ -104,6 +104,29 @@ def test_the_table_reads_like_the_picker_and_the_json_keeps_the_saved_values(
     assert (row["name"], row["status"], row["updated"]) == (session.id, "done", saved)
 
 
+def test_a_torn_down_session_is_listed_at_teardown_not_install(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """As the picker says: a session whose latest run was a teardown, finished or
+    stopped halfway, is at "Teardown"; "Install" would read as installed."""
+    store = SessionStore()
+    for name, outcome, status in (("gone", "done", "removed"), ("half", "failed", "failed")):
+        session = Session.new(name=name)
+        for step in ("credentials", "apply", "verify"):
+            session.record(step, "running")
+            session.record(step, "done")
+        session.record("uninstall", "running")
+        session.record("uninstall", outcome)
+        session.status = status
+        store.save(session)
+    assert main(["sessions", "--json"]) == 0
+    steps = {row["name"]: row["step"] for row in json.loads(capsys.readouterr().out)}
+    assert steps == {"gone": "Teardown", "half": "Teardown"}
+    assert main(["sessions"]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert all(line.split()[2] == "Teardown" for line in lines), lines
+
+
 def test_saved_times_read_as_utc_minutes():
     from kfwizard.session_list import stamp
 

@@ -37,6 +37,18 @@ def wizard_phase(step_id: str) -> str | None:
     return prefix if prefix in PHASES else None
 
 
+def teardown_was_last(status: object, journal: object) -> bool:
+    """The session's latest run was a teardown: it finished (the session is
+    ``removed``) or the journal's last entry is a teardown step's (one outside the five
+    phases). Takes the saved values, so ``kfwizard sessions`` can read it from the
+    file's JSON without building a session."""
+    if status == "removed":
+        return True
+    if not isinstance(journal, list) or not journal or not isinstance(journal[-1], dict):
+        return False
+    return wizard_phase(str(journal[-1].get("step") or "")) is None
+
+
 def phase_of_step(step_id: str) -> str:
     return wizard_phase(step_id) or "install"
 
