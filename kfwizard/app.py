@@ -257,7 +257,7 @@ class WizardApp(App[int]):
 
     def action_goto(self, phase: str) -> None:
         """Go to a step (the step indicator's links, the palette's "Resume session")."""
-        if self._refused_while_running():
+        if self.refused_while_running():
             return
         from kfwizard.engine.phases import PHASES
 
@@ -267,15 +267,16 @@ class WizardApp(App[int]):
 
     def action_open_sessions(self) -> None:
         """The session picker (the palette's "Open sessions")."""
-        if self._refused_while_running():
+        if self.refused_while_running():
             return
         self.flush_save()
         self.open_picker()
 
-    def _refused_while_running(self) -> bool:
-        """Leaving the screen is refused while a step runs: its log, its progress and
-        its Cancel live on that screen, and the picker would give up the session's lock
-        under the running step."""
+    def refused_while_running(self) -> bool:
+        """Leaving the screen, going on, going back or starting a teardown is refused
+        while a step runs: its log, its progress and its Cancel live on that screen, and
+        the picker would give up the session's lock under the running step. Every such
+        refusal says the same words, naming the key that cancels."""
         if not self.run_in_progress():
             return False
         self.notify("A step is running. ctrl+x cancels it first.", title="Please wait")
@@ -623,8 +624,7 @@ class WizardApp(App[int]):
     def action_teardown(self) -> None:
         if self.session is None:
             return
-        if self.run_in_progress():
-            self.notify("A step is running; cancel it before a teardown.", severity="warning")
+        if self.refused_while_running():
             return
         self.goto("verify")
         self.call_after_refresh(self._teardown_on_verify)

@@ -344,8 +344,7 @@ class WizardScreen(StyledOnceScreen):
         return True
 
     def action_next(self) -> None:
-        if self.running:
-            self.notify("A step is running. ctrl+x cancels it.", title="Please wait")
+        if self.wizard.refused_while_running():
             return
         invalid = self.validate_fields(show=True)
         if invalid:
@@ -366,8 +365,7 @@ class WizardScreen(StyledOnceScreen):
         self.start_run()
 
     def action_back(self) -> None:
-        if self.running:
-            self.notify("A step is running. ctrl+x cancels it first.", title="Please wait")
+        if self.wizard.refused_while_running():
             return
         self.wizard.flush_save()
         previous = self.previous_phase()

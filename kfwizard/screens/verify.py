@@ -406,8 +406,7 @@ class VerifyScreen(WizardScreen):
     # -- teardown ----------------------------------------------------------------------
     @on(Button.Pressed, "#teardown")
     def action_teardown(self) -> None:
-        if self.running:
-            self.notify("A step is running; cancel it first.", severity="warning")
+        if self.wizard.refused_while_running():
             return
         from kfwizard.dialogs.teardown import TeardownDialog, nothing_left
 

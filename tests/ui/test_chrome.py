@@ -115,6 +115,27 @@ async def test_first_run_notice_is_dismissed_for_good(store):
         assert not screen.query("#first-run")
 
 
+async def test_every_refusal_while_a_step_runs_says_the_same_words(store):
+    """Next, Back and a teardown, tried while a step runs, are refused in one sentence
+    naming the key that cancels (they used to say it three ways, one without the key)."""
+    save_session(store, "s-busy")
+    plans = {"project": [WaitingStep("credentials", "Google credentials")]}
+    app = PlanApp(plans, store=store, session_id="s-busy")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ProjectScreen)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: screen.running, description="the run")
+        screen.action_next()
+        screen.action_back()
+        app.action_teardown()
+        await pilot.pause(0.05)
+        assert app.screen is screen and screen.running
+        messages = [n.message for n in app._notifications]
+        assert messages == ["A step is running. ctrl+x cancels it first."] * 3, messages
+        screen.action_cancel_run()
+        await wait_for(pilot, lambda: not app.run_in_progress(), description="the stop")
+
+
 async def test_theme_toggle_is_remembered(store, monkeypatch):
     monkeypatch.delenv("KFWIZARD_UI_DETERMINISTIC")
     save_session(store, "s-theme")
