@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from textual.widgets import Input
@@ -21,3 +22,12 @@ def deterministic_ui(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture
 def store() -> SessionStore:
     return SessionStore()
+
+
+@pytest.fixture
+def stack() -> Iterator[Any]:
+    """The loopback emulators (GKE, Service Usage, Kubernetes) at full speed."""
+    from kfwizard.emulator.stack import EmulatorStack
+
+    with EmulatorStack(project="kfwizard-ui-test", speed=0.0) as running:
+        yield running

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from kfwizard.app import WizardApp
@@ -198,3 +199,25 @@ def save_session(
     data["updated_at"] = updated_at
     path.write_text(json.dumps(data))
     return store.load(session_id)
+
+
+def stack_env(stack: Any, tmp_path: Path) -> dict[str, str]:
+    """The app's environment for ``stack``: its endpoints, and a home, gcloud folder,
+    kubeconfig and PATH of the test's own, so nothing of the machine's is read."""
+    env = dict(stack.env())
+    env.update(
+        {
+            "NO_GCE_CHECK": "true",
+            "HOME": str(tmp_path / "home"),
+            "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
+            "KUBECONFIG": str(tmp_path / "kube" / "config"),
+            "PATH": str(tmp_path / "no-plugin"),
+            "KFWIZARD_UI_DETERMINISTIC": "1",
+        }
+    )
+    return env
+
+
+def clusters_named(stack: Any, name: str = "kubeflow-testing") -> list[Any]:
+    """The GKE emulator's clusters called ``name`` (any project)."""
+    return [c for c in stack.gke.clusters.values() if c.name == name]

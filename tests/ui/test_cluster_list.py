@@ -9,10 +9,7 @@ from textual.widgets import Select
 from kfwizard.app import WizardApp
 from kfwizard.screens.cluster import ClusterScreen, status_word
 from kfwizard.screens.project import ProjectScreen
-from tests.ui.helpers import wait_for, wait_for_screen
-from tests.ui.test_emulated import stack, stack_env
-
-__all__ = ["stack"]  # the emulator fixture, shared with test_emulated
+from tests.ui.helpers import stack_env, wait_for, wait_for_screen
 
 Status = container_v1.Cluster.Status
 

@@ -14,10 +14,7 @@ from textual.widgets import Button, Static
 from kfwizard.app import WizardApp
 from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.widgets.commands_box import CommandsBox
-from tests.ui.helpers import goto_screen, wait_for
-from tests.ui.test_emulated import clusters_named, stack, stack_env
-
-__all__ = ["stack"]  # the emulator fixture, shared with test_emulated
+from tests.ui.helpers import clusters_named, goto_screen, stack_env, wait_for
 
 
 @pytest.fixture

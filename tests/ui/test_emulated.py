@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.widgets import Button, Input, Select, Static
 
 from kfwizard.app import WizardApp
@@ -17,37 +14,9 @@ from kfwizard.screens.project import ProjectScreen
 from kfwizard.widgets.commands_box import CommandsBox
 from kfwizard.widgets.field import Field
 from kfwizard.widgets.log_pane import LogPane
-from tests.ui.helpers import wait_for, wait_for_screen
+from tests.ui.helpers import clusters_named, stack_env, wait_for, wait_for_screen
 
 SIZE = (100, 32)
-
-
-@pytest.fixture
-def stack() -> Iterator[Any]:
-    from kfwizard.emulator.stack import EmulatorStack
-
-    with EmulatorStack(project="kfwizard-ui-test", speed=0.0) as running:
-        yield running
-
-
-def stack_env(stack: Any, tmp_path: Path) -> dict[str, str]:
-    env = dict(stack.env())
-    env.update(
-        {
-            "NO_GCE_CHECK": "true",
-            "HOME": str(tmp_path / "home"),
-            "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
-            "KUBECONFIG": str(tmp_path / "kube" / "config"),
-            "PATH": str(tmp_path / "no-plugin"),
-            "KFWIZARD_UI_DETERMINISTIC": "1",
-        }
-    )
-    return env
-
-
-def clusters_named(stack: Any, name: str = "kubeflow-testing") -> list[Any]:
-    """The GKE emulator's clusters called ``name`` (any project)."""
-    return [c for c in stack.gke.clusters.values() if c.name == name]
 
 
 def install_workers(app: WizardApp) -> list[Any]:

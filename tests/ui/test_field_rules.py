@@ -9,10 +9,7 @@ from kfwizard.app import WizardApp
 from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.screens.project import ProjectScreen
 from kfwizard.widgets.field import Field
-from tests.ui.helpers import goto_screen, wait_for, wait_for_screen
-from tests.ui.test_emulated import clusters_named, stack, stack_env
-
-__all__ = ["stack"]  # the emulator fixture, shared with test_emulated
+from tests.ui.helpers import clusters_named, goto_screen, stack_env, wait_for, wait_for_screen
 
 SIZE = (100, 32)
 
