@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Button, Static
 
+from kfwizard.engine.cluster_inventory import clusters_to_delete
 from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
 from kfwizard.widgets.checklist import CheckList
@@ -216,13 +217,16 @@ class VerifyScreen(WizardScreen):
         )
 
     def refresh_cards(self) -> None:
+        from kfwizard.dialogs.teardown import nothing_left
+
         checks = self.query_one("#checks", CheckList)
         half = self.half_torn_down()
         removed = self.torn_down() or half
         summary = self.query_one("#summary", Static)
         summary.display = not removed  # back after an Install again
-        # Nothing to forward to once torn down (Teardown stays: a kept cluster can go).
+        # Nothing to forward to once torn down; Teardown stays while a cluster is left.
         self.query_one("#port-forward", Button).display = not removed
+        self.query_one("#teardown", Button).display = not nothing_left(self.session)
         # Once verified, the summary takes the intro's place under the title: what the
         # step will do gives way to what it found, with no scrolling (a scroll made
         # while the new check rows were still being laid out could land anywhere).
@@ -233,11 +237,23 @@ class VerifyScreen(WizardScreen):
                 "t finishes the teardown; Install again… brings it all back."
                 if half
                 else "Torn down: what this session installed has been deleted."
+                + self.kept_clusters_text()
             )
             checks.set_rows([])
             return
         checks.set_rows(check_rows(self.session.outputs))
         summary.update(self.summary_content())
+
+    def kept_clusters_text(self) -> str:
+        """After a teardown that kept the cluster: it still runs (and bills), and t is
+        how it goes. Without this the screen reads as if nothing were left."""
+        kept = [str(c["name"]) for c in clusters_to_delete(self.session.inventory)]
+        if not kept:
+            return ""
+        names = ", ".join(kept)
+        subject = f"GKE cluster {names} is" if len(kept) == 1 else f"GKE clusters {names} are"
+        billed = "" if self.wizard.demo else ", and billed while it runs"
+        return f" {subject} kept{billed}: t deletes {'it' if len(kept) == 1 else 'them'}."
 
     def summary_content(self) -> Any:
         """Version, UI and public URLs, the SDK line and where credentials live.

@@ -206,3 +206,28 @@ async def test_the_picker_says_teardown_not_verify_and_never_done(store):
     assert rows["20261128-1100-bbbb"] == ("Teardown", "✗ failed")
     assert rows["20261128-1200-cccc"] == ("Teardown", "in progress")
     assert rows["20261128-1300-dddd"] == ("Verify", "✓ done")
+
+
+async def test_verify_after_a_teardown_names_the_kept_cluster_and_hides_teardown_once_all_gone(
+    store,
+):
+    """A teardown without --delete-cluster leaves the cluster running, and billed: the
+    Verify screen says so and how it goes (t). With the cluster deleted too there is
+    nothing left, and the Teardown button goes (t would only say so)."""
+    from textual.widgets import Button
+
+    from kfwizard.widgets.checklist import CheckList
+
+    for delete_cluster, kept in ((False, True), (True, False)):
+        session = save(store, torn_down(installed(), delete_cluster=delete_cluster))
+        app = PlanApp({}, store=store, session_id=session.id)
+        async with app.run_test(size=(120, 40)) as pilot:
+            verify = await wait_for_screen(pilot, VerifyScreen)
+            checks = verify.query_one("#checks", CheckList)
+            words = checks.empty
+            assert words.startswith("Torn down: what this session installed has been deleted.")
+            assert (
+                "GKE cluster kubeflow-testing is kept, and billed while it runs: t deletes it."
+                in words
+            ) is kept, words
+            assert verify.query_one("#teardown", Button).display is kept
