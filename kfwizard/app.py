@@ -622,14 +622,35 @@ class WizardApp(App[int]):
         yield from super().get_system_commands(screen)
 
     def action_teardown(self) -> None:
-        if self.session is None:
+        """The teardown dialog, over whichever screen is showing (``t`` on Verify, the
+        palette anywhere). Only a yes moves to Verify, whose log the teardown runs in:
+        moving there first left a user who cancelled on a step they had never reached,
+        where Next ran the whole plan past the Cluster and Mode screens."""
+        session = self.session
+        if session is None or self.refused_while_running():
             return
-        if self.refused_while_running():
-            return
-        self.goto("verify")
-        self.call_after_refresh(self._teardown_on_verify)
+        from kfwizard.dialogs.teardown import (
+            TeardownDialog,
+            nothing_to_tear_down,
+            nothing_to_tear_down_text,
+        )
 
-    def _teardown_on_verify(self) -> None:
-        action = getattr(self.screen, "action_teardown", None)
-        if callable(action):
-            action()
+        if nothing_to_tear_down(session):
+            self.notify(nothing_to_tear_down_text(session), title="Nothing to tear down")
+            return
+
+        def answered(choice: dict[str, Any] | None) -> None:
+            if not choice or self.session is not session:
+                return
+            args = (bool(choice.get("delete_cluster")), choice.get("confirm_name"))
+            if getattr(self.screen, "PHASE", None) != "verify":
+                self.flush_save()
+                self.goto("verify")
+            self.call_after_refresh(self._teardown_on_verify, *args)
+
+        self.push_screen(TeardownDialog(session), answered)
+
+    def _teardown_on_verify(self, delete_cluster: bool, confirm_name: str | None) -> None:
+        start = getattr(self.screen, "start_teardown", None)
+        if callable(start):
+            start(delete_cluster, confirm_name)

@@ -56,7 +56,10 @@ def preview_lines(session: Session) -> list[str]:
             if cluster.get("created_by_session")
             else "not created by this session"
         )
-        lines.append(f"GKE cluster {cluster['name']} in {cluster.get('location', '?')} ({origin})")
+        emulated = "; emulated, nothing billed" if session.demo else ""  # as the earlier ones
+        lines.append(
+            f"GKE cluster {cluster['name']} in {cluster.get('location', '?')} ({origin}{emulated})"
+        )
     billed = "emulated, nothing billed" if session.demo else "still billed"
     for earlier in earlier_clusters(inventory):
         lines.append(
@@ -78,6 +81,27 @@ def nothing_left(session: Session) -> bool:
         session.status == "removed"
         and not remaining_cluster(inventory)
         and not earlier_clusters(inventory)
+    )
+
+
+def nothing_to_tear_down(session: Session) -> bool:
+    """A teardown would find nothing: torn down already (:func:`nothing_left`), or the
+    session has not created anything yet: no objects applied, no cluster recorded."""
+    inventory = session.inventory
+    return nothing_left(session) or (
+        not inventory.get("objects")
+        and not remaining_cluster(inventory)
+        and not earlier_clusters(inventory)
+    )
+
+
+def nothing_to_tear_down_text(session: Session) -> str:
+    """Why a teardown has nothing to do, for the notice ``t`` and the palette show."""
+    if not nothing_left(session):
+        return "This session has not created anything yet: no objects, no cluster."
+    deleted = (session.inventory.get("cluster") or {}).get("deleted")
+    return "Everything this session created is gone already" + (
+        ", its cluster included." if deleted else "."
     )
 
 

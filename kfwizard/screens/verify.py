@@ -217,7 +217,7 @@ class VerifyScreen(WizardScreen):
         )
 
     def refresh_cards(self) -> None:
-        from kfwizard.dialogs.teardown import nothing_left
+        from kfwizard.dialogs.teardown import nothing_to_tear_down
 
         checks = self.query_one("#checks", CheckList)
         half = self.half_torn_down()
@@ -226,7 +226,7 @@ class VerifyScreen(WizardScreen):
         summary.display = not removed  # back after an Install again
         # Nothing to forward to once torn down; Teardown stays while a cluster is left.
         self.query_one("#port-forward", Button).display = not removed
-        self.query_one("#teardown", Button).display = not nothing_left(self.session)
+        self.query_one("#teardown", Button).display = not nothing_to_tear_down(self.session)
         # Once verified, the summary takes the intro's place under the title: what the
         # step will do gives way to what it found, with no scrolling (a scroll made
         # while the new check rows were still being laid out could land anywhere).
@@ -422,24 +422,9 @@ class VerifyScreen(WizardScreen):
     # -- teardown ----------------------------------------------------------------------
     @on(Button.Pressed, "#teardown")
     def action_teardown(self) -> None:
-        if self.wizard.refused_while_running():
-            return
-        from kfwizard.dialogs.teardown import TeardownDialog, nothing_left
-
-        if nothing_left(self.session):
-            deleted = (self.session.inventory.get("cluster") or {}).get("deleted")
-            self.notify(
-                "Everything this session created is gone already"
-                + (", its cluster included." if deleted else "."),
-                title="Nothing to tear down",
-            )
-            return
-
-        def answered(choice: dict[str, Any] | None) -> None:
-            if choice:
-                self.start_teardown(bool(choice.get("delete_cluster")), choice.get("confirm_name"))
-
-        self.app.push_screen(TeardownDialog(self.session), answered)
+        """The app's teardown (the same dialog from the palette); its answer comes
+        back to :meth:`start_teardown` here."""
+        self.wizard.action_teardown()
 
     def retry(self) -> None:
         """Retry repeats a failed teardown, not a verification; one stopped in an

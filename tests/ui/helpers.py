@@ -170,6 +170,7 @@ def save_session(
     selections: dict[str, Any] | None = None,
     causes: dict[str, str] | None = None,
     outputs: dict[str, Any] | None = None,
+    inventory: dict[str, Any] | None = None,
     updated_at: str = FIXED_NOW,
 ) -> Session:
     """Write a session with fixed id and time (``store.save`` stamps now; undo that)."""
@@ -193,6 +194,7 @@ def save_session(
             action="fix it, then resume" if state == "failed" else None,
         )
     session.outputs.update(outputs or {})
+    session.inventory.update(inventory or {})
     store.save(session)
     path = store.path_for(session_id)
     data = json.loads(path.read_text())

@@ -309,6 +309,19 @@ def install_failed() -> Scene:
     return app, run_before
 
 
+INSTALLED = {
+    "cluster": {
+        "project": "my-proj-1",
+        "location": "us-central1-a",
+        "name": "kubeflow-testing",
+        "created_by_session": True,
+    },
+    "objects": [{"apiVersion": "v1", "kind": "Namespace", "name": "kubeflow"}],
+}
+"""What a verified session recorded: its cluster and what it applied (so Teardown
+is on offer)."""
+
+
 def verify_done() -> Scene:
     store = SessionStore()
     intro_seen()
@@ -326,6 +339,7 @@ def verify_done() -> Scene:
         status="done",
         phase_steps=steps,
         outputs={**OUTPUTS, **VERIFIED},
+        inventory=INSTALLED,
     )
     app = pin(PlanApp({}, store=store, session_id="20261128-1200-0007"))
 

@@ -353,8 +353,21 @@ def test_teardown_preview_of_a_demo_does_not_speak_of_billing():
     assert preview_lines(session)[-1].endswith(
         "which then chose another; emulated, nothing billed)"
     )
+    session.inventory["cluster"] = {
+        "project": "p",
+        "location": "us-central1-a",
+        "name": "kubeflow-two",
+        "created_by_session": True,
+    }
+    assert (
+        "GKE cluster kubeflow-two in us-central1-a (created by this session; emulated, "
+        "nothing billed)"
+    ) in preview_lines(session), "every cluster of a demo says so, not only the earlier ones"
     session.demo = False
     assert preview_lines(session)[-1].endswith("which then chose another; still billed)")
+    assert "GKE cluster kubeflow-two in us-central1-a (created by this session)" in (
+        preview_lines(session)
+    )
 
 
 def test_install_again_says_whether_the_cluster_comes_back_and_what_it_costs():
@@ -409,3 +422,53 @@ async def test_a_teardown_stopped_halfway_asks_before_installing_again(store):
         await wait_for(pilot, lambda: app.screen is screen, description="question closed")
         await pilot.pause(0.1)
         assert screen.last_result is None and not screen.running
+
+
+async def test_the_palette_teardown_asks_over_the_current_step_and_moves_only_on_yes(store):
+    """Teardown from the palette on an early step: with nothing created it says so and
+    stays; with a cluster created it opens the dialog over the step, a cancel leaves
+    the user there (it used to leave them on Verify, whose Next ran the whole plan
+    past the Cluster and Mode screens), and only a yes moves to Verify for the run."""
+    save_session(store, "s-early")
+    app = PlanApp({}, store=store, session_id="s-early")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ProjectScreen)
+        app.action_teardown()
+        await pilot.pause()
+        assert app.screen is screen
+        notes = [n.message for n in app._notifications]
+        assert notes == ["This session has not created anything yet: no objects, no cluster."]
+
+    session = save_session(
+        store,
+        "s-cluster",
+        phase_steps={"credentials": "done", "services": "done"},
+    )
+    session.inventory["cluster"] = {
+        "project": "my-proj-1",
+        "location": "us-central1-a",
+        "name": "kf-one",
+        "created_by_session": True,
+    }
+    store.save(session)
+    app = PlanApp({}, store=store, session_id="s-cluster")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ClusterScreen)
+        cluster_screen = app.screen
+        app.action_teardown()
+        await wait_for(pilot, lambda: isinstance(app.screen, TeardownDialog), description="asked")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is cluster_screen, description="cancelled")
+        await pilot.pause(0.1)
+        assert app.screen is cluster_screen, "a cancel leaves the user where they were"
+        app.action_teardown()
+        await wait_for(pilot, lambda: isinstance(app.screen, TeardownDialog), description="again")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#delete-cluster", Checkbox).value = False  # nothing reaches GKE
+        await pilot.pause()
+        dialog.query_one("#yes", Button).press()
+        await wait_for_screen(pilot, VerifyScreen)
+        await wait_for(pilot, lambda: app._notifications, description="the teardown's word")
+        notes = [n.message for n in app._notifications]
+        assert notes[-1] == "This session recorded nothing to remove.", notes
