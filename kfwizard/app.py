@@ -55,6 +55,12 @@ DEMO_HELP = (
 )
 
 EXIT_CODES = {"done": 0, "failed": 1, "interrupted": 130}
+RUN_ENDINGS = {
+    "done": "The step finished",
+    "failed": "The step failed (the panel says why)",
+    "interrupted": "The step stopped",
+}
+"""How a run ended, as the restated quit question says it."""
 
 STOP_REASONS = {
     "SIGHUP": "Stopped because the terminal window was closed.",
@@ -108,6 +114,8 @@ class WizardApp(App[int]):
         self._lock: SessionLock | None = None
         self._save_timer: Timer | None = None
         self._quit_after_run = False
+        self._quit_question: Any = None
+        """The open "Stop and quit?" dialog, restated when its step ends on its own."""
         self._hangup_exit: HangupExit | None = None
         """Ends the process if the exit after a closed terminal hangs (SIGHUP)."""
         self._intro_offered = False
@@ -387,6 +395,8 @@ class WizardApp(App[int]):
             self._hangup_exit.run_over()
         if self._quit_after_run:
             self.exit(EXIT_CODES.get(result.state, 1))
+        else:
+            self._restate_quit_question(result)
 
     def exit_code(self) -> int:
         if self.session is None:
@@ -457,19 +467,40 @@ class WizardApp(App[int]):
         from kfwizard.dialogs.confirm import ConfirmDialog
 
         def answered(stop: bool | None) -> None:
-            if stop:
+            self._quit_question = None
+            if not stop:
+                return
+            if self.run_in_progress():
                 self._stop_and_quit()
+            else:  # the step ended while the question was open: nothing to stop
+                self.flush_save()
+                self.exit(self.exit_code())
 
-        self.push_screen(
-            ConfirmDialog(
-                "Stop and quit?",
-                "A step is running. kfwizard will stop it at the next safe point and save "
-                'the session, so you can resume later with "kfwizard resume".',
-                yes="Stop and quit",
-                no="Keep running",
-                danger=True,
-            ),
-            answered,
+        self._quit_question = ConfirmDialog(
+            "Stop and quit?",
+            "A step is running. kfwizard will stop it at the next safe point and save "
+            'the session, so you can resume later with "kfwizard resume".',
+            yes="Stop and quit",
+            no="Keep running",
+            danger=True,
+        )
+        self.push_screen(self._quit_question, answered)
+
+    def _restate_quit_question(self, result: Any) -> None:
+        """The step the open "Stop and quit?" would stop has ended on its own: the
+        dialog now asks what is true ("Quit?"), with how the step ended, instead of
+        offering to stop a step that no longer runs."""
+        question, self._quit_question = self._quit_question, None
+        if question is None or not question.is_attached:
+            return
+        self._quit_question = question
+        ended = RUN_ENDINGS.get(getattr(result, "state", ""), "The step has ended")
+        question.restate(
+            "Quit?",
+            f"{ended} while you were deciding: nothing is running now. The session is "
+            'saved; "kfwizard resume" picks up from here.',
+            yes="Quit",
+            no="Stay",
         )
 
     def _stop_and_quit(self) -> None:

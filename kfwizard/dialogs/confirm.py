@@ -97,6 +97,18 @@ class ConfirmDialog(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.call_after_refresh(self._focus_default)
 
+    def restate(self, title: str, body: str | Content, *, yes: str, no: str) -> None:
+        """Ask a different question in place: what the dialog asked about changed
+        while it was open (the step it would stop has ended on its own)."""
+        self.title_text, self.body, self.yes_label, self.no_label = title, body, yes, no
+        self.danger = False
+        self.remove_class("-danger")
+        self.query_one("#confirm-title", Label).update(title)
+        self.query_one("#confirm-body", Static).update(body)
+        self.query_one("#yes", Button).label = yes
+        self.query_one("#yes", Button).variant = "primary"
+        self.query_one("#no", Button).label = no
+
     def _focus_default(self) -> None:
         if self.require_text:
             self.query_one("#confirm-typed", Input).focus()

@@ -217,3 +217,33 @@ async def test_quit_when_idle_exits_at_once(store):
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: app._exit, description="exit")
     assert app.return_value == 0
+
+
+async def test_a_quit_question_left_open_while_the_step_ends_asks_what_is_true(store):
+    """The step ends on its own behind "Stop and quit?": the dialog then asks "Quit?"
+    and says how the step ended (it used to go on offering to stop a step that no
+    longer ran), and a yes quits without marking anything interrupted."""
+    save_session(store, "s-ends", phase_steps=READY_FOR_INSTALL)
+    plans = {"install": [WaitingStep("preflight", "Preflight", seconds=0.5)]}
+    app = PlanApp(plans, store=store, session_id="s-ends")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, InstallScreen)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: app.run_in_progress(), description="running")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), description="asks")
+        dialog = app.screen
+        await wait_for(pilot, lambda: not app.run_in_progress(), description="the step ends")
+        await wait_for(
+            pilot,
+            lambda: str(dialog.query_one("#confirm-title").render()) == "Quit?",
+            description="the question restated",
+        )
+        body = str(dialog.query_one("#confirm-body").render())
+        assert body.startswith("The step finished while you were deciding"), body
+        assert dialog.query_one("#yes", Button).label.plain == "Quit"
+        assert dialog.query_one("#no", Button).label.plain == "Stay"
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: app._exit, description="exit")
+    assert app.return_value == 0
+    assert store.load("s-ends").steps["preflight"].state == "done"
