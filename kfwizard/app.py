@@ -54,6 +54,20 @@ DEMO_HELP = (
     "and kubectl use. To do it for real: run `kfwizard` without `--demo`."
 )
 
+
+def demo_commands_help() -> str:
+    """How to run the commands the screens show against the demo: they need the
+    emulators' addresses, which only the running demo knows (they change each start)."""
+    from kfwizard.demo import shell_env_path
+    from kfwizard.widgets.paths_text import display_path
+
+    return (
+        "To run the commands the screens show yourself while the demo runs, type "
+        f"`. {display_path(shell_env_path())}` in another terminal first: kubectl and "
+        "gcloud there then talk to the emulators too."
+    )
+
+
 EXIT_CODES = {"done": 0, "failed": 1, "interrupted": 130}
 RUN_ENDINGS = {
     "done": "The step finished",
@@ -538,7 +552,7 @@ class WizardApp(App[int]):
         else:
             title, text, keys = "kfwizard", "", []
         if self.demo:
-            text = f"{text}\n\n{DEMO_HELP}"
+            text = f"{text}\n\n{DEMO_HELP} {demo_commands_help()}"
         text = f"{text}\n\n{self.sessions_explanation()}"
         self.push_screen(HelpDialog(title, text, keys))
 

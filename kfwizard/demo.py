@@ -10,6 +10,7 @@ the first one's pid (an advisory lock, the sessions' own, that dies with its own
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,7 +76,32 @@ def start_demo(
         raise
     env = dict(stack.env())
     env.setdefault("NO_GCE_CHECK", "true")
+    write_shell_env(state_dir / ENV_FILE, stack.export_lines())
     return DemoHandle(stack=stack, env=env, lock=lock)
+
+
+ENV_FILE = "env.sh"
+"""In the demo folder: sourced in another terminal, it points gcloud and kubectl at the
+running demo's emulators, so the commands the wizard shows can be run by hand."""
+
+
+def shell_env_path() -> Path:
+    return paths.demo_state_dir() / ENV_FILE
+
+
+def write_shell_env(path: Path, exports: list[str]) -> None:
+    """The demo's environment as a POSIX shell file (written at every start: the
+    emulators' ports change). Its own gcloud folder, so a gcloud account configured on
+    this machine is neither used nor changed, and the emulator's token stands in for a
+    login."""
+    gcloud = path.parent / "gcloud"
+    lines = [
+        "# kfwizard --demo: source this file in another terminal while the demo runs",
+        *exports,
+        f"export CLOUDSDK_CONFIG={shlex.quote(str(gcloud))}",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 def hold_demo_state() -> SessionLock:

@@ -472,3 +472,17 @@ async def test_the_palette_teardown_asks_over_the_current_step_and_moves_only_on
         await wait_for(pilot, lambda: app._notifications, description="the teardown's word")
         notes = [n.message for n in app._notifications]
         assert notes[-1] == "This session recorded nothing to remove.", notes
+
+
+async def test_f1_in_the_demo_says_how_to_run_the_shown_commands_against_it(store):
+    """The screens' commands (a kubectl fix, say) need the emulators' addresses, which
+    only the running demo knows: F1 names the file that sets them."""
+    save_session(store, "s-demo")
+    app = PlanApp({}, store=store, session_id="s-demo", demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, ProjectScreen)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpDialog), description="help")
+        text = app.screen.text
+        assert "Demo mode." in text
+        assert "demo-emulator/env.sh` in another terminal first" in text, text
