@@ -155,9 +155,13 @@ def _rule(errors: list[FieldError], field: str, message: str | None) -> None:
 def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]:
     """Every problem in ``data``, each naming its field. Empty means valid.
 
-    ``partial`` accepts a project that is not filled in yet (the wizard validates as the
-    user goes; a headless run needs everything).
+    ``partial`` accepts a project and kfp-gcp inputs that are not filled in yet (the
+    wizard validates as the user goes; a headless run needs everything). A plan that
+    uses no Google service (a kubeconfig cluster, no kfp-gcp) never asks for a project,
+    so it is required only when :func:`engine.plan.needs_google` says the plan has the
+    project steps: the plan and this check read the same rule.
     """
+    from kfwizard.engine.plan import needs_google
     from kfwizard.gcp import validation
 
     errors: list[FieldError] = []
@@ -165,7 +169,11 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
         return [FieldError("(answers)", "must be a mapping of keys to values")]
     _check_keys(errors, "", data, TOP_KEYS)
     _text(errors, "name", data.get("name"), optional=True, limit=80)
-    project = _text(errors, "project", data.get("project"), optional=partial, limit=100)
+    shape = {key: data.get(key) for key in ("cluster", "deployment")}
+    google = needs_google({k: v for k, v in shape.items() if isinstance(v, dict)})
+    project = _text(
+        errors, "project", data.get("project"), optional=partial or not google, limit=100
+    )
     if project is not None:
         _rule(errors, "project", validation.validate_project_id(project))
     services = data.get("services", "enable")
@@ -244,6 +252,8 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
         _check_keys(errors, "deployment.gcp.", gcp, GCP_KEYS)
         for key in GCP_KEYS:
             _text(errors, f"deployment.gcp.{key}", gcp.get(key), optional=True)
+        if mode == "kfp-gcp":
+            _check_gcp_inputs(errors, gcp, partial=partial)
     skip = data.get("skip_checks")
     if skip is not None and not (
         isinstance(skip, dict)
@@ -257,26 +267,45 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
     return errors
 
 
-def _check_manifests_path(errors: list[FieldError], manifests: str) -> None:
-    """Refuse a ``deployment.manifests`` that is not on this machine, when the file is read.
+def _check_gcp_inputs(errors: list[FieldError], gcp: dict[str, Any], *, partial: bool) -> None:
+    """Refuse a kfp-gcp bucket, Cloud SQL instance or database user the manifests step
+    would refuse, when the file is read.
+
+    The step checks them only when it fills them into the manifests, after APIs were
+    enabled and a billable cluster created. The rules are the Mode screen's own
+    (``catalog.gcp_input_problems``), so the file and the screen never disagree. A field
+    already refused (not text, a secret) is not named twice; ``partial`` lets an empty
+    one wait, as the screen does until the user moves on.
+    """
+    from kfwizard.manifests import catalog
+
+    named = {e.field for e in errors}
+    for field, rule, value in catalog.gcp_input_problems(gcp):
+        if field in named or (partial and value in (None, "")):
+            continue
+        errors.append(FieldError(field, rule))
+
+
+def manifests_path_problem(manifests: str) -> str | None:
+    """Why the manifests path ``manifests`` cannot be read here, or None.
 
     The manifests step reads the path as given (``~`` expanded, relative to the folder
     kfwizard runs in); a typo used to surface there, after APIs were enabled and a
-    billable cluster created.
+    billable cluster created. Shared by ``deployment.manifests`` and ``--manifests``.
     """
     path = Path(manifests).expanduser()
     try:
         found = path.exists()
     except OSError as exc:  # a name too long for the file system, say
-        errors.append(FieldError("deployment.manifests", f"cannot be read: {exc.strerror}"))
-        return
+        return f"cannot be read: {exc.strerror}"
     if not found:
-        errors.append(
-            FieldError(
-                "deployment.manifests",
-                f"does not exist: {path}; give a folder of rendered YAML or a kustomize tree",
-            )
-        )
+        return f"does not exist: {path}; give a folder of rendered YAML or a kustomize tree"
+    return None
+
+
+def _check_manifests_path(errors: list[FieldError], manifests: str) -> None:
+    """Refuse a ``deployment.manifests`` that is not on this machine, when the file is read."""
+    _rule(errors, "deployment.manifests", manifests_path_problem(manifests))
 
 
 def _check_skip_names(errors: list[FieldError], skip: dict[str, str]) -> None:

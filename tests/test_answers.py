@@ -19,6 +19,8 @@ from kfwizard.answers import (
 from kfwizard.engine.errors import BadInput
 
 ROOT = Path(__file__).resolve().parents[1]
+GCP = {"bucket": "kfp-artifacts", "cloudsql_instance": "my-project:us-central1:kfp-db"}
+"""kfp-gcp's own inputs, which that mode requires."""
 
 ISSUE_EXAMPLE = """\
 name: first-kfp
@@ -53,7 +55,11 @@ def test_example_and_shipped_answers_files_are_valid() -> None:
     [
         ("{mode: kfp-standalone}", "2.17.0", "platform-agnostic"),
         ("{mode: kubeflow}", "26.03", "gke"),
-        ("{mode: kfp-gcp}", None, "gcp"),
+        (
+            "{mode: kfp-gcp, gcp: {bucket: kfp-art, cloudsql_instance: 'my-project:us-east1:db'}}",
+            None,
+            "gcp",
+        ),
         ("{mode: kfp-standalone, version: '1.8.5'}", "1.8.5", None),
     ],
 )
@@ -192,7 +198,7 @@ def test_yaml_merge_keys_still_work_with_the_duplicate_check() -> None:
         ({"version": "9.9.9"}, "deployment.version", "Pick one of: 2.17.0"),
         ({"version": "1.8.13"}, "deployment.version", "SDK-only"),
         ({"env": "no-such-env"}, "deployment.env", "Pick one of: platform-agnostic"),
-        ({"mode": "kfp-gcp", "version": "2.17.0"}, "deployment.version", "2.14.4"),
+        ({"mode": "kfp-gcp", "version": "2.17.0", "gcp": GCP}, "deployment.version", "2.14.4"),
         ({"mode": "kubeflow", "version": "v9.9"}, "deployment.version", "26.03"),
         ({"env": "dev"}, "deployment.env", ":master"),
     ],
@@ -214,7 +220,7 @@ def test_versions_and_envs_the_catalog_does_not_offer_are_refused_on_load(
         {"version": "v2.17.0"},
         {"version": "latest"},
         {"version": "1.8.5", "env": "dev"},
-        {"mode": "kfp-gcp", "version": "2.14.4"},
+        {"mode": "kfp-gcp", "version": "2.14.4", "gcp": GCP},
         {"mode": "kubeflow", "version": "26.03", "env": "gke"},
         # The user's own manifests: env/dev is judged on the images in the files.
         {"env": "dev", "manifests": str(ROOT)},
