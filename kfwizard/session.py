@@ -144,6 +144,14 @@ class Session:
         if len(self.journal) > self.JOURNAL_LIMIT:
             del self.journal[: len(self.journal) - self.JOURNAL_LIMIT]
 
+    def start_over(self, step_id: str, note: str) -> None:
+        """Send a step back to pending, as if it never ran: no cause, no next action,
+        no attempts. For a step whose earlier runs were against something the session
+        no longer uses (another cluster): the failure panel's "attempt N" counts tries
+        at the same thing, and the first try on the new one is not a retry."""
+        self.record(step_id, "pending", note=note)
+        self.step(step_id).attempts = 0
+
     def settle_dead_runs(self) -> list[str]:
         """Mark the steps left "running" as interrupted; return their ids.
 

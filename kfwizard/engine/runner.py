@@ -230,8 +230,13 @@ class Runner:
 
     def _later_steps_stale(self, step: Step) -> None:
         """``step`` now points at something else (another cluster, other manifests): the
-        later wizard steps this run does not include were done against the old one, so
-        they go back to pending, and the wizard and ``sessions`` stop calling them done.
+        later wizard steps this run does not include ran against the old one, so they go
+        back to pending, and the wizard and ``sessions`` stop reporting what they did.
+
+        Every outcome goes, not only done: a preflight that failed on the old cluster
+        (its cause, its advice to resize that cluster) says nothing about the new one,
+        and the Install screen, the step bar and the picker would show it as this
+        cluster's failure although nothing has run there yet.
         """
         planned = {s.id for s in self.plan}
         mine = phase_index(phase_of_step(step.id))
@@ -239,8 +244,8 @@ class Runner:
             phase = wizard_phase(step_id)  # teardown steps are none of the five
             if phase is None or step_id in planned or phase_index(phase) <= mine:
                 continue
-            if rec.state in ("done", "skipped"):
-                self.session.record(step_id, "pending", note=f"to run again: {step.title} changed")
+            if rec.state != "pending":
+                self.session.start_over(step_id, f"to run again: {step.title} changed")
 
     def _already_done(self, step: Step, ctx: StepContext) -> bool:
         try:
