@@ -262,7 +262,7 @@ def _sessions(as_json: bool) -> int:
     from kfwizard import paths
     from kfwizard.session_list import list_sessions
 
-    rows, notes = list_sessions(paths.sessions_dir())
+    rows, notes = list_sessions(paths.sessions_dir(), for_people=not as_json)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if as_json:
@@ -282,15 +282,15 @@ def _sessions(as_json: bool) -> int:
 
 def _as_listed(row: dict[str, Any]) -> dict[str, Any]:
     """A row as the table shows it, as the session picker does: no name is "-" (the ID
-    column has the id), a run that ended before Verify (``run --until cluster``) is
-    "in progress", not "done", and times read ``2026-11-29 18:49 UTC``. ``--json``
-    keeps the saved values."""
-    from kfwizard.session_list import before_verify, stamp
+    column has the id) and times read ``2026-11-29 18:49 UTC``. (A run that ended
+    before Verify reads "in progress" already: ``list_sessions(for_people=True)``; the
+    Step column cannot tell, as it names where Resume goes.) ``--json`` keeps the saved
+    values."""
+    from kfwizard.session_list import stamp
 
     shown = dict(row)
     if shown["name"] == shown["id"]:
         shown["name"] = "-"
-    shown["status"] = before_verify(shown["status"], verified=shown["step"] == "Verify")
     shown["updated"] = stamp(str(shown["updated"] or ""))
     return shown
 

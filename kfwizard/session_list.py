@@ -102,11 +102,35 @@ def current_step(states: dict[str, Any]) -> str | None:
 
 
 def phase_of_steps(states: dict[str, Any]) -> str:
-    """The wizard screen a session is at: the phase of its current step."""
-    from kfwizard.engine.phases import phase_of_step
+    """The wizard screen a session is at: where Resume opens it (step id -> state).
 
-    current = current_step(states)
-    return "project" if current is None else phase_of_step(current)
+    :func:`kfwizard.engine.phases.resume_phase` itself, so ``Session.phase()``, the
+    picker and ``kfwizard sessions`` cannot name different steps for one session.
+    """
+    from kfwizard.engine.phases import resume_phase
+
+    return resume_phase(states)
+
+
+def listed_step(steps: dict[str, Any], status: object, journal: object) -> str:
+    """The Step column of the session picker and of ``kfwizard sessions``: the step
+    Resume opens (``steps``: step id -> record, saved dict or state), or "Teardown" when
+    the latest run was one (``status`` and ``journal`` as saved). A torn-down session
+    still resumes at Verify, but "Verify · removed" would read as a verification that
+    went away, and "Install" as installed. One function, so the two lists agree."""
+    from kfwizard.engine.phases import PHASE_TITLES, resume_phase, teardown_was_last
+
+    if teardown_was_last(status, journal):
+        return "Teardown"
+    return PHASE_TITLES[resume_phase(steps)]
+
+
+def verified(steps: dict[str, Any], status: object, journal: object) -> bool:
+    """Whether the session's Verify step is done and no teardown came after it: what
+    :func:`before_verify` needs, by the step bar's rule (a teardown undoes Verify)."""
+    from kfwizard.engine.phases import phase_states, teardown_was_last
+
+    return not teardown_was_last(status, journal) and phase_states(steps)["verify"] == "done"
 
 
 def remove_stale_temp_files(folder: str | Path, older_than: float = STALE_TEMP_SECONDS) -> None:
@@ -153,22 +177,22 @@ def usable(data: object) -> bool:
     return not journal or isinstance(journal, list)
 
 
-def row_for(data: dict[str, Any]) -> dict[str, Any]:
+def row_for(data: dict[str, Any], *, for_people: bool = False) -> dict[str, Any]:
     """One ``kfwizard sessions`` row from a session file's JSON (as :class:`Session`
-    would show it: the same defaults for missing fields)."""
-    from kfwizard.engine.phases import PHASE_TITLES, teardown_was_last
-
+    would show it: the same defaults for missing fields). ``for_people``: the status as
+    the table and the picker say it (:func:`before_verify`); ``--json`` keeps it saved."""
     steps = data.get("steps") or {}
-    phase = phase_of_steps({str(k): rec.get("state", "pending") for k, rec in steps.items()})
-    if teardown_was_last(data.get("status"), data.get("journal")):
-        phase = "teardown"  # as the picker says: "Install" would read as installed
+    status = str(data.get("status") or "new")
+    journal = data.get("journal")
+    if for_people:
+        status = before_verify(status, verified(steps, status, journal))
     session_id = str(data["id"])
     selections = data.get("selections") or {}
     return {
         "id": session_id,
         "name": str(data.get("name") or "") or selections.get("name") or session_id,
-        "step": PHASE_TITLES.get(phase, phase.capitalize()),
-        "status": str(data.get("status") or "new"),
+        "step": listed_step(steps, data.get("status"), journal),
+        "status": status,
         "updated": str(data.get("updated_at") or _now_iso()),
         "demo": bool(data.get("demo", False)),
     }
@@ -196,8 +220,11 @@ def _now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def list_sessions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
-    """The rows of ``kfwizard sessions`` (newest first) and the notes to print with them.
+def list_sessions(
+    folder: Path, *, for_people: bool = False
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows of ``kfwizard sessions`` (newest first) and the notes to print with them
+    (``for_people``: statuses as the table says them, see :func:`row_for`).
 
     A damaged file is judged by the session store, which moves it to ``set-aside/`` and
     explains (that note is in the list); a newer kfwizard's file is listed and left alone.
@@ -227,11 +254,11 @@ def list_sessions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
             found.append((name, newer_row(name[: -len(".json")], data)))
             notes.append(newer_message(name, version))
         elif usable(data):
-            found.append((name, row_for(data)))
+            found.append((name, row_for(data, for_people=for_people)))
         else:
             damaged.append(name)
     if damaged:
-        found += _judged_by_the_store(folder, damaged, notes)
+        found += _judged_by_the_store(folder, damaged, notes, for_people)
         found.sort(key=lambda item: item[0])
     found.sort(key=lambda item: item[1]["updated"], reverse=True)
     rows = [row for _, row in found]
@@ -241,7 +268,7 @@ def list_sessions(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def _judged_by_the_store(
-    folder: Path, names: list[str], notes: list[str]
+    folder: Path, names: list[str], notes: list[str], for_people: bool
 ) -> list[tuple[str, dict[str, Any]]]:
     """Hand the files this module could not vouch for to the store: it sets unusable
     ones aside (adding its note) and reads any it can."""
@@ -252,6 +279,6 @@ def _judged_by_the_store(
     for name in names:
         session = store.read_file(folder / name)
         if session is not None:
-            found.append((name, row_for(session.to_json())))
+            found.append((name, row_for(session.to_json(), for_people=for_people)))
     notes.extend(problem.message() for problem in store.set_aside)
     return found

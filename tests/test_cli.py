@@ -85,8 +85,8 @@ def test_the_table_reads_like_the_picker_and_the_json_keeps_the_saved_values(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A session with no name, whose run stopped after the Cluster step (``--until
-    cluster``): "-" and "in progress" in the table, as in the picker, not its id and
-    "done"."""
+    cluster``): "-", "Deployment mode" (where Resume goes) and "in progress" in the
+    table, as in the picker, not its id and "done"."""
     store = SessionStore()
     session = Session.new()
     for step in ("credentials", "services", "cluster", "connect"):
@@ -97,7 +97,7 @@ def test_the_table_reads_like_the_picker_and_the_json_keeps_the_saved_values(
     saved = store.load(session.id).updated_at
     assert main(["sessions"]) == 0
     (line,) = capsys.readouterr().out.splitlines()[1:]
-    assert line.split()[:5] == [session.id, "-", "Cluster", "in", "progress"]
+    assert line.split()[:6] == [session.id, "-", "Deployment", "mode", "in", "progress"]
     assert line.endswith(f"{saved[:10]} {saved[11:16]} UTC"), "the time, read like the picker's"
     assert main(["sessions", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
@@ -262,12 +262,13 @@ def test_the_quick_listing_shows_what_the_session_store_reads(
     for step in ("credentials", "services", "cluster", "connect", "manifests"):
         named.record(step, "running")
         named.record(step, "done")
-    named.record("preflight", "skipped")
+    named.record("preflight", "failed")
     named.updated_at = "2099-01-01T00:00:00+00:00"
     store.save(named)
     everything = Session.new(name="all-done")
-    everything.record("verify", "running")
-    everything.record("verify", "done")
+    for step in ("credentials", "cluster", "manifests", "apply", "verify"):
+        everything.record(step, "running")
+        everything.record(step, "done")
     everything.status = "done"
     store.save(everything)
 

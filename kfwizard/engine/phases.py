@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # `kfwizard sessions` imports this module: typing costs ms there
+    from typing import Any
+
 PHASES: tuple[str, ...] = ("project", "cluster", "mode", "install", "verify")
 
 PHASE_TITLES: dict[str, str] = {
@@ -47,6 +51,60 @@ def teardown_was_last(status: object, journal: object) -> bool:
     if not isinstance(journal, list) or not journal or not isinstance(journal[-1], dict):
         return False
     return wizard_phase(str(journal[-1].get("step") or "")) is None
+
+
+def _state_of(record: object) -> str:
+    """A step's state from its record: a ``StepRecord``, its saved dict, or the state."""
+    if isinstance(record, str):
+        return record
+    if isinstance(record, dict):
+        return str(record.get("state", "pending"))
+    return str(getattr(record, "state", "pending"))
+
+
+def phase_states(steps: dict[str, Any]) -> dict[str, str]:
+    """Each phase's state from the session's step records (step id -> ``StepRecord``,
+    its saved dict, or its state).
+
+    A phase is failed or interrupted when any of its steps is; running when one runs;
+    done when it has steps and all are done or skipped; otherwise pending. Here, not in
+    the step bar's module, so ``kfwizard sessions`` reads it without Textual.
+    """
+    by_phase: dict[str, list[str]] = {phase: [] for phase in PHASES}
+    for step_id, record in steps.items():
+        phase = wizard_phase(step_id)
+        if phase is not None:
+            by_phase[phase].append(_state_of(record))
+    result: dict[str, str] = {}
+    for phase in PHASES:
+        states = by_phase[phase]
+        if "failed" in states:
+            result[phase] = "failed"
+        elif "interrupted" in states:
+            result[phase] = "interrupted"
+        elif "running" in states:
+            result[phase] = "running"
+        elif states and all(s in ("done", "skipped") for s in states):
+            result[phase] = "done"
+        else:
+            result[phase] = "pending"
+    return result
+
+
+def resume_phase(steps: dict[str, Any]) -> str:
+    """Where a session carries on: the first phase that is not done (Verify at the end).
+
+    The one rule for "which step is this session at": Resume opens this screen, and
+    the picker's and ``kfwizard sessions``' Step column name it, so what a list says is
+    where Resume takes you. From the step records alone: a torn-down session opens at
+    Verify, whose "Install again…" asks before re-creating what the teardown deleted
+    (the lists say "Teardown" for it, see :func:`teardown_was_last`).
+    """
+    states = phase_states(steps)
+    for phase in PHASES:
+        if states[phase] != "done":
+            return phase
+    return PHASES[-1]
 
 
 def phase_of_step(step_id: str) -> str:

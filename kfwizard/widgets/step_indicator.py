@@ -9,18 +9,27 @@ A teardown undoes steps without touching their records (its own steps belong to 
 the five), so :func:`session_phase_states` reads the journal and the inventory as well:
 after a teardown the bar must not say Install ✓ over a deleted install. The bar and the
 session picker both read it, so they cannot disagree.
+
+:func:`phase_states` and :func:`resume_phase` live in :mod:`kfwizard.engine.phases`,
+where ``kfwizard sessions`` reads them without Textual; they are imported here for the
+bar and for the code that has always found them here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from kfwizard.engine.phases import PHASE_TITLES, PHASES, wizard_phase
+from kfwizard.engine.phases import (
+    PHASE_TITLES,
+    PHASES,
+    phase_states,
+    wizard_phase,
+)
+from kfwizard.engine.phases import resume_phase as resume_phase  # re-exported (app, tests)
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
@@ -43,34 +52,6 @@ MARKS: dict[str, tuple[str, str]] = {
 
 SHORT_TITLES: dict[str, str] = {**PHASE_TITLES, "mode": "Mode"}
 """Titles used when the terminal is narrow."""
-
-
-def phase_states(steps: Mapping[str, Any]) -> dict[str, str]:
-    """Each phase's state from the session's step records (``StepRecord`` or dict).
-
-    A phase is failed or interrupted when any of its steps is; running when one runs;
-    done when it has steps and all are done or skipped; otherwise pending.
-    """
-    by_phase: dict[str, list[str]] = {phase: [] for phase in PHASES}
-    for step_id, rec in steps.items():
-        state = rec.get("state") if isinstance(rec, Mapping) else getattr(rec, "state", "pending")
-        phase = wizard_phase(step_id)
-        if phase is not None:
-            by_phase[phase].append(str(state))
-    result: dict[str, str] = {}
-    for phase in PHASES:
-        states = by_phase.get(phase, [])
-        if "failed" in states:
-            result[phase] = "failed"
-        elif "interrupted" in states:
-            result[phase] = "interrupted"
-        elif "running" in states:
-            result[phase] = "running"
-        elif states and all(s in ("done", "skipped") for s in states):
-            result[phase] = "done"
-        else:
-            result[phase] = "pending"
-    return result
 
 
 def teardown_left(session: Session) -> str | None:
@@ -140,19 +121,6 @@ def session_phase_states(session: Session) -> dict[str, str]:
         if phase not in redone and states[phase] != "pending":
             states[phase] = state
     return states
-
-
-def resume_phase(steps: Mapping[str, Any]) -> str:
-    """Where a session carries on: the first phase that is not done (Verify at the end).
-
-    From the step records alone: a torn-down session opens at Verify, whose "Install
-    again…" asks before re-creating what the teardown deleted.
-    """
-    states = phase_states(steps)
-    for phase in PHASES:
-        if states[phase] != "done":
-            return phase
-    return PHASES[-1]
 
 
 class StepIndicator(Widget):
