@@ -7,23 +7,23 @@ last problem of the highlighted session, and resumes it with Enter.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
-from textual.app import ComposeResult
+from textual import events, on
+from textual.app import ComposeResult, ScreenStackError
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, DataTable, Label, Static
 
-from kfwizard.engine.phases import PHASE_TITLES
 from kfwizard.screens.styled_once import StyledOnceScreen
-from kfwizard.session_list import before_verify, shown_status, stamp
+from kfwizard.session_list import before_verify, listed_step, shown_status, stamp
 from kfwizard.widgets.key_bar import KeyBar
 from kfwizard.widgets.notice import Notice
-from kfwizard.widgets.step_indicator import session_phase_states, teardown_left
+from kfwizard.widgets.step_indicator import session_phase_states
 
 HERE = Path(__file__).parent
 """Stylesheets are found from here, also for subclasses defined elsewhere."""
@@ -56,17 +56,103 @@ def status_text(session: Session, lock_path: Path | None = None) -> tuple[str, s
     return STATUS_TEXT.get(status, (status, "$foreground"))
 
 
-def step_text(session: Session, resume_phase: str) -> str:
-    """The Step column: where the session resumes (``resume_phase``), or "Teardown"
-    when its latest run was one. A torn-down session still resumes at Verify, but
-    "Verify · removed" or "Verify · ✗ failed" would read as a verification that went
-    away or failed, not as the teardown it was."""
-    return "Teardown" if teardown_left(session) else PHASE_TITLES[resume_phase]
+def step_text(session: Session) -> str:
+    """The Step column: where Resume takes the session, or "Teardown" when its latest
+    run was one; the rule ``kfwizard sessions`` uses too (:func:`listed_step`)."""
+    return listed_step(session.steps, session.status, session.journal)
 
 
 def name_text(session: Session) -> str:
     """The Name column: the name given, or a dash (the ID column has the id)."""
     return str(session.name or session.selections.get("name") or "—")
+
+
+NAME_MIN_WIDTH = 8
+"""The Name column never gets narrower than this; the other columns come first."""
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells, ending in "…" when cut. A name is free text of
+    any length: left whole, a long one widens its column until Step, Status, Updated
+    and ID fall off the screen (at 80 columns only the Name was left)."""
+    return Content(text).truncate(max(1, width), ellipsis=True).plain
+
+
+def step_titles(selections: dict[str, Any]) -> dict[str, str]:
+    """Engine step id -> title as the screens show it (their step lists and failure
+    panels): the plan's titles for these selections (some depend on them: a kubeconfig
+    context is no "GKE cluster") and the teardown steps' fixed ones. Built only when
+    there is something to say about a step."""
+    from kfwizard.engine.plan import build_plan
+    from kfwizard.engine.step import BaseStep
+    from kfwizard.engine.steps import teardown
+
+    titles: dict[str, str] = {}
+    for value in vars(teardown).values():
+        if isinstance(value, type) and issubclass(value, BaseStep) and value is not BaseStep:
+            title = value.__dict__.get("title")
+            if isinstance(title, str):
+                titles[value.id] = title
+    try:
+        titles.update({step.id: step.title for step in build_plan(selections)})
+    except Exception:  # selections the plan refuses: the ids' readable form will do
+        pass
+    return titles
+
+
+def step_title(step_id: str, titles: dict[str, str]) -> str:
+    """A step's title from ``titles`` (:func:`step_titles`); an id none has (an older
+    kfwizard's) reads as the screens read an unknown one. Internal ids ("rollout:",
+    "wait-namespaces:") mean nothing to the person reading the picker."""
+    return titles.get(step_id) or step_id.replace("-", " ").capitalize()
+
+
+@functools.cache
+def _user_stop_cause() -> str:
+    """What a step stopped at the user's request records as its cause (the engine's
+    ``Cancelled`` default; a stop with an aftermath adds it after this)."""
+    from kfwizard.engine.errors import Cancelled
+
+    return Cancelled().cause
+
+
+STOPPED_BEFORE_START = "stopped before this step started"
+"""The cause the runner records when a stop came between two steps, for the next one."""
+
+PROCESS_GONE = (
+    "the kfwizard process running it ended (a closed terminal or a kill); Resume checks "
+    "what it did and carries on"
+)
+
+
+def last_problem(session: Session, process_gone: bool = False) -> tuple[str, str, str] | None:
+    """What the detail line says about how the session's last run ended, as
+    ``(heading, colour, text)``, or None when nothing went wrong.
+
+    A failure is a problem, named with the step's title. A stop the user asked for is
+    not a problem: it says what happened ("Stopped at your request during …"). Any
+    other stop (a closed terminal, a kill) is an interruption. With ``process_gone``
+    (a "running" session nobody runs), the step that was running was interrupted.
+    """
+    if process_gone:
+        running = [step_id for step_id, rec in session.steps.items() if rec.state == "running"]
+        if running:
+            title = step_title(running[-1], step_titles(session.selections))
+            return f"Interrupted during {title}:", "$text-warning", PROCESS_GONE
+    for step_id, rec in reversed(list(session.steps.items())):
+        if rec.state not in ("failed", "interrupted") or not rec.cause:
+            continue
+        title = step_title(step_id, step_titles(session.selections))
+        if rec.state == "failed":
+            return f"Last problem in {title}:", "$text-error", rec.cause
+        stop = _user_stop_cause()
+        if rec.cause.startswith(stop):
+            aftermath = rec.cause[len(stop) :].strip()
+            return f"Stopped at your request during {title}.", "", aftermath
+        if rec.cause == STOPPED_BEFORE_START:
+            return f"Stopped at your request before {title}.", "", ""
+        return f"Interrupted during {title}:", "$text-warning", rec.cause
+    return None
 
 
 def human_ago(iso: str, now: float) -> str:
@@ -90,20 +176,14 @@ def human_ago(iso: str, now: float) -> str:
     return datetime.fromisoformat(iso).strftime("%Y-%m-%d")
 
 
-def last_problem(session: Session, process_gone: bool = False) -> str:
-    """The latest failed or interrupted step's cause, for the detail line; with
-    ``process_gone`` (a "running" session nobody runs), the step that was running."""
-    if process_gone:
-        running = [step_id for step_id, rec in session.steps.items() if rec.state == "running"]
-        if running:
-            return (
-                f"{running[-1]}: the kfwizard process running it ended (a closed terminal or "
-                "a kill); Resume checks what it did and carries on"
-            )
-    for step_id, rec in reversed(list(session.steps.items())):
-        if rec.state in ("failed", "interrupted") and rec.cause:
-            return f"{step_id}: {rec.cause}"
-    return ""
+class SessionTable(DataTable[Any]):
+    """The sessions table. Its Enter (DataTable's ``select_cursor``, which resumes
+    through ``RowSelected``) is shown as "Resume": the table's own hidden Enter binding
+    hid the screen's from the key bar while the table had focus, which is always."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Resume", tooltip="Resume the highlighted session"),
+    ]
 
 
 class SessionsScreen(StyledOnceScreen):
@@ -115,6 +195,7 @@ class SessionsScreen(StyledOnceScreen):
         Binding("enter", "resume", "Resume", show=True, priority=False),
         Binding("n", "new", "New session"),
         Binding("d,delete", "delete", "Delete"),
+        Binding("escape", "back", "Back", tooltip="Return to the session that was open"),
     ]
 
     HELP = (
@@ -130,6 +211,26 @@ class SessionsScreen(StyledOnceScreen):
         self.sessions: list[Session] = []
         self.ready = False
         """True once the table is filled (tests wait for it)."""
+        self.back_to = self._open_before()
+        """(session id, step) of the step screen the picker replaces; Esc goes back."""
+        self._filled_width = 0
+        """The width the Name column was fitted to."""
+
+    def _open_before(self) -> tuple[str, str] | None:
+        """The session and step on screen when the picker was opened (the palette's
+        "Open sessions"). The app has given up that session (and its lock) before it
+        builds the picker, so the step screen still showing is what knows; as the
+        first screen there is none."""
+        try:
+            screen = self.app.screen
+        except ScreenStackError:
+            return None
+        phase = getattr(screen, "PHASE", None)
+        session = getattr(getattr(screen, "bridge", None), "session", None)
+        session_id = getattr(session, "id", None)
+        if isinstance(phase, str) and isinstance(session_id, str):
+            return session_id, phase
+        return None
 
     @property
     def wizard(self) -> WizardApp:
@@ -147,7 +248,7 @@ class SessionsScreen(StyledOnceScreen):
                 id="sessions-intro",
             )
             yield Vertical(id="sessions-notices")
-            yield DataTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
+            yield SessionTable(id="sessions-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="sessions-detail")
             with Horizontal(id="sessions-buttons"):
                 yield Button("Resume", id="resume", variant="primary", compact=True)
@@ -196,29 +297,78 @@ class SessionsScreen(StyledOnceScreen):
 
     def reload(self) -> None:
         """Re-read the sessions folder and refill the table (newest first)."""
-        table = self.query_one(DataTable)
         self.sessions = self.wizard.store.list()
-        now = self.wizard.clock()
-        table.clear()
-        for session in self.sessions:
-            status, colour = status_text(session, self.wizard.store.lock(session.id).path)
-            table.add_row(
-                name_text(session),
-                step_text(session, self.wizard.resume_phase(session)),
-                Content.from_markup(f"[{colour}]$s[/]", s=status),
-                human_ago(session.updated_at, now),
-                session.id,
-                key=session.id,
-            )
+        self._fill()
         empty = not self.sessions
         self.query_one("#resume", Button).disabled = empty
         self.query_one("#delete", Button).disabled = empty
-        table.display = not empty
+        self.query_one(DataTable).display = not empty
         if empty:
             self.query_one("#sessions-detail", Static).update(
                 "No sessions yet. Press n (or New session) to start one."
             )
+        self.refresh_bindings()  # Resume, Delete and Back depend on what is listed
         self._update_detail()
+
+    def _fill(self) -> None:
+        """Fill the table from ``self.sessions``, the names fitted to the width."""
+        table = self.query_one(DataTable)
+        now = self.wizard.clock()
+        rows = []
+        for session in self.sessions:
+            status, colour = status_text(session, self.wizard.store.lock(session.id).path)
+            rows.append(
+                (
+                    name_text(session),
+                    step_text(session),
+                    Content.from_markup(f"[{colour}]$s[/]", s=status),
+                    human_ago(session.updated_at, now),
+                    session.id,
+                )
+            )
+        self._filled_width = self.app.size.width
+        width = self._name_width(table, rows)
+        row = table.cursor_row
+        table.clear()
+        for session, (name, *others) in zip(self.sessions, rows, strict=True):
+            table.add_row(fit(name, width), *others, key=session.id)
+        if 0 <= row < table.row_count:
+            table.move_cursor(row=row, animate=False)
+
+    def _name_width(self, table: DataTable[Any], rows: list[tuple[Any, ...]]) -> int:
+        """The Name column's share of the width: what Step, Status, Updated and ID
+        (never cut: the ID is what ``--session`` takes) and the scrollbar leave."""
+        padding = 2 * table.cell_padding
+        others = 0
+        for index, column in enumerate(list(table.columns.values())[1:], start=1):
+            if column.auto_width:
+                cells = [Content(column.label.plain), *(Content(str(r[index])) for r in rows)]
+                others += max(cell.cell_length for cell in cells) + padding
+            else:
+                others += column.width + padding
+        body = self.query_one("#sessions-body")
+        room = self.app.size.width - body.styles.padding.width
+        room -= table.styles.scrollbar_size_vertical  # shown once the rows overflow
+        return max(NAME_MIN_WIDTH, room - others - padding)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Fit the names again to a new width (the sessions are not read again)."""
+        if self.ready and self.app.size.width != self._filled_width and self.sessions:
+            self._fill()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Resume and Delete only with a session listed, Back only to a session that
+        was open and still exists: the key bar offers no key that does nothing."""
+        if action in ("resume", "delete"):
+            return bool(self.sessions)
+        if action == "back":
+            return self.back_to is not None and any(s.id == self.back_to[0] for s in self.sessions)
+        return True
+
+    def action_back(self) -> None:
+        """Return to the session and step that were open before the picker."""
+        if self.back_to is not None:
+            self.wizard.open_session(*self.back_to)
 
     def selected(self) -> Session | None:
         table = self.query_one(DataTable)
@@ -241,10 +391,15 @@ class SessionsScreen(StyledOnceScreen):
         if project:
             parts.append(f"project {project}")
         text = Content(" · ".join(parts))
+        name = name_text(session)
+        if name != "—":  # whole here: the table cuts a long one to fit
+            text = Content.assemble((name, "$foreground"), "\n", text)
         if problem:
-            text = Content.assemble(
-                text, "\n", Content.from_markup("[$text-error]Last problem:[/] $p", p=problem)
-            )
+            heading, colour, said = problem
+            line = Content.styled(heading, colour) if colour else Content(heading)
+            if said:
+                line = Content.assemble(line, " ", said)
+            text = Content.assemble(text, "\n", line)
         self.query_one("#sessions-detail", Static).update(text)
 
     @on(DataTable.RowSelected)
