@@ -19,7 +19,7 @@ def needs_google(selections: dict[str, Any]) -> bool:
     return cluster.get("source", "create") != "kubeconfig" or mode == "kfp-gcp"
 
 
-def _steps_of(phase: str) -> list[Step]:
+def _steps_of(phase: str, selections: dict[str, Any]) -> list[Step]:
     """The engine steps of one wizard phase, in order.
 
     Each phase's step module is imported only when a plan reaches that phase: the
@@ -33,7 +33,8 @@ def _steps_of(phase: str) -> list[Step]:
     if phase == "cluster":
         from kfwizard.engine.steps.cluster import ClusterStep, ConnectStep
 
-        return [ClusterStep(), ConnectStep()]
+        source = (selections.get("cluster") or {}).get("source")
+        return [ClusterStep(source), ConnectStep()]
     if phase == "mode":
         from kfwizard.engine.steps.manifests import ManifestsStep
 
@@ -53,5 +54,5 @@ def build_plan(selections: dict[str, Any], until: str | None = None) -> list[Ste
     phases = [phase for phase in PHASES if phase_index(phase) <= limit]
     if not needs_google(selections):
         phases.remove("project")
-    steps = [step for phase in phases for step in _steps_of(phase)]
+    steps = [step for phase in phases for step in _steps_of(phase, selections)]
     return [s for s in steps if phase_index(phase_of_step(s.id)) <= limit]

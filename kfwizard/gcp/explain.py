@@ -80,6 +80,9 @@ class Facts:
     nodes: int | None = None
     account: str | None = None
     """The signed-in account, when known: a grant command can name it."""
+    stocked_out: tuple[str, ...] = ()
+    """Zones where this session's creates already ran out of capacity: advice to try
+    another zone must not send the user back to one of them."""
 
 
 def iam_member(account: str | None) -> str:
@@ -200,11 +203,19 @@ def smaller_machine_type(machine_type: str | None) -> str | None:
     return max(smaller, key=lambda m: m.vcpus).name if smaller else None
 
 
-def other_zones(location: str | None) -> list[str]:
+ZONE_IN_TEXT_RE = re.compile(r"zones/([a-z]+-[a-z]+\d+-[a-z])\b")
+"""A zone named in a GCE message (``projects/P/zones/us-central1-b``)."""
+
+
+def other_zones(location: str | None, skip: tuple[str, ...] = (), text: str = "") -> list[str]:
+    """The location's region's zones to try instead: not the location itself, not one
+    in ``skip`` (zones that failed before), and not one the error message names (a
+    regional cluster's stockout names the zone that ran out)."""
     if not location:
         return []
     region = locations.region_of(location)
-    return [z for z in locations.zones_in(region) if z != location]
+    failed = {location, *skip, *ZONE_IN_TEXT_RE.findall(text)}
+    return [z for z in locations.zones_in(region) if z not in failed]
 
 
 # -- specific explanations -------------------------------------------------------------------
@@ -226,7 +237,7 @@ def stockout_failure(text: str, facts: Facts) -> StepFailed:
     where = facts.location or "this zone"
     machine = facts.machine_type or "the chosen machine type"
     cause = f"Google Cloud has no capacity for {machine} in {where} right now (a zone stockout)."
-    zones = other_zones(facts.location)
+    zones = other_zones(facts.location, facts.stocked_out, text)
     smaller = smaller_machine_type(facts.machine_type)
     options = []
     if zones:

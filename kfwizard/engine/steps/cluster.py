@@ -94,6 +94,12 @@ def _project_for_commands(session: Session) -> str:
     return str(found or session.selections.get("project") or "PROJECT_ID")
 
 
+EXISTING_LABEL = "Existing GKE"
+"""The Cluster screen's name for ``cluster.source: existing``; error messages that
+send the user there use the words the screen shows."""
+STOCKOUTS = "stockout_zones"
+"""Cluster output: the zones where this session's creates ran out of capacity, so the
+advice after the next stockout names none of them again."""
 CREATE_FAILED = "create_failed"
 """Cluster output: the create this session followed ended in an error (a stockout, a
 quota), so pressing on is a new create, not the old one followed."""
@@ -290,8 +296,14 @@ class ClusterStep(BaseStep):
     TARGET_OUTPUTS = ("name", "location", "endpoint", "context")
     """When one changes, later steps were done against another cluster (a new one
     has nothing installed on it)."""
-    title = "GKE cluster"
     eta_seconds = 300.0
+
+    def __init__(self, source: str | None = None) -> None:
+        self.source = source or "create"
+        """Where the cluster comes from (``cluster.source``)."""
+        self.title = "kubeconfig context" if self.source == "kubeconfig" else "GKE cluster"
+        """A kubeconfig context may not be GKE at all: the step list, the log and the
+        failure panel must not call it a GKE cluster."""
 
     # -- what a person would type ---------------------------------------------------------------
     def commands(self, session: Session) -> list[str]:
@@ -399,6 +411,7 @@ class ClusterStep(BaseStep):
             cluster=sel.get("name"),
             machine_type=sel.get("machine_type"),
             nodes=nodes,
+            stocked_out=tuple(str(z) for z in ctx.outputs.get(STOCKOUTS) or ()),
         )
         try:
             if source == "existing":
@@ -534,8 +547,7 @@ class ClusterStep(BaseStep):
                 raise StepFailed(
                     f"A cluster named {name} already exists in {project} at {location}, and this "
                     "session did not create it.",
-                    "to install into it, choose 'use an existing cluster' "
-                    "(cluster.source: existing); "
+                    f"to install into it, choose {EXISTING_LABEL} (cluster.source: existing); "
                     "otherwise pick another cluster name",
                 )
             ctx.log(f"cluster {name} exists already (created by this session)")
@@ -586,6 +598,12 @@ class ClusterStep(BaseStep):
                 client, project, location, name, "CREATE_CLUSTER"
             )
             op_name = clusters.operation_path(project, location, found.name) if found else None
+        except gexc.ClientError as exc:
+            # GKE refused the request (a quota, a stockout): no operation runs, so pressing
+            # on is a new create, not one to follow (see next_action).
+            out[CREATE_FAILED] = True
+            self._note_stockout(ctx, str(exc))
+            raise
         self._record_created(ctx, project, location, name, op_name)
         if op_name:
             self._follow(ctx, client, op_name, facts)
@@ -624,7 +642,7 @@ class ClusterStep(BaseStep):
             action = "run again with --yes to create it, or from a terminal and answer yes"
         else:
             action = (
-                "run again and agree when asked, or choose 'use an existing cluster' "
+                f"run again and agree when asked, or choose {EXISTING_LABEL} "
                 "(cluster.source: existing)"
             )
         raise Refused(
@@ -737,7 +755,23 @@ class ClusterStep(BaseStep):
         error = clusters.operation_error(op)
         if error:
             ctx.outputs[CREATE_FAILED] = True  # a resume creates anew (see next_action)
-            raise explain.explain_operation_error(error, facts)
+            failure = explain.explain_operation_error(error, facts)
+            self._note_stockout(ctx, error)
+            raise failure
+
+    def _note_stockout(self, ctx: StepContext, text: str) -> None:
+        """Remember the zone that ran out of capacity (after the advice that excludes
+        it was worded), for the advice after the next stockout."""
+        from kfwizard.gcp import explain
+
+        location = _cluster_sel(ctx.selections).get("location")
+        if not location or not explain.STOCKOUT_RE.search(text):
+            return
+        zones = [str(z) for z in ctx.outputs.get(STOCKOUTS) or []]
+        for zone in (str(location), *explain.ZONE_IN_TEXT_RE.findall(text)):
+            if zone not in zones:
+                zones.append(zone)
+        ctx.outputs[STOCKOUTS] = zones
 
     def _still_creating(self, ctx: StepContext) -> str:
         """Stopping kfwizard does not stop GKE: a create runs to its end. Said with the
