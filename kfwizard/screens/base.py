@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
+from weakref import WeakKeyDictionary
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -67,6 +68,12 @@ COMMON_KEYS: list[tuple[str, str]] = [
     ("ctrl+p", "command palette: sessions, teardown, theme, ..."),
     ("ctrl+q", "quit (asks first while something runs)"),
 ]
+
+
+_WARNED: WeakKeyDictionary[App[Any], set[tuple[str, str]]] = WeakKeyDictionary()
+"""The (session id, text) of every warning each app has shown as a toast: kept per
+app, since one step's warning reaches several screens (Install runs the cluster step
+again) and the app may switch sessions."""
 
 
 LOG_STYLED = ("#side", "#step-list")
@@ -495,7 +502,7 @@ class WizardScreen(StyledOnceScreen):
                 self.query_one("#step-list", StepList).progress(event.step_id, event.counted())
         elif isinstance(event, StepDetail):
             if event.key == "warning":  # whatever screen ran the step, a toast
-                self.notify(str(event.value), title="Warning", severity="warning", timeout=30)
+                self.warn_once(str(event.value))
             else:
                 self.on_step_detail(event)
         elif isinstance(event, StepFinished):
@@ -514,6 +521,20 @@ class WizardScreen(StyledOnceScreen):
             self.refresh_indicator()
         elif isinstance(event, PlanFinished):
             self.refresh_indicator()
+
+    def warn_once(self, text: str) -> None:
+        """A step's warning as a toast, the first time this session says it.
+
+        Steps say a standing fact again on every run (the cluster is smaller than the
+        answers, an old cluster is still billed): repeated, the same toast stacked up
+        over the failure panel and the log. The step also logs each warning, so it
+        stays findable there; a warning whose words change is news and shows again."""
+        said = _WARNED.setdefault(self.app, set())
+        key = (self.session.id, text)
+        if key in said:
+            return
+        said.add(key)
+        self.notify(text, title="Warning", severity="warning", timeout=30)
 
     def _listed(self, steps: tuple[tuple[str, str, str], ...]) -> list[tuple[str, str]]:
         """The plan's steps this screen lists: its phase's, or all of a plan with none

@@ -18,6 +18,7 @@ from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, RadioButton, RadioSet, Select, Static
 
+from kfwizard.engine.steps.cluster import EXISTING_LABEL
 from kfwizard.screens.form import FormScreen
 from kfwizard.screens.rules import check
 from kfwizard.widgets.commands_box import CommandsBox
@@ -29,7 +30,7 @@ HERE = Path(__file__).parent
 
 SOURCES: list[tuple[str, str]] = [
     ("create", "New cluster"),
-    ("existing", "Existing GKE"),
+    ("existing", EXISTING_LABEL),
     ("kubeconfig", "kubeconfig"),
 ]
 
@@ -278,10 +279,57 @@ class ClusterScreen(FormScreen):
 
     def update_nav(self) -> None:
         """Also the estimate's first line: a run (or a new name) can turn a create into
-        following one or reusing a cluster, and the card must stop promising a create."""
+        following one or reusing a cluster, and the card must stop promising a create.
+        A done step on a cluster too small for the mode says so next to the button:
+        "✓ This step is done" alone read as "and it fits"."""
         super().update_nav()
-        if self.is_attached:
-            self._update_cost()
+        if not self.is_attached:
+            return
+        self._update_cost()
+        live = self.live_size()
+        if live is None or not self._done_shown():
+            return
+        sizing = self._sizing(live[0], live[1])
+        if sizing.known and not sizing.fits:
+            self.query_one("#nav-status", Static).update(
+                Content.from_markup(
+                    "[$text-warning]✓ Done, but $size is too small for $mode[/]",
+                    size=f"{live[1]} × {live[0]}",
+                    mode=self._mode(),
+                )
+            )
+
+    def _done_shown(self) -> bool:
+        """The nav line says "✓ This step is done" (``update_nav``'s last case)."""
+        return (
+            not self.running
+            and not self.validate_fields(show=False)
+            and not self.failure_shown()
+            and self.phase_done()
+            and not self.dirty
+        )
+
+    def live_size(self) -> tuple[str, int] | None:
+        """(machine type, node count) of the cluster the answers name, as the cluster
+        step last read it from GKE; None while there is no such cluster (the step will
+        create it) or its size is not known (an autoscaled pool).
+
+        Once the cluster exists the form's size changes nothing (kfwizard does not
+        resize), so the card must describe the real cluster: the small-nodepool case
+        showed "3 × n1-standard-2 ✓ fits" for a cluster of one e2-small."""
+        from kfwizard.engine.steps.cluster import REUSE
+
+        if self.source != "create" or self.next_action() != REUSE:
+            return None
+        out = self.session.outputs.get("cluster") or {}
+        cluster = self.cluster
+        same = out.get("name") == cluster.get("name") and out.get("location") == cluster.get(
+            "location"
+        )
+        machine, nodes = out.get("machine_type"), out.get("nodes")
+        if not same or not machine or not isinstance(nodes, int) or nodes < 1:
+            return None
+        return str(machine), nodes
 
     # -- validation ----------------------------------------------------------------
     def validate_fields(self, show: bool = True) -> list[Field]:
@@ -424,10 +472,42 @@ class ClusterScreen(FormScreen):
         """Node pool vs. the mode's needs, and the hourly/monthly estimate, for every
         node the cluster gets: a regional one has the node count in each zone. When the
         step will not create (a create already running, or this session's cluster),
-        the first line says so: the price is what that cluster costs, not a new bill."""
-        estimate = self._estimate_content()
+        the first line says so: the price is what that cluster costs, not a new bill.
+        For a cluster that exists, the size and price are the cluster's own."""
+        live = self.live_size()
+        estimate = self._estimate_content() if live is None else self._live_content(*live)
         existing = self._existing_note()
         return Content("\n").join([existing, estimate]) if existing else estimate
+
+    def _mode(self) -> str:
+        return str((self.choices.get("deployment") or {}).get("mode") or "kfp-standalone")
+
+    def _sizing(self, machine: str, total: int) -> Any:
+        from kfwizard.gcp.sizing import size_node_pool
+
+        return size_node_pool(machine, total, self._mode())
+
+    def _live_content(self, machine: str, total: int) -> Content:
+        """The existing cluster's size against the mode's needs, and what it costs; when
+        the answers ask for another size, that they do not change it."""
+        from kfwizard.gcp.clusters import total_nodes
+
+        lines = self._size_lines(machine, total, prefix="The cluster: ")
+        cluster = self.cluster
+        want_machine = str(cluster.get("machine_type") or "")
+        want = cluster.get("nodes")
+        if isinstance(want, int) and not isinstance(want, bool) and want > 0:
+            want_total = total_nodes(str(cluster.get("location") or ""), want)
+            if (want_machine, want_total) != (machine, total):
+                lines.insert(
+                    2 if self._sizing(machine, total).known else 0,
+                    Content.from_markup(
+                        "[$text-warning]The answers say $want; kfwizard does not resize an "
+                        "existing cluster (the log has the commands that do).[/]",
+                        want=f"{want_total} × {want_machine}",
+                    ),
+                )
+        return Content("\n").join(lines)
 
     def _existing_note(self) -> Content | None:
         """Why pressing on creates nothing new (None when it creates a cluster)."""
@@ -451,28 +531,35 @@ class ClusterScreen(FormScreen):
 
     def _estimate_content(self) -> Content:
         from kfwizard.gcp.clusters import region_spread, total_nodes
-        from kfwizard.gcp.sizing import cost_summary, size_node_pool
 
         cluster = self.cluster
         machine = str(cluster.get("machine_type") or "")
         nodes = cluster.get("nodes")
-        mode = str((self.choices.get("deployment") or {}).get("mode") or "kfp-standalone")
         if not isinstance(nodes, int) or isinstance(nodes, bool) or nodes < 1:
             return Content.from_markup("[$text-muted]Enter a node count to see the estimate.[/]")
         location = str(cluster.get("location") or "")
-        total = total_nodes(location, nodes)
-        sizing = size_node_pool(machine, total, mode)
-        cost = cost_summary(machine, total)
         lines: list[Content] = []
         spread = region_spread(location, nodes)
         if spread:
             lines.append(Content.from_markup("[$text-warning]$spread[/]", spread=spread))
+        lines += self._size_lines(machine, total_nodes(location, nodes))
+        return Content("\n").join(lines)
+
+    def _size_lines(self, machine: str, total: int, prefix: str = "") -> list[Content]:
+        """``total`` nodes of ``machine``: what they leave for pods against what the mode
+        needs (two lines), the sizing's warnings, then the hourly and monthly price."""
+        from kfwizard.gcp.sizing import cost_summary
+
+        mode = self._mode()
+        sizing = self._sizing(machine, total)
+        cost = cost_summary(machine, total)
+        lines: list[Content] = []
         if sizing.known:
             lines.append(
                 Content(
-                    f"{total} × {machine}: {sizing.vcpus:g} vCPU, {sizing.memory_gib:g} GiB; "
-                    f"about {sizing.usable_cpu_m / 1000:.1f} CPU and "
-                    f"{sizing.usable_mem_mib / 1024:.1f} GiB left for pods"
+                    f"{prefix}{total} × {machine}: {sizing.vcpus:g} vCPU, "
+                    f"{sizing.memory_gib:g} GiB; about {sizing.usable_cpu_m / 1000:.1f} CPU "
+                    f"and {sizing.usable_mem_mib / 1024:.1f} GiB left for pods"
                 )
             )
             verdict = "[$text-success]✓ fits[/]" if sizing.fits else "[$text-error]✗ too small[/]"
@@ -503,7 +590,7 @@ class ClusterScreen(FormScreen):
                     as_of=cost["as_of"],
                 )
             )
-        return Content("\n").join(lines)
+        return lines
 
     # -- workers: clusters and contexts ----------------------------------------------
     @work(
