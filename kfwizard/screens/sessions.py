@@ -465,6 +465,7 @@ class SessionsScreen(StyledOnceScreen):
             ("n", "start a new session"),
             ("d / delete", "delete the highlighted session's record (asks first)"),
             ("up / down", "move in the list"),
+            *([("escape", "return to the session that was open")] if self.back_to else []),
             ("ctrl+p", "command palette"),
             ("ctrl+q", "quit"),
         ]

@@ -123,6 +123,7 @@ async def test_escape_returns_to_the_session_that_was_open(store: Any) -> None:
         screen = await wait_for_screen(pilot, SessionsScreen)
         await settle(pilot)
         assert "Back" in [k.description for k in screen.query_one(KeyBar).keys]
+        assert "escape" in [key for key, _ in screen.help_text()[2]]
         await pilot.press("escape")
         await wait_for_screen(pilot, ClusterScreen)
         assert app.session is not None and app.session.id == "20261128-1000-aaaa"
