@@ -263,10 +263,14 @@ class WizardApp(App[int]):
         self.goto("project")
 
     def open_picker(self) -> None:
+        """The session picker, in place of the step screen. Esc there goes back to the
+        session and step that were open (none when the picker is the first screen)."""
         from kfwizard.screens.sessions import SessionsScreen
 
+        phase = getattr(self.screen, "PHASE", None) if self.screen_stack else None
+        back_to = (self.session.id, phase) if self.session and isinstance(phase, str) else None
         self._release_session()
-        self.show_screen(SessionsScreen())
+        self.show_screen(SessionsScreen(back_to=back_to))
 
     def goto(self, phase: str) -> None:
         """Show a step screen (a fresh one; it reads everything from the session)."""

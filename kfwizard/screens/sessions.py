@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
-from textual.app import ComposeResult, ScreenStackError
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -206,31 +206,15 @@ class SessionsScreen(StyledOnceScreen):
         "in Google Cloud (use Teardown on the Verify step for that)."
     )
 
-    def __init__(self) -> None:
+    def __init__(self, back_to: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.sessions: list[Session] = []
         self.ready = False
         """True once the table is filled (tests wait for it)."""
-        self.back_to = self._open_before()
+        self.back_to = back_to
         """(session id, step) of the step screen the picker replaces; Esc goes back."""
         self._filled_width = 0
         """The width the Name column was fitted to."""
-
-    def _open_before(self) -> tuple[str, str] | None:
-        """The session and step on screen when the picker was opened (the palette's
-        "Open sessions"). The app has given up that session (and its lock) before it
-        builds the picker, so the step screen still showing is what knows; as the
-        first screen there is none."""
-        try:
-            screen = self.app.screen
-        except ScreenStackError:
-            return None
-        phase = getattr(screen, "PHASE", None)
-        session = getattr(getattr(screen, "bridge", None), "session", None)
-        session_id = getattr(session, "id", None)
-        if isinstance(phase, str) and isinstance(session_id, str):
-            return session_id, phase
-        return None
 
     @property
     def wizard(self) -> WizardApp:
