@@ -372,6 +372,11 @@ class WizardScreen(StyledOnceScreen):
         self.start_run()
 
     def action_back(self) -> None:
+        if self.query("HelpPanel"):
+            # Esc with the palette's "Keys" panel open closes the panel, as Esc closes
+            # every other overlay; it used to also leave the step.
+            self.app.action_hide_help_panel()
+            return
         if self.wizard.refused_while_running():
             return
         self.wizard.flush_save()

@@ -486,3 +486,18 @@ async def test_f1_in_the_demo_says_how_to_run_the_shown_commands_against_it(stor
         text = app.screen.text
         assert "Demo mode." in text
         assert "demo-emulator/env.sh` in another terminal first" in text, text
+
+
+async def test_esc_with_the_keys_panel_open_closes_the_panel_and_stays_on_the_step(store):
+    save_session(store, "s-keys", phase_steps={"credentials": "done", "services": "done"})
+    app = PlanApp({}, store=store, session_id="s-keys")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ClusterScreen)
+        app.action_show_help_panel()
+        await wait_for(pilot, lambda: bool(screen.query("HelpPanel")), description="panel")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.query("HelpPanel"), description="closed")
+        await pilot.pause(0.1)
+        assert app.screen is screen, "Esc closed the panel only"
+        await pilot.press("escape")
+        await wait_for_screen(pilot, ProjectScreen)
