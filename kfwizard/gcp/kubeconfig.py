@@ -75,6 +75,26 @@ def find_context(env: Mapping[str, str] | None, context: str) -> tuple[Path | No
     return found, seen
 
 
+def file_problems(env: Mapping[str, str] | None) -> list[str]:
+    """Why each kubeconfig file kubectl would merge gives no contexts: missing, not
+    readable, not valid YAML. A context "not found" in a file that is not there reads as
+    a typo in the context's name, when the fix is ``KUBECONFIG``."""
+    problems: list[str] = []
+    for path in kubeconfig_files(env):
+        if not path.exists():
+            problems.append(f"{path} does not exist")
+            continue
+        try:
+            load(path)
+        except KubeconfigError as exc:
+            mark = getattr(exc.__cause__, "problem_mark", None)  # a YAML error's place
+            if mark is not None:
+                problems.append(f"{path} is not valid YAML (line {mark.line + 1})")
+            else:
+                problems.append(str(exc))
+    return problems
+
+
 def ca_data(ca: str) -> str:
     """``certificate-authority-data`` (base64 of the PEM) from a PEM or base64 value."""
     text = ca.strip()

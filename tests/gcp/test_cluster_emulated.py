@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import threading
@@ -348,6 +349,32 @@ def test_kubeconfig_source(make_stack, harness_for) -> None:
     )
     assert missing.result.exit_code == 2
     assert missing.result.cause.startswith("cluster.context: context not found")
+
+
+def test_a_kubeconfig_that_is_missing_or_not_yaml_is_named_not_the_context(
+    make_stack, harness_for, tmp_path
+) -> None:
+    """With KUBECONFIG pointing at nothing usable, "context not found" sent users to
+    fix a context name that was right: the file is named, and KUBECONFIG as the field."""
+    stack = make_stack(speed=0.0, clusters=("local-one",))
+    harness = harness_for(stack)
+    broken = tmp_path / "broken-config"
+    broken.write_text("garbage: [", encoding="utf-8")
+    for path, problem in (
+        (tmp_path / "nonexistent", "does not exist"),
+        (broken, "is not valid YAML"),
+    ):
+        harness.env["KUBECONFIG"] = str(path)
+        session = harness.new_session(selections(source="kubeconfig", context="kind-local"))
+        run = harness.run([ClusterStep()], session)
+        assert run.result.exit_code == 2
+        assert run.result.cause.startswith(f"KUBECONFIG: {path} {problem}"), run.result.cause
+        assert "point KUBECONFIG at the file that has it" in run.result.cause
+    harness.env["KUBECONFIG"] = os.pathsep.join([str(broken), str(stack.kubeconfig_path)])
+    session = harness.new_session(selections(source="kubeconfig", context="kind-local"))
+    run = harness.run([ClusterStep()], session)
+    assert run.result.cause.startswith("cluster.context: context not found"), run.result.cause
+    assert f"not read: {broken} is not valid YAML (line 1)" in run.result.cause
 
 
 def test_a_refused_context_names_what_its_credential_plugin_said(

@@ -435,10 +435,20 @@ class ClusterStep(BaseStep):
         path, names = kubeconfig.find_context(env, context)
         if path is None:
             files = os.pathsep.join(str(f) for f in kubeconfig.kubeconfig_files(env))
+            problems = kubeconfig.file_problems(env)
+            if not names and problems:  # no file to look in: not the context's fault
+                where = "$KUBECONFIG" if env.get("KUBECONFIG") else "the default kubeconfig"
+                raise BadInput(
+                    "KUBECONFIG",
+                    f"{'; '.join(problems)}: {where} gives no context to use; point "
+                    "KUBECONFIG at the file that has it",
+                    files,
+                )
             known = ", ".join(names) if names else "none"
+            unread = f"; not read: {'; '.join(problems)}" if problems else ""
             raise BadInput(
                 "cluster.context",
-                f"context not found in {files} (contexts there: {known})",
+                f"context not found in {files} (contexts there: {known}{unread})",
                 context,
             )
         ctx.log(f"using kubeconfig context {context} from {path}")
