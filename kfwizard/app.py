@@ -128,6 +128,10 @@ class WizardApp(App[int]):
         self._lock: SessionLock | None = None
         self._save_timer: Timer | None = None
         self._quit_after_run = False
+        self.warnings_shown: set[tuple[str, str]] = set()
+        """(session id, text) of each step warning shown as a toast: kept by the app,
+        since one step's warning reaches several screens (Install runs the cluster step
+        again) and the app may switch sessions (``WizardScreen.warn_once``)."""
         self._quit_question: Any = None
         """The open "Stop and quit?" dialog, restated when its step ends on its own."""
         self._hangup_exit: HangupExit | None = None

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
-from weakref import WeakKeyDictionary
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -68,12 +67,6 @@ COMMON_KEYS: list[tuple[str, str]] = [
     ("ctrl+p", "command palette: sessions, teardown, theme, ..."),
     ("ctrl+q", "quit (asks first while something runs)"),
 ]
-
-
-_WARNED: WeakKeyDictionary[App[Any], set[tuple[str, str]]] = WeakKeyDictionary()
-"""The (session id, text) of every warning each app has shown as a toast: kept per
-app, since one step's warning reaches several screens (Install runs the cluster step
-again) and the app may switch sessions."""
 
 
 LOG_STYLED = ("#side", "#step-list")
@@ -534,7 +527,7 @@ class WizardScreen(StyledOnceScreen):
         answers, an old cluster is still billed): repeated, the same toast stacked up
         over the failure panel and the log. The step also logs each warning, so it
         stays findable there; a warning whose words change is news and shows again."""
-        said = _WARNED.setdefault(self.app, set())
+        said = self.wizard.warnings_shown
         key = (self.session.id, text)
         if key in said:
             return
