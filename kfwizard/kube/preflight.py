@@ -94,6 +94,20 @@ class PreflightInputs:
     installed: list[dict[str, Any]] = field(default_factory=list)
     """What this session applied before (its inventory's references): its own objects
     found on the cluster are a resume, not someone else's install."""
+    kfp_version: str | None = None
+    """The KFP inside the full platform (the catalog's), when ``mode`` is kubeflow:
+    ``version`` is then the Kubeflow release (26.03), not a KFP version."""
+    earlier_install: dict[str, Any] | None = None
+    """This session's install of another mode on this cluster (``mode``, ``version``,
+    ``refs``), which this one is applied over: what both have, it takes over."""
+
+    def product(self) -> str:
+        """What is installed, in words: "KFP 2.17.0", or "Kubeflow 26.03 (KFP 2.16.0)"
+        for the full platform, whose release tag is no KFP version."""
+        if self.mode == "kubeflow":
+            inside = f" (KFP {self.kfp_version})" if self.kfp_version else ""
+            return f"Kubeflow {self.version}{inside}"
+        return f"KFP {self.version}"
 
 
 # -- versions --------------------------------------------------------------------------
@@ -127,7 +141,7 @@ def check_server_version(info: dict[str, Any], inputs: PreflightInputs) -> Check
     top = parse_minor(inputs.k8s_max_exclusive)
     if top and minor >= top:
         raise Refused(
-            f"KFP {inputs.version} can't run on Kubernetes {text}: its manifests use APIs "
+            f"{inputs.product()} can't run on Kubernetes {text}: its manifests use APIs "
             f"that Kubernetes {top[0]}.{top[1]} removed (e.g. apiextensions.k8s.io/v1beta1 "
             "CRDs).",
             "choose a newer KFP version (1.8.5 or later) for this cluster",
@@ -137,8 +151,8 @@ def check_server_version(info: dict[str, Any], inputs: PreflightInputs) -> Check
         return Check(
             "server-version",
             "warn",
-            f"Kubernetes {text} is older than {inputs.k8s_min}, which KFP "
-            f"{inputs.version} expects; some APIs may be missing.",
+            f"Kubernetes {text} is older than {inputs.k8s_min}, which "
+            f"{inputs.product()} expects; some APIs may be missing.",
             upgrade_fix(inputs.cluster),
         )
     tested = inputs.k8s_tested
@@ -148,11 +162,11 @@ def check_server_version(info: dict[str, Any], inputs: PreflightInputs) -> Check
             return Check(
                 "server-version",
                 "pass",
-                f"Kubernetes {text} ({shown}); upstream tests KFP {inputs.version} on "
+                f"Kubernetes {text} ({shown}); upstream tests {inputs.product()} on "
                 f"{tested[0]}–{tested[1]}, so this is untested but expected to work.",
             )
     return Check(
-        "server-version", "pass", f"Kubernetes {text} ({shown}) supports KFP {inputs.version}."
+        "server-version", "pass", f"Kubernetes {text} ({shown}) supports {inputs.product()}."
     )
 
 
@@ -485,11 +499,16 @@ def check_psa(
 def check_existing_install(
     clients: KubeClients, inputs: PreflightInputs, control: Control | None = None
 ) -> Check:
-    """The set's Deployments already on the cluster, not applied by this session.
+    """The set's Deployments already on the cluster: someone else's, or this session's
+    install of another mode.
 
     Another kfwizard session (or an install by hand) put them there: applying takes
     them over, and a teardown of either session deletes them, with their data, for
-    both. A warning, since installing over them can be what the user wants.
+    both. This session's own install of another mode (standalone KFP, then the full
+    platform) shares most workloads with the new one by namespace, kind and name, and
+    server-side apply with ``--force-conflicts`` takes those over: saying "no earlier
+    install" there hid that the new install replaces them. Both are warnings, since
+    installing over them can be what the user wants.
     """
     wanted: dict[str, set[str]] = {}
     for o in inputs.objects:
@@ -501,28 +520,72 @@ def check_existing_install(
         for ref in inputs.installed
         if ref.get("kind") == "Deployment"
     }
+    earlier = inputs.earlier_install or {}
+    earlier_deploys = {
+        (str(ref.get("namespace") or ""), str(ref.get("name")))
+        for ref in earlier.get("refs") or []
+        if ref.get("kind") == "Deployment"
+    }
     found: list[tuple[str, str]] = []
+    taken: list[tuple[str, str]] = []
     for namespace, names in sorted(wanted.items()):
         listed = list_objects(
             clients, "apps/v1", "Deployment", namespace=namespace, control=control
         )
         for item in listed.get("items") or []:
             name = str((item.get("metadata") or {}).get("name"))
-            if name in names and (namespace, name) not in ours:
+            if name not in names:
+                continue
+            if (namespace, name) in earlier_deploys:
+                taken.append((namespace, name))
+            elif (namespace, name) not in ours:
                 found.append((namespace, name))
-    if not found:
+    messages: list[str] = []
+    if taken:
+        messages.append(takeover_text(earlier, inputs.mode, taken, len(earlier_deploys)))
+    if found:
+        namespaces = sorted({ns for ns, _ in found})
+        messages.append(
+            f"{plural(len(found), 'Deployment')} of this install already run in namespace "
+            f"{', '.join(namespaces)} ({_names(found)}), and this session did not create them "
+            "(another kfwizard session, or an install by hand). Installing takes them over, "
+            "and a teardown of either session deletes them, and their data, for both."
+        )
+    if not messages:
         return Check("existing-install", "pass", "No earlier install of these workloads here.")
-    namespaces = sorted({ns for ns, _ in found})
-    shown = ", ".join(name for _, name in found[:4]) + (" …" if len(found) > 4 else "")
-    return Check(
-        "existing-install",
-        "warn",
-        f"{plural(len(found), 'Deployment')} of this install already run in namespace "
-        f"{', '.join(namespaces)} ({shown}), and this session did not create them (another "
-        "kfwizard session, or an install by hand). Installing takes them over, and a "
-        "teardown of either session deletes them, and their data, for both.",
-        "to keep the installs apart, use another cluster; to install over this one "
-        "knowingly, carry on, and tear it down from one session only",
+    fixes = []
+    if taken:
+        fixes.append(
+            f"to keep the {earlier.get('mode')} install as it is, install on another cluster"
+        )
+    if found:
+        fixes.append(
+            "to keep the installs apart, use another cluster; to install over this one "
+            "knowingly, carry on, and tear it down from one session only"
+        )
+    return Check("existing-install", "warn", " ".join(messages), "; ".join(fixes))
+
+
+def _names(found: list[tuple[str, str]]) -> str:
+    return ", ".join(name for _, name in found[:4]) + (" …" if len(found) > 4 else "")
+
+
+def takeover_text(
+    earlier: dict[str, Any], mode: str, taken: list[tuple[str, str]], total: int
+) -> str:
+    """This session's earlier install of another mode, whose Deployments ``taken`` the
+    new one has too (same namespace and name): applying takes them over."""
+    left = total - len(taken)
+    if left:
+        verb = "stays" if left == 1 else "stay"
+        beside = f"only {plural(left, 'other Deployment')} of it {verb} beside this one"
+    else:
+        beside = "none of its Deployments is left beside this one"
+    return (
+        f"This session's earlier {earlier.get('mode')} install on this cluster has "
+        f"{len(taken)} of its {plural(total, 'Deployment')} in this {mode} install too "
+        f"(same namespace and name: {_names(taken)}): installing takes them over, and "
+        f"{beside}."
     )
 
 

@@ -232,6 +232,10 @@ class PreflightStep(BaseStep):
             user=(ctx.output_of("credentials") or {}).get("account"),
             cluster=gke_cluster_facts(ctx),
             installed=list(ctx.session.inventory.get("objects") or []),
+            kfp_version=(kfp_version(facts) or None) if facts["mode"] == "kubeflow" else None,
+            earlier_install=earlier_install(
+                ctx.session, ctx.output_of("connect").get("context"), facts["mode"]
+            ),
         )
         skip = dict(ctx.selections.get("skip_checks") or {})
         skip.update(ctx.options.get("skip_checks") or {})
@@ -323,6 +327,7 @@ class ApplyStep(BaseStep):
         return not applied_check(kube_clients(ctx), ours, control=ctx)
 
     def apply(self, ctx: StepContext) -> None:
+        from kfwizard.engine.steps.teardown import gke_cluster
         from kfwizard.kube.apply import ApplyOptions, apply_tiers
         from kfwizard.kube.errors import WaitTimeout
         from kfwizard.kube.objects import fingerprint, ref_of
@@ -334,6 +339,13 @@ class ApplyStep(BaseStep):
         earlier_mode = ctx.outputs.get("mode")
         replaces = replaces_earlier(ctx.outputs, target, mode)
         beside = not replaces and bool(earlier_mode) and installed_here(ctx.outputs, target)
+        over = earlier_install(ctx.session, target, mode) if beside else None
+        if over is not None:
+            # Saved before applying: a resumed apply finds the inventory grown with this
+            # set's objects, which the earlier install did not have.
+            ctx.outputs["over"] = over
+        remember_install_elsewhere(ctx.session, ctx.outputs, target)
+        ctx.save()
         options = ApplyOptions(
             workers=int(ctx.options.get("apply_workers") or 8),
             crd_timeout=timeout(ctx, "crd"),
@@ -378,13 +390,13 @@ class ApplyStep(BaseStep):
         if replaces:
             # Before the hash is recorded: a prune cut short runs again with the apply.
             self._prune_earlier(ctx, clients, [ref_of(o) for o in all_objects(mset)])
-        elif beside:
-            ctx.log(
-                f"The earlier {earlier_mode} install on this cluster is left in place beside "
-                f"this {mode} one (another mode is not a replacement); a teardown removes both."
-            )
+        elif over is not None:
+            ctx.log(takeover_summary(over, [ref_of(o) for o in all_objects(mset)], str(mode)))
+        ctx.outputs.pop("over", None)
+        ctx.outputs.pop("uninstalled", None)
         ctx.outputs.update(
             {
+                "cluster": gke_cluster(ctx.session) or {},
                 "applied": report.applied,
                 "tiers": tiers_out,
                 "hash": fingerprint(all_objects(mset)),
@@ -425,6 +437,104 @@ class ApplyStep(BaseStep):
             )
         if report.not_ours:
             ctx.log(f"Left alone, as kfwizard no longer manages them: {describe(report.not_ours)}.")
+
+
+def earlier_install(
+    session: Session, target: str | None, mode: str | None
+) -> dict[str, Any] | None:
+    """This session's last install, when it is on this cluster and of another mode
+    (``mode``, ``version``, ``refs``): the new install is applied over it. Its refs are
+    the ones the apply step saved before it started (a resume finds the inventory grown
+    with the new set), else the inventory's."""
+    out = session.outputs.get("apply") or {}
+    if not installed_here(out, target) or not out.get("mode") or out.get("mode") == mode:
+        return None
+    if out.get("uninstalled"):
+        return None
+    saved = out.get("over") or {}
+    if saved.get("mode") == out.get("mode") and saved.get("refs"):
+        refs = list(saved["refs"])
+    else:
+        refs = [dict(r) for r in session.inventory.get("objects") or []]
+    return {"mode": out["mode"], "version": out.get("version"), "refs": refs}
+
+
+def _where_key(ref: Mapping[str, Any]) -> tuple[str, str, str]:
+    return (str(ref.get("namespace") or ""), str(ref.get("kind")), str(ref.get("name")))
+
+
+def takeover_summary(over: Mapping[str, Any], current: list[dict[str, str]], mode: str) -> str:
+    """What the new install of ``mode`` did to the earlier install of another mode on
+    the same cluster. Server-side apply with ``--force-conflicts`` takes over every
+    object both sets have (same namespace, kind and name), so only the rest is left
+    beside it: for standalone KFP under the full platform that is 1 of 14 Deployments,
+    not the whole install the old "left in place beside" sentence claimed."""
+    from kfwizard.kube.prune import describe
+
+    earlier = list(over.get("refs") or [])
+    here = {_where_key(r) for r in current}
+    taken = [r for r in earlier if _where_key(r) in here]
+    # Workloads first: what still runs beside is what the reader asks about.
+    left = sorted(
+        (r for r in earlier if _where_key(r) not in here),
+        key=lambda r: r.get("kind") != "Deployment",
+    )
+    deploys = [r for r in earlier if r.get("kind") == "Deployment"]
+    taken_deploys = [r for r in taken if r.get("kind") == "Deployment"]
+    head = (
+        f"This {mode} install took over {len(taken_deploys)} of the "
+        f"{plural(len(deploys), 'Deployment')} ({len(taken)} of the "
+        f"{plural(len(earlier), 'object')}) of the earlier {over.get('mode')} install on "
+        "this cluster: they have the same namespace, kind and name, and now run as this "
+        "install's."
+    )
+    if not left:
+        return f"{head} Nothing of that install is left beside this one."
+    return (
+        f"{head} Left in place beside it: {plural(len(left), 'object')} that this install "
+        f"does not have ({describe(left)}); a teardown removes both."
+    )
+
+
+def remember_install_elsewhere(
+    session: Session, apply_out: dict[str, Any], target: str | None
+) -> None:
+    """Record the last install when this one goes to another cluster.
+
+    Switching clusters leaves that install running where it was, with its data; the
+    inventory lists objects without their cluster, and a teardown only reaches the
+    cluster the session uses now. The record (its cluster, context, mode and volumes)
+    is what lets the teardown say plainly that it is left in place, and how to remove
+    it. An install a teardown removed is not recorded; one on the cluster this install
+    goes to is dropped (it is this one now).
+    """
+    elsewhere = [e for e in apply_out.get("elsewhere") or [] if e.get("target") != target]
+    last = apply_out.get("target")
+    if last and last != target and apply_out.get("applied") and not apply_out.get("uninstalled"):
+        elsewhere = [e for e in elsewhere if e.get("target") != last]
+        elsewhere.append(
+            {
+                "target": last,
+                "cluster": dict(apply_out.get("cluster") or _cluster_of_context(str(last))),
+                "mode": apply_out.get("mode"),
+                "version": apply_out.get("version"),
+                "pvcs": [f"{p['namespace']}/{p['name']}" for p in session.inventory_pvcs()],
+            }
+        )
+    if elsewhere:
+        apply_out["elsewhere"] = elsewhere
+    else:
+        apply_out.pop("elsewhere", None)
+
+
+def _cluster_of_context(context: str) -> dict[str, str]:
+    """``gke_{project}_{location}_{name}`` (the context gcloud and kfwizard write) → its
+    parts; {} for another context. For installs recorded before the apply step saved
+    its cluster."""
+    parts = context.split("_")
+    if len(parts) == 4 and parts[0] == "gke":
+        return {"project": parts[1], "location": parts[2], "name": parts[3]}
+    return {}
 
 
 def installed_here(apply_out: Mapping[str, Any], target: str | None) -> bool:
