@@ -388,12 +388,67 @@ CREDENTIAL_SECRETS: tuple[tuple[str, str, str], ...] = (
     ("mysql-secret", "MySQL user (root, with an empty password by default)", "username"),
 )
 
+DEX_USER = "user@example.com"
+DEX_DEFAULT_PASSWORD = "12341234"
+DEX_PASSWORDS = ("auth", "dex-passwords")
+"""Where the full platform's login lives (kubeflow-manifests.md §9): its password is a
+bcrypt hash there, so the default is named from the docs, never read out."""
+
+GATEWAY_FORWARD = "kubectl port-forward svc/istio-ingressgateway -n istio-system 8080:80"
+"""The full platform's front door: the ingress gateway sends every request through
+oauth2-proxy and Dex (kubeflow-manifests.md §9)."""
+UI_FORWARD = f"kubectl port-forward -n {NAMESPACE} svc/ml-pipeline-ui 8080:80"
+
+
+def ui_forward_command(mode: str) -> str:
+    """The port-forward a person opens the UI with: the Istio gateway for the full
+    platform, whose KFP runs multi-user behind Dex (a forward to ml-pipeline-ui would
+    skip the login that decides whose namespace a request is for, and fails there);
+    ml-pipeline-ui itself for standalone KFP, which has no login."""
+    return GATEWAY_FORWARD if mode == "kubeflow" else UI_FORWARD
+
+
+def dex_login_hint(
+    clients: KubeClients, *, control: Control | None = None
+) -> dict[str, Any] | None:
+    """The full platform's login, when its Secret is there: without it the user cannot
+    open the dashboard at all, so it comes first. The default is public (the release's
+    README), which is why it is named, and why the hint says to change it."""
+    namespace, name = DEX_PASSWORDS
+    try:
+        secret = get_object(clients, "v1", "Secret", name, namespace, control=control)
+    except Exception:
+        secret = None
+    if secret is None:
+        return None
+    return {
+        "what": (
+            f"the Dex login (user {DEX_USER}, password {DEX_DEFAULT_PASSWORD} by default: "
+            "change it; its hash is key DEX_USER_PASSWORD)"
+        ),
+        "secret": f"{namespace}/{name}",
+        "keys": ["DEX_USER_PASSWORD"],
+        "how": (
+            f"kubectl delete secret -n {namespace} {name}, create it again with a new "
+            f"bcrypt hash, then kubectl delete pods -n {namespace} --all"
+        ),
+    }
+
 
 def credentials_hint(
-    clients: KubeClients, *, namespace: str = NAMESPACE, control: Control | None = None
+    clients: KubeClients,
+    *,
+    namespace: str = NAMESPACE,
+    control: Control | None = None,
+    mode: str = "kfp-standalone",
 ) -> list[dict[str, Any]]:
-    """Where default credentials live (Secret and key names). Values are never read out."""
+    """Where default credentials live (Secret and key names). Values are never read
+    out; the full platform's Dex login comes first, with its public default."""
     hints = []
+    if mode == "kubeflow":
+        dex = dex_login_hint(clients, control=control)
+        if dex is not None:
+            hints.append(dex)
     for name, what, example_key in CREDENTIAL_SECRETS:
         try:
             secret = get_object(clients, "v1", "Secret", name, namespace, control=control)
@@ -415,26 +470,83 @@ def credentials_hint(
     return hints
 
 
+def teardown_line(session_id: str, inventory: dict[str, Any] | None) -> str:
+    """How to remove the install, and the clusters when the session created them.
+
+    A plain ``kfwizard teardown`` keeps the cluster, running and billed, so "remove
+    everything" must name ``--delete-cluster`` for a cluster the session created (it
+    also deletes those the session created and moved away from); an adopted one needs
+    its name confirmed too, and a kubeconfig context (no cluster recorded) is not
+    kfwizard's to delete.
+    """
+    from kfwizard.engine.cluster_inventory import clusters_to_delete, remaining_cluster
+
+    base = f"kfwizard teardown --session {session_id}"
+    inventory = inventory or {}
+    own = [str(c["name"]) for c in clusters_to_delete(inventory) if c.get("created_by_session")]
+    current = remaining_cluster(inventory)
+    name = current.get("name")
+    if own:
+        noun = "cluster" if len(own) == 1 else "clusters"
+        line = f"Remove everything later, {noun} {', '.join(own)} included, with: {base} "
+        line += "--delete-cluster"
+        if name and not current.get("created_by_session"):
+            line += f" (cluster {name} stays: add --confirm-name {name} to delete it too)"
+        return line
+    if name:
+        return (
+            f"Remove the install later with: {base} (cluster {name} stays: this session "
+            f"did not create it; add --delete-cluster --confirm-name {name} to delete it too)"
+        )
+    return f"Remove the install later with: {base} (the cluster stays)"
+
+
 def next_steps(
-    sdk_line: str, public_url: str | None, version: str, session_id: str = "ID"
+    sdk_line: str,
+    public_url: str | None,
+    version: str,
+    session_id: str = "ID",
+    *,
+    mode: str = "kfp-standalone",
+    inventory: dict[str, Any] | None = None,
 ) -> list[str]:
+    """What to do now, for this mode. The full platform is reached through its Istio
+    gateway and the Dex login, and its SDK client needs that login's session cookie
+    (multi-user KFP refuses a request that names no user); standalone KFP has no login,
+    so a forward to its UI is enough."""
     steps = []
     if public_url:
         steps.append(f"Open the UI at {public_url}")
-    steps.append(
-        "Open the UI locally: kubectl port-forward -n kubeflow svc/ml-pipeline-ui "
-        "8080:80, then http://localhost:8080 (kfwizard can start this for you)"
-    )
+    if mode == "kubeflow":
+        steps.append(
+            f"Open the Kubeflow dashboard locally: {GATEWAY_FORWARD}, then "
+            f"http://localhost:8080 and log in with Dex as {DEX_USER}, password "
+            f"{DEX_DEFAULT_PASSWORD}; change that default password (Secret "
+            f"{'/'.join(DEX_PASSWORDS)})"
+        )
+    else:
+        steps.append(
+            f"Open the UI locally: {UI_FORWARD}, then http://localhost:8080 "
+            "(kfwizard can start this for you)"
+        )
     if sdk_line:
         steps.append(f"Install the matching SDK: {sdk_line}")
-    client_line = 'kfp.Client(host="http://localhost:8080")'
-    steps.append(
-        f"Connect from Python: import kfp; client = {client_line}; client.list_experiments()"
-    )
+    if mode == "kubeflow":
+        steps.append(
+            "Connect from Python through the gateway, with the session cookie of your "
+            'login: import kfp; client = kfp.Client(host="http://localhost:8080/pipeline", '
+            'cookies="oauth2_proxy_kubeflow=COOKIE", namespace="kubeflow-user-example-com"); '
+            "client.list_experiments()"
+        )
+    else:
+        client_line = 'kfp.Client(host="http://localhost:8080")'
+        steps.append(
+            f"Connect from Python: import kfp; client = {client_line}; client.list_experiments()"
+        )
     steps.append(
         "Run a sample pipeline from the UI's Pipelines page (the tutorials are preloaded)"
         if not str(version).startswith("1.")
         else "Run one of the preloaded sample pipelines from the UI"
     )
-    steps.append(f"Remove everything later with: kfwizard teardown --session {session_id}")
+    steps.append(teardown_line(session_id, inventory))
     return steps

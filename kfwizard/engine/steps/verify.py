@@ -38,14 +38,26 @@ def has_inverse_proxy(facts: dict[str, Any], objects: list[dict[str, Any]]) -> t
     if present:
         return True, ""
     if facts["mode"] == "kubeflow":
-        return False, (
-            "the full platform has no inverse proxy; reach it through the "
-            "istio-ingressgateway port-forward"
-        )
+        return False, "the full platform has no inverse proxy."
     return False, (
         f"env {facts['env'] or 'platform-agnostic'} of KFP {facts['version']} has no "
         "inverse proxy (only env dev and gcp do)."
     )
+
+
+def local_access(mode: str) -> str:
+    """The sentence after "No public URL: ...": the way in this mode does have. The
+    full platform is opened through its Istio gateway and the Dex login, never by a
+    forward to ml-pipeline-ui, which skips the login multi-user KFP needs."""
+    from kfwizard.kube.verify import DEX_USER, ui_forward_command
+
+    command = ui_forward_command(mode)
+    if mode == "kubeflow":
+        return (
+            f'Reach it through the Istio gateway instead ("{command}"), then log in at '
+            f"http://localhost:8080 as {DEX_USER}."
+        )
+    return f'Use the local port-forward instead ("{command}").'
 
 
 class VerifyStep(BaseStep):
@@ -69,7 +81,9 @@ class VerifyStep(BaseStep):
                 f"kubectl get configmap inverse-proxy-config -n {NAMESPACE} "
                 "-o jsonpath='{.data.Hostname}'"
             )
-        lines.append(f"kubectl port-forward -n {NAMESPACE} svc/ml-pipeline-ui 8080:80")
+        from kfwizard.kube.verify import ui_forward_command
+
+        lines.append(ui_forward_command(facts["mode"]))
         return lines
 
     def apply(self, ctx: StepContext) -> None:
@@ -127,19 +141,18 @@ class VerifyStep(BaseStep):
                 kv.Check("public-url", "pass", f"Public URL: {public_url}", {"url": public_url})
             )
         else:
+            stop = "" if note.rstrip().endswith((".", "!", "?")) else "."
+            said = f"{note.rstrip()}{stop} {local_access(facts['mode'])}"
+            if facts["mode"] == "kubeflow":
+                # The Verify screen's "Public URL" row shows the note; its port-forward
+                # (p) opens ml-pipeline-ui, which is no way into the platform.
+                note = said
             checks.append(
-                kv.Check(
-                    "public-url",
-                    "warn" if proxy else "skipped",
-                    f"No public URL: {note} Use the local port-forward "
-                    'instead ("kubectl port-forward -n kubeflow '
-                    'svc/ml-pipeline-ui 8080:80").',
-                    {},
-                )
+                kv.Check("public-url", "warn" if proxy else "skipped", f"No public URL: {said}", {})
             )
         sdk = catalog.sdk_line(facts["mode"], facts["version"] or None)
         checks.append(kv.Check("sdk", "pass", f"Matching SDK: {sdk}", {"line": sdk}))
-        hints = kv.credentials_hint(clients, control=ctx)
+        hints = kv.credentials_hint(clients, control=ctx, mode=facts["mode"])
         if hints:
             checks.append(
                 kv.Check(
@@ -150,7 +163,14 @@ class VerifyStep(BaseStep):
                     {"where": hints},
                 )
             )
-        steps = kv.next_steps(sdk, public_url, version, session_id=ctx.session.id)
+        steps = kv.next_steps(
+            sdk,
+            public_url,
+            version,
+            session_id=ctx.session.id,
+            mode=facts["mode"],
+            inventory=ctx.session.inventory,
+        )
         rows = [c.to_json() for c in checks]
         ctx.detail("verify", rows)
         ctx.outputs.update(
