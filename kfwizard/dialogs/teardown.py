@@ -66,6 +66,19 @@ def preview_lines(session: Session) -> list[str]:
             f"GKE cluster {earlier['name']} in {earlier.get('location', '?')} (created by this "
             f"session, which then chose another; {billed})"
         )
+    from kfwizard.kube.teardown import elsewhere_text, installs_elsewhere
+
+    # Installs on clusters the session moved away from: the teardown does not reach
+    # them (a teardown before this one did not either), so each is said to stay.
+    for entry in installs_elsewhere(session):
+        lines.append(
+            elsewhere_text(
+                session,
+                entry,
+                delete_cluster=False,
+                remove_with='Ticking "Also delete clusters" below',
+            )
+        )
     services = inventory.get("services") or []
     if services:
         lines.append(

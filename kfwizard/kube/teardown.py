@@ -365,6 +365,76 @@ def _rendered_pvc_sizes(session: Any) -> dict[tuple[str, str], str]:
     return {(p.get("namespace") or "default", p["name"]): str(p.get("size") or "?") for p in found}
 
 
+def installs_elsewhere(session: Any) -> list[dict[str, Any]]:
+    """This session's installs on clusters it no longer uses (the apply step records
+    one when the session moves to another cluster), minus those whose cluster a
+    teardown deleted: they went with it."""
+    from kfwizard.engine.cluster_inventory import EARLIER, where
+
+    inventory = session.inventory
+    deleted = {
+        where(c)
+        for c in [current_cluster(inventory), *(inventory.get(EARLIER) or [])]
+        if c.get("deleted")
+    }
+    found = []
+    for entry in (session.outputs.get("apply") or {}).get("elsewhere") or []:
+        cluster = entry.get("cluster") or {}
+        if cluster.get("name") and where(cluster) in deleted:
+            continue
+        found.append(dict(entry))
+    return found
+
+
+def elsewhere_text(
+    session: Any,
+    entry: dict[str, Any],
+    *,
+    delete_cluster: bool,
+    remove_with: str = "--delete-cluster",
+) -> str:
+    """One install left on an earlier cluster, in a sentence: whether this teardown
+    leaves it in place, and how to remove it.
+
+    The teardown does not uninstall it. The session keeps no way to reach that
+    cluster's API: its endpoint and CA were replaced by the current cluster's, an
+    adopted cluster or a kubeconfig context is not kept at all once another is chosen,
+    and the inventory lists objects without the cluster they went to (a mode changed
+    since would make it delete the wrong set). What it can do is delete a cluster it
+    created, which removes the install with it; so it says that, or, for a cluster it
+    did not create, to choose that cluster again and tear down from there.
+    ``remove_with``: how this teardown is asked to delete clusters (the flag, or the
+    dialog's box).
+    """
+    cluster = entry.get("cluster") or {}
+    name = cluster.get("name")
+    place = f"cluster {name}" if name else f"kubeconfig context {entry.get('target')}"
+    what = " ".join(str(x) for x in (entry.get("mode"), entry.get("version")) if x)
+    pvcs = list(entry.get("pvcs") or [])
+    data = f", with the data in {', '.join(pvcs)}" if pvcs else ""
+    own = bool(name) and any(
+        c.get("name") == name and c.get("location") == cluster.get("location")
+        for c in earlier_clusters(session.inventory)
+    )
+    if own and delete_cluster:
+        return (
+            f"The {what} install this session put on {place} earlier goes with that "
+            "cluster, which this teardown deletes."
+        )
+    lead = f"Left in place: the {what} install this session put on {place} earlier{data}"
+    current = current_cluster(session.inventory).get("name")
+    now = f"{current}, the cluster in use now" if current else "the cluster in use now"
+    if own:
+        return (
+            f"{lead}; this teardown removes only the install on {now}. "
+            f"{remove_with} removes it, by deleting {name}."
+        )
+    return (
+        f"{lead}: kfwizard only reaches the cluster the session uses now. To remove it, "
+        f"choose {place} again in this session and tear down from there."
+    )
+
+
 def teardown_preview(
     session: Any,
     *,
@@ -395,6 +465,10 @@ def teardown_preview(
         ]
     cluster = current_cluster(session.inventory)
     earlier = earlier_clusters(session.inventory)
+    left = [
+        (entry, elsewhere_text(session, entry, delete_cluster=delete_cluster))
+        for entry in installs_elsewhere(session)
+    ]
     will_delete = bool(delete_cluster and cluster.get("name") and deletable(cluster, confirm_name))
     cluster_text = None
     if cluster.get("name"):
@@ -422,7 +496,19 @@ def teardown_preview(
         "cluster_info": {**cluster, "will_delete": will_delete},
         "earlier_clusters": [
             f"{c['name']} ({c.get('location', '?')}, project {c.get('project', '?')}, created "
-            "by this session, no longer used)"
+            f"by this session, no longer used){_left_on(c, left)}"
             for c in earlier
         ],
+        "left_in_place": [text for _, text in left],
     }
+
+
+def _left_on(cluster: dict[str, Any], left: list[tuple[dict[str, Any], str]]) -> str:
+    """The sentence about the install on an earlier cluster, after that cluster's name
+    (the preview lists earlier clusters; their installs are said there)."""
+    texts = [
+        text
+        for entry, text in left
+        if (entry.get("cluster") or {}).get("name") == cluster.get("name")
+    ]
+    return "".join(f". {t}" for t in texts)

@@ -176,6 +176,27 @@ class UninstallStep(BaseStep):
     settled_note = "nothing to do: already removed"
     eta_seconds: float | None = 20.0
 
+    def __init__(self, delete_cluster: bool = False) -> None:
+        self.delete_cluster = delete_cluster
+        """The teardown deletes the session's clusters too: an install left on an
+        earlier one it created goes with it."""
+
+    def _say_left_in_place(self, ctx: StepContext) -> None:
+        """Name the installs on clusters the session moved away from, which this step
+        does not remove (:func:`kfwizard.kube.teardown.elsewhere_text` says why): a
+        teardown that ended "complete" while one ran on with its data misled."""
+        from kfwizard.kube.teardown import elsewhere_text, installs_elsewhere
+
+        ctx.outputs.pop("left_in_place", None)
+        texts = [
+            elsewhere_text(ctx.session, entry, delete_cluster=self.delete_cluster)
+            for entry in installs_elsewhere(ctx.session)
+        ]
+        if texts:
+            ctx.outputs["left_in_place"] = texts
+        for text in texts:
+            ctx.log(text)
+
     def commands(self, session: Session) -> list[str]:
         out = session.outputs.get("manifests") or {}
         folder = out.get("rendered_dir") or "RENDERED_DIR"
@@ -191,14 +212,19 @@ class UninstallStep(BaseStep):
 
         refs = _refs(ctx.session)
         if not refs or cluster_deleted(ctx.session):
+            self._say_left_in_place(ctx)
             return True
         if cluster_gone(ctx.session):
             ctx.log(
                 f"Nothing to delete: the {len(refs)} objects kfwizard applied went with the "
                 "cluster, which no longer exists."
             )
+            self._say_left_in_place(ctx)
             return True
-        return not remaining(kube_clients(ctx), refs, control=ctx)
+        done = not remaining(kube_clients(ctx), refs, control=ctx)
+        if done:
+            self._say_left_in_place(ctx)
+        return done
 
     def apply(self, ctx: StepContext) -> None:
         from kfwizard.kube.objects import ref_text
@@ -223,6 +249,11 @@ class UninstallStep(BaseStep):
         ctx.log(
             f"Deleted {len(report.deleted)} objects; {len(report.already_gone)} were already gone."
         )
+        last_install = ctx.session.outputs.get("apply")
+        if last_install is not None:
+            # Not an install to take over or to remember elsewhere any more.
+            last_install["uninstalled"] = True
+        self._say_left_in_place(ctx)
 
 
 class WaitNamespacesStep(BaseStep):
@@ -487,7 +518,7 @@ def build_teardown_plan(
     if _refs(session) and not cluster_deleted(session):
         if gke_cluster(session) is not None:
             steps.append(FindClusterStep())
-        steps += [UninstallStep(), WaitNamespacesStep()]
+        steps += [UninstallStep(delete_cluster), WaitNamespacesStep()]
     if delete_cluster:
         steps.append(DeleteClusterStep(confirm_name))
     return steps
