@@ -244,7 +244,8 @@ def test_resume_follows_the_same_operation(make_stack, harness_for) -> None:
     said = first.session.steps["cluster"].cause
     assert said == first.result.cause
     assert said.startswith("Stopped at your request. GKE goes on creating kubeflow-testing")
-    assert "tear this session down, which deletes it" in said
+    assert "tear this session down with --delete-cluster, which deletes it" in said
+    assert "without the flag the cluster is kept" in said
     operation = first.session.outputs["cluster"]["operation"]
     assert operation and first.session.inventory["cluster"]["created_by_session"] is True
     [record] = clusters_of(stack)

@@ -788,7 +788,9 @@ class ClusterStep(BaseStep):
         stop, so nobody takes "stopped" to mean there is no cluster."""
         name = _cluster_sel(ctx.session.selections).get("name") or "the cluster"
         then = (
-            "to not keep it, tear this session down, which deletes it"
+            "to not keep it, tear this session down with --delete-cluster, which deletes "
+            f"it (kfwizard teardown --session {ctx.session.id} --delete-cluster; without "
+            "the flag the cluster is kept)"
             if ctx.outputs.get("created_by_session")
             else "it is not this session's to delete"
         )
