@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import os
 import signal
@@ -20,9 +21,9 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
-from kfwizard.engine.errors import BadInput, KfwizardError
+from kfwizard.engine.errors import BadInput, KfwizardError, Refused
 from kfwizard.engine.events import (
     Event,
     PlanFinished,
@@ -31,6 +32,7 @@ from kfwizard.engine.events import (
     StepProgress,
     StepStarted,
 )
+from kfwizard.engine.phases import PHASES
 from kfwizard.engine.redact import redact
 from kfwizard.session import Session, SessionStore
 from kfwizard.wording import duration, plural
@@ -83,9 +85,9 @@ class HeadlessPrinter:
                 self._print(f"[{event.step_id}] {text}".rstrip())
         elif isinstance(event, StepFinished):
             if event.state == "failed":
-                self._print(f"[{event.step_id}] FAILED: {redact(event.cause or '')}")
-                if event.action:
-                    self._print(f"[{event.step_id}] next: {redact(event.action)}")
+                # A failed step ends the plan: the cause and the next action follow at
+                # once, in the plan's last lines, and are not printed here a second time.
+                self._print(f"[{event.step_id}] FAILED in {duration(event.elapsed)}")
             elif event.state == "interrupted":
                 said = f": {redact(event.cause)}" if event.cause else ""
                 self._print(f"[{event.step_id}] interrupted in {duration(event.elapsed)}{said}")
@@ -109,6 +111,57 @@ class HeadlessPrinter:
         status is logged, then reported as progress with the same words)."""
         message = (event.message or "").strip()
         return bool(message) and message in self._last_output.get(event.step_id, "")
+
+
+class ReaderSafeOutput(io.TextIOBase):
+    """The run's output, which a reader that stops reading cannot break.
+
+    ``kfwizard run ... | head -1`` closes the pipe after one line; each later write
+    then raised BrokenPipeError: the runner logged a traceback per event, and the
+    closing summary's print ended the run in a traceback and exit 1 instead of the
+    run's own exit code. As well-behaved command-line tools do, the output is dropped
+    from then on (the session's log file keeps the full record) and stdout is pointed
+    at /dev/null, so that Python's flush at exit does not fail on it too.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self.reader_gone = False
+        """The reader closed its end: nothing more is written."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._stop()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._stop()
+
+    def _stop(self) -> None:
+        self.reader_gone = True
+        with suppress(OSError, ValueError, io.UnsupportedOperation):
+            fd = self._stream.fileno()
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, fd)
+            finally:
+                os.close(null)
+
+
+def reader_safe(stream: TextIO | None) -> TextIO:
+    """``stream`` (default stdout) wrapped in a :class:`ReaderSafeOutput`."""
+    return cast(TextIO, ReaderSafeOutput(stream or sys.stdout))
 
 
 HANGUP_REASON = "Stopped because the terminal was closed (SIGHUP)."
@@ -197,16 +250,23 @@ def answers_hash(selections: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def find_session_for_answers(store: SessionStore, path: Path) -> Session | None:
-    """The newest session started from this answers file and not torn down.
+def find_session_for_answers(
+    store: SessionStore, path: Path, *, demo: bool | None = None
+) -> Session | None:
+    """The newest session started from this answers file (``demo``: of that kind only).
 
     Whatever the file says now: a user who edits it after a failure (as its "next:"
     advice may ask, "use env platform-agnostic") carries on in the same session, with
-    the cluster it created, as going back in the wizard would. ``--new`` starts over.
+    the cluster it created, as going back in the wizard would. A torn-down session is
+    carried on too, as ``run --session`` does: a new one beside it would not know the
+    cluster it created and kept, refuse it as someone else's, and share its name.
+    ``--new`` starts over.
     """
     resolved = str(path.resolve())
     for session in store.list():
-        if session.origin.get("answers_path") == resolved and session.status != "removed":
+        if session.origin.get("answers_path") != resolved:
+            continue
+        if demo is None or session.demo == demo:
             return session
     return None
 
@@ -249,7 +309,7 @@ def run_headless(
     stream: TextIO | None = None,
     env: dict[str, str] | None = None,
 ) -> int:
-    out = stream or sys.stdout
+    out = reader_safe(stream)
     until_phase = _normalise_until(until)
     store = SessionStore()
     for problem in store.set_aside:
@@ -257,12 +317,14 @@ def run_headless(
 
     if answers is not None:
         session, said = _session_for_answers(
-            store, answers, demo=demo, new=new, manifests=manifests
+            store, answers, demo=demo, new=new, manifests=manifests, faults=faults or []
         )
     else:
         assert session_id is not None
-        session, said = _session_to_resume(store, session_id)
-    demo = demo or session.demo
+        session, said = _session_to_resume(store, session_id, demo=demo, faults=faults or [])
+    # A demo session stays one and a real one stays real: the runs below go by the
+    # session's kind, never by the flag, and the flag never changes the session.
+    demo = session.demo
     _check_faults(faults or [], demo=demo)
 
     run_env = dict(env if env is not None else os.environ)
@@ -277,7 +339,6 @@ def run_headless(
                 demo_handle = start_demo(faults=faults or [], manifests=manifests, speed=speed)
                 run_env.update(demo_handle.env)
                 apply_demo_defaults(session.selections, manifests=manifests)
-                session.demo = True
             for line in said:
                 print(line, file=out)
             store.save(session)
@@ -303,24 +364,37 @@ def _check_faults(faults: list[str], *, demo: bool) -> None:
 
 
 def _session_for_answers(
-    store: SessionStore, answers: Path, *, demo: bool, new: bool, manifests: str | None
+    store: SessionStore,
+    answers: Path,
+    *,
+    demo: bool,
+    new: bool,
+    manifests: str | None,
+    faults: list[str] | None = None,
 ) -> tuple[Session, list[str]]:
     """The session this answers file carries on (or a new one), and the lines that say
     which; printed only once the run is sure to start. In the demo a file without a
-    project gets the demo's, as the wizard's demo fills it in."""
+    project gets the demo's, as the wizard's demo fills it in.
+
+    Only a session of the run's kind is carried on (``--demo`` a demo one, without it a
+    real one); one of the other kind alone is refused (see ``_refuse_other_kind``)."""
     from kfwizard.answers import load_answers
     from kfwizard.demo import DEMO_PROJECT
 
-    existing = None if new else find_session_for_answers(store, answers)
-    in_demo = demo or (existing is not None and existing.demo)
-    selections = load_answers(answers, project=DEMO_PROJECT if in_demo else None)
+    existing = None if new else find_session_for_answers(store, answers, demo=demo)
+    if existing is None and not new:
+        other = find_session_for_answers(store, answers)
+        if other is not None:
+            _refuse_other_kind(other, demo=demo, faults=faults or [], answers=answers)
+    selections = load_answers(answers, project=DEMO_PROJECT if demo else None)
     digest = answers_hash(selections)
     if existing is not None and existing.origin.get("answers_hash") == digest:
-        return existing, [f"Resuming session {existing.id} (same answers as {answers})."]
+        same = f"Resuming session {existing.id} (same answers as {answers})."
+        return existing, [same, *_torn_down_notes(existing, answers)]
     if existing is not None:
         session = existing
         compared = selections
-        if demo or session.demo:  # the demo's own defaults were added to the session's
+        if session.demo:  # the demo's own defaults were added to the session's
             from kfwizard.demo import apply_demo_defaults
 
             compared = copy.deepcopy(selections)
@@ -332,31 +406,126 @@ def _session_for_answers(
         )
         session.selections = selections
         session.name = str(selections.get("name") or session.name)
+        notes = _torn_down_notes(session, answers)  # on the choices the run will use
         session.origin = {**session.origin, "answers_hash": digest}
-        return session, [said]
+        return session, [said, *notes]
     session = Session.new(name=str(selections.get("name") or ""), selections=selections, demo=demo)
     session.origin = {"answers_path": str(answers.resolve()), "answers_hash": digest}
     return session, [f"New session {session.id}."]
 
 
-def _session_to_resume(store: SessionStore, session_id: str) -> tuple[Session, list[str]]:
-    """The session ``run --session`` resumes, and the lines that say so."""
+def _session_to_resume(
+    store: SessionStore, session_id: str, *, demo: bool = False, faults: list[str] | None = None
+) -> tuple[Session, list[str]]:
+    """The session ``run --session`` resumes, and the lines that say so. A demo session
+    resumes in the demo without ``--demo``; a real one is refused ``--demo``."""
     session = store.load(session_id)
+    if not session.demo and (demo or faults):
+        _refuse_other_kind(session, demo=demo, faults=faults or [], answers=None)
     name = session.display_name()
     said = [f"Resuming session {session.id}{f' ({name})' if name != session.id else ''}."]
-    if session.status == "removed":
-        said.append(
-            "It was torn down: this run installs it again (a deleted cluster is created again)."
-        )
-    else:
-        from kfwizard.engine.steps.teardown import teardown_unfinished
+    return session, said + _torn_down_notes(session, None)
 
-        if teardown_unfinished(session):
-            said.append(
-                "Its teardown did not finish: this run installs it again; "
-                f'"kfwizard teardown --session {session.id}" finishes the teardown instead.'
+
+def _refuse_other_kind(
+    session: Session, *, demo: bool, faults: list[str], answers: Path | None
+) -> None:
+    """Refuse to run a real session in the demo, or a demo session for real (exit 2).
+
+    The demo would point the real session at the emulators for good: its next teardown
+    would "succeed" there and leave the real install running and billed. And a demo
+    session carried on by a run without ``--demo`` (the README's "for a real install
+    drop --demo") would rehearse again while the user believes it installs for real.
+    """
+    name = session.display_name()
+    named = f"session {session.id}{f' ({name})' if name != session.id else ''}"
+    if session.demo:
+        raise BadInput(
+            "--demo",
+            f"is missing: {named}, from {answers}, is a demo session (on the built-in "
+            "emulators); a run without --demo is a real one",
+            action=f"add --demo to carry on the demo session, or add --new to start a real "
+            f"session from {answers}",
+        )
+    flag = "--demo" if demo else "--fault"
+    rehearse = (
+        f"add --new to rehearse {answers} in a separate demo session"
+        if answers is not None
+        else "rehearse in a separate demo session: kfwizard --demo run --answers FILE"
+    )
+    why = (
+        "a demo run would point it at the emulators for good, and its teardown would then "
+        "leave the real install in place"
+        if demo
+        else "faults are rehearsed on the demo's emulators only"
+    )
+    raise BadInput(
+        flag,
+        f"cannot be used on {named}: it is a real session (on Google Cloud); {why}",
+        action=f"leave out {flag}{' and --fault' if demo and faults else ''} to carry it "
+        f"on, or {rehearse}",
+    )
+
+
+def _torn_down_notes(session: Session, answers: Path | None) -> list[str]:
+    """What resuming a torn-down session does, said before it runs; refused (exit 2)
+    when the cluster it would install into was an adopted one that its teardown
+    deleted: kfwizard creates only clusters it is asked to create, so the run could
+    only fail at the cluster step, after saying it installs again."""
+    from kfwizard.engine.steps.teardown import teardown_unfinished
+
+    removed = session.status == "removed"
+    if not removed and not teardown_unfinished(session):
+        return []
+    deleted = _adopted_cluster_deleted(session)
+    if deleted:
+        started_from = session.origin.get("answers_path")
+        if answers is not None or started_from:
+            again = (
+                "run the same command again"
+                if answers is not None
+                else f"`kfwizard run --answers {started_from}` (it carries on this session)"
             )
-    return session, said
+            action = (
+                f"in {answers or started_from}, name another existing cluster (cluster.name), "
+                f"or set cluster.source: create to have one created, then {again}"
+            )
+        else:
+            action = (
+                f"choose another cluster, or one to create, on the Cluster step of "
+                f"`kfwizard resume {session.id}`, or start from an answers file that names "
+                "one (kfwizard run --answers FILE)"
+            )
+        raise Refused(
+            f"Session {session.id} was torn down with its cluster {deleted}, an existing "
+            "cluster it did not create: kfwizard does not create an existing cluster again, "
+            "so this run cannot install the session again.",
+            action,
+        )
+    if removed:
+        return [
+            "It was torn down: this run installs it again (a deleted cluster it created is "
+            "created again)."
+        ]
+    return [
+        "Its teardown did not finish: this run installs it again; "
+        f'"kfwizard teardown --session {session.id}" finishes the teardown instead.'
+    ]
+
+
+def _adopted_cluster_deleted(session: Session) -> str | None:
+    """The name of the adopted cluster that a teardown deleted, when the session's
+    choices still point at it (source ``existing``, the same name and location)."""
+    cluster = session.inventory.get("cluster") or {}
+    chosen = session.selections.get("cluster") or {}
+    if not cluster.get("deleted") or cluster.get("created_by_session"):
+        return None
+    if (chosen.get("source") or "create") == "create":
+        return None
+    same = chosen.get("name") == cluster.get("name") and (
+        chosen.get("location") == cluster.get("location")
+    )
+    return str(cluster.get("name")) if same else None
 
 
 def _run_session(
@@ -381,23 +550,33 @@ def _run_session(
     with cancel_on_signals(cancel, runner.options):
         result = runner.run()
     if result.state == "done":
-        print(
-            f"Session {session.id}: {'complete' if until is None else 'done up to ' + until}.",
-            file=out,
-        )
+        # Up to the last phase is the whole plan: "done up to verify" read as if
+        # something were left.
+        done = "complete" if until in (None, PHASES[-1]) else f"done up to {until}"
+        print(f"Session {session.id}: {done}.", file=out)
     elif result.state == "failed":
-        answers = session.origin.get("answers_path")
-        how = (
-            f"fix it (in {answers}, if it is a choice there) and run the same command again"
-            if answers
-            else "fix it and resume"
-        )
-        print(
-            f"Session {session.id} stopped at '{result.failed_step}': {how}, or "
-            f"`kfwizard run --session {session.id}`.",
-            file=out,
-        )
+        print(_stopped_line(session, result.failed_step, result.action), file=out)
     return result.exit_code
+
+
+def _stopped_line(session: Session, step: str | None, action: str | None) -> str:
+    """The run's last line after a failure: how to carry on. When the step asked for
+    ``--yes`` (a cluster to create, no terminal to ask on), both commands carry it: the
+    same command without it is refused the same way again."""
+    answers = session.origin.get("answers_path")
+    resume = f"`kfwizard run --session {session.id} --yes`"
+    if action and "--yes" in action:
+        how = f"run the same command again with --yes, or {resume}" if answers else resume
+        return f"Session {session.id} stopped at '{step}': {how}."
+    how = (
+        f"fix it (in {answers}, if it is a choice there) and run the same command again"
+        if answers
+        else "fix it and resume"
+    )
+    return (
+        f"Session {session.id} stopped at '{step}': {how}, or "
+        f"`kfwizard run --session {session.id}`."
+    )
 
 
 def create_consent(
@@ -420,9 +599,21 @@ def create_consent(
     reply_to = ask
 
     def confirm(question: str) -> bool:
-        return reply_to(f"{question} Type 'yes' to continue: ").strip().lower() == "yes"
+        return _ask_yes(reply_to, f"{question} Type 'yes' to continue: ")
 
     return {"yes": False, "confirm": confirm}
+
+
+def _ask_yes(ask: Callable[[str], str], prompt: str) -> bool:
+    """Ask, and agree only to "yes". End of input (Ctrl+D, a closed stdin) is a no:
+    it used to fail the step as an unexpected EOFError, or, at the teardown's
+    question, end in a traceback."""
+    try:
+        return ask(prompt).strip().lower() == "yes"
+    except EOFError:
+        with suppress(OSError, ValueError):
+            print(file=sys.stdout, flush=True)  # the prompt's line stays open after ^D
+        return False
 
 
 def _port_forward(session: Session, env: dict[str, str], out: TextIO) -> int:
@@ -460,7 +651,7 @@ def teardown_headless(
     from kfwizard.engine.steps.teardown import build_teardown_plan
     from kfwizard.kube.teardown import teardown_preview
 
-    out = stream or sys.stdout
+    out = reader_safe(stream)
     store = SessionStore()
     session = store.load(session_id)
     run_env = dict(env if env is not None else os.environ)
@@ -494,8 +685,7 @@ def teardown_headless(
                         "is required to tear down without a terminal to confirm on",
                         action="read the list above, then add --yes and run again",
                     )
-                reply = (ask or input)("Delete all of this? Type 'yes' to continue: ")
-                if reply.strip().lower() != "yes":
+                if not _ask_yes(ask or input, "Delete all of this? Type 'yes' to continue: "):
                     print("Nothing was deleted.", file=out)
                     return 0
             cancel = threading.Event()

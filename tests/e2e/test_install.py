@@ -107,7 +107,7 @@ def test_too_small_node_pool_names_the_shortfall_then_resumes_after_a_fix(
     code = main(["run", "--answers", str(answers), "--until", "install"])
     out = capsys.readouterr().out
     assert code == 1, out[-3000:]
-    failure = next(line for line in out.splitlines() if "FAILED" in line)
+    failure = next(line for line in out.splitlines() if "==> failed at" in line)
     assert "cpu" in failure.lower() or "memory" in failure.lower(), failure
     assert "resize" in out or "machine type" in out
     # The user resizes the node pool; the same session resumes and finishes.

@@ -130,8 +130,8 @@ def test_cluster_create_faults_are_explained(
     stack.faults.update(**{fault: True})
     assert main(["run", "--answers", str(write_answers()), "--until", "cluster"]) == 1
     out = capsys.readouterr().out
-    assert "[cluster] FAILED:" in out and words in out.lower()
-    assert "[cluster] next:" in out
+    assert "==> failed at cluster:" in out and words in out.lower()
+    assert "==> next:" in out
     session = SessionStore().list()[0]
     assert session.status == "failed" and session.steps["cluster"].state == "failed"
     # The fault lifts; resuming finishes with one cluster.

@@ -48,7 +48,7 @@ def test_crash_looping_api_server_is_named_with_its_last_log_lines(
     code = main(["run", "--session", session_id])
     out = capsys.readouterr().out
     assert code == 1, out[-3000:]
-    failed = [line for line in out.splitlines() if "FAILED" in line]
+    failed = [line for line in out.splitlines() if "==> failed at" in line]
     assert failed and "ml-pipeline" in failed[0]
     assert "CrashLoopBackOff" in out or "crash" in out.lower()
     assert "3306" in out or "MySQL" in out  # its last log lines say why it crashes
