@@ -482,7 +482,9 @@ class WizardScreen(StyledOnceScreen):
         elif isinstance(event, PlanStarted):
             self._titles = {step_id: title for step_id, title, _ in event.steps}
             if self.SHOW_STEP_LIST:
-                self.query_one("#step-list", StepList).set_steps(self._listed(event.steps))
+                self.query_one("#step-list", StepList).set_steps(
+                    self._listed(event.steps), fresh=True
+                )
             self.refresh_indicator()
         elif isinstance(event, StepStarted):
             log.feed((f"── {event.title} ──",))

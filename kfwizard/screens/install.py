@@ -107,15 +107,25 @@ class InstallScreen(WizardScreen):
         self.query_one("#checks", CheckList).display = False
         self.query_one("#diagnoses", Static).display = False
         self.query_one("#install-summary", Static).update(self.summary())
-        rollout = self.session.outputs.get("rollout") or {}
+        rollout = self.outputs_of_last_run("rollout")
         if rollout.get("deployments"):
             self.show_deployments(rollout["deployments"])
-        checks = (self.session.outputs.get("preflight") or {}).get("checks")
+        checks = self.outputs_of_last_run("preflight").get("checks")
         if checks:
             self.show_checks(checks)
-        diagnoses = (self.session.outputs.get("rollout") or {}).get("diagnoses")
+        diagnoses = rollout.get("diagnoses")
         if diagnoses:
             self.show_diagnoses(diagnoses)
+
+    def outputs_of_last_run(self, step_id: str) -> dict[str, Any]:
+        """A step's saved outputs, unless the step was sent back to pending since (a
+        new cluster or new manifests): another cluster's preflight failures and
+        Deployments are not this one's. The outputs stay saved for the steps that
+        read them (what an earlier set applied); they are only not shown."""
+        record = self.session.steps.get(step_id)
+        if record is None or record.state == "pending":
+            return {}
+        return dict(self.session.outputs.get(step_id) or {})
 
     def summary(self) -> Content:
         deployment = self.choices.get("deployment") or {}

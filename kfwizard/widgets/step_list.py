@@ -83,15 +83,22 @@ class StepList(SteadyStatic):
         self._refresh_content()
 
     def set_steps(
-        self, steps: Sequence[tuple[str, str]], states: dict[str, str] | None = None
+        self,
+        steps: Sequence[tuple[str, str]],
+        states: dict[str, str] | None = None,
+        *,
+        fresh: bool = False,
     ) -> None:
-        """Show these (id, title) steps, keeping known states."""
-        old = self.rows
+        """Show these (id, title) steps, keeping known states; ``fresh`` (a run starts
+        them): every row pending, since each is checked again and its finish sets its
+        mark. Kept marks were the last run's: "✓ Connect to the cluster" stayed up
+        while a replacement cluster was being created."""
+        old = {} if fresh else self.rows
         self.rows = {}
         for step_id, title in steps:
             row = old.get(step_id) or StepRow(step_id, title)
             row.title = title
-            if states and step_id in states and step_id not in old:
+            if states and step_id in states and step_id not in old and not fresh:
                 row.state = states[step_id]
             self.rows[step_id] = row
         self._refresh_content()

@@ -247,3 +247,62 @@ async def test_a_quit_question_left_open_while_the_step_ends_asks_what_is_true(s
         await wait_for(pilot, lambda: app._exit, description="exit")
     assert app.return_value == 0
     assert store.load("s-ends").steps["preflight"].state == "done"
+
+
+async def test_a_run_lists_its_steps_pending_until_each_is_checked_again(store):
+    """Connect had failed on the old cluster; a run of the Cluster step (a replacement
+    cluster) showed that mark until Connect ran again. The run starts its rows pending."""
+    from kfwizard.screens.cluster import ClusterScreen
+    from kfwizard.widgets.step_list import StepList
+
+    save_session(
+        store,
+        "s-rows",
+        phase_steps={
+            "credentials": "done",
+            "services": "done",
+            "cluster": "done",
+            "connect": "failed",
+        },
+    )
+    plans = {"cluster": [WaitingStep("cluster", "GKE cluster"), WaitingStep("connect", "Connect")]}
+    app = PlanApp(plans, store=store, session_id="s-rows")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, ClusterScreen)
+        step_list = screen.query_one("#step-list", StepList)
+        assert step_list.rows["connect"].state == "failed"
+        await pilot.press("ctrl+n")
+
+        def cluster_running() -> bool:
+            row = step_list.rows.get("cluster")
+            return row is not None and row.state == "running"
+
+        await wait_for(pilot, cluster_running, description="the cluster step running")
+        assert step_list.rows["connect"].state == "pending"
+        screen.action_cancel_run()
+        await wait_for(pilot, lambda: not app.run_in_progress(), description="the stop")
+
+
+async def test_install_shows_no_preflight_of_a_cluster_it_moved_away_from(store):
+    """A new cluster sends preflight back to pending; its saved checks (the old
+    cluster's "✗ default-storageclass") were still shown on Install."""
+    from kfwizard.widgets.checklist import CheckList
+
+    checks = {
+        "preflight": {
+            "checks": [
+                {"name": "default-storageclass", "state": "fail", "message": "none is default"}
+            ]
+        }
+    }
+    for state, shown in (("failed", True), ("pending", False)):
+        save_session(
+            store,
+            f"s-pre-{state}",
+            phase_steps={**READY_FOR_INSTALL, "preflight": state},
+            outputs=checks,
+        )
+        app = PlanApp({}, store=store, session_id=f"s-pre-{state}")
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await wait_for_screen(pilot, InstallScreen)
+            assert screen.query_one("#checks", CheckList).display is shown, state

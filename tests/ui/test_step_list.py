@@ -48,3 +48,22 @@ async def test_a_long_note_hangs_and_rewraps_on_resize() -> None:
         await pilot.resize_terminal(120, 10)
         await pilot.pause()
         assert len(_lines(steps)) == 2 and steps.size.height == 2
+
+
+async def test_a_run_starting_lists_its_steps_pending_not_with_the_last_runs_marks() -> None:
+    """A replacement cluster: "✓ Connect to the cluster" (the old cluster's) stayed up
+    until Connect ran again. A run's list starts every row pending; each finish marks it."""
+    app = OneList()
+    async with app.run_test(size=(80, 10)) as pilot:
+        steps = app.query_one(StepList)
+        rows = [("cluster", "GKE cluster"), ("connect", "Connect to the cluster")]
+        steps.set_steps(rows, {"cluster": "done", "connect": "done"})
+        await pilot.pause()
+        assert [line.lstrip()[0] for line in _lines(steps)] == ["✓", "✓"]
+        steps.set_steps(rows)  # the same screen listing them again keeps what it knows
+        assert [row.state for row in steps.rows.values()] == ["done", "done"]
+        steps.set_steps(rows, {"cluster": "done", "connect": "done"}, fresh=True)
+        steps.started("cluster", "GKE cluster")
+        await pilot.pause()
+        assert [row.state for row in steps.rows.values()] == ["running", "pending"]
+        assert _lines(steps)[1].lstrip().startswith("○ Connect")
