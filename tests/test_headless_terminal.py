@@ -109,11 +109,6 @@ def test_ctrl_d_at_the_create_prompt_is_a_no(google: dict[str, str], tmp_path: P
     assert session.steps["cluster"].state == "failed"  # resumable, nothing created
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the cluster step to flush its log before it asks "
-    "(ctx.flush() in ClusterStep._confirm_create, kfwizard/engine/steps/cluster.py)",
-)
 def test_the_create_prompt_follows_the_cost_estimate(
     google: dict[str, str], tmp_path: Path
 ) -> None:

@@ -645,6 +645,8 @@ class ClusterStep(BaseStep):
             if ctx.outputs.get("endpoint") and ctx.outputs.get("name") == name
             else ""
         )
+        if confirm is not None:
+            ctx.flush()  # the size and cost lines first: the question follows them
         if confirm is not None and confirm(f"{gone}Create {what}? It is billed until deleted."):
             return
         ctx.check_cancel()  # stopped while the question was open: interrupted, not refused
