@@ -769,3 +769,6 @@ def _print_preview(
             f"session created ({billed}): " + "; ".join(earlier),
             file=out,
         )
+    for text in preview.get("left_in_place") or []:
+        if not any(text in line for line in earlier):  # an earlier cluster's own line says it
+            print(text, file=out)

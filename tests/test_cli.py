@@ -462,3 +462,21 @@ def test_resuming_a_half_torn_down_session_says_so() -> None:
         "Its teardown did not finish: this run installs it again; "
         f'"kfwizard teardown --session {session.id}" finishes the teardown instead.'
     )
+
+
+def test_the_teardown_preview_says_what_it_leaves_on_a_cluster_it_does_not_list() -> None:
+    """An install left on an earlier cluster the session did not create: the preview's
+    ``left_in_place`` sentence was printed only beside earlier clusters of its own."""
+    import io
+
+    from kfwizard.headless import _print_preview
+
+    left = "Left in place: the kfp-standalone 2.17.0 install on cluster team-one."
+    preview = {"objects_by_kind": {}, "earlier_clusters": [], "left_in_place": [left]}
+    shown = io.StringIO()
+    _print_preview(preview, False, shown)
+    assert shown.getvalue().splitlines()[-1] == left
+    listed = {**preview, "earlier_clusters": [f"kf1 (us-central1-a). {left}"]}
+    shown = io.StringIO()
+    _print_preview(listed, False, shown)
+    assert shown.getvalue().count(left) == 1, "said once, on the earlier cluster's line"
