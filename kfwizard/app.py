@@ -361,25 +361,39 @@ class WizardApp(App[int]):
             skip_checks=selections.get("skip_checks"),
         )
         options["confirm"] = self.confirm_from_worker
+        options["ask_secret"] = self.ask_secret_from_worker
         return options
 
     def confirm_from_worker(self, question: str) -> bool:
         """Ask ``question`` in a dialog from an install worker's thread and wait for the
         answer; False when the run is cancelled (or the app closes) meanwhile."""
+        from kfwizard.dialogs.confirm import ConfirmDialog
+
+        dialog = ConfirmDialog("Create a GKE cluster?", question, yes="Create cluster")
+        return bool(self._answer_from_worker(dialog, False))
+
+    def ask_secret_from_worker(self, item: Any) -> str | None:
+        """Ask for a secret value (a ``SecretInput``) in a dialog from an install
+        worker's thread; None when cancelled, or when the run is cancelled meanwhile."""
+        from kfwizard.dialogs.secret import SecretDialog
+
+        answer = self._answer_from_worker(SecretDialog(item.prompt, item.where(), item.env), None)
+        return answer if isinstance(answer, str) else None
+
+    def _answer_from_worker(self, dialog: Any, on_cancel: Any) -> Any:
+        """Show ``dialog`` from an install worker's thread and wait for what it is
+        dismissed with; ``on_cancel`` when the run is cancelled (or the app closes)."""
         import threading
 
         from textual.worker import get_current_worker
 
-        from kfwizard.dialogs.confirm import ConfirmDialog
-
         worker = get_current_worker()
         answered = threading.Event()
-        replies: list[bool] = []
-        dialog = ConfirmDialog("Create a GKE cluster?", question, yes="Create cluster")
+        replies: list[Any] = []
 
         def show() -> None:
-            def reply(yes: bool | None) -> None:
-                replies.append(bool(yes))
+            def reply(answer: Any) -> None:
+                replies.append(answer)
                 answered.set()
 
             self.push_screen(dialog, reply)
@@ -388,10 +402,10 @@ class WizardApp(App[int]):
         while not answered.wait(0.1):
             if worker.is_cancelled:
                 try:
-                    self.call_from_thread(lambda: dialog.is_attached and dialog.dismiss(False))
+                    self.call_from_thread(lambda: dialog.is_attached and dialog.dismiss(on_cancel))
                 except RuntimeError:  # the app has already stopped
                     pass
-                return False
+                return on_cancel
         return replies[0]
 
     def plan_for(self, selections: dict[str, Any], phase: str) -> list[Any]:

@@ -328,6 +328,7 @@ def run_headless(
     _check_faults(faults or [], demo=demo)
 
     run_env = dict(env if env is not None else os.environ)
+    _check_secret_inputs(session, until_phase, run_env)
     # A session open elsewhere, or demo emulators another process holds, is refused
     # before the session is announced.
     with store.lock(session.id):
@@ -528,6 +529,36 @@ def _adopted_cluster_deleted(session: Session) -> str | None:
     return str(cluster.get("name")) if same else None
 
 
+def _check_secret_inputs(session: Session, until: str | None, env: Mapping[str, str]) -> None:
+    """kfp-gcp's Cloud SQL password is asked when the apply step needs it; with no
+    terminal to ask at and no variable holding it, the run is refused before anything
+    starts (it would otherwise create the cluster, then fail at the apply)."""
+    from kfwizard.engine.phases import phase_index
+    from kfwizard.manifests.secret_inputs import CLOUDSQL_PASSWORD_ENV
+
+    mode = (session.selections.get("deployment") or {}).get("mode")
+    if mode != "kfp-gcp" or CLOUDSQL_PASSWORD_ENV in env or sys.stdin.isatty():
+        return
+    if until is not None and phase_index(until) < phase_index("install"):
+        return
+    raise BadInput(
+        CLOUDSQL_PASSWORD_ENV,
+        "kfp-gcp needs the Cloud SQL password, which kfwizard writes only into Secret "
+        "kubeflow/mysql-secret; with no terminal to ask at, it is read from this variable",
+        action=f"set {CLOUDSQL_PASSWORD_ENV} (or run at a terminal), then run again",
+    )
+
+
+def ask_secret_at_terminal(item: Any) -> str | None:
+    """The value typed at the terminal without echo; None at Ctrl+D (not given)."""
+    import getpass
+
+    try:
+        return getpass.getpass(f"{item.prompt} (not shown, never saved): ")
+    except EOFError:
+        return None
+
+
 def _run_session(
     session: Session,
     store: SessionStore,
@@ -546,6 +577,8 @@ def _run_session(
     printer = HeadlessPrinter(out)
     options = run_options(env, demo=session.demo, skip_checks=session.selections.get("skip_checks"))
     options.update(create_consent(yes=yes, demo=session.demo, env=env))  # "yes" and "confirm"
+    if sys.stdin.isatty():
+        options["ask_secret"] = ask_secret_at_terminal
     runner = Runner(session, store, plan, emit=printer, cancel=cancel, options=options)
     with cancel_on_signals(cancel, runner.options):
         result = runner.run()

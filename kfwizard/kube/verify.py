@@ -450,6 +450,8 @@ def credentials_hint(
         if dex is not None:
             hints.append(dex)
     for name, what, example_key in CREDENTIAL_SECRETS:
+        if mode == "kfp-gcp" and name == "mysql-secret":
+            what = "Cloud SQL user and the password you gave at the install"
         try:
             secret = get_object(clients, "v1", "Secret", name, namespace, control=control)
         except Exception:

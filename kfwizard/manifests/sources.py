@@ -33,6 +33,7 @@ from kfwizard.manifests.manifest_set import ManifestSet, Part, assemble
 from kfwizard.manifests.modes import KFP_GCP, KUBEFLOW, MODES
 from kfwizard.manifests.objects import DEFAULT_MAX_BYTES, Manifest, parse_text
 from kfwizard.manifests.rendered import load_rendered, write_rendered
+from kfwizard.manifests.secret_inputs import CLOUDSQL_PASSWORD_ENV
 
 Log = Callable[[str], None]
 
@@ -63,7 +64,8 @@ def _apply_patches(
                 )
         log(
             f"Filled in bucket {gcp['bucket']}, Cloud SQL instance {connection}, user {db_user}; "
-            "the password is asked at apply time and written only into Secret mysql-secret."
+            "the password is asked at apply time (or read from "
+            f"{CLOUDSQL_PASSWORD_ENV}) and written only into Secret mysql-secret."
         )
         secrets.append(
             {
@@ -71,6 +73,7 @@ def _apply_patches(
                 "name": "mysql-secret",
                 "key": "password",
                 "prompt": f"Cloud SQL password for user {db_user}",
+                "env": CLOUDSQL_PASSWORD_ENV,
             }
         )
     if mode == KUBEFLOW and env == "gke":

@@ -219,6 +219,7 @@ def test_kfp_gcp_fills_inputs_and_never_the_password(tmp_path: Path) -> None:
             "name": "mysql-secret",
             "key": "password",
             "prompt": "Cloud SQL password for user kfp",
+            "env": "KFWIZARD_CLOUDSQL_PASSWORD",
         }
     ]
     assert any("password is asked at apply time" in line for line in lines)

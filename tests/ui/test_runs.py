@@ -306,3 +306,49 @@ async def test_install_shows_no_preflight_of_a_cluster_it_moved_away_from(store)
         async with app.run_test(size=SIZE) as pilot:
             screen = await wait_for_screen(pilot, InstallScreen)
             assert screen.query_one("#checks", CheckList).display is shown, state
+
+
+class SecretStep(ChattyStep):
+    """Asks for kfp-gcp's Cloud SQL password as the apply step does (``collect``)."""
+
+    def __init__(self) -> None:
+        super().__init__("apply", "Apply the manifests")
+
+    def apply(self, ctx: StepContext) -> None:
+        from kfwizard.manifests.secret_inputs import SecretInput, collect
+
+        item = SecretInput(
+            "kubeflow", "mysql-secret", "password", "Cloud SQL password for user root"
+        )
+        [value] = collect([item], {}, ctx.options.get("ask_secret"))
+        ctx.outputs["given"] = value == "typed-Pa55"
+
+
+async def test_the_cloudsql_password_is_asked_in_a_dialog_when_the_apply_needs_it(store):
+    """Typed into a password field (not shown), handed to the step, never saved; a
+    cancel fails the step naming the variable that can hold it instead."""
+    from textual.widgets import Input
+
+    from kfwizard.dialogs.secret import SecretDialog
+
+    save_session(store, "s-sql", phase_steps=READY_FOR_INSTALL)
+    app = PlanApp({"install": [SecretStep()]}, store=store, session_id="s-sql")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await wait_for_screen(pilot, InstallScreen)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretDialog), description="asked")
+        assert app.screen.query_one("#secret-value", Input).password
+        await pilot.press("escape")
+        panel = await wait_for_panel(pilot, screen)
+        assert "KFWIZARD_CLOUDSQL_PASSWORD" in str(panel.query_one("#failure-action").render())
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretDialog), description="again")
+        await pilot.press(*"typed-Pa55", "enter")
+        await wait_for(
+            pilot,
+            lambda: screen.last_result is not None and not screen.running,
+            description="the run",
+        )
+        assert screen.last_result.state == "done", screen.last_result
+    saved = store.path_for("s-sql").read_text()
+    assert '"given": true' in saved and "typed-Pa55" not in saved

@@ -371,10 +371,11 @@ class ApplyStep(BaseStep):
 
         facts = deployment_facts(ctx.session, mset)
         critical, _ = roles(facts)
+        tiers = self._tiers_with_secrets(ctx, mset)
         try:
             report = apply_tiers(
                 clients,
-                mset.tiers,
+                tiers,
                 control=ctx,
                 options=options,
                 on_applied=on_applied,
@@ -407,6 +408,22 @@ class ApplyStep(BaseStep):
                 "env": chosen.get("env"),
             }
         )
+
+    def _tiers_with_secrets(self, ctx: StepContext, mset: Any) -> list[Any]:
+        """The tiers to apply: as rendered, with the values only the person knows
+        (kfp-gcp's Cloud SQL password) filled into copies of their Secrets. Asked now,
+        at every apply, since they are never saved; with nobody to give them, the
+        step fails before anything is applied."""
+        from kfwizard.gcp.runtime import env_of
+        from kfwizard.manifests.secret_inputs import collect, secret_inputs, with_values
+
+        items = secret_inputs(ctx.output_of("manifests"))
+        if not items:
+            return list(mset.tiers)
+        values = collect(items, env_of(ctx), ctx.options.get("ask_secret"))
+        for item in items:
+            ctx.log(f"{item.prompt}: given; written only into {item.where()}.")
+        return with_values(list(mset.tiers), items, values)
 
     def _prune_earlier(
         self, ctx: StepContext, clients: KubeClients, current: list[dict[str, str]]
