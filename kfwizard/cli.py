@@ -228,6 +228,44 @@ def _refuse_flags_that_do_nothing(args: argparse.Namespace | SimpleNamespace) ->
             "starts a new session, so it cannot go with --session",
             action="leave out --session to start a new one, or --new to carry on that session",
         )
+    _refuse_manifests_flag(args)
+    if args.command == "run" and args.port_forward and args.until:
+        from kfwizard.engine.phases import PHASES, normalise_phase
+
+        try:
+            last = normalise_phase(args.until) == PHASES[-1]
+        except ValueError:
+            return  # the run names the bad --until itself
+        if not last:
+            raise BadInput(
+                "--port-forward",
+                f"forwards the UI once Verify has checked it, and --until {args.until} "
+                "stops before Verify",
+                action=f"leave out --until {args.until}, or --port-forward",
+            )
+
+
+def _refuse_manifests_flag(args: argparse.Namespace | SimpleNamespace) -> None:
+    """``--manifests`` replaces the demo's built-in manifests in ``run --demo``, as its
+    help says; anywhere else it was dropped without a word (a real install names its
+    manifests in the answers file, and the wizard's demo installs its own)."""
+    from kfwizard.engine.errors import BadInput
+
+    if not getattr(args, "manifests", None):
+        return
+    if not (args.demo or getattr(args, "sub_demo", False)):
+        raise BadInput(
+            "--manifests",
+            "only works with --demo (it replaces the demo's built-in manifests)",
+            action="for a real install, set deployment.manifests in the answers file",
+        )
+    if args.command != "run":
+        raise BadInput(
+            "--manifests",
+            "only works with `run --demo`; the wizard's demo installs its built-in manifests",
+            action="leave out --manifests, or run headless: kfwizard --demo --manifests "
+            "PATH run --answers FILE",
+        )
 
 
 def _resolve_session_refs(args: argparse.Namespace | SimpleNamespace) -> None:

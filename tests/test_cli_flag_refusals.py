@@ -1,0 +1,64 @@
+"""Flags a command would ignore, or could not honour, are refused up front (exit 2,
+naming the flag), before a session is announced or anything is created."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kfwizard.cli import main
+from kfwizard.session import SessionStore
+
+ANSWERS = """\
+project: my-project
+cluster: {source: create, name: kubeflow-testing, location: us-central1-a}
+deployment: {mode: kfp-standalone, version: "2.17.0", env: platform-agnostic}
+"""
+
+
+@pytest.fixture
+def answers(tmp_path: Path) -> Path:
+    path = tmp_path / "a.yaml"
+    path.write_text(ANSWERS)
+    return path
+
+
+def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    assert "session" not in captured.out.lower()
+    assert SessionStore().list() == []
+    return captured.err
+
+
+@pytest.mark.parametrize("until", ["project", "cluster", "mode", "install"])
+def test_port_forward_with_until_before_verify_is_refused(
+    until: str, answers: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The forward needs the UI that Verify checks; the run used to stop at ``until``
+    and then fail "Service kubeflow/ml-pipeline-ui does not exist", exit 1."""
+    argv = ["--demo", "run", "--answers", str(answers), "--speed", "0", "--until", until]
+    err = refused([*argv, "--port-forward"], capsys)
+    assert err.startswith("kfwizard: --port-forward: ")
+    assert f"--until {until}" in err
+
+
+def test_manifests_without_demo_is_refused(
+    answers: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its help says "with --demo"; without it the flag was silently ignored (as
+    ``--fault`` is not: it is refused). A real install names its manifests in the
+    answers file."""
+    err = refused(["--manifests", str(tmp_path), "run", "--answers", str(answers)], capsys)
+    assert err.startswith("kfwizard: --manifests: only works with --demo")
+    assert "deployment.manifests" in err
+
+
+def test_manifests_with_the_wizards_demo_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The wizard's demo installs its built-in manifests; the flag was dropped there."""
+    err = refused(["--demo", "--manifests", str(tmp_path)], capsys)
+    assert err.startswith("kfwizard: --manifests: only works with `run --demo`")
