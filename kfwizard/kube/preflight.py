@@ -39,6 +39,7 @@ CHECK_NAMES = (
     "tools",
     "psa",
     "existing-install",
+    "namespaces",
 )
 VERIFY_SKIPPABLE = ("api-version", "public-url")
 """Verify checks that ``skip_checks`` may also name (the same option serves both)."""
@@ -496,6 +497,47 @@ def check_psa(
     )
 
 
+def check_namespaces(
+    clients: KubeClients, inputs: PreflightInputs, control: Control | None = None
+) -> Check:
+    """Every namespace the manifests put objects in is created by them or already on
+    the cluster. A set without its Namespace (an env file given without
+    cluster-scoped-resources.yaml) applied its cluster-wide objects, then failed a
+    minute later with 'namespaces "kubeflow" not found'."""
+    created = {
+        str((o.get("metadata") or {}).get("name"))
+        for o in inputs.objects
+        if o.get("kind") == "Namespace"
+    }
+    used = {
+        str(ns)
+        for o in inputs.objects
+        if (ns := (o.get("metadata") or {}).get("namespace")) and o.get("kind") != "Namespace"
+    }
+    missing = sorted(
+        ns
+        for ns in used - created
+        if get_object(clients, "v1", "Namespace", ns, control=control) is None
+    )
+    if not missing:
+        return Check(
+            "namespaces",
+            "pass",
+            "Every namespace the manifests use is created by them or already here.",
+        )
+    names = ", ".join(missing)
+    return Check(
+        "namespaces",
+        "fail",
+        f"The manifests put objects in {plural(len(missing), 'namespace')} {names}, which "
+        "they do not create and this cluster does not have: the apply would fail there "
+        "after the cluster-wide objects went in.",
+        f"point deployment.manifests at a set that creates it (for KFP: "
+        f"cluster-scoped-resources.yaml with the env file), or create it first "
+        f"(kubectl create namespace {missing[0]})",
+    )
+
+
 def check_existing_install(
     clients: KubeClients, inputs: PreflightInputs, control: Control | None = None
 ) -> Check:
@@ -617,6 +659,7 @@ def run_checks(
         "tools": lambda: check_tools(inputs),
         "psa": lambda: check_psa(clients, inputs, control),
         "existing-install": lambda: check_existing_install(clients, inputs, control),
+        "namespaces": lambda: check_namespaces(clients, inputs, control),
     }
     checks: list[Check] = []
     for name in CHECK_NAMES:

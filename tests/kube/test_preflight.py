@@ -166,3 +166,24 @@ def test_a_passed_preflight_is_not_judged_again_on_resume(
     assert result.state == "done"
     assert session.steps["preflight"].state == "done"
     assert not any(verb == "list" for verb, _ in emu.stats)
+
+
+def test_a_set_without_its_namespace_fails_before_anything_is_applied(
+    emu: Any, kubeconfig: Path, store: SessionStore, tmp_path: Path
+) -> None:
+    """The env file alone (without cluster-scoped-resources.yaml, which creates the
+    kubeflow Namespace) used to apply its PriorityClass, then fail a minute later."""
+    session = new_session(store, kubeconfig, "2.17.0")
+    manifests = session.outputs["manifests"]
+    env_file = Path(manifests["rendered_dir"]) / manifests["files"][1]
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / env_file.name).write_bytes(env_file.read_bytes())
+    manifests.update(rendered_dir=str(alone), files=[env_file.name])
+    store.save(session)
+    result, _ = run(session, store, [PreflightStep()])
+    check = _states(session)["namespaces"]
+    assert result.state == "failed", check
+    assert check["state"] == "fail"
+    assert "1 namespace kubeflow, which they do not create" in check["message"]
+    assert "kubectl create namespace kubeflow" in check["fix"]
