@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
+from kfwizard.demo import DEMO_OFFER, demo_envs
 from kfwizard.engine.events import StepDetail
 from kfwizard.screens.form import FormScreen
 from kfwizard.widgets.field import Field
@@ -36,10 +37,6 @@ SHORT_TITLES = {
 }
 """Mode names that fit beside the label at 80 columns (F1 has the full titles)."""
 
-
-DEMO_OFFER: dict[str, tuple[str, ...]] = {"kfp-standalone": ("2.17.0",)}
-"""What the demo's built-in manifests (``kfwizard/manifests/demo``, shaped like KFP 2.17.0
-standalone) can install: any other choice would fail at the manifests step."""
 
 DEMO_NOTE = (
     "The demo's built-in manifests are KFP 2.17.0 standalone; other versions and modes "
@@ -62,14 +59,6 @@ def version_choices(mode: str, demo: bool = False) -> list[str]:
     if demo:
         return [v for v in offered if v in DEMO_OFFER.get(mode, ())] or offered
     return offered
-
-
-def demo_envs() -> tuple[str, ...]:
-    """The envs the demo's built-in manifests hold an ``env-<env>.yaml`` for: the
-    manifests step refuses any other in the demo."""
-    from kfwizard.manifests.demo import demo_manifests_dir
-
-    return tuple(path.stem.removeprefix("env-") for path in demo_manifests_dir().glob("env-*.yaml"))
 
 
 def env_choices(mode: str, version: str, demo: bool = False) -> list[str]:
