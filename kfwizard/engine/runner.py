@@ -25,7 +25,7 @@ from kfwizard.engine.events import (
     StepStarted,
 )
 from kfwizard.engine.logfile import SessionLog
-from kfwizard.engine.phases import phase_index, phase_of_step, wizard_phase
+from kfwizard.engine.phases import phase_index, phase_of_step, teardown_was_last, wizard_phase
 from kfwizard.engine.redact import redact, redact_lines
 from kfwizard.engine.step import SETTLED_NOTE, Step, StepContext
 from kfwizard.session import Session, SessionStore, SessionWriteError
@@ -120,6 +120,7 @@ class Runner:
     def run(self) -> RunResult:
         session = self.session
         session.settle_dead_runs()  # the runner holds the lock: nobody else runs them
+        self._undo_what_a_teardown_removed()
         session.status = "running"
         for step in self.plan:
             session.step(step.id)
@@ -227,6 +228,25 @@ class Runner:
             cause = f"Unexpected error in step '{step.title}': {type(exc).__name__}: {exc}"
             action = f"see the log in {self.log.path}; resume once the cause is fixed"
             return self._failed(step, started, cause, action, (), 1)
+
+    def _undo_what_a_teardown_removed(self) -> None:
+        """A wizard run after a teardown (Install again, or any step of the session
+        run again): the install and verify records, and the cluster's when the teardown
+        deleted it, go back to pending before it starts. Left as they were, a run that
+        stopped early (``--until project``) turned the session back into "Verify · done"
+        in ``sessions`` and the picker, with nothing installed. A teardown plan (its
+        steps are none of the five phases) leaves them: it is the teardown itself."""
+        session = self.session
+        if any(wizard_phase(s.id) is None for s in self.plan):
+            return
+        if not teardown_was_last(session.status, session.journal):
+            return
+        removed = {"install", "verify"}
+        if (session.inventory.get("cluster") or {}).get("deleted"):
+            removed.add("cluster")
+        for step_id, rec in list(session.steps.items()):
+            if wizard_phase(step_id) in removed and rec.state != "pending":
+                session.start_over(step_id, "to run again: a teardown removed it")
 
     def _later_steps_stale(self, step: Step) -> None:
         """``step`` now points at something else (another cluster, other manifests): the

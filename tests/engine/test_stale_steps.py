@@ -168,3 +168,37 @@ def test_a_failed_preflight_is_not_the_next_clusters_failure(kfwizard_home: Path
     reset = moved.steps["preflight"]
     assert (reset.state, reset.cause, reset.action) == ("pending", None, None)
     assert moved.status == "done"
+
+
+def test_a_run_after_a_teardown_starts_from_what_the_teardown_left(tmp_path: Path) -> None:
+    """A teardown removed the install (and here the cluster): a later run that stops
+    early (``--until project``) turned the session back into "Verify · done" in
+    ``sessions`` and the picker. The removed phases go back to pending when the run
+    starts; a teardown run itself leaves them."""
+    store = SessionStore()
+    session = Session.new("after", {"cluster": "one", "mode": "a"})
+    store.save(session)
+    _run(store, session.id, _plan(tmp_path))
+    torn = store.load(session.id)
+    torn.record("uninstall", "done")
+    torn.status = "removed"
+    store.save(torn)
+
+    again = _run(store, session.id, [BrokenStep("uninstall", tmp_path)])  # a teardown run
+    assert again.steps["apply"].state == "done"
+
+    again.status = "removed"
+    store.save(again)
+    ran = _run(store, session.id, [BrokenStep("credentials", tmp_path)])
+    for step_id in ("preflight", "apply", "verify"):
+        record = ran.steps[step_id]
+        assert (record.state, record.attempts) == ("pending", 0), step_id
+        assert record.note == "to run again: a teardown removed it"
+    assert ran.steps["cluster"].state == "done", "the teardown kept the cluster"
+
+    ran.inventory["cluster"] = {"name": "one", "deleted": True}
+    ran.record("delete-cluster", "done")
+    ran.status = "removed"
+    store.save(ran)
+    gone = _run(store, session.id, [BrokenStep("credentials", tmp_path)])
+    assert gone.steps["cluster"].state == "pending", "a deleted cluster is made again"
