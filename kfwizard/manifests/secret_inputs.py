@@ -68,25 +68,34 @@ def secret_inputs(manifests_output: Mapping[str, Any]) -> list[SecretInput]:
     return [SecretInput.from_json(item) for item in manifests_output.get("secret_inputs") or []]
 
 
-def collect(items: Iterable[SecretInput], env: Mapping[str, str], ask: Ask | None) -> list[str]:
+def collect(
+    items: Iterable[SecretInput],
+    env: Mapping[str, str],
+    ask: Ask | None,
+    check_cancel: Callable[[], None] | None = None,
+) -> list[str]:
     """Each item's value, from its environment variable or else by asking; registered
     with the redactor before anything can log it.
 
     An empty value counts when given on purpose (a variable set to ""): some databases
     have no password. With no variable and nobody to ask (no terminal, the dialog
     dismissed) the step fails before applying anything, naming both ways to give it.
+    A question left unanswered because the run was stopped (Ctrl+Q, Ctrl+C) is that
+    stop (``check_cancel`` raises it), not a failure of the step.
     """
     values: list[str] = []
     for item in items:
         value = env.get(item.env)
         if value is None and ask is not None:
             value = ask(item)
+        if value is None and check_cancel is not None:
+            check_cancel()
         if value is None:
+            again = "Retry asks again" if ask is not None else "run at a terminal to be asked"
             raise StepFailed(
-                f"The {item.prompt[:1].lower()}{item.prompt[1:]} is needed for "
-                f"{item.where()}; kfwizard never stores it, so it is asked at every apply.",
-                f"set {item.env} in the environment (or run at a terminal, where kfwizard "
-                "asks for it), then resume",
+                f"The {item.prompt} is needed for {item.where()}; kfwizard never stores "
+                "it, so it is asked at every apply.",
+                f"give it when asked ({again}), or set {item.env} in the environment, then resume",
             )
         register_secret(value)
         values.append(value)

@@ -41,11 +41,23 @@ def test_a_value_nobody_gives_fails_before_anything_is_applied_naming_both_ways(
     for ask in (None, lambda item: None):
         with pytest.raises(StepFailed) as failed:
             collect([PASSWORD], {}, ask)
-        assert "cloud SQL password for user root is needed for Secret kubeflow/mysql-secret" in (
-            failed.value.cause
+        assert failed.value.cause.startswith(
+            "The Cloud SQL password for user root is needed for Secret kubeflow/mysql-secret"
         )
         assert CLOUDSQL_PASSWORD_ENV in failed.value.action
+        assert ("Retry asks again" in failed.value.action) is (ask is not None)
         assert "resume" in failed.value.action
+
+
+def test_a_question_left_unanswered_by_a_stop_is_the_stop() -> None:
+    from kfwizard.engine.errors import Cancelled
+
+    def stopped() -> None:
+        raise Cancelled("Stopped at your request.")
+
+    with pytest.raises(Cancelled):
+        collect([PASSWORD], {}, lambda item: None, stopped)
+    assert collect([PASSWORD], {}, lambda item: "typed", stopped) == ["typed"]
 
 
 def test_a_collected_value_is_masked_in_anything_logged() -> None:

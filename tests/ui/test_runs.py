@@ -320,7 +320,7 @@ class SecretStep(ChattyStep):
         item = SecretInput(
             "kubeflow", "mysql-secret", "password", "Cloud SQL password for user root"
         )
-        [value] = collect([item], {}, ctx.options.get("ask_secret"))
+        [value] = collect([item], {}, ctx.options.get("ask_secret"), ctx.check_cancel)
         ctx.outputs["given"] = value == "typed-Pa55"
 
 
@@ -352,3 +352,22 @@ async def test_the_cloudsql_password_is_asked_in_a_dialog_when_the_apply_needs_i
         assert screen.last_result.state == "done", screen.last_result
     saved = store.path_for("s-sql").read_text()
     assert '"given": true' in saved and "typed-Pa55" not in saved
+
+
+async def test_quitting_while_the_password_is_asked_is_a_stop_not_a_failure(store):
+    """Ctrl+Q with the password dialog open: the run stops (exit 130, the step
+    interrupted and resumable); it used to fail the step as "password needed"."""
+    from kfwizard.dialogs.secret import SecretDialog
+
+    save_session(store, "s-sql-quit", phase_steps=READY_FOR_INSTALL)
+    app = PlanApp({"install": [SecretStep()]}, store=store, session_id="s-sql-quit")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, InstallScreen)
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: isinstance(app.screen, SecretDialog), description="asked")
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), description="quit?")
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: app._exit, timeout=20, description="exit")
+    assert app.return_value == 130
+    assert store.load("s-sql-quit").steps["apply"].state == "interrupted"

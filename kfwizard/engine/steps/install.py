@@ -420,7 +420,7 @@ class ApplyStep(BaseStep):
         items = secret_inputs(ctx.output_of("manifests"))
         if not items:
             return list(mset.tiers)
-        values = collect(items, env_of(ctx), ctx.options.get("ask_secret"))
+        values = collect(items, env_of(ctx), ctx.options.get("ask_secret"), ctx.check_cancel)
         for item in items:
             ctx.log(f"{item.prompt}: given; written only into {item.where()}.")
         return with_values(list(mset.tiers), items, values)
