@@ -328,7 +328,6 @@ def run_headless(
     _check_faults(faults or [], demo=demo)
 
     run_env = dict(env if env is not None else os.environ)
-    _check_secret_inputs(session, until_phase, run_env)
     # A session open elsewhere, or demo emulators another process holds, is refused
     # before the session is announced.
     with store.lock(session.id):
@@ -340,6 +339,7 @@ def run_headless(
                 demo_handle = start_demo(faults=faults or [], manifests=manifests, speed=speed)
                 run_env.update(demo_handle.env)
                 apply_demo_defaults(session.selections, manifests=manifests)
+            _check_secret_inputs(session, until_phase, run_env)  # after the demo's refusals
             for line in said:
                 print(line, file=out)
             store.save(session)
@@ -532,13 +532,17 @@ def _adopted_cluster_deleted(session: Session) -> str | None:
 def _check_secret_inputs(session: Session, until: str | None, env: Mapping[str, str]) -> None:
     """kfp-gcp's Cloud SQL password is asked when the apply step needs it; with no
     terminal to ask at and no variable holding it, the run is refused before anything
-    starts (it would otherwise create the cluster, then fail at the apply)."""
+    starts (it would otherwise create the cluster, then fail at the apply). A run whose
+    apply is done already (a resumed verify) needs no password and is not refused."""
     from kfwizard.engine.phases import phase_index
     from kfwizard.manifests.secret_inputs import CLOUDSQL_PASSWORD_ENV
 
     mode = (session.selections.get("deployment") or {}).get("mode")
     if mode != "kfp-gcp" or CLOUDSQL_PASSWORD_ENV in env or sys.stdin.isatty():
         return
+    applied = session.steps.get("apply")
+    if applied is not None and applied.state in ("done", "skipped"):
+        return  # re-verifying an install asks for nothing (a new cluster resets "apply")
     if until is not None and phase_index(until) < phase_index("install"):
         return
     raise BadInput(

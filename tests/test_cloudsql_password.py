@@ -94,3 +94,22 @@ def test_the_password_reaches_the_secret_and_nothing_else(
     written += [p for p in paths.cache_dir().rglob("*") if p.is_file()]
     assert written and not [p for p in written if PASSWORD.encode() in p.read_bytes()]
     assert session.steps["apply"].state == "done", (code, out[-3000:])
+
+
+def test_a_run_whose_apply_is_done_needs_no_password(
+    cloud: EmulatorStack,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Re-verifying an install (CI, say) was refused for want of a password it would
+    never use: the apply step was done."""
+    answers = str(_answers(tmp_path))
+    monkeypatch.setenv(CLOUDSQL_PASSWORD_ENV, PASSWORD)
+    assert main(["run", "--answers", answers, "--until", "install"]) == 0
+    monkeypatch.delenv(CLOUDSQL_PASSWORD_ENV)
+    capsys.readouterr()
+    code = main(["run", "--answers", answers, "--until", "install"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err + captured.out[-2000:]
+    assert CLOUDSQL_PASSWORD_ENV not in captured.err
