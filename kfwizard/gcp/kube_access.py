@@ -173,7 +173,7 @@ def _plugin_client(path: Path, context: str | None, timeout: float | None = None
     if answer.token is None:
         setattr(api_client, CREDENTIAL_PROBLEM, answer.problem)
     else:
-        _renew_through_plugin(api_client.configuration, plugin, answer.expires_at)
+        _renew_through_plugin(api_client.configuration, plugin, answer.expires_at, api_client)
         check_token_at_most_every(api_client.configuration, TOKEN_CHECK_SECONDS)
     return api_client
 
@@ -195,7 +195,9 @@ RENEW_RETRY = 30.0
 """Seconds before a failed renewal is tried again."""
 
 
-def _renew_through_plugin(configuration: Any, plugin: PluginRun, expires_at: float | None) -> None:
+def _renew_through_plugin(
+    configuration: Any, plugin: PluginRun, expires_at: float | None, api_client: Any = None
+) -> None:
     """Run the plugin again when its token is about to expire (never, without expiry).
 
     The hook runs before every request; copies of the configuration share it and the
@@ -206,19 +208,38 @@ def _renew_through_plugin(configuration: Any, plugin: PluginRun, expires_at: flo
     it is still valid; only those that have no valid token left wait for the renewal,
     since without one the API would refuse them anyway. The wait is bounded by the
     plugin's own timeout.
+
+    The token's expiry and the time of the next renewal are kept apart: a failed
+    renewal puts off the next one (``RENEW_RETRY``), not the token's end, or requests
+    with an expired token would go on with it during the next renewal instead of
+    waiting. When a renewal fails and the token has expired (or will have before the
+    next try), the plugin's words go on ``api_client`` (``CREDENTIAL_PROBLEM``), as for
+    a plugin that failed at the start: the API's refusal that follows can then say why.
+    A later token clears them. The client is held weakly: its configuration holds this
+    hook, and a cycle would keep both until the garbage collector ran.
     """
     from kfwizard.kube.exec_plugin import run_plugin
 
     state = threading.Condition()
-    expiry = [expires_at]
+    token_expires = [expires_at]
+    renew_at = [None if expires_at is None else expires_at - RENEW_MARGIN]
     renewing = [False]
+    owner = None if api_client is None else weakref.ref(api_client)
+
+    def token_valid() -> bool:
+        return token_expires[0] is None or time.time() < token_expires[0]
+
+    def say_why(problem: str | None) -> None:
+        client = None if owner is None else owner()
+        if client is not None:
+            setattr(client, CREDENTIAL_PROBLEM, problem)
 
     def renew_when_due(target: Any) -> None:
         with state:
-            if expiry[0] is None or time.time() < expiry[0] - RENEW_MARGIN:
+            if renew_at[0] is None or time.time() < renew_at[0]:
                 return
             if renewing[0]:
-                if time.time() < expiry[0]:
+                if token_valid():
                     return  # still valid: use it while the renewal runs
                 state.wait_for(lambda: not renewing[0], timeout=plugin.timeout + RENEW_RETRY)
                 return
@@ -234,9 +255,21 @@ def _renew_through_plugin(configuration: Any, plugin: PluginRun, expires_at: flo
                     # Under the key the kubeconfig loader used ("BearerToken" today).
                     key = next(iter(target.api_key or {}), "BearerToken")
                     target.api_key[key] = f"Bearer {answer.token}"
-                    expiry[0] = answer.expires_at
+                    token_expires[0] = answer.expires_at
+                    renew_at[0] = (
+                        None if answer.expires_at is None else answer.expires_at - RENEW_MARGIN
+                    )
+                    say_why(None)
                 else:  # keep the old token, and try again in a while, not on every request
-                    expiry[0] = time.time() + RENEW_MARGIN + RENEW_RETRY
+                    retry_at = time.time() + RENEW_RETRY
+                    renew_at[0] = retry_at
+                    expires = token_expires[0]
+                    if expires is not None and expires <= retry_at:  # gone before the retry
+                        say_why(
+                            answer.problem
+                            if answer is not None and answer.problem
+                            else "its credential plugin gave no new token"
+                        )
                 renewing[0] = False
                 state.notify_all()
 

@@ -4,7 +4,8 @@ A plugin can hang until its timeout (a login prompt it cannot show, a network th
 not answer). The renewal used to hold its lock all that while, so every request behind
 it waited, even those whose token was still good. Now one renewal runs at a time: other
 requests use the old token while it is valid, and only those without a valid token wait
-for the renewal. The plugins are real scripts; a renewal hangs until the test lets it go.
+for the renewal; a failed renewal does not change when the token expires. The plugins
+are real scripts; a renewal hangs until the test lets it go.
 """
 
 from __future__ import annotations
@@ -38,6 +39,26 @@ print(json.dumps({{"apiVersion": info["apiVersion"], "kind": "ExecCredential", "
 """
 """The first token expires in ``first_expires`` seconds (inside the 300 s renewal margin:
 a renewal is due at once); a renewal hangs until ``<script>.release`` exists."""
+
+FAILS_THEN_HANGS = """
+import datetime, time
+here = pathlib.Path(__file__)
+now = datetime.datetime.now(datetime.timezone.utc)
+if count == 1:
+    expires = now + datetime.timedelta(seconds={first_expires})
+elif count == 2:
+    print("ERROR: gke-gcloud-auth-plugin: Please run: gcloud auth login", file=sys.stderr)
+    sys.exit(1)
+else:  # the next renewal: say it started, then hang until the test lets it go
+    here.with_suffix(".started").write_text(str(count))
+    while not here.with_suffix(".release").exists():
+        time.sleep(0.02)
+    expires = now + datetime.timedelta(hours=1)
+status = {{"token": f"t{{count}}", "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}}
+print(json.dumps({{"apiVersion": info["apiVersion"], "kind": "ExecCredential", "status": status}}))
+"""
+"""The first token expires in ``first_expires`` seconds; the first renewal fails with the
+plugin's complaint, the next hangs until ``<script>.release`` exists."""
 
 HANGS = """
 import time
@@ -75,8 +96,10 @@ def _request(configuration: Any, done: list[tuple[str, str]], name: str) -> thre
     return thread
 
 
-def _renewal_client(emu: Any, tmp_path: Path, first_expires: int) -> tuple[Any, Path]:
-    script = plugin(tmp_path, RENEWAL_HANGS.format(first_expires=first_expires))
+def _renewal_client(
+    emu: Any, tmp_path: Path, first_expires: int, body: str = RENEWAL_HANGS
+) -> tuple[Any, Path]:
+    script = plugin(tmp_path, body.format(first_expires=first_expires))
     path = kubeconfig_with_plugin(emu, tmp_path, str(script))
     api_client = api_client_for_context(path, CONTEXT, plugin_timeout=WAIT * 2)
     assert bearer(api_client) == "Bearer t1"
@@ -125,6 +148,56 @@ def test_requests_without_a_valid_token_wait_for_the_renewal_under_way(
         [("renewing", "Bearer t2")] + [(f"waiting-{n}", "Bearer t2") for n in range(3)]
     )
     assert script.with_suffix(".calls").read_text() == "2", "they waited, and ran no plugin"
+    api_client.close()
+
+
+def test_after_a_failed_renewal_an_expired_token_still_waits_for_the_next_one(
+    emu: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed renewal used to overwrite the token's expiry with the time of the next
+    try, so during that next renewal an expired token counted as valid and requests went
+    on with it at once. The failure's words are kept for the API's refusal meanwhile."""
+    monkeypatch.setattr(kube_access, "RENEW_RETRY", 0.0)  # the next request tries again
+    api_client, script = _renewal_client(emu, tmp_path, -60, FAILS_THEN_HANGS)  # expired
+    configuration = api_client.configuration
+    done: list[tuple[str, str]] = []
+    _request(configuration, done, "failed").join(WAIT)
+    assert done == [("failed", "Bearer t1")], "nothing better to send"
+    assert getattr(api_client, CREDENTIAL_PROBLEM) == (
+        f"its credential plugin {script} failed (exit 1): "
+        "ERROR: gke-gcloud-auth-plugin: Please run: gcloud auth login"
+    )
+    try:
+        renewing = _request(configuration, done, "renewing")
+        _until(script.with_suffix(".started").exists, "the second renewal to start")
+        waiting = _request(configuration, done, "waiting")
+        time.sleep(0.2)  # room for a wrong early answer to show; not a timing assertion
+        assert done == [("failed", "Bearer t1")], "a request went on with an expired token"
+    finally:
+        script.with_suffix(".release").write_text("")
+    for thread in (renewing, waiting):
+        thread.join(WAIT)
+    assert sorted(done[1:]) == [("renewing", "Bearer t3"), ("waiting", "Bearer t3")]
+    assert script.with_suffix(".calls").read_text() == "3"
+    assert getattr(api_client, CREDENTIAL_PROBLEM, None) is None, "a new token clears it"
+    api_client.close()
+
+
+def test_a_failed_renewal_of_a_token_still_valid_keeps_it_and_blames_nothing(
+    emu: Any, tmp_path: Path
+) -> None:
+    """The token outlives the retry (RENEW_RETRY, 30 s): requests go on with it, and
+    there is no refusal for the plugin's words to explain."""
+    api_client, script = _renewal_client(emu, tmp_path, 120, FAILS_THEN_HANGS)
+    done: list[tuple[str, str]] = []
+    _request(api_client.configuration, done, "failed").join(WAIT)
+    _request(api_client.configuration, done, "next").join(WAIT)  # before the retry is due
+    assert done == [("failed", "Bearer t1"), ("next", "Bearer t1")]
+    assert script.with_suffix(".calls").read_text() == "2", "no retry before RENEW_RETRY"
+    assert getattr(api_client, CREDENTIAL_PROBLEM, None) is None
+    from kubernetes.client import VersionApi
+
+    assert VersionApi(api_client).get_code().git_version.startswith("v1.33")
     api_client.close()
 
 
