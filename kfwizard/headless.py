@@ -317,11 +317,19 @@ def run_headless(
 
     if answers is not None:
         session, said = _session_for_answers(
-            store, answers, demo=demo, new=new, manifests=manifests, faults=faults or []
+            store,
+            answers,
+            demo=demo,
+            new=new,
+            manifests=manifests,
+            faults=faults or [],
+            until=until_phase,
         )
     else:
         assert session_id is not None
-        session, said = _session_to_resume(store, session_id, demo=demo, faults=faults or [])
+        session, said = _session_to_resume(
+            store, session_id, demo=demo, faults=faults or [], until=until_phase
+        )
     # A demo session stays one and a real one stays real: the runs below go by the
     # session's kind, never by the flag, and the flag never changes the session.
     demo = session.demo
@@ -372,6 +380,7 @@ def _session_for_answers(
     new: bool,
     manifests: str | None,
     faults: list[str] | None = None,
+    until: str | None = None,
 ) -> tuple[Session, list[str]]:
     """The session this answers file carries on (or a new one), and the lines that say
     which; printed only once the run is sure to start. In the demo a file without a
@@ -391,7 +400,7 @@ def _session_for_answers(
     digest = answers_hash(selections)
     if existing is not None and existing.origin.get("answers_hash") == digest:
         same = f"Resuming session {existing.id} (same answers as {answers})."
-        return existing, [same, *_torn_down_notes(existing, answers)]
+        return existing, [same, *_torn_down_notes(existing, answers, until)]
     if existing is not None:
         session = existing
         compared = selections
@@ -407,7 +416,7 @@ def _session_for_answers(
         )
         session.selections = selections
         session.name = str(selections.get("name") or session.name)
-        notes = _torn_down_notes(session, answers)  # on the choices the run will use
+        notes = _torn_down_notes(session, answers, until)  # on the choices the run will use
         session.origin = {**session.origin, "answers_hash": digest}
         return session, [said, *notes]
     session = Session.new(name=str(selections.get("name") or ""), selections=selections, demo=demo)
@@ -416,7 +425,12 @@ def _session_for_answers(
 
 
 def _session_to_resume(
-    store: SessionStore, session_id: str, *, demo: bool = False, faults: list[str] | None = None
+    store: SessionStore,
+    session_id: str,
+    *,
+    demo: bool = False,
+    faults: list[str] | None = None,
+    until: str | None = None,
 ) -> tuple[Session, list[str]]:
     """The session ``run --session`` resumes, and the lines that say so. A demo session
     resumes in the demo without ``--demo``; a real one is refused ``--demo``."""
@@ -425,7 +439,7 @@ def _session_to_resume(
         _refuse_other_kind(session, demo=demo, faults=faults or [], answers=None)
     name = session.display_name()
     said = [f"Resuming session {session.id}{f' ({name})' if name != session.id else ''}."]
-    return session, said + _torn_down_notes(session, None)
+    return session, said + _torn_down_notes(session, None, until)
 
 
 def _refuse_other_kind(
@@ -468,16 +482,26 @@ def _refuse_other_kind(
     )
 
 
-def _torn_down_notes(session: Session, answers: Path | None) -> list[str]:
+def _torn_down_notes(session: Session, answers: Path | None, until: str | None = None) -> list[str]:
     """What resuming a torn-down session does, said before it runs; refused (exit 2)
     when the cluster it would install into was an adopted one that its teardown
     deleted: kfwizard creates only clusters it is asked to create, so the run could
-    only fail at the cluster step, after saying it installs again."""
+    only fail at the cluster step, after saying it installs again. A run that stops
+    before the Install step (``--until``) installs nothing, and says so."""
+    from kfwizard.engine.phases import PHASE_TITLES, phase_index
     from kfwizard.engine.steps.teardown import teardown_unfinished
 
     removed = session.status == "removed"
     if not removed and not teardown_unfinished(session):
         return []
+    if until is not None and phase_index(until) < phase_index("install"):
+        reaches_cluster = phase_index(until) >= phase_index("cluster")
+        if not reaches_cluster or not _adopted_cluster_deleted(session):
+            made = " (a deleted cluster it created is created again)" if reaches_cluster else ""
+            return [
+                f"It was torn down; this run stops after {PHASE_TITLES[until]}{made} and "
+                "installs nothing yet."
+            ]
     deleted = _adopted_cluster_deleted(session)
     if deleted:
         started_from = session.origin.get("answers_path")

@@ -480,3 +480,28 @@ def test_the_teardown_preview_says_what_it_leaves_on_a_cluster_it_does_not_list(
     shown = io.StringIO()
     _print_preview(listed, False, shown)
     assert shown.getvalue().count(left) == 1, "said once, on the earlier cluster's line"
+
+
+def test_resuming_a_torn_down_session_says_what_a_short_run_does() -> None:
+    """A run that stops before Install (``--until project``) was told "this run
+    installs it again"."""
+    from kfwizard.headless import _session_to_resume
+
+    store = SessionStore()
+    session = Session.new()
+    session.record("apply", "done")
+    session.record("uninstall", "done")
+    session.status = "removed"
+    store.save(session)
+    said = {
+        until: _session_to_resume(store, session.id, until=until)[1][-1]
+        for until in ("project", "cluster", None)
+    }
+    assert said["project"] == (
+        "It was torn down; this run stops after Project and installs nothing yet."
+    )
+    assert said["cluster"] == (
+        "It was torn down; this run stops after Cluster (a deleted cluster it created is "
+        "created again) and installs nothing yet."
+    )
+    assert said[None].startswith("It was torn down: this run installs it again")

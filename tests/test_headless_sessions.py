@@ -118,7 +118,7 @@ def test_the_same_answers_file_carries_on_its_torn_down_session(
     out = capsys.readouterr().out
     assert code == 0, out[-3000:]
     assert out.startswith(f"Resuming session {session.id} (same answers as {answers}).\n")
-    assert "It was torn down: this run installs it again" in out
+    assert "It was torn down; this run stops after Cluster" in out  # --until cluster
     assert "did not create it" not in out
     assert [s.id for s in SessionStore().list()] == [session.id]
     assert SessionStore().load(session.id).status == "done"

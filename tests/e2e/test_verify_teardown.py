@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tarfile
 import time
 from collections.abc import Callable
@@ -94,7 +95,11 @@ def test_teardown_removes_the_inventory_and_the_cluster_and_is_idempotent(
     # Running it again says what that means before anything happens.
     capsys.readouterr()
     assert main(["run", "--session", session_id, "--until", "project"]) == 0
-    assert "It was torn down: this run installs it again" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "It was torn down; this run stops after Project and installs nothing yet." in said
+    assert main(["sessions", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["step"] == "Cluster", "not Verify: the install and its cluster are gone"
     # The cluster created again is a new cluster: the preflight checks it again rather
     # than counting the checks made on the deleted one.
     assert main(["run", "--session", session_id, "--until", "install", "--yes"]) == 0
