@@ -238,6 +238,7 @@ class Runner:
         steps are none of the five phases) leaves them: it is the teardown itself."""
         session = self.session
         if any(wizard_phase(s.id) is None for s in self.plan):
+            self._fresh_teardown()
             return
         if not teardown_was_last(session.status, session.journal):
             return
@@ -247,6 +248,21 @@ class Runner:
         for step_id, rec in list(session.steps.items()):
             if wizard_phase(step_id) in removed and rec.state != "pending":
                 session.start_over(step_id, "to run again: a teardown removed it")
+
+    def _fresh_teardown(self) -> None:
+        """A teardown that does not carry on an unfinished one starts its steps afresh:
+        the records of an earlier, finished teardown counted on ("stopped · attempt 3"
+        after two teardowns that had both finished)."""
+        session = self.session
+        unfinished = session.status != "removed" and teardown_was_last(
+            session.status, session.journal
+        )
+        if unfinished:
+            return
+        for step in self.plan:
+            record = session.steps.get(step.id)
+            if record is not None and record.state != "pending":
+                session.start_over(step.id, "a new teardown")
 
     def _later_steps_stale(self, step: Step) -> None:
         """``step`` now points at something else (another cluster, other manifests): the

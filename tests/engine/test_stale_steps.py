@@ -202,3 +202,22 @@ def test_a_run_after_a_teardown_starts_from_what_the_teardown_left(tmp_path: Pat
     store.save(ran)
     gone = _run(store, session.id, [BrokenStep("credentials", tmp_path)])
     assert gone.steps["cluster"].state == "pending", "a deleted cluster is made again"
+
+
+def test_a_new_teardown_counts_its_attempts_afresh_and_an_unfinished_one_carries_on(
+    tmp_path: Path,
+) -> None:
+    store = SessionStore()
+    session = Session.new("td", {"cluster": "one"})
+    store.save(session)
+    teardown = [BrokenStep("uninstall", tmp_path)]
+    first = _run(store, session.id, teardown)
+    assert first.steps["uninstall"].attempts == 1
+    first.status = "removed"
+    store.save(first)
+    (tmp_path / "uninstall.done").unlink()
+    (tmp_path / "uninstall.broken").touch()
+    second = _run(store, session.id, teardown)
+    assert (second.steps["uninstall"].state, second.steps["uninstall"].attempts) == ("failed", 1)
+    third = _run(store, session.id, teardown)  # carries on the unfinished one
+    assert third.steps["uninstall"].attempts == 2
