@@ -223,3 +223,53 @@ def stack_env(stack: Any, tmp_path: Path) -> dict[str, str]:
 def clusters_named(stack: Any, name: str = "kubeflow-testing") -> list[Any]:
     """The GKE emulator's clusters called ``name`` (any project)."""
     return [c for c in stack.gke.clusters.values() if c.name == name]
+
+
+INSTALL = ("credentials", "services", "cluster", "connect", "manifests")
+INSTALL += ("preflight", "apply", "rollout", "verify")
+TEARDOWN = ("find-cluster", "uninstall", "wait-namespaces")
+
+INSTALLED_OUTPUTS: dict[str, Any] = {
+    "preflight": {"checks": [{"name": "capacity", "state": "pass", "message": "fits"}]},
+    "rollout": {
+        "deployments": [{"name": "ml-pipeline", "ready": "1/1", "state": "ready", "message": ""}]
+    },
+    "verify": {
+        "checks": [{"name": "KFP API healthz", "state": "ok", "message": "tag_name=2.17.0"}],
+        "api": {"tag_name": "2.17.0"},
+    },
+}
+"""What an install leaves for the screens to show: preflight checks, the Deployments,
+the verify checks."""
+
+
+def installed(session_id: str = "s-torn") -> Session:
+    """A session whose install ran to a verified end, on a cluster it created (the
+    answers' default cluster), with the outputs the screens show."""
+    from kfwizard.answers import defaults
+
+    session = Session(id=session_id, name=session_id, selections=defaults())
+    session.selections["project"] = "my-proj-1"
+    for step_id in INSTALL:
+        session.record(step_id, "running")
+        session.record(step_id, "done")
+    session.outputs.update(json.loads(json.dumps(INSTALLED_OUTPUTS)))
+    session.inventory["cluster"] = {
+        "project": "my-proj-1",
+        "location": "us-central1-a",
+        "name": "kubeflow-testing",
+        "created_by_session": True,
+    }
+    session.status = "done"
+    return session
+
+
+def torn_down(session: Session, *, delete_cluster: bool = False) -> Session:
+    """What a teardown that finished leaves (the runner's records, then "removed")."""
+    for step_id in (*TEARDOWN, *(("delete-cluster",) if delete_cluster else ())):
+        session.record(step_id, "running")
+        session.record(step_id, "done")
+    if delete_cluster:
+        session.inventory["cluster"]["deleted"] = True
+    session.status = "removed"
+    return session

@@ -21,38 +21,14 @@ from kfwizard.widgets.step_indicator import (
     session_phase_states,
     teardown_left,
 )
-from tests.ui.helpers import PlanApp, wait_for, wait_for_screen
-
-INSTALL = ("credentials", "services", "cluster", "connect", "manifests")
-INSTALL += ("preflight", "apply", "rollout", "verify")
-TEARDOWN = ("find-cluster", "uninstall", "wait-namespaces")
-
-
-def installed(session_id: str = "s-torn") -> Session:
-    """A session whose install ran to a verified end, on a cluster it created."""
-    session = Session(id=session_id, name=session_id)
-    for step_id in INSTALL:
-        session.record(step_id, "running")
-        session.record(step_id, "done")
-    session.inventory["cluster"] = {
-        "project": "my-proj-1",
-        "location": "us-central1-a",
-        "name": "kubeflow-testing",
-        "created_by_session": True,
-    }
-    session.status = "done"
-    return session
-
-
-def torn_down(session: Session, *, delete_cluster: bool = False) -> Session:
-    """What a teardown that finished leaves (the runner's records, then "removed")."""
-    for step_id in (*TEARDOWN, *(("delete-cluster",) if delete_cluster else ())):
-        session.record(step_id, "running")
-        session.record(step_id, "done")
-    if delete_cluster:
-        session.inventory["cluster"]["deleted"] = True
-    session.status = "removed"
-    return session
+from tests.ui.helpers import (
+    TEARDOWN,
+    PlanApp,
+    installed,
+    torn_down,
+    wait_for,
+    wait_for_screen,
+)
 
 
 def test_a_finished_teardown_leaves_no_ticks_on_install_and_verify():
