@@ -47,7 +47,7 @@ from kfwizard.widgets.field import Field
 from kfwizard.widgets.key_bar import KeyBar
 from kfwizard.widgets.log_pane import LogPane
 from kfwizard.widgets.notice import Notice
-from kfwizard.widgets.step_indicator import StepIndicator
+from kfwizard.widgets.step_indicator import StepIndicator, session_phase_states
 from kfwizard.widgets.step_list import StepList
 from kfwizard.wording import plural
 
@@ -276,13 +276,17 @@ class WizardScreen(StyledOnceScreen):
 
     # -- navigation ----------------------------------------------------------------
     def phase_done(self) -> bool:
-        """All engine steps of this phase are done or skipped in the session."""
-        mine = [
-            rec.state
-            for step_id, rec in self.session.steps.items()
-            if wizard_phase(step_id) == self.PHASE
-        ]
-        return bool(mine) and all(state in ("done", "skipped") for state in mine)
+        """All engine steps of this phase are done or skipped, and no teardown has
+        undone them since.
+
+        A teardown leaves the step records as they were (the next wizard run sends
+        them back to pending), so the records alone said "✓ This step is done" on
+        the Cluster and Install screens over a deleted cluster or install, and ctrl+n
+        went straight on, while the step bar said ⊘ or ◐. Both read
+        :func:`session_phase_states` now, so they cannot disagree, and the screen
+        offers its action (Create cluster, Install) again.
+        """
+        return session_phase_states(self.session).get(self.PHASE) == "done"
 
     def next_phase(self) -> str | None:
         index = PHASES.index(self.PHASE)

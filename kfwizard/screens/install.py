@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 from kfwizard.engine.events import StepDetail
 from kfwizard.screens.base import WizardScreen
 from kfwizard.widgets.checklist import CheckList
+from kfwizard.widgets.step_indicator import HALF_REMOVED, REMOVED, session_phase_states
 from kfwizard.wording import plural
 
 HERE = Path(__file__).parent
@@ -121,9 +122,15 @@ class InstallScreen(WizardScreen):
         """A step's saved outputs, unless the step was sent back to pending since (a
         new cluster or new manifests): another cluster's preflight failures and
         Deployments are not this one's. The outputs stay saved for the steps that
-        read them (what an earlier set applied); they are only not shown."""
+        read them (what an earlier set applied); they are only not shown.
+
+        Nor after a teardown (finished or not) that removed the install: its
+        preflight checks and ready Deployments described objects that are gone, and
+        the records still read done until the next run starts."""
         record = self.session.steps.get(step_id)
         if record is None or record.state == "pending":
+            return {}
+        if session_phase_states(self.session).get(self.PHASE) in (REMOVED, HALF_REMOVED):
             return {}
         return dict(self.session.outputs.get(step_id) or {})
 

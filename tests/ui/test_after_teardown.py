@@ -1,0 +1,106 @@
+"""After a teardown the step screens say what is left, as the step bar does.
+
+A teardown leaves the step records as they were until the next wizard run, so a
+screen that reads only the records calls a deleted install "done". These tests build
+the torn-down sessions with the session's own records (``helpers.installed`` and
+``torn_down``) and run the real screens; the "Install again…" runs go through the real
+runner, which sends the removed records back to pending as a real run does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Button, DataTable, Static
+
+from kfwizard.screens.cluster import ClusterScreen
+from kfwizard.screens.install import InstallScreen
+from kfwizard.screens.verify import VerifyScreen
+from kfwizard.session import Session, SessionStore
+from kfwizard.widgets.checklist import CheckList
+from tests.ui.helpers import (
+    ChattyStep,
+    PlanApp,
+    installed,
+    torn_down,
+    wait_for,
+    wait_for_screen,
+)
+
+
+def save(store: SessionStore, session: Session) -> Session:
+    store.save(session)
+    return store.load(session.id)
+
+
+def half_torn_down(session: Session) -> Session:
+    """A teardown stopped in its uninstall step: part of the install is gone."""
+    session.record("find-cluster", "running")
+    session.record("find-cluster", "done")
+    session.record("uninstall", "running")
+    session.record("uninstall", "interrupted", "Stopped at your request.")
+    session.status = "interrupted"
+    return session
+
+
+def nav_status(screen: Any) -> str:
+    return str(screen.query_one("#nav-status", Static).render())
+
+
+async def open_at(pilot: Any, phase: str, screen_type: type) -> Any:
+    """From the Verify screen the session opens on, go to ``phase``'s screen."""
+    await wait_for_screen(pilot, VerifyScreen)
+    pilot.app.goto(phase)
+    return await wait_for_screen(pilot, screen_type)
+
+
+async def test_the_cluster_screen_offers_create_again_for_a_deleted_cluster(store):
+    save(store, torn_down(installed(), delete_cluster=True))
+    plans = {"cluster": [ChattyStep("cluster", "Create the cluster", total=2)]}
+    app = PlanApp(plans, store=store, session_id="s-torn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        cluster = await open_at(pilot, "cluster", ClusterScreen)
+        assert not cluster.phase_done()
+        assert cluster.query_one("#next", Button).label.plain == "Create cluster"
+        assert "This step is done" not in nav_status(cluster)
+        # ctrl+n runs the step here; it used to go straight on to Deployment mode.
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: cluster.last_result is not None, description="run")
+        assert app.screen is cluster
+        assert cluster.last_result.state == "done"
+
+
+async def test_a_kept_cluster_stays_done_after_the_teardown(store):
+    save(store, torn_down(installed()))
+    app = PlanApp({}, store=store, session_id="s-torn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        cluster = await open_at(pilot, "cluster", ClusterScreen)
+        assert cluster.phase_done()
+        assert "This step is done" in nav_status(cluster)
+
+
+async def test_the_install_screen_after_a_teardown_offers_install_without_old_tables(store):
+    """Finished or stopped, the teardown removed what the preflight checked and the
+    Deployments the table listed as ready."""
+    for session in (torn_down(installed()), half_torn_down(installed())):
+        save(store, session)
+        app = PlanApp({}, store=store, session_id=session.id)
+        async with app.run_test(size=(120, 40)) as pilot:
+            install = await open_at(pilot, "install", InstallScreen)
+            assert not install.phase_done()
+            assert install.query_one("#next", Button).label.plain == "Install"
+            assert "This step is done" not in nav_status(install)
+            assert install.outputs_of_last_run("preflight") == {}
+            assert install.outputs_of_last_run("rollout") == {}
+            assert not install.query_one("#checks", CheckList).display
+            assert not install.query_one("#deployments", DataTable).display
+
+
+async def test_the_install_screen_shows_its_tables_when_nothing_was_torn_down(store):
+    save(store, installed())
+    app = PlanApp({}, store=store, session_id="s-torn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        install = await open_at(pilot, "install", InstallScreen)
+        assert install.phase_done()
+        assert install.query_one("#checks", CheckList).display
+        assert install.query_one("#deployments", DataTable).display
