@@ -449,6 +449,9 @@ class VerifyScreen(WizardScreen):
             self.notify("This session recorded nothing to remove.", title="Teardown")
             return
         assert self.bridge is not None
+        # As start_run does: a stopped or failed run's panel (this teardown's last
+        # attempt, most often) stayed up over the teardown that finished it.
+        self.hide_failure()
         self.set_class(True, "-has-log")
         self.remove_class("-log-empty")
         if not self.begin_run(plan=list(plan)):

@@ -18,12 +18,15 @@ from kfwizard.screens.install import InstallScreen
 from kfwizard.screens.verify import VerifyScreen
 from kfwizard.session import Session, SessionStore
 from kfwizard.widgets.checklist import CheckList
+from kfwizard.widgets.failure_panel import FailurePanel
 from tests.ui.helpers import (
     ChattyStep,
+    FailingStep,
     PlanApp,
     installed,
     torn_down,
     wait_for,
+    wait_for_panel,
     wait_for_screen,
 )
 
@@ -104,3 +107,22 @@ async def test_the_install_screen_shows_its_tables_when_nothing_was_torn_down(st
         assert install.phase_done()
         assert install.query_one("#checks", CheckList).display
         assert install.query_one("#deployments", DataTable).display
+
+
+async def test_a_teardown_started_again_hides_the_last_failure_panel(store):
+    """The panel an earlier run left (here a failed verification) goes when the
+    teardown starts, as it does when a run starts; the teardown that then finishes
+    left "! …: stopped" up over "Torn down"."""
+    session = installed()
+    session.inventory["cluster"]["deleted"] = True  # the teardown has nothing to call
+    save(store, session)
+    plans = {"verify": [FailingStep("verify", "Verify")]}
+    app = PlanApp(plans, store=store, session_id="s-torn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        verify = await wait_for_screen(pilot, VerifyScreen)
+        await pilot.press("ctrl+n")
+        await wait_for_panel(pilot, verify)
+        verify.start_teardown(True)
+        await wait_for(pilot, lambda: verify.torn_down(), description="teardown done")
+        assert not verify.query_one(FailurePanel).has_class("-shown")
+        assert nav_status(verify) == "Torn down"
