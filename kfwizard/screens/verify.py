@@ -246,14 +246,25 @@ class VerifyScreen(WizardScreen):
 
     def kept_clusters_text(self) -> str:
         """After a teardown that kept the cluster: it still runs (and bills), and t is
-        how it goes. Without this the screen reads as if nothing were left."""
-        kept = [str(c["name"]) for c in clusters_to_delete(self.session.inventory)]
+        how it goes. Without this the screen reads as if nothing were left.
+
+        Only the session's own clusters: one it adopted is the user's, there before
+        the session and billed to them regardless; "t deletes it" offered to delete
+        it as if the session had left it behind."""
+        remaining = clusters_to_delete(self.session.inventory)
+        kept = [str(c["name"]) for c in remaining if c.get("created_by_session")]
+        adopted = [str(c["name"]) for c in remaining if not c.get("created_by_session")]
+        theirs = (
+            f" GKE cluster {', '.join(adopted)}, which this session adopted, stays yours."
+            if adopted
+            else ""
+        )
         if not kept:
-            return ""
+            return theirs
         names = ", ".join(kept)
         subject = f"GKE cluster {names} is" if len(kept) == 1 else f"GKE clusters {names} are"
         billed = "" if self.wizard.demo else ", and billed while it runs"
-        return f" {subject} kept{billed}: t deletes {'it' if len(kept) == 1 else 'them'}."
+        return f" {subject} kept{billed}: t deletes {'it' if len(kept) == 1 else 'them'}.{theirs}"
 
     def summary_content(self) -> Any:
         """Version, UI and public URLs, the SDK line and where credentials live.

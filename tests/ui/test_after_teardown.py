@@ -126,3 +126,20 @@ async def test_a_teardown_started_again_hides_the_last_failure_panel(store):
         await wait_for(pilot, lambda: verify.torn_down(), description="teardown done")
         assert not verify.query_one(FailurePanel).has_class("-shown")
         assert nav_status(verify) == "Torn down"
+
+
+def adopted(session: Session) -> Session:
+    """The session used a cluster the user brought (``Existing GKE``)."""
+    session.selections["cluster"].update(source="existing", name="team-prod")
+    session.inventory["cluster"].update(name="team-prod", created_by_session=False)
+    return session
+
+
+async def test_an_adopted_cluster_is_not_offered_for_deletion_after_the_teardown(store):
+    save(store, torn_down(adopted(installed())))
+    app = PlanApp({}, store=store, session_id="s-torn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        verify = await wait_for_screen(pilot, VerifyScreen)
+        words = verify.query_one("#checks", CheckList).empty
+        assert "t deletes" not in words and "billed" not in words, words
+        assert "GKE cluster team-prod, which this session adopted, stays yours." in words
