@@ -62,6 +62,25 @@ def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def version_line(deployment: dict[str, Any], api_version: Any = None) -> str:
+    """What was installed, in the Install screen's words.
+
+    Full Kubeflow is named by its platform release, with the KFP inside it (what the
+    API answers, else the catalog's): "Kubeflow 26.03 (KFP 2.16.0)". Called
+    "Kubeflow Pipelines 2.16.0 (kubeflow, gke)", it read as another install than the
+    Install screen's "kubeflow 26.03"."""
+    mode = deployment.get("mode") or ""
+    if mode == "kubeflow":
+        from kfwizard.manifests.catalog import kubeflow_release
+
+        tag = deployment.get("version") or "?"
+        release = kubeflow_release(str(tag))
+        kfp = api_version or (release.kfp_version if release is not None else None)
+        return f"Kubeflow {tag} (KFP {kfp})" if kfp else f"Kubeflow {tag}"
+    version = api_version or deployment.get("version") or "?"
+    return f"Kubeflow Pipelines {version} ({mode}, {deployment.get('env', '')})"
+
+
 def reinstall_text(selections: dict[str, Any], inventory: dict[str, Any]) -> str:
     """What running a torn-down session again does, cluster and cost first."""
     from kfwizard.gcp import clusters, sizing
@@ -276,7 +295,6 @@ class VerifyScreen(WizardScreen):
         deployment = self.choices.get("deployment") or {}
         verify = self.session.outputs.get("verify") or {}
         api = verify.get("api") or {}
-        version = api.get("tag_name") or deployment.get("version") or "?"
         ui_url = self.forward_url() or "press p to open a port-forward (on 127.0.0.1 only)"
         public = (
             verify.get("public_url")
@@ -285,11 +303,7 @@ class VerifyScreen(WizardScreen):
         )
         sdk = verify.get("sdk_line") or f"pip install kfp=={deployment.get('version', '')}"
         rows = [
-            (
-                "Version",
-                f"Kubeflow Pipelines {version} "
-                f"({deployment.get('mode', '')}, {deployment.get('env', '')})",
-            ),
+            ("Version", version_line(deployment, api.get("tag_name"))),
             ("UI", ui_url),
             ("Public URL", public),
             ("SDK", sdk),

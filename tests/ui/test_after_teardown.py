@@ -143,3 +143,15 @@ async def test_an_adopted_cluster_is_not_offered_for_deletion_after_the_teardown
         words = verify.query_one("#checks", CheckList).empty
         assert "t deletes" not in words and "billed" not in words, words
         assert "GKE cluster team-prod, which this session adopted, stays yours." in words
+
+
+async def test_a_full_kubeflow_summary_names_the_platform_release_and_its_kfp(store):
+    session = installed()
+    session.selections["deployment"].update(mode="kubeflow", version="26.03", env="gke")
+    session.outputs["verify"]["api"] = {}
+    save(store, session)
+    app = PlanApp({}, store=store, session_id="s-torn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        verify = await wait_for_screen(pilot, VerifyScreen)
+        values = [str(cell) for cell in verify.summary_content().columns[1]._cells]
+        assert values[0] == "Kubeflow 26.03 (KFP 2.16.0)", values
