@@ -21,11 +21,16 @@ from textual.widgets import Button, Static
 
 from kfwizard.engine.cluster_inventory import clusters_to_delete
 from kfwizard.engine.events import StepDetail
+from kfwizard.engine.phases import wizard_phase
 from kfwizard.screens.base import WizardScreen
 from kfwizard.widgets.checklist import CheckList
+from kfwizard.widgets.step_indicator import HALF_REMOVED, REMOVED, session_phase_states
 
 HERE = Path(__file__).parent
 """Stylesheets are found from here, also for subclasses defined elsewhere."""
+
+NOT_VERIFIED = "Not verified yet: press Verify."
+"""What the empty checks card says while no verification stands."""
 
 
 def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -159,7 +164,7 @@ class VerifyScreen(WizardScreen):
         with Horizontal(id="verify-actions"):
             yield Button("Open port-forward (p)", id="port-forward", compact=True)
             yield Button("Teardown… (t)", id="teardown", variant="error", compact=True)
-        checks = CheckList(empty="Not verified yet: press Verify.", id="checks")
+        checks = CheckList(empty=NOT_VERIFIED, id="checks")
         checks.border_title = "Checks"
         yield checks
 
@@ -235,16 +240,39 @@ class VerifyScreen(WizardScreen):
             answered,
         )
 
+    def verified_standing(self) -> bool:
+        """The saved verification describes what is installed now: the verify step
+        ran (its record is not pending) and no teardown removed the install since.
+
+        A wizard run after a teardown sends the verify record back to pending, but
+        keeps the old outputs: an "Install again…" that failed or was stopped before
+        Verify left the old all-✓ checks on screen, over nothing installed."""
+        if any(
+            rec.state != "pending"
+            for step_id, rec in self.session.steps.items()
+            if wizard_phase(step_id) == self.PHASE
+        ):
+            return session_phase_states(self.session)[self.PHASE] not in (REMOVED, HALF_REMOVED)
+        return False
+
+    def installed_now(self) -> bool:
+        """Something is there to use (and forward to): the install is done and no
+        teardown removed it, or a standing verification says so."""
+        states = session_phase_states(self.session)
+        return states["install"] == "done" or self.verified_standing()
+
     def refresh_cards(self) -> None:
         from kfwizard.dialogs.teardown import nothing_to_tear_down
 
         checks = self.query_one("#checks", CheckList)
         half = self.half_torn_down()
         removed = self.torn_down() or half
+        verified = not removed and self.verified_standing()
+        installed = not removed and self.installed_now()
         summary = self.query_one("#summary", Static)
-        summary.display = not removed  # back after an Install again
+        summary.display = installed  # back after an Install again
         # Nothing to forward to once torn down; Teardown stays while a cluster is left.
-        self.query_one("#port-forward", Button).display = not removed
+        self.query_one("#port-forward", Button).display = installed
         self.query_one("#teardown", Button).display = not nothing_to_tear_down(self.session)
         # Once verified, the summary takes the intro's place under the title: what the
         # step will do gives way to what it found, with no scrolling (a scroll made
@@ -258,10 +286,12 @@ class VerifyScreen(WizardScreen):
                 else "Torn down: what this session installed has been deleted."
                 + self.kept_clusters_text()
             )
-            checks.set_rows([])
-            return
-        checks.set_rows(check_rows(self.session.outputs))
-        summary.update(self.summary_content())
+        else:
+            # Set again each time: the torn-down words stayed after an Install again.
+            checks.empty = NOT_VERIFIED
+        checks.set_rows(check_rows(self.session.outputs) if verified else [])
+        if installed:
+            summary.update(self.summary_content())
 
     def kept_clusters_text(self) -> str:
         """After a teardown that kept the cluster: it still runs (and bills), and t is
@@ -293,7 +323,9 @@ class VerifyScreen(WizardScreen):
         from rich.table import Table
 
         deployment = self.choices.get("deployment") or {}
-        verify = self.session.outputs.get("verify") or {}
+        # An earlier install's findings (its public URL, its API's version) are not
+        # this one's until it is verified again.
+        verify = (self.session.outputs.get("verify") or {}) if self.verified_standing() else {}
         api = verify.get("api") or {}
         ui_url = self.forward_url() or "press p to open a port-forward (on 127.0.0.1 only)"
         public = (

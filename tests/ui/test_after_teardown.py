@@ -15,7 +15,7 @@ from textual.widgets import Button, DataTable, Static
 
 from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.screens.install import InstallScreen
-from kfwizard.screens.verify import VerifyScreen
+from kfwizard.screens.verify import NOT_VERIFIED, VerifyScreen
 from kfwizard.session import Session, SessionStore
 from kfwizard.widgets.checklist import CheckList
 from kfwizard.widgets.failure_panel import FailurePanel
@@ -107,6 +107,68 @@ async def test_the_install_screen_shows_its_tables_when_nothing_was_torn_down(st
         assert install.phase_done()
         assert install.query_one("#checks", CheckList).display
         assert install.query_one("#deployments", DataTable).display
+
+
+async def install_again(pilot: Any, verify: VerifyScreen) -> None:
+    """Press "Install again…", say yes, and wait until the run is over."""
+    before = verify.last_result
+    await pilot.press("ctrl+n")
+    await wait_for(
+        pilot, lambda: type(pilot.app.screen).__name__ == "ConfirmDialog", description="asked"
+    )
+    await pilot.click("#yes")
+    await wait_for(
+        pilot,
+        lambda: verify.last_result is not before and not verify.running,
+        description="install again over",
+    )
+
+
+def old_results_shown(verify: VerifyScreen) -> bool:
+    checks = verify.query_one("#checks", CheckList)
+    return bool(
+        checks.rows
+        or verify.query_one("#summary").display
+        or verify.query_one("#port-forward", Button).display
+    )
+
+
+async def test_a_failed_install_again_shows_no_old_checks_summary_or_forward(store):
+    save(store, torn_down(installed()))
+    plans = {"verify": [FailingStep("credentials", "Check credentials")]}
+    app = PlanApp(plans, store=store, session_id="s-torn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        verify = await wait_for_screen(pilot, VerifyScreen)
+        await install_again(pilot, verify)
+        assert verify.last_result.state == "failed"
+        assert verify.session.steps["verify"].state == "pending"
+        assert not old_results_shown(verify)
+        assert verify.query_one("#checks", CheckList).empty == NOT_VERIFIED
+        assert verify.query_one("#next", Button).label.plain != "Verify again"
+
+
+async def test_an_install_again_that_applied_says_not_verified_not_torn_down(store):
+    save(store, torn_down(installed()))
+    plans = {"verify": [ChattyStep("apply", "Apply manifests", total=2)]}
+    app = PlanApp(plans, store=store, session_id="s-torn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        verify = await wait_for_screen(pilot, VerifyScreen)
+        assert verify.query_one("#checks", CheckList).empty.startswith("Torn down")
+        await install_again(pilot, verify)
+        assert verify.last_result.state == "done"
+        checks = verify.query_one("#checks", CheckList)
+        assert checks.empty == NOT_VERIFIED
+        assert not checks.rows, "the old verification is not this install's"
+
+
+async def test_a_verified_session_shows_its_checks_summary_and_forward(store):
+    save(store, installed())
+    app = PlanApp({}, store=store, session_id="s-torn")
+    async with app.run_test(size=(120, 40)) as pilot:
+        verify = await wait_for_screen(pilot, VerifyScreen)
+        assert verify.query_one("#checks", CheckList).rows
+        assert verify.query_one("#summary").display
+        assert verify.query_one("#port-forward", Button).display
 
 
 async def test_a_teardown_started_again_hides_the_last_failure_panel(store):
