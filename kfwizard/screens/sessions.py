@@ -129,8 +129,9 @@ def last_problem(session: Session, process_gone: bool = False) -> tuple[str, str
     """What the detail line says about how the session's last run ended, as
     ``(heading, colour, text)``, or None when nothing went wrong.
 
-    A failure is a problem, named with the step's title. A stop the user asked for is
-    not a problem: it says what happened ("Stopped at your request during …"). Any
+    A failure is a problem, named with the step's title in quotes (the "GKE cluster"
+    step: a bare title read as a noun). A stop the user asked for is not a problem: it
+    says what happened ("Stopped at your request during …"). Any
     other stop (a closed terminal, a kill) is an interruption. With ``process_gone``
     (a "running" session nobody runs), the step that was running was interrupted.
     """
@@ -138,20 +139,20 @@ def last_problem(session: Session, process_gone: bool = False) -> tuple[str, str
         running = [step_id for step_id, rec in session.steps.items() if rec.state == "running"]
         if running:
             title = step_title(running[-1], step_titles(session.selections))
-            return f"Interrupted during {title}:", "$text-warning", PROCESS_GONE
+            return f'Interrupted during the "{title}" step:', "$text-warning", PROCESS_GONE
     for step_id, rec in reversed(list(session.steps.items())):
         if rec.state not in ("failed", "interrupted") or not rec.cause:
             continue
         title = step_title(step_id, step_titles(session.selections))
         if rec.state == "failed":
-            return f"Last problem in {title}:", "$text-error", rec.cause
+            return f'Last problem in the "{title}" step:', "$text-error", rec.cause
         stop = _user_stop_cause()
         if rec.cause.startswith(stop):
             aftermath = rec.cause[len(stop) :].strip()
-            return f"Stopped at your request during {title}.", "", aftermath
+            return f'Stopped at your request during the "{title}" step.', "", aftermath
         if rec.cause == STOPPED_BEFORE_START:
-            return f"Stopped at your request before {title}.", "", ""
-        return f"Interrupted during {title}:", "$text-warning", rec.cause
+            return f'Stopped at your request before the "{title}" step.', "", ""
+        return f'Interrupted during the "{title}" step:', "$text-warning", rec.cause
     return None
 
 
@@ -184,6 +185,13 @@ class SessionTable(DataTable[Any]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Resume", tooltip="Resume the highlighted session"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No "Resume" for an empty table (the last session just deleted): the table can
+        keep the focus while hidden, and its Enter then stayed in the key bar."""
+        if action == "select_cursor":
+            return self.row_count > 0
+        return super().check_action(action, parameters)
 
 
 class SessionsScreen(StyledOnceScreen):
@@ -291,6 +299,10 @@ class SessionsScreen(StyledOnceScreen):
             self.query_one("#sessions-detail", Static).update(
                 "No sessions yet. Press n (or New session) to start one."
             )
+        table = self.query_one(SessionTable)
+        if empty and table.has_focus:
+            self.query_one("#new", Button).focus()  # the one thing to do now
+        table.refresh_bindings()
         self.refresh_bindings()  # Resume, Delete and Back depend on what is listed
         self._update_detail()
 

@@ -80,7 +80,8 @@ async def test_a_running_session_without_its_process_reads_interrupted(store):
         table = app.screen.query_one(DataTable)
         assert "interrupted" in str(table.get_row_at(0)[2])
         detail = str(app.screen.query_one("#sessions-detail").render())
-        assert "during Google Cloud APIs: the kfwizard process running it ended" in detail
+        gone = 'during the "Google Cloud APIs" step: the kfwizard process running it ended'
+        assert gone in detail
         await pilot.press("enter")  # resume: the screen shows the stop, and it is saved
         await wait_for_screen(pilot, ProjectScreen)
         panel = app.screen.query_one(FailurePanel)
