@@ -39,9 +39,14 @@ def has_inverse_proxy(facts: dict[str, Any], objects: list[dict[str, Any]]) -> t
         return True, ""
     if facts["mode"] == "kubeflow":
         return False, "the full platform has no inverse proxy."
+    env = facts["env"] or "platform-agnostic"
+    if env in ("dev", "gcp"):  # these envs have one upstream: these manifests left it out
+        return False, (
+            f"these env {env} manifests of KFP {facts['version']} have no proxy-agent, so "
+            "no inverse proxy (upstream's env dev and gcp do)."
+        )
     return False, (
-        f"env {facts['env'] or 'platform-agnostic'} of KFP {facts['version']} has no "
-        "inverse proxy (only env dev and gcp do)."
+        f"env {env} of KFP {facts['version']} has no inverse proxy (only env dev and gcp do)."
     )
 
 
