@@ -26,9 +26,14 @@ if TYPE_CHECKING:
 
 
 def preview_lines(session: Session) -> list[str]:
-    """Plain sentences listing what the session created."""
+    """Plain sentences listing what the session created. After a teardown that stopped
+    halfway, some of it is gone already: the lines say so rather than promise to delete
+    (and lose the data of) what the stopped run deleted."""
+    from kfwizard.engine.steps.teardown import teardown_unfinished
+
     inventory = session.inventory
     objects = inventory.get("objects") or []
+    half = teardown_unfinished(session)
     lines = []
     if objects and session.status == "removed":
         # Torn down already: listing them (and their data "lost for good") again read
@@ -40,6 +45,7 @@ def preview_lines(session: Session) -> list[str]:
     elif objects:
         lines.append(
             f"{len(objects)} Kubernetes objects applied by this session ({_where(objects)})"
+            + ("; the stopped teardown deleted some already" if half else "")
         )
     else:
         lines.append("No Kubernetes objects recorded by this session.")
@@ -47,7 +53,8 @@ def preview_lines(session: Session) -> list[str]:
     if claims and session.status != "removed":
         lines.append(
             f"The data in {plural(len(claims), 'volume')} "
-            f"({', '.join(claims)}) is lost for good: pipeline runs, artifacts and metadata."
+            f"({', '.join(claims)}) is lost for good: pipeline runs, artifacts and metadata"
+            + (" (if the stopped teardown has not deleted it already)." if half else ".")
         )
     cluster = remaining_cluster(inventory)
     if cluster.get("name"):

@@ -501,3 +501,18 @@ async def test_esc_with_the_keys_panel_open_closes_the_panel_and_stays_on_the_st
         assert app.screen is screen, "Esc closed the panel only"
         await pilot.press("escape")
         await wait_for_screen(pilot, ProjectScreen)
+
+
+def test_the_preview_after_a_stopped_teardown_does_not_promise_what_is_gone():
+    from kfwizard.dialogs.teardown import preview_lines
+    from kfwizard.session import Session
+
+    session = Session.new(name="half")
+    session.inventory["objects"] = namespace_and_claims("mysql-pv-claim")
+    session.record("apply", "done")
+    session.record("uninstall", "interrupted", cause="Stopped at your request.")
+    lines = preview_lines(session)
+    assert lines[0].endswith(
+        "(cluster-wide and in namespace kubeflow); the stopped teardown deleted some already"
+    )
+    assert lines[1].endswith("(if the stopped teardown has not deleted it already).")
