@@ -114,8 +114,7 @@ def reinstall_text(selections: dict[str, Any], inventory: dict[str, Any]) -> str
     else:
         first = f"the cluster of kubeconfig context {cluster.get('context') or '?'} is used again"
     return (
-        f"Every step runs again: {first}, then Kubeflow Pipelines "
-        f"{deployment.get('version', '?')} ({deployment.get('mode', '?')}) is installed and "
+        f"Every step runs again: {first}, then {version_line(deployment)} is installed and "
         "verified."
     )
 

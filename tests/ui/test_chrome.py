@@ -379,7 +379,7 @@ def test_install_again_says_whether_the_cluster_comes_back_and_what_it_costs():
     assert deleted.startswith(
         "Every step runs again: GKE cluster kubeflow-testing in us-central1-a is created again "
         "(3 x n1-standard-2, about $0.39/hour, billed until it is deleted), then Kubeflow "
-        "Pipelines 2.17.0 (kfp-standalone)"
+        "Pipelines 2.17.0 (kfp-standalone, platform-agnostic)"
     )
     kept = reinstall_text(selections, {"cluster": {"name": "kubeflow-testing"}})
     assert "GKE cluster kubeflow-testing in us-central1-a is used again" in kept
@@ -390,6 +390,8 @@ def test_install_again_says_whether_the_cluster_comes_back_and_what_it_costs():
     assert "stops at the Cluster step" in gone
     selections["cluster"].update(source="kubeconfig", context="kind-kfp")
     assert "kubeconfig context kind-kfp is used again" in reinstall_text(selections, {})
+    selections["deployment"].update(mode="kubeflow", version="26.03")
+    assert "then Kubeflow 26.03 (KFP 2.16.0) is installed" in reinstall_text(selections, {})
 
 
 async def test_a_teardown_stopped_halfway_asks_before_installing_again(store):
