@@ -577,6 +577,39 @@ def _check_secret_inputs(session: Session, until: str | None, env: Mapping[str, 
     )
 
 
+class _PromptStopped(Exception):
+    """Ctrl+C (or SIGTERM) while a question waits at the terminal."""
+
+
+def _stoppable(ask: Callable[..., Any], cancel: threading.Event, unanswered: Any) -> Any:
+    """``ask`` with Ctrl+C and SIGTERM ending the question: the run is asked to stop
+    (``cancel``) and the question returns ``unanswered``, so the step stops at once
+    (it checks for a stop after a question without an answer). Outside a question the
+    first signal still waits for a safe point."""
+
+    def asked(*args: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            return ask(*args)
+
+        def stop_question(signum: int, frame: object) -> None:
+            cancel.set()
+            raise _PromptStopped
+
+        previous = {
+            sig: signal.signal(sig, stop_question) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            return ask(*args)
+        except _PromptStopped:
+            _tell("\nStopped at your request.")
+            return unanswered
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    return asked
+
+
 def ask_secret_at_terminal(item: Any) -> str | None:
     """The value typed at the terminal without echo; None at Ctrl+D (not given)."""
     import getpass
@@ -607,6 +640,12 @@ def _run_session(
     options.update(create_consent(yes=yes, demo=session.demo, env=env))  # "yes" and "confirm"
     if sys.stdin.isatty():
         options["ask_secret"] = ask_secret_at_terminal
+    # A question at the terminal is stopped by Ctrl+C at once: the safe-point stop waits
+    # for the step, and the step waits for the answer, so nothing happened until Enter.
+    if "confirm" in options:
+        options["confirm"] = _stoppable(options["confirm"], cancel, False)
+    if "ask_secret" in options:
+        options["ask_secret"] = _stoppable(options["ask_secret"], cancel, None)
     runner = Runner(session, store, plan, emit=printer, cancel=cancel, options=options)
     with cancel_on_signals(cancel, runner.options):
         result = runner.run()

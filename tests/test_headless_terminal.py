@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -65,15 +66,17 @@ def _kfwizard(*args: str) -> list[str]:
     return [sys.executable, "-m", "kfwizard", *args]
 
 
-def _in_a_terminal(argv: list[str], env: dict[str, str], answer_at: bytes) -> tuple[int, str]:
-    """Run in a pseudo-terminal; at ``answer_at``, press Ctrl+D. Returns the exit code
-    and everything the terminal showed."""
+def _in_a_terminal(
+    argv: list[str], env: dict[str, str], answer_at: bytes, key: bytes = b"\x04"
+) -> tuple[int, str]:
+    """Run in a pseudo-terminal; at ``answer_at``, press ``key`` (Ctrl+D unless told).
+    Returns the exit code and everything the terminal showed."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT)
     os.close(slave)
     shown = bytearray()
     answered = False
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([master], [], [], 0.2)
@@ -86,7 +89,10 @@ def _in_a_terminal(argv: list[str], env: dict[str, str], answer_at: bytes) -> tu
                     break
                 shown += chunk
             if not answered and answer_at in shown:
-                os.write(master, b"\x04")
+                if key == b"\x03":  # the terminal's Ctrl+C: SIGINT to the process
+                    proc.send_signal(signal.SIGINT)
+                else:
+                    os.write(master, key)
                 answered = True
             if proc.poll() is not None and not ready:
                 break
@@ -107,6 +113,17 @@ def test_ctrl_d_at_the_create_prompt_is_a_no(google: dict[str, str], tmp_path: P
     assert "was not confirmed: a cluster is billed until it is deleted" in shown
     (session,) = SessionStore().list()
     assert session.steps["cluster"].state == "failed"  # resumable, nothing created
+
+
+def test_ctrl_c_at_the_create_prompt_stops_the_run(google: dict[str, str], tmp_path: Path) -> None:
+    """Ctrl+C at "Type 'yes' to continue" did nothing until Enter: the safe-point stop
+    waits for the step, and the step waited for the answer. It stops now, resumable."""
+    argv = _kfwizard("run", "--answers", str(_answers(tmp_path)), "--until", "cluster")
+    code, shown = _in_a_terminal(argv, google, CREATE_PROMPT, key=b"\x03")
+    assert code == 130, shown[-3000:]
+    assert "Traceback" not in shown
+    (session,) = SessionStore().list()
+    assert session.steps["cluster"].state == "interrupted"
 
 
 def test_the_create_prompt_follows_the_cost_estimate(
