@@ -785,7 +785,12 @@ def teardown_headless(
                         "is required to tear down without a terminal to confirm on",
                         action="read the list above, then add --yes and run again",
                     )
-                if not _ask_yes(ask or input, "Delete all of this? Type 'yes' to continue: "):
+                try:
+                    agreed = _ask_yes(ask or input, "Delete all of this? Type 'yes' to continue: ")
+                except KeyboardInterrupt:  # Ctrl+C at the question: a stop, nothing deleted
+                    print("\nNothing was deleted.", file=out)
+                    return 130
+                if not agreed:
                     print("Nothing was deleted.", file=out)
                     return 0
             cancel = threading.Event()

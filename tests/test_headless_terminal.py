@@ -154,6 +154,23 @@ def test_ctrl_d_at_the_teardown_prompt_deletes_nothing(tmp_path: Path) -> None:
     assert session.status != "removed"
 
 
+def test_ctrl_c_at_the_teardown_prompt_deletes_nothing(tmp_path: Path) -> None:
+    answers = _demo_answers(tmp_path)
+    env = {**os.environ, "KFWIZARD_DEMO_SPEED": "0"}
+    run = _kfwizard("--demo", "run", "--answers", str(answers), "--until", "cluster")
+    done = subprocess.run(run, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    teardown = _kfwizard("teardown", "--session", "t1")
+    prompt = b"Delete all of this? Type 'yes' to continue: "
+    code, shown = _in_a_terminal(teardown, env, prompt, key=b"\x03")
+    assert code == 130, shown[-3000:]
+    assert "Traceback" not in shown and "KeyboardInterrupt" not in shown, shown[-2000:]
+    assert "Nothing was deleted." in shown
+    (session,) = SessionStore().list()
+    assert session.status != "removed"
+
+
 def test_without_a_terminal_every_next_step_names_yes(
     google: dict[str, str], tmp_path: Path
 ) -> None:
