@@ -154,7 +154,10 @@ class InstallScreen(WizardScreen):
         )
         from kfwizard.engine.steps.install import replaces_earlier
 
-        earlier = self.session.outputs.get("apply") or {}
+        # What a teardown removed is not "installed here earlier". (A step sent back to
+        # pending by new manifests is: that is the install this one replaces.)
+        removed = session_phase_states(self.session).get(self.PHASE) in (REMOVED, HALF_REMOVED)
+        earlier = {} if removed else self.session.outputs.get("apply") or {}
         replaced = (earlier.get("version"), earlier.get("env"))
         if (
             earlier.get("version")

@@ -98,6 +98,21 @@ async def test_the_install_screen_after_a_teardown_offers_install_without_old_ta
             assert not install.query_one("#checks", CheckList).display
             assert not install.query_one("#deployments", DataTable).display
 
+    # The removed install is not "installed here earlier" for a new version to replace.
+    session = torn_down(installed())
+    session.outputs["connect"] = {"source": "gke", "context": "gke_p_us-central1-a_kf"}
+    session.outputs["apply"] = {
+        "target": "gke_p_us-central1-a_kf",
+        "mode": "kfp-standalone",
+        "version": "2.14.4",
+        "env": "platform-agnostic",
+    }
+    save(store, session)
+    app = PlanApp({}, store=store, session_id=session.id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        install = await open_at(pilot, "install", InstallScreen)
+        assert "It replaces" not in str(install.summary())
+
 
 async def test_the_install_screen_shows_its_tables_when_nothing_was_torn_down(store):
     save(store, installed())
