@@ -695,13 +695,33 @@ def create_consent(
     if ask is None:
         if not sys.stdin.isatty():
             return {"yes": False}
-        ask = input
+        ask = terminal_input
     reply_to = ask
 
     def confirm(question: str) -> bool:
         return _ask_yes(reply_to, f"{question} Type 'yes' to continue: ")
 
     return {"yes": False, "confirm": confirm}
+
+
+def terminal_input(prompt: str) -> str:
+    """``input()`` whose wait a signal handler can always end.
+
+    ``input()`` blocks in one read: a Ctrl+C that lands between the prompt and the read
+    leaves its Python handler pending until a line comes, so the question ignored it.
+    Waiting in short ``select`` rounds runs pending handlers between them. End of input
+    raises ``EOFError``, as ``input()`` does."""
+    import select
+
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    while True:
+        ready, _, _ = select.select([sys.stdin], [], [], 0.2)
+        if ready:
+            line = sys.stdin.readline()
+            if not line:
+                raise EOFError
+            return line.rstrip("\n")
 
 
 def _ask_yes(ask: Callable[[str], str], prompt: str) -> bool:
@@ -786,7 +806,9 @@ def teardown_headless(
                         action="read the list above, then add --yes and run again",
                     )
                 try:
-                    agreed = _ask_yes(ask or input, "Delete all of this? Type 'yes' to continue: ")
+                    agreed = _ask_yes(
+                        ask or terminal_input, "Delete all of this? Type 'yes' to continue: "
+                    )
                 except KeyboardInterrupt:  # Ctrl+C at the question: a stop, nothing deleted
                     print("\nNothing was deleted.", file=out)
                     return 130
