@@ -8,7 +8,9 @@ import os
 import socket
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +80,25 @@ def fixtures_dir() -> Path:
     if not FIXTURES.is_dir():
         pytest.skip(f"shared fixtures not found next to the project ({FIXTURES})")
     return FIXTURES
+
+
+@contextmanager
+def emulators_as_google(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, project: str, fixture: str
+) -> Iterator[Any]:
+    """The emulators standing in for Google Cloud, as after ``eval "$(kfwizard emulator
+    ...)"`` (not ``--demo``), with one cluster someone else made (``existing1``). Skips
+    without the shared KFP ``fixture`` release the test installs."""
+    from kfwizard.emulator.stack import EmulatorStack
+
+    if not (FIXTURES / "kfp" / fixture).is_dir():
+        pytest.skip("shared KFP fixtures not found")
+    with EmulatorStack(
+        speed=0.0,
+        project=project,
+        clusters=["existing1"],
+        kubeconfig_path=tmp_path / "emulator-kubeconfig",
+    ) as emulators:
+        for key, value in emulators.env().items():
+            monkeypatch.setenv(key, value)
+        yield emulators

@@ -18,7 +18,7 @@ from kfwizard.cli import main
 from kfwizard.emulator.stack import EmulatorStack
 from kfwizard.manifests.secret_inputs import CLOUDSQL_PASSWORD_ENV
 from kfwizard.session import SessionStore
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, emulators_as_google
 
 PROJECT = "kfw-cloudsql-project"
 PASSWORD = "s3cret-Zebra-91"
@@ -27,17 +27,8 @@ PASSWORD = "s3cret-Zebra-91"
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[EmulatorStack]:
     """The emulators as real GCP, with a cluster to install on (``existing1``)."""
-    if not (FIXTURES / "kfp" / "1.8.5").is_dir():
-        pytest.skip("shared KFP fixtures not found")
-    with EmulatorStack(
-        speed=0.0,
-        project=PROJECT,
-        clusters=["existing1"],
-        kubeconfig_path=tmp_path / "emulator-kubeconfig",
-    ) as emulators:
-        for key, value in emulators.env().items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.delenv(CLOUDSQL_PASSWORD_ENV, raising=False)
+    monkeypatch.delenv(CLOUDSQL_PASSWORD_ENV, raising=False)
+    with emulators_as_google(monkeypatch, tmp_path, PROJECT, "1.8.5") as emulators:
         yield emulators
 
 

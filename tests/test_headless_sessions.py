@@ -15,7 +15,7 @@ import yaml
 from kfwizard.cli import main
 from kfwizard.emulator.stack import EmulatorStack
 from kfwizard.session import SessionStore
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, emulators_as_google
 
 PROJECT = "kfw-headless-project"
 
@@ -23,16 +23,7 @@ PROJECT = "kfw-headless-project"
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[EmulatorStack]:
     """The emulators as real GCP, with one cluster someone else made (``existing1``)."""
-    if not (FIXTURES / "kfp" / "2.17.0").is_dir():
-        pytest.skip("shared KFP fixtures not found")
-    with EmulatorStack(
-        speed=0.0,
-        project=PROJECT,
-        clusters=["existing1"],
-        kubeconfig_path=tmp_path / "emulator-kubeconfig",
-    ) as emulators:
-        for key, value in emulators.env().items():
-            monkeypatch.setenv(key, value)
+    with emulators_as_google(monkeypatch, tmp_path, PROJECT, "2.17.0") as emulators:
         yield emulators
 
 
