@@ -1,5 +1,6 @@
 """`kfwizard run` refused by its flags or a lock: nothing announces a session that then
-does not exist or does not run."""
+does not exist or does not run. Flags a command would ignore, or could not honour, are
+refused up front (exit 2, naming the flag), before anything is created."""
 
 from __future__ import annotations
 
@@ -53,3 +54,43 @@ def test_a_session_open_elsewhere_is_not_announced_as_resumed(
     captured = capsys.readouterr()
     assert code != 0 and "open in another kfwizard process" in captured.err
     assert "Resuming" not in captured.out
+
+
+def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    assert "session" not in captured.out.lower()
+    assert SessionStore().list() == []
+    return captured.err
+
+
+@pytest.mark.parametrize("until", ["project", "cluster", "mode", "install"])
+def test_port_forward_with_until_before_verify_is_refused(
+    until: str, answers: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The forward needs the UI that Verify checks; the run used to stop at ``until``
+    and then fail "Service kubeflow/ml-pipeline-ui does not exist", exit 1."""
+    argv = ["--demo", "run", "--answers", str(answers), "--speed", "0", "--until", until]
+    err = refused([*argv, "--port-forward"], capsys)
+    assert err.startswith("kfwizard: --port-forward: ")
+    assert f"--until {until}" in err
+
+
+def test_manifests_without_demo_is_refused(
+    answers: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its help says "with --demo"; without it the flag was silently ignored (as
+    ``--fault`` is not: it is refused). A real install names its manifests in the
+    answers file."""
+    err = refused(["--manifests", str(tmp_path), "run", "--answers", str(answers)], capsys)
+    assert err.startswith("kfwizard: --manifests: only works with --demo")
+    assert "deployment.manifests" in err
+
+
+def test_manifests_with_the_wizards_demo_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The wizard's demo installs its built-in manifests; the flag was dropped there."""
+    err = refused(["--demo", "--manifests", str(tmp_path)], capsys)
+    assert err.startswith("kfwizard: --manifests: only works with `run --demo`")
