@@ -107,6 +107,13 @@ def resume_phase(steps: dict[str, Any]) -> str:
     return PHASES[-1]
 
 
+def teardown_halfway(status: object, journal: object) -> bool:
+    """A teardown started and did not finish (stopped or failed): it was the latest
+    run, and it did not mark the session ``removed``. Takes the saved values, as
+    :func:`teardown_was_last` does."""
+    return status != "removed" and teardown_was_last(status, journal)
+
+
 def phase_of_step(step_id: str) -> str:
     return wizard_phase(step_id) or "install"
 

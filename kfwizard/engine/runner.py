@@ -25,7 +25,13 @@ from kfwizard.engine.events import (
     StepStarted,
 )
 from kfwizard.engine.logfile import SessionLog
-from kfwizard.engine.phases import phase_index, phase_of_step, teardown_was_last, wizard_phase
+from kfwizard.engine.phases import (
+    phase_index,
+    phase_of_step,
+    teardown_halfway,
+    teardown_was_last,
+    wizard_phase,
+)
 from kfwizard.engine.redact import redact, redact_lines
 from kfwizard.engine.step import SETTLED_NOTE, Step, StepContext
 from kfwizard.session import Session, SessionStore, SessionWriteError
@@ -254,10 +260,7 @@ class Runner:
         the records of an earlier, finished teardown counted on ("stopped · attempt 3"
         after two teardowns that had both finished)."""
         session = self.session
-        unfinished = session.status != "removed" and teardown_was_last(
-            session.status, session.journal
-        )
-        if unfinished:
+        if teardown_halfway(session.status, session.journal):
             return
         for step in self.plan:
             record = session.steps.get(step.id)

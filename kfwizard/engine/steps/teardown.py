@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from kfwizard.engine.errors import Refused, StepFailed
-from kfwizard.engine.phases import teardown_was_last
+from kfwizard.engine.phases import teardown_halfway
 from kfwizard.engine.step import BaseStep, Step, StepContext
 from kfwizard.engine.steps.install import kube_clients, timeout
 
@@ -53,7 +53,7 @@ def teardown_unfinished(session: Session) -> bool:
     is a teardown step's (steps outside the five wizard phases), and a finished
     teardown marks the session ``removed``.
     """
-    return session.status != "removed" and teardown_was_last(session.status, session.journal)
+    return teardown_halfway(session.status, session.journal)
 
 
 def _location_flag(location: str) -> str:
