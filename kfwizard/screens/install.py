@@ -130,9 +130,13 @@ class InstallScreen(WizardScreen):
         record = self.session.steps.get(step_id)
         if record is None or record.state == "pending":
             return {}
-        if session_phase_states(self.session).get(self.PHASE) in (REMOVED, HALF_REMOVED):
+        if self.removed_by_teardown():
             return {}
         return dict(self.session.outputs.get(step_id) or {})
+
+    def removed_by_teardown(self) -> bool:
+        """A teardown (finished or not) removed the install this screen would describe."""
+        return session_phase_states(self.session).get(self.PHASE) in (REMOVED, HALF_REMOVED)
 
     def summary(self) -> Content:
         deployment = self.choices.get("deployment") or {}
@@ -156,8 +160,7 @@ class InstallScreen(WizardScreen):
 
         # What a teardown removed is not "installed here earlier". (A step sent back to
         # pending by new manifests is: that is the install this one replaces.)
-        removed = session_phase_states(self.session).get(self.PHASE) in (REMOVED, HALF_REMOVED)
-        earlier = {} if removed else self.session.outputs.get("apply") or {}
+        earlier = {} if self.removed_by_teardown() else self.session.outputs.get("apply") or {}
         replaced = (earlier.get("version"), earlier.get("env"))
         if (
             earlier.get("version")
