@@ -189,16 +189,23 @@ async def test_a_bad_timeouts_variable_is_shown_not_a_crash(store):
     assert OptionsStep.seen == []
 
 
+async def quit_during_the_run(pilot: Any) -> Any:
+    """On the Install screen, start its run and press Ctrl+Q; return the question."""
+    app = pilot.app
+    await wait_for_screen(pilot, InstallScreen)
+    await pilot.press("ctrl+n")
+    await wait_for(pilot, lambda: app.run_in_progress(), description="running")
+    await pilot.press("ctrl+q")
+    await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), description="asks")
+    return app.screen
+
+
 async def test_quit_during_a_run_asks_cancels_and_saves(store):
     save_session(store, "s-quit", phase_steps=READY_FOR_INSTALL)
     plans = {"install": [WaitingStep("preflight", "Preflight")]}
     app = PlanApp(plans, store=store, session_id="s-quit")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, InstallScreen)
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: app.run_in_progress(), description="running")
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), description="asks")
+        await quit_during_the_run(pilot)
         await pilot.click("#yes")
         await app.workers.wait_for_complete(install_workers(app))
         await wait_for(
@@ -227,12 +234,7 @@ async def test_a_quit_question_left_open_while_the_step_ends_asks_what_is_true(s
     plans = {"install": [WaitingStep("preflight", "Preflight", seconds=0.5)]}
     app = PlanApp(plans, store=store, session_id="s-ends")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for_screen(pilot, InstallScreen)
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: app.run_in_progress(), description="running")
-        await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), description="asks")
-        dialog = app.screen
+        dialog = await quit_during_the_run(pilot)
         await wait_for(pilot, lambda: not app.run_in_progress(), description="the step ends")
         await wait_for(
             pilot,
