@@ -29,6 +29,9 @@ here = pathlib.Path(__file__)
 now = datetime.datetime.now(datetime.timezone.utc)
 if count == 1:
     expires = now + datetime.timedelta(seconds={first_expires})
+elif count in {failing}:
+    print("ERROR: gke-gcloud-auth-plugin: Please run: gcloud auth login", file=sys.stderr)
+    sys.exit(1)
 else:  # a renewal: say it started, then hang until the test lets it go
     here.with_suffix(".started").write_text(str(count))
     while not here.with_suffix(".release").exists():
@@ -38,27 +41,8 @@ status = {{"token": f"t{{count}}", "expirationTimestamp": expires.strftime("%Y-%
 print(json.dumps({{"apiVersion": info["apiVersion"], "kind": "ExecCredential", "status": status}}))
 """
 """The first token expires in ``first_expires`` seconds (inside the 300 s renewal margin:
-a renewal is due at once); a renewal hangs until ``<script>.release`` exists."""
-
-FAILS_THEN_HANGS = """
-import datetime, time
-here = pathlib.Path(__file__)
-now = datetime.datetime.now(datetime.timezone.utc)
-if count == 1:
-    expires = now + datetime.timedelta(seconds={first_expires})
-elif count == 2:
-    print("ERROR: gke-gcloud-auth-plugin: Please run: gcloud auth login", file=sys.stderr)
-    sys.exit(1)
-else:  # the next renewal: say it started, then hang until the test lets it go
-    here.with_suffix(".started").write_text(str(count))
-    while not here.with_suffix(".release").exists():
-        time.sleep(0.02)
-    expires = now + datetime.timedelta(hours=1)
-status = {{"token": f"t{{count}}", "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}}
-print(json.dumps({{"apiVersion": info["apiVersion"], "kind": "ExecCredential", "status": status}}))
-"""
-"""The first token expires in ``first_expires`` seconds; the first renewal fails with the
-plugin's complaint, the next hangs until ``<script>.release`` exists."""
+a renewal is due at once); the runs numbered in ``failing`` fail with the plugin's
+complaint; any other renewal hangs until ``<script>.release`` exists."""
 
 HANGS = """
 import time
@@ -97,9 +81,9 @@ def _request(configuration: Any, done: list[tuple[str, str]], name: str) -> thre
 
 
 def _renewal_client(
-    emu: Any, tmp_path: Path, first_expires: int, body: str = RENEWAL_HANGS
+    emu: Any, tmp_path: Path, first_expires: int, failing: tuple[int, ...] = ()
 ) -> tuple[Any, Path]:
-    script = plugin(tmp_path, body.format(first_expires=first_expires))
+    script = plugin(tmp_path, RENEWAL_HANGS.format(first_expires=first_expires, failing=failing))
     path = kubeconfig_with_plugin(emu, tmp_path, str(script))
     api_client = api_client_for_context(path, CONTEXT, plugin_timeout=WAIT * 2)
     assert bearer(api_client) == "Bearer t1"
@@ -158,7 +142,7 @@ def test_after_a_failed_renewal_an_expired_token_still_waits_for_the_next_one(
     try, so during that next renewal an expired token counted as valid and requests went
     on with it at once. The failure's words are kept for the API's refusal meanwhile."""
     monkeypatch.setattr(kube_access, "RENEW_RETRY", 0.0)  # the next request tries again
-    api_client, script = _renewal_client(emu, tmp_path, -60, FAILS_THEN_HANGS)  # expired
+    api_client, script = _renewal_client(emu, tmp_path, -60, failing=(2,))  # expired
     configuration = api_client.configuration
     done: list[tuple[str, str]] = []
     _request(configuration, done, "failed").join(WAIT)
@@ -188,7 +172,7 @@ def test_a_failed_renewal_of_a_token_still_valid_keeps_it_and_blames_nothing(
 ) -> None:
     """The token outlives the retry (RENEW_RETRY, 30 s): requests go on with it, and
     there is no refusal for the plugin's words to explain."""
-    api_client, script = _renewal_client(emu, tmp_path, 120, FAILS_THEN_HANGS)
+    api_client, script = _renewal_client(emu, tmp_path, 120, failing=(2,))
     done: list[tuple[str, str]] = []
     _request(api_client.configuration, done, "failed").join(WAIT)
     _request(api_client.configuration, done, "next").join(WAIT)  # before the retry is due
