@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from textual.command import CommandPalette
@@ -64,10 +67,10 @@ async def test_palette_offers_the_wizard_actions(store):
             assert wanted in titles
 
 
-async def test_palette_commands_that_leave_the_screen_wait_for_the_run(store):
-    """ "Open sessions" and "Resume session" from the palette, chosen while a step
-    runs: the screen and its run stay, the session stays locked, and a notice says
-    why, as the step indicator's links and Back do."""
+@asynccontextmanager
+async def project_step_running(store: Any) -> AsyncIterator[tuple[Any, Any, ProjectScreen]]:
+    """The Project step of session s-busy with a step running (it waits until
+    cancelled); the run is cancelled, and its stop awaited, on the way out."""
     save_session(store, "s-busy")
     plans = {"project": [WaitingStep("credentials", "Google credentials")]}
     app = PlanApp(plans, store=store, session_id="s-busy")
@@ -75,6 +78,16 @@ async def test_palette_commands_that_leave_the_screen_wait_for_the_run(store):
         screen = await wait_for_screen(pilot, ProjectScreen)
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: screen.running, description="the run")
+        yield app, pilot, screen
+        screen.action_cancel_run()
+        await wait_for(pilot, lambda: not app.run_in_progress(), description="the stop")
+
+
+async def test_palette_commands_that_leave_the_screen_wait_for_the_run(store):
+    """ "Open sessions" and "Resume session" from the palette, chosen while a step
+    runs: the screen and its run stay, the session stays locked, and a notice says
+    why, as the step indicator's links and Back do."""
+    async with project_step_running(store) as (app, pilot, screen):
         for title in ("Open sessions", "Resume session"):
             await pilot.press("ctrl+p")
             await wait_for(
@@ -94,8 +107,6 @@ async def test_palette_commands_that_leave_the_screen_wait_for_the_run(store):
             assert app.session is not None and app.session.id == "s-busy"
         messages = [n.message for n in app._notifications]
         assert sum("A step is running" in m for m in messages) == 2, messages
-        screen.action_cancel_run()
-        await wait_for(pilot, lambda: not app.run_in_progress(), description="the stop")
 
 
 async def test_first_run_notice_is_dismissed_for_good(store):
@@ -118,13 +129,7 @@ async def test_first_run_notice_is_dismissed_for_good(store):
 async def test_every_refusal_while_a_step_runs_says_the_same_words(store):
     """Next, Back and a teardown, tried while a step runs, are refused in one sentence
     naming the key that cancels (they used to say it three ways, one without the key)."""
-    save_session(store, "s-busy")
-    plans = {"project": [WaitingStep("credentials", "Google credentials")]}
-    app = PlanApp(plans, store=store, session_id="s-busy")
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await wait_for_screen(pilot, ProjectScreen)
-        await pilot.press("ctrl+n")
-        await wait_for(pilot, lambda: screen.running, description="the run")
+    async with project_step_running(store) as (app, pilot, screen):
         screen.action_next()
         screen.action_back()
         app.action_teardown()
@@ -132,8 +137,6 @@ async def test_every_refusal_while_a_step_runs_says_the_same_words(store):
         assert app.screen is screen and screen.running
         messages = [n.message for n in app._notifications]
         assert messages == ["A step is running. ctrl+x cancels it first."] * 3, messages
-        screen.action_cancel_run()
-        await wait_for(pilot, lambda: not app.run_in_progress(), description="the stop")
 
 
 async def test_theme_toggle_is_remembered(store, monkeypatch):
