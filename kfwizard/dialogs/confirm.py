@@ -12,46 +12,21 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from kfwizard.dialogs.frame import FramedDialog
 
-class ConfirmDialog(ModalScreen[bool]):
+
+class ConfirmDialog(FramedDialog[bool]):
     """Dismisses with True (confirmed) or False (cancelled)."""
 
     DEFAULT_CSS = """
     ConfirmDialog {
-        align: center middle;
-        background: $background 60%;
-        & > Vertical {
-            width: 72;
-            max-width: 95%;
-            height: auto;
-            max-height: 90%;
-            border: thick $primary;
-            background: $surface;
-            padding: 1 2;
-        }
         &.-danger > Vertical {
             border: thick $error;
         }
-        & #confirm-title {
-            text-style: bold;
-            margin-bottom: 1;
-        }
-        & #confirm-body {
-            height: auto;
-            margin-bottom: 1;
-        }
         & #confirm-typed-label {
             color: $text-muted;
-        }
-        & Horizontal {
-            height: auto;
-            align-horizontal: right;
-        }
-        & Button {
-            margin-left: 2;
         }
     }
     """
@@ -79,8 +54,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, id="confirm-title")
-            yield Static(self.body, id="confirm-body")
+            yield Label(self.title_text, id="confirm-title", classes="dialog-title")
+            yield Static(self.body, id="confirm-body", classes="dialog-body")
             if self.require_text:
                 yield Label(f"Type {self.require_text} to confirm:", id="confirm-typed-label")
                 yield Input(placeholder=self.require_text, id="confirm-typed", compact=True)

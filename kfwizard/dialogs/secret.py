@@ -12,43 +12,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from kfwizard.dialogs.frame import FramedDialog
 
-class SecretDialog(ModalScreen["str | None"]):
+
+class SecretDialog(FramedDialog["str | None"]):
     """Dismisses with the typed value, or None (cancelled)."""
 
     DEFAULT_CSS = """
-    SecretDialog {
-        align: center middle;
-        background: $background 60%;
-        & > Vertical {
-            width: 72;
-            max-width: 95%;
-            height: auto;
-            border: thick $primary;
-            background: $surface;
-            padding: 1 2;
-        }
-        & #secret-title {
-            text-style: bold;
-            margin-bottom: 1;
-        }
-        & #secret-body {
-            height: auto;
-            margin-bottom: 1;
-        }
-        & Input {
-            margin-bottom: 1;
-        }
-        & Horizontal {
-            height: auto;
-            align-horizontal: right;
-        }
-        & Button {
-            margin-left: 2;
-        }
+    SecretDialog Input {
+        margin-bottom: 1;
     }
     """
 
@@ -62,12 +36,13 @@ class SecretDialog(ModalScreen["str | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.prompt, id="secret-title")
+            yield Label(self.prompt, id="secret-title", classes="dialog-title")
             yield Static(
                 f"kfwizard writes it only into {self.where} on the cluster: it is never "
                 "saved with the session or logged, so a later apply asks again (or reads "
                 f"{self.env} when set).",
                 id="secret-body",
+                classes="dialog-body",
             )
             yield Input(password=True, id="secret-value", compact=True)
             with Horizontal():
