@@ -204,20 +204,12 @@ def save_session(
 
 
 def stack_env(stack: Any, tmp_path: Path) -> dict[str, str]:
-    """The app's environment for ``stack``: its endpoints, and a home, gcloud folder,
-    kubeconfig and PATH of the test's own, so nothing of the machine's is read."""
-    env = dict(stack.env())
-    env.update(
-        {
-            "NO_GCE_CHECK": "true",
-            "HOME": str(tmp_path / "home"),
-            "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
-            "KUBECONFIG": str(tmp_path / "kube" / "config"),
-            "PATH": str(tmp_path / "no-plugin"),
-            "KFWIZARD_UI_DETERMINISTIC": "1",
-        }
-    )
-    return env
+    """The app's environment for ``stack``: the GKE tests' (its endpoints, and a home,
+    gcloud folder, kubeconfig and PATH of the test's own, so nothing of the machine's is
+    read), with the UI's deterministic rendering."""
+    from tests.gcp.conftest import run_env
+
+    return {**run_env(stack, tmp_path), "KFWIZARD_UI_DETERMINISTIC": "1"}
 
 
 def clusters_named(stack: Any, name: str = "kubeflow-testing") -> list[Any]:
