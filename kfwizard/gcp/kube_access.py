@@ -17,7 +17,10 @@ import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kfwizard.kube.exec_plugin import PluginAnswer
 
 
 def ca_pem(ca_pem_or_b64: str) -> str:
@@ -173,7 +176,7 @@ def _plugin_client(path: Path, context: str | None, timeout: float | None = None
     if answer.token is None:
         setattr(api_client, CREDENTIAL_PROBLEM, answer.problem)
     else:
-        _renew_through_plugin(api_client.configuration, plugin, answer.expires_at, api_client)
+        _renew_through_plugin(api_client.configuration, plugin, answer, api_client)
         check_token_at_most_every(api_client.configuration, TOKEN_CHECK_SECONDS)
     return api_client
 
@@ -189,16 +192,16 @@ class PluginRun:
     timeout: float
 
 
-RENEW_MARGIN = 300.0
-"""Seconds before a plugin token's expiry at which it is renewed (as the client does)."""
 RENEW_RETRY = 30.0
 """Seconds before a failed renewal is tried again."""
 
 
 def _renew_through_plugin(
-    configuration: Any, plugin: PluginRun, expires_at: float | None, api_client: Any = None
+    configuration: Any, plugin: PluginRun, first: PluginAnswer, api_client: Any = None
 ) -> None:
-    """Run the plugin again when its token is about to expire (never, without expiry).
+    """Run the plugin again when its token is about to expire (never, without expiry):
+    when is the answer's to say (``PluginAnswer.renew_at``), given how often the token
+    is looked at.
 
     The hook runs before every request; copies of the configuration share it and the
     ``api_key`` dict it writes (see ``check_token_at_most_every``). One renewal runs at a
@@ -221,8 +224,8 @@ def _renew_through_plugin(
     from kfwizard.kube.exec_plugin import run_plugin
 
     state = threading.Condition()
-    token_expires = [expires_at]
-    renew_at = [None if expires_at is None else expires_at - RENEW_MARGIN]
+    token_expires = [first.expires_at]
+    renew_at = [first.renew_at(TOKEN_CHECK_SECONDS)]
     renewing = [False]
     owner = None if api_client is None else weakref.ref(api_client)
 
@@ -256,9 +259,7 @@ def _renew_through_plugin(
                     key = next(iter(target.api_key or {}), "BearerToken")
                     target.api_key[key] = f"Bearer {answer.token}"
                     token_expires[0] = answer.expires_at
-                    renew_at[0] = (
-                        None if answer.expires_at is None else answer.expires_at - RENEW_MARGIN
-                    )
+                    renew_at[0] = answer.renew_at(TOKEN_CHECK_SECONDS)
                     say_why(None)
                 else:  # keep the old token, and try again in a while, not on every request
                     retry_at = time.time() + RENEW_RETRY

@@ -20,6 +20,7 @@ import base64
 import json
 import os
 import subprocess
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,14 @@ RUN_TIMEOUT = 60.0
 EXEC_EXTENSION = "client.authentication.k8s.io/exec"
 """The cluster extension whose ``extension`` becomes ``spec.cluster.config``."""
 
+RENEW_MARGIN = 300.0
+"""Seconds before a token's expiry at which it is renewed (the kubernetes client counts
+a token as expired five minutes early), for tokens that live long enough."""
+RENEW_SHARE = 1 / 3
+"""The share of a shorter-lived token's life (as seen when it was issued) left when it
+is renewed, when that is less than ``RENEW_MARGIN``: a plugin's 2-minute token is used
+for 80 s and renewed once, not at every look because it is always inside 300 s."""
+
 
 @dataclass(frozen=True)
 class PluginAnswer:
@@ -48,6 +57,25 @@ class PluginAnswer:
     expires_at: float | None = None
     problem: str | None = None
     certificate: bool = False
+    issued_at: float | None = None
+    """When the plugin answered (epoch seconds): the token's life is counted from here."""
+
+    def renew_at(self, looks_every: float = 0.0) -> float | None:
+        """When to run the plugin again (epoch seconds; None: the token never expires).
+
+        ``RENEW_MARGIN`` before the expiry, or ``RENEW_SHARE`` of the token's life when
+        that is less, so a short-lived token is used for most of its life and renewed
+        once before it expires. Never less than ``looks_every``, the longest time
+        between two looks at the token: a token that could expire between two looks is
+        renewed at the look before (at once, when it lives no longer than that).
+        """
+        if self.expires_at is None:
+            return None
+        margin = RENEW_MARGIN
+        if self.issued_at is not None:
+            life = max(0.0, self.expires_at - self.issued_at)
+            margin = min(margin, max(life * RENEW_SHARE, looks_every))
+        return self.expires_at - margin
 
 
 def exec_spec(config: Mapping[str, Any], context: str | None) -> dict[str, Any] | None:
@@ -184,7 +212,11 @@ def _parsed(command: str, stdout: str) -> PluginAnswer:
         if status.get("clientCertificateData"):
             return PluginAnswer(certificate=True)
         return PluginAnswer(problem=f"its credential plugin {command} gave no token")
-    return PluginAnswer(token=str(token), expires_at=_epoch(status.get("expirationTimestamp")))
+    return PluginAnswer(
+        token=str(token),
+        expires_at=_epoch(status.get("expirationTimestamp")),
+        issued_at=time.time(),
+    )
 
 
 def _epoch(stamp: Any) -> float | None:

@@ -56,7 +56,7 @@ from datetime import datetime, timedelta, timezone
 counter = pathlib.Path(sys.argv[1])
 n = int(counter.read_text()) + 1 if counter.exists() else 1
 counter.write_text(str(n))
-soon = datetime.now(timezone.utc) + timedelta(minutes=1)  # inside the 5-minute margin
+soon = datetime.now(timezone.utc) + timedelta(seconds=1)  # gone by the next look
 print(json.dumps({
     "apiVersion": "client.authentication.k8s.io/v1beta1",
     "kind": "ExecCredential",

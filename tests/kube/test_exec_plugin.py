@@ -124,7 +124,8 @@ def test_a_missing_plugin_says_so_with_the_kubeconfigs_install_hint(tmp_path: Pa
 def test_a_token_about_to_expire_is_renewed_by_running_the_plugin_again(
     emu: Any, tmp_path: Path
 ) -> None:
-    script = plugin(tmp_path, ANSWERS.format(expires=60))  # inside the renewal margin
+    # It would expire before the next look at it (30 s on): renewed at this one.
+    script = plugin(tmp_path, ANSWERS.format(expires=20))
     path = kubeconfig_with_plugin(emu, tmp_path, str(script))
     api_client = api_client_for_context(path, CONTEXT)
     try:
@@ -190,9 +191,9 @@ def test_args_given_as_one_string_are_one_argument(tmp_path: Path) -> None:
 TELLS = """
 pathlib.Path(__file__).with_suffix(".info").write_text(json.dumps(info))
 status = {"token": f"t{count}"}
-if count == 1:  # expiring inside the renewal margin; the renewal's token never expires
+if count == 1:  # expiring before the next look (30 s on); the renewal's never expires
     import datetime
-    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=60)
+    soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=20)
     status["expirationTimestamp"] = soon.strftime("%Y-%m-%dT%H:%M:%SZ")
 print(json.dumps({"apiVersion": info["apiVersion"], "kind": "ExecCredential", "status": status}))
 """

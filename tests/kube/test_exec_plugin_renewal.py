@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import kfwizard.gcp.kube_access as kube_access
+import kfwizard.kube.exec_plugin as exec_plugin
 from kfwizard.gcp.kube_access import CREDENTIAL_PROBLEM, api_client_for_context
 from tests.kube.conftest import CONTEXT
 from tests.kube.test_exec_plugin import bearer, kubeconfig_with_plugin, plugin
@@ -40,8 +41,8 @@ else:  # a renewal: say it started, then hang until the test lets it go
 status = {{"token": f"t{{count}}", "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}}
 print(json.dumps({{"apiVersion": info["apiVersion"], "kind": "ExecCredential", "status": status}}))
 """
-"""The first token expires in ``first_expires`` seconds (inside the 300 s renewal margin:
-a renewal is due at once); the runs numbered in ``failing`` fail with the plugin's
+"""The first token expires in ``first_expires`` seconds (a renewal is due at once, see
+``every_request_looks``); the runs numbered in ``failing`` fail with the plugin's
 complaint; any other renewal hangs until ``<script>.release`` exists."""
 
 HANGS = """
@@ -56,8 +57,12 @@ WAIT = 30.0
 @pytest.fixture(autouse=True)
 def every_request_looks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests look at the token every time, not once per 30 s: two requests in a row
-    then reach the renewal, as two requests 30 s apart do in a run."""
+    then reach the renewal, as two requests 30 s apart do in a run. And a token is due
+    for renewal from the start (the whole of its life is margin), as it is in a run
+    once most of its life is over: these tests are about what happens during a
+    renewal, not when it comes (test_exec_plugin_short_tokens)."""
     monkeypatch.setattr(kube_access, "TOKEN_CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(exec_plugin, "RENEW_SHARE", 1.0)
 
 
 def _until(condition: Callable[[], bool], what: str) -> None:
