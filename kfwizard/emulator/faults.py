@@ -54,6 +54,10 @@ class Faults:
     anonymous_refused: bool = False
     """The Kubernetes API answers a request without an Authorization header with 401,
     as a real API server does (the emulator otherwise lets anyone in)."""
+    create_answers: tuple[int, ...] = ()
+    """HTTP statuses answering the next GKE cluster creates, one each, in turn. A 4xx
+    refuses the create: nothing is created. A 5xx comes after the create was carried
+    out: the cluster exists, only the answer was lost (a front end that gave up)."""
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -77,6 +81,15 @@ class Faults:
             return False
         with self._lock:
             return self._rng.random() < self.drop_rate
+
+    def next_create_answer(self) -> int | None:
+        """The status for this cluster create (``create_answers``), or None: none left."""
+        with self._lock:
+            if not self.create_answers:
+                return None
+            code, *rest = self.create_answers
+            self.create_answers = tuple(rest)
+            return code
 
     def update(self, **changes: Any) -> None:
         """Change faults while running (e.g. lift one to test a resume)."""

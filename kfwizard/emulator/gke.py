@@ -109,8 +109,13 @@ class GkeEmulator(ServedEmulator, Lifecycle):
 
         where = self._where(req)
         request = parse_message(container_v1.CreateClusterRequest, req.json())
+        answer = self.faults.next_create_answer()
+        if answer is not None and answer < 500:
+            raise _create_refused(answer, where.project)
         with self.lock:
             op = self.create_cluster(where, request.cluster)
+            if answer is not None:  # created; the answer is lost on its way back
+                raise ApiError(answer, _CREATE_LOST.get(answer, "Internal error encountered."))
             return self._json(op.message, req)
 
     def _get_cluster(self, req: Request) -> Response:
@@ -206,6 +211,24 @@ class GkeEmulator(ServedEmulator, Lifecycle):
         if self.services is not None:
             return self.services.project(project).number
         return project_number(project)
+
+
+_CREATE_LOST = {
+    502: "Bad Gateway",
+    503: "The service is currently unavailable.",
+    504: "The request timed out. Please try again.",
+}
+"""What GKE's front end answers a create whose answer it lost (``create_answers``)."""
+
+
+def _create_refused(code: int, project: str) -> ApiError:
+    """GKE's answer to a create it refuses outright (``create_answers``): no operation."""
+    if code == 403:
+        return ApiError(
+            403,
+            f'Required "container.clusters.create" permission(s) for "projects/{project}".',
+        )
+    return ApiError(code, "Request contains an invalid argument.")
 
 
 __all__ = ["ApiError", "ClusterRecord", "GkeEmulator", "OpRecord"]

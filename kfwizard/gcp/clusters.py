@@ -145,6 +145,20 @@ def create_cluster(client: Any, project: str, location: str, body: dict[str, Any
     )
 
 
+def create_refused(exc: BaseException) -> bool:
+    """GKE answered a create and refused it (a bad argument, a permission, a quota, a
+    rate limit): nothing was created. Not so for an answer that may follow a create
+    carried out: a timeout (408, and any error that is not GKE's 4xx: 5xx, a dropped
+    connection), 409 (the name exists: perhaps through an earlier try of ours), 499
+    (the call was cancelled on its way)."""
+    from google.api_core import exceptions as gexc
+
+    from kfwizard.gcp.retries import cause_of, http_status
+
+    exc = cause_of(exc)
+    return isinstance(exc, gexc.ClientError) and http_status(exc) not in (408, 409, 499)
+
+
 def delete_cluster(client: Any, project: str, location: str, name: str) -> Any:
     """Start deleting (teardown); returns the ``Operation`` to follow."""
     return client.delete_cluster(name=cluster_path(project, location, name), retry=None)

@@ -147,6 +147,15 @@ def next_action(session: Session) -> str:
     return CREATE
 
 
+def _not_ours(project: str, location: str, name: str) -> StepFailed:
+    return StepFailed(
+        f"A cluster named {name} already exists in {project} at {location}, and this "
+        "session did not create it.",
+        f"to install into it, choose {EXISTING_LABEL} (cluster.source: existing); "
+        "otherwise pick another cluster name",
+    )
+
+
 def _is_google_error(exc: BaseException) -> bool:
     """Errors the explainer knows how to word (a library ``RetryError`` by its cause)."""
     from kfwizard.gcp.retries import is_google_error
@@ -554,12 +563,7 @@ class ClusterStep(BaseStep):
         )
         if existing is not None:
             if not ours:
-                raise StepFailed(
-                    f"A cluster named {name} already exists in {project} at {location}, and this "
-                    "session did not create it.",
-                    f"to install into it, choose {EXISTING_LABEL} (cluster.source: existing); "
-                    "otherwise pick another cluster name",
-                )
+                raise _not_ours(project, location, name)
             ctx.log(f"cluster {name} exists already (created by this session)")
             if not self._inventory_says_ours(ctx, project, location, name):
                 # A run killed between the create request and its record: list it now,
@@ -594,14 +598,31 @@ class ClusterStep(BaseStep):
             f"creating cluster {name} in {location} ({total} x {machine_type}{each}, "
             f"version {version})"
         )
+        failed_tries: list[BaseException] = []
+
+        def create() -> Any:
+            try:
+                return clusters.create_cluster(client, project, location, body)
+            except Exception as exc:
+                failed_tries.append(exc)
+                raise
+
+        def an_earlier_try_may_have_got_through() -> bool:
+            """A retried try whose answer may have been lost (a 5xx, a dropped connection),
+            not a refusal: the cluster may exist, and be this session's."""
+            return not all(clusters.create_refused(exc) for exc in failed_tries[:-1])
+
         op_name: str | None
         try:
-            op = retried(
-                lambda: clusters.create_cluster(client, project, location, body),
-                "creating the cluster",
-            )
+            op = retried(create, "creating the cluster")
             op_name = clusters.operation_path(project, location, op.name)
         except gexc.Conflict:
+            if not an_earlier_try_may_have_got_through():
+                # No try of ours can have created it (this is the first answered, or
+                # those before were refused), and the name was free when the step looked
+                # (before the question, which may stay open for minutes): someone else's.
+                out.pop("create_requested", None)
+                raise _not_ours(project, location, name) from None
             # It did not exist a moment ago, so our own (retried) request created it.
             ctx.log(f"cluster {name} already exists: a retried request of ours created it")
             found = clusters.find_running_operation(
@@ -612,6 +633,10 @@ class ClusterStep(BaseStep):
             # GKE refused the request (a quota, a stockout): no operation runs, so pressing
             # on is a new create, not one to follow (see next_action).
             out[CREATE_FAILED] = True
+            if clusters.create_refused(exc) and not an_earlier_try_may_have_got_through():
+                # ...and no earlier try may have got through: nothing was created, so a
+                # cluster of this name that appears later is someone else's.
+                out.pop("create_requested", None)
             self._note_stockout(ctx, str(exc))
             raise
         self._record_created(ctx, project, location, name, op_name)
