@@ -588,6 +588,8 @@ def _stoppable(ask: Callable[..., Any], cancel: threading.Event, unanswered: Any
     first signal still waits for a safe point."""
 
     def asked(*args: Any) -> Any:
+        if cancel.is_set():  # Ctrl+C came as the question did: no question, the stop
+            return unanswered
         if threading.current_thread() is not threading.main_thread():
             return ask(*args)
 
@@ -611,13 +613,73 @@ def _stoppable(ask: Callable[..., Any], cancel: threading.Event, unanswered: Any
 
 
 def ask_secret_at_terminal(item: Any) -> str | None:
-    """The value typed at the terminal without echo; None at Ctrl+D (not given)."""
-    import getpass
+    """The value typed at the terminal without echo; None at Ctrl+D (not given), and
+    when the terminal cannot hide what is typed (it is never asked with the echo on)."""
+    import termios
 
     try:
-        return getpass.getpass(f"{item.prompt} (not shown, never saved): ")
-    except EOFError:
+        return terminal_secret(f"{item.prompt} (not shown, never saved): ")
+    except (EOFError, termios.error):
         return None
+
+
+def terminal_secret(prompt: str) -> str:
+    """A line typed at the terminal (stdin) without echo: ``getpass`` whose wait a
+    signal handler can always end, as :func:`terminal_input` is for ``input()``.
+
+    ``getpass`` blocks in one read, so a Ctrl+C that landed between the prompt and the
+    read (or that another thread took) stayed pending until Enter. Here the line is
+    waited for in short ``select`` rounds. The echo is restored however the question
+    ends; what was typed and not read (a password half typed when Ctrl+C came) is
+    discarded with it, so nothing typed reaches the shell's prompt either. End of input
+    (Ctrl+D on an empty line) raises ``EOFError``; the prompt's line is closed, since
+    neither Enter nor Ctrl+D is echoed."""
+    import select
+    import termios
+
+    fd = sys.stdin.fileno()
+    shown_on = _prompt_stream()
+    before = termios.tcgetattr(fd)
+    hidden = copy.deepcopy(before)
+    hidden[3] &= ~termios.ECHO
+    typed = bytearray()
+    try:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, hidden)
+        shown_on.write(prompt)
+        shown_on.flush()
+        while not typed.endswith(b"\n"):
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if not ready:
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk and not typed:
+                raise EOFError
+            if not chunk:  # Ctrl+D after some text: that text is the line
+                break
+            typed += chunk
+    except EOFError:
+        _close_prompt_line(shown_on)
+        raise
+    finally:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, before)
+    _close_prompt_line(shown_on)
+    return typed.removesuffix(b"\n").decode(sys.stdin.encoding or "utf-8")
+
+
+def _prompt_stream() -> TextIO:
+    """Where a question is shown: the terminal, when stdout (the run's log lines) goes
+    to a file; stderr, as ``getpass`` does, unless only stdout is the terminal."""
+    for stream in (sys.stderr, sys.stdout):
+        with suppress(OSError, ValueError, AttributeError):
+            if stream.isatty():
+                return stream
+    return sys.stderr
+
+
+def _close_prompt_line(stream: TextIO) -> None:
+    with suppress(OSError, ValueError):
+        stream.write("\n")
+        stream.flush()
 
 
 def _run_session(

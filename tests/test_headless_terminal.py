@@ -14,7 +14,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ if sys.platform == "win32":  # pragma: no cover
     pytest.skip("needs a POSIX pseudo-terminal", allow_module_level=True)
 
 import pty
+import termios
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "kfw-terminal-project"
@@ -237,3 +239,156 @@ def test_until_verify_is_the_whole_plan(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (session,) = SessionStore().list()
     assert done.stdout.splitlines()[-1] == f"Session {session.id}: complete."
+
+
+# -- the hidden prompt (kfp-gcp's Cloud SQL password) ------------------------------------
+
+PASSWORD_PROMPT = "Cloud SQL password for user root (not shown, never saved): "
+
+WITH_ANOTHER_THREAD = """\
+import runpy, threading, time
+threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+runpy.run_module("kfwizard", run_name="__main__", alter_sys=True)
+"""
+"""``python -m kfwizard`` with one more (idle) thread, which can take a signal meant for
+the process while the main thread waits at the prompt."""
+
+
+@pytest.fixture
+def cloud_sql(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
+    """A kfp-gcp run that asks for the Cloud SQL password at the apply step: the
+    emulators, with a cluster someone else made (``existing1``) to install on."""
+    if not (FIXTURES / "kfp" / "1.8.5").is_dir():
+        pytest.skip("shared KFP fixtures not found")
+    project = "kfw-terminal-sql"
+    data = {
+        "name": "sql",
+        "project": project,
+        "cluster": {"source": "existing", "name": "existing1", "location": "us-central1-a"},
+        "deployment": {
+            "mode": "kfp-gcp",
+            "version": "1.8.5",
+            "manifests": str(FIXTURES / "kfp" / "1.8.5"),
+            "gcp": {
+                "bucket": "my-kfp-artifacts",
+                "cloudsql_instance": f"{project}:us-central1:kfp-sql",
+            },
+        },
+    }
+    answers = tmp_path / "sql.yaml"
+    answers.write_text(yaml.safe_dump(data))
+    with EmulatorStack(
+        speed=0.0,
+        project=project,
+        clusters=["existing1"],
+        kubeconfig_path=tmp_path / "emulator-kubeconfig",
+    ) as stack:
+        env = {**os.environ, **stack.env(), "NO_GCE_CHECK": "true"}
+        env.pop("KFWIZARD_CLOUDSQL_PASSWORD", None)
+        yield env, answers
+
+
+@dataclass
+class HiddenPromptRun:
+    code: int
+    shown: str
+    """Everything the terminal showed."""
+    echo: bool
+    """The terminal's echo once the run ended."""
+    left_typed: bytes
+    """What the shell would read next: what was typed and not read, then a newline."""
+
+
+def _at_the_hidden_prompt(
+    env: dict[str, str],
+    answers: Path,
+    act: Callable[[int, subprocess.Popen[bytes]], None],
+    at: str = PASSWORD_PROMPT,
+) -> HiddenPromptRun:
+    """``run --answers`` (in a pseudo-terminal) up to the hidden prompt (or what ``at``
+    says), where ``act(master, process)`` plays the user's part."""
+    argv = [sys.executable, "-c", WITH_ANOTHER_THREAD, "run", "--answers", str(answers)]
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [*argv, "--until", "install"], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT
+    )
+    shown = bytearray()
+    acted = False
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                shown += os.read(master, 65536)
+            if not acted and at.encode() in shown:
+                if at == PASSWORD_PROMPT:
+                    time.sleep(0.3)  # waiting for the answer by now
+                act(master, proc)
+                acted = True
+            if proc.poll() is not None and not ready:
+                break
+        code = proc.wait(timeout=10)
+        echo = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+        os.write(master, b"\n")
+        left_typed = os.read(slave, 4096)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+        os.close(slave)
+    text = shown.decode(errors="replace").replace("\r\n", "\n")
+    return HiddenPromptRun(code, text, echo, left_typed)
+
+
+def test_ctrl_c_at_the_hidden_prompt_stops_the_run(
+    cloud_sql: tuple[dict[str, str], Path],
+) -> None:
+    """``getpass`` waited in one read: a Ctrl+C that came between the prompt and the
+    read, or that another thread of the process took, was handled only after Enter.
+    Here the signal goes to the other thread, which makes that certain. Half a password
+    was typed: it is not shown, not left for the shell, and the echo is back on."""
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("needs /proc to find the process's threads")
+
+    def ctrl_c(master: int, proc: subprocess.Popen[bytes]) -> None:
+        os.write(master, b"hunter2")
+        time.sleep(0.2)
+        tasks = {int(task) for task in os.listdir(f"/proc/{proc.pid}/task")} - {proc.pid}
+        os.kill(min(tasks), signal.SIGINT)  # a thread's id: that thread takes it
+
+    run = _at_the_hidden_prompt(*cloud_sql, ctrl_c)
+    assert run.code == 130, run.shown[-3000:]
+    assert f"{PASSWORD_PROMPT}\nStopped at your request." in run.shown, run.shown[-2000:]
+    assert "Traceback" not in run.shown and "hunter2" not in run.shown
+    assert run.echo and run.left_typed == b"\n"
+    (session,) = SessionStore().list()
+    assert session.steps["apply"].state == "interrupted"
+
+
+def test_ctrl_d_at_the_hidden_prompt_is_not_given(
+    cloud_sql: tuple[dict[str, str], Path],
+) -> None:
+    """Not given: the step fails, naming both ways to give it. The prompt's line is
+    closed first (the failure was printed on it), and the echo is back on."""
+    run = _at_the_hidden_prompt(*cloud_sql, lambda master, proc: os.write(master, b"\x04"))
+    assert run.code == 1, run.shown[-3000:]
+    lines = run.shown.splitlines()
+    at = lines.index(PASSWORD_PROMPT)
+    assert lines[at + 1].startswith("[apply] FAILED in "), lines[at:]
+    assert "is needed for Secret kubeflow/mysql-secret" in run.shown
+    assert run.echo and "Traceback" not in run.shown
+
+
+def test_ctrl_c_as_the_hidden_prompt_comes_asks_nothing(
+    cloud_sql: tuple[dict[str, str], Path],
+) -> None:
+    """A Ctrl+C pressed as the apply step starts, before its question: the run said it
+    was stopping, then asked for the password anyway and waited for Enter."""
+    run = _at_the_hidden_prompt(
+        *cloud_sql, lambda master, proc: proc.send_signal(signal.SIGINT), at="==> [apply]"
+    )
+    assert run.code == 130, run.shown[-3000:]
+    assert "Traceback" not in run.shown
+    (session,) = SessionStore().list()
+    assert session.steps["apply"].state == "interrupted"
