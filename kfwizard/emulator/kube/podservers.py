@@ -1,12 +1,16 @@
 """The HTTP servers that run "inside" simulated pods, reached through the service proxy
 or a port-forward: the KFP API server (``ml-pipeline:8888``), the KFP UI
-(``ml-pipeline-ui:3000``) and a generic answer for everything else.
+(``ml-pipeline-ui:3000``), the full platform's front door (the Istio ingress gateway,
+oauth2-proxy, Dex and the central dashboard: ``gateway``) and a generic answer for
+everything else.
 
 The KFP answers follow the 2.17.0 / 1.x sources: ``/apis/v1beta1/healthz`` returns
 ``{commit_sha, tag_name, multi_user}``; ``/apis/v2beta1/healthz`` (2.x only) adds
 ``pipeline_store: "database"``; ``tag_name`` is the ml-pipeline image tag. The UI serves
 its HTML at ``/``, answers its own healthz (HTTP 200 even when the API is down, with
-``apiServerReady: false``) and proxies other ``/apis/...`` calls to ``ml-pipeline:8888``.
+``apiServerReady: false``) and proxies other ``/apis/...`` calls to ``ml-pipeline:8888``;
+under the full platform's gateway it is reached as ``/pipeline/...``, which it serves
+the same.
 """
 
 from __future__ import annotations
@@ -67,6 +71,12 @@ class HttpAnswer:
     def reason(self) -> str:
         return {
             200: "OK",
+            202: "Accepted",
+            302: "Found",
+            303: "See Other",
+            400: "Bad Request",
+            401: "Unauthorized",
+            403: "Forbidden",
             404: "Not Found",
             500: "Internal Server Error",
             502: "Bad Gateway",
@@ -87,7 +97,11 @@ def _is_v2(tag: str) -> bool:
 
 class PodServers:
     def __init__(self, cluster: Cluster) -> None:
+        from kfwizard.emulator.kube.gateway import KubeflowWeb
+
         self.cluster = cluster
+        self.kubeflow = KubeflowWeb(cluster, self)
+        """The full platform's gateway, login and dashboard (and their logins)."""
 
     def listens(self, pod: Obj, port: int) -> bool:
         """Whether something answers on ``port`` in this pod (a declared container port)."""
@@ -98,12 +112,31 @@ class PodServers:
         workload = apps.workload_of(self.cluster, pod)
         return (workload, port) in (("ml-pipeline", 8888), ("ml-pipeline-ui", 3000))
 
-    def answer(self, pod: Obj, port: int, method: str, path: str, query: str = "") -> HttpAnswer:
+    def answer(
+        self,
+        pod: Obj,
+        port: int,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: dict[str, str] | None = None,
+        body: bytes = b"",
+    ) -> HttpAnswer:
+        """What the pod's server on ``port`` answers; ``headers`` are lower-case."""
         workload = apps.workload_of(self.cluster, pod)
+        headers = headers or {}
         if workload == "ml-pipeline" and port == 8888:
             return self.api_server(pod, method, path, query)
         if workload == "ml-pipeline-ui" and port == 3000:
             return self.ui(pod, method, path, query)
+        if workload == "istio-ingressgateway" and port == 8080:
+            return self.kubeflow.gateway(method, path, query, headers, body)
+        if workload == "oauth2-proxy" and port == 4180:
+            return self.kubeflow.oauth2_proxy(method, path, query, headers)
+        if workload == "dex" and port == 5556:
+            return self.kubeflow.dex(method, path, query, body)
+        if workload == "centraldashboard" and port == 8082:
+            return self.kubeflow.dashboard(path, headers)
         if path in ("/", "/healthz", "/readyz", "/livez", "/status"):
             return HttpAnswer(200, b"ok", "text/plain; charset=utf-8")
         return HttpAnswer(404, b"404 page not found\n", "text/plain; charset=utf-8")
@@ -173,6 +206,8 @@ class PodServers:
 
     def ui(self, pod: Obj, method: str, path: str, query: str) -> HttpAnswer:
         namespace = meta(pod).get("namespace", "")
+        if path == "/pipeline" or path.startswith("/pipeline/"):
+            path = path[len("/pipeline") :] or "/"
         api = self._api_pod(namespace)
         ui_tag = _kfp_tag(pod)
         if path in ("/apis/v1beta1/healthz", "/apis/v2beta1/healthz"):

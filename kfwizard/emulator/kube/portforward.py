@@ -107,15 +107,18 @@ class WebSocket:
         self.send(OP_CLOSE, struct.pack("!H", code))
 
 
-def _parse_request(buffer: bytearray) -> tuple[str, str, str, dict[str, str], int] | None:
-    """(method, target, version, headers, total length) of the first complete request."""
+def _parse_request(
+    buffer: bytearray,
+) -> tuple[str, str, str, dict[str, str], bytes, int] | None:
+    """(method, target, version, headers, body, total length) of the first complete
+    request; header names are lower-case."""
     end = buffer.find(b"\r\n\r\n")
     if end < 0:
         return None
     head = buffer[:end].decode("latin-1").split("\r\n")
     parts = head[0].split(" ")
     if len(parts) != 3:
-        return ("GET", "/", "HTTP/1.1", {"connection": "close"}, end + 4)
+        return ("GET", "/", "HTTP/1.1", {"connection": "close"}, b"", end + 4)
     headers = {}
     for line in head[1:]:
         name, _, value = line.partition(":")
@@ -123,7 +126,8 @@ def _parse_request(buffer: bytearray) -> tuple[str, str, str, dict[str, str], in
     length = int(headers.get("content-length") or 0)
     if len(buffer) < end + 4 + length:
         return None
-    return parts[0], parts[1], parts[2], headers, end + 4 + length
+    body = bytes(buffer[end + 4 : end + 4 + length])
+    return parts[0], parts[1], parts[2], headers, body, end + 4 + length
 
 
 class PortForwardSession:
@@ -191,12 +195,12 @@ class PortForwardSession:
             parsed = _parse_request(buffer)
             if parsed is None:
                 return False
-            method, target, version, headers, used = parsed
+            method, target, version, headers, body, used = parsed
             del buffer[:used]
             path, _, query = target.partition("?")
             if "://" in path:
                 path = "/" + path.split("://", 1)[1].partition("/")[2]
-            answer = servers.answer(self.pod, port, method, path, query)
+            answer = servers.answer(self.pod, port, method, path, query, headers, body)
             close = headers.get("connection", "").lower() == "close" or (
                 version == "HTTP/1.0" and headers.get("connection", "").lower() != "keep-alive"
             )
@@ -208,9 +212,9 @@ class PortForwardSession:
             head.extend(f"{k}: {v}" for k, v in answer.headers.items())
             if close:
                 head.append("Connection: close")
-            body = answer.body if method != "HEAD" else b""
+            sent = answer.body if method != "HEAD" else b""
             self.ws.send(
-                OP_BINARY, bytes([2 * index]) + ("\r\n".join(head) + "\r\n\r\n").encode() + body
+                OP_BINARY, bytes([2 * index]) + ("\r\n".join(head) + "\r\n\r\n").encode() + sent
             )
             if close:
                 return True

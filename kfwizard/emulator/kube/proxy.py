@@ -46,7 +46,9 @@ class ServiceProxy:
             pod, port = self._pod_backend(namespace, name, port_spec)
         else:
             raise errors.bad_request(f"the emulator does not proxy {rt.plural}")
-        answer = self.cluster.pod_servers.answer(pod, port, req.method, "/" + path, query)
+        answer = self.cluster.pod_servers.answer(
+            pod, port, req.method, "/" + path, query, req.headers, req.body
+        )
         return Reply(answer.status, answer.body, answer.content_type, dict(answer.headers))
 
     def _service_backend(self, namespace: str, name: str, port_spec: str) -> tuple[Obj, int]:
