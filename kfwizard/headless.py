@@ -334,6 +334,7 @@ def run_headless(
     # session's kind, never by the flag, and the flag never changes the session.
     demo = session.demo
     _check_faults(faults or [], demo=demo)
+    _check_speed(speed, session, resumed=answers is None)
 
     run_env = dict(env if env is not None else os.environ)
     # A session open elsewhere, or demo emulators another process holds, is refused
@@ -370,6 +371,33 @@ def _check_faults(faults: list[str], *, demo: bool) -> None:
     from kfwizard.demo import check_faults
 
     check_faults(faults)
+
+
+def _check_speed(speed: float | None, session: Session, *, resumed: bool) -> None:
+    """Refuse ``--speed`` on a real run (it sets the pace of the demo's emulators, and
+    was ignored there without a word), before the session is announced."""
+    if speed is None or session.demo:
+        return
+    if not resumed:
+        raise BadInput(
+            "--speed",
+            "only works with --demo (it sets the pace of the demo's emulators; a real run "
+            "goes at Google Cloud's)",
+            action="leave out --speed, or add --demo to rehearse on the emulators",
+        )
+    raise BadInput(
+        "--speed",
+        f"only works on a demo session (it sets the pace of the demo's emulators): "
+        f"{_named(session)} is a real session (on Google Cloud), which goes at Google "
+        "Cloud's pace",
+        action="leave out --speed to carry it on",
+    )
+
+
+def _named(session: Session) -> str:
+    """``session ID (NAME)``, or ``session ID`` when it has no name of its own."""
+    name = session.display_name()
+    return f"session {session.id}{f' ({name})' if name != session.id else ''}"
 
 
 def _session_for_answers(
@@ -452,8 +480,7 @@ def _refuse_other_kind(
     session carried on by a run without ``--demo`` (the README's "for a real install
     drop --demo") would rehearse again while the user believes it installs for real.
     """
-    name = session.display_name()
-    named = f"session {session.id}{f' ({name})' if name != session.id else ''}"
+    named = _named(session)
     if session.demo:
         raise BadInput(
             "--demo",

@@ -94,3 +94,25 @@ def test_manifests_with_the_wizards_demo_is_refused(
     """The wizard's demo installs its built-in manifests; the flag was dropped there."""
     err = refused(["--demo", "--manifests", str(tmp_path)], capsys)
     assert err.startswith("kfwizard: --manifests: only works with `run --demo`")
+
+
+def test_speed_without_demo_is_refused(answers: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo's pace: a real run ignored it without a word."""
+    err = refused(["run", "--answers", str(answers), "--speed", "0", "--until", "project"], capsys)
+    assert err.startswith("kfwizard: --speed: only works with --demo")
+    assert "leave out --speed" in err
+
+
+def test_speed_on_a_real_session_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """``run --session`` goes by the session's kind: a demo session takes ``--speed``
+    without ``--demo``, a real one ignored it without a word."""
+    store = SessionStore()
+    session = Session.new(name="real", selections={"project": "my-project"})
+    store.save(session)
+    code = main(["run", "--session", "real", "--speed", "0", "--until", "project"])
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    assert captured.err.startswith("kfwizard: --speed: only works on a demo session")
+    assert f"session {session.id} (real) is a real session" in captured.err
+    assert "Resuming" not in captured.out
+    assert store.load(session.id).steps == {}
