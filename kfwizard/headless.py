@@ -833,10 +833,10 @@ def _port_forward(session: Session, env: dict[str, str], out: TextIO) -> int:
     stop = threading.Event()
     with (
         cancel_on_signals(stop, stopping="Closing the port-forward"),
-        UiPortForward(clients) as forward,
+        UiPortForward.for_session(session, clients) as forward,
     ):
         print(
-            f"Kubeflow Pipelines UI: {forward.url}  (Ctrl+C stops the forward)",
+            f"{forward.line()}  (Ctrl+C stops the forward)",
             file=out,
             flush=True,
         )

@@ -1,8 +1,11 @@
-"""A local port-forward to the KFP UI, like ``kubectl port-forward svc/ml-pipeline-ui 8080:80``.
+"""A local port-forward to what a person opens after the install, like
+``kubectl port-forward -n kubeflow svc/ml-pipeline-ui 8080:80`` (KFP) or
+``kubectl port-forward svc/istio-ingressgateway -n istio-system 8080:80`` (the full
+platform, behind its Dex login); :mod:`kfwizard.kube.access` chooses which.
 
 A TCP listener on 127.0.0.1 (8080, or the next free port) hands each accepted
 connection to its own websocket port-forward (``kubernetes.stream.portforward``) to a
-Ready pod behind the UI Service, and copies bytes both ways. It listens on loopback
+Ready pod behind the target Service, and copies bytes both ways. It listens on loopback
 only: the UI has no login in standalone KFP, so it must never be reachable from the
 network. All threads are daemons, so a forgotten forwarder never keeps the process
 alive.
@@ -20,6 +23,7 @@ import socket
 import threading
 from typing import Any
 
+from kfwizard.kube.access import KFP_UI, ForwardTarget, forward_target, session_mode
 from kfwizard.kube.client import KubeClients
 from kfwizard.kube.errors import KubeFailure
 from kfwizard.kube.objects import selector_string
@@ -62,16 +66,15 @@ class PortForward:
     def __init__(
         self,
         clients: KubeClients,
+        target: ForwardTarget = KFP_UI,
         *,
-        namespace: str = "kubeflow",
-        service: str = "ml-pipeline-ui",
-        service_port: int = 80,
         local_port: int = DEFAULT_PORT,
     ) -> None:
         self.clients = clients
-        self.namespace = namespace
-        self.service = service
-        self.service_port = service_port
+        self.target = target
+        self.namespace = target.namespace
+        self.service = target.service
+        self.service_port = target.service_port
         self.local_port = local_port
         self.pod: str | None = None
         self.remote_port: int | None = None
@@ -81,6 +84,16 @@ class PortForward:
         self._open_lock = threading.Lock()
         self._api: Any = None
         self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_session(cls, session: Any, clients: KubeClients) -> PortForward:
+        """The forward for what the session installs: the full platform's gateway, or
+        the KFP UI."""
+        return cls(clients, forward_target(session_mode(session)))
+
+    def line(self) -> str:
+        """What is open where, and the login if there is one (once started)."""
+        return self.target.line(self.url)
 
     # -- target --------------------------------------------------------------------------------
     def _target(self) -> tuple[str, int]:
@@ -113,7 +126,8 @@ class PortForward:
         ready = [p for p in pods if _ready(p)]
         if not ready:
             raise KubeFailure(
-                f"No pod of {self.service} is Ready, so the UI can't be reached.",
+                f"No pod of Service {self.namespace}/{self.service} is Ready, so there is "
+                "nothing to forward to.",
                 f"check `kubectl get pods -n {self.namespace} -l "
                 f"{selector_string(selector)}`, then try again",
             )

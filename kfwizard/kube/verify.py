@@ -18,6 +18,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from kfwizard.kube.access import (
+    DEX_DEFAULT_PASSWORD,
+    DEX_USER,
+    GATEWAY,
+    KFP_UI,
+    forward_target,
+)
 from kfwizard.kube.client import KubeClients
 from kfwizard.kube.control import Control, Quiet
 from kfwizard.kube.errors import WaitTimeout
@@ -388,24 +395,20 @@ CREDENTIAL_SECRETS: tuple[tuple[str, str, str], ...] = (
     ("mysql-secret", "MySQL user (root, with an empty password by default)", "username"),
 )
 
-DEX_USER = "user@example.com"
-DEX_DEFAULT_PASSWORD = "12341234"
 DEX_PASSWORDS = ("auth", "dex-passwords")
 """Where the full platform's login lives (kubeflow-manifests.md §9): its password is a
 bcrypt hash there, so the default is named from the docs, never read out."""
 
-GATEWAY_FORWARD = "kubectl port-forward svc/istio-ingressgateway -n istio-system 8080:80"
+GATEWAY_FORWARD = GATEWAY.command
 """The full platform's front door: the ingress gateway sends every request through
 oauth2-proxy and Dex (kubeflow-manifests.md §9)."""
-UI_FORWARD = f"kubectl port-forward -n {NAMESPACE} svc/ml-pipeline-ui 8080:80"
+UI_FORWARD = KFP_UI.command
 
 
 def ui_forward_command(mode: str) -> str:
-    """The port-forward a person opens the UI with: the Istio gateway for the full
-    platform, whose KFP runs multi-user behind Dex (a forward to ml-pipeline-ui would
-    skip the login that decides whose namespace a request is for, and fails there);
-    ml-pipeline-ui itself for standalone KFP, which has no login."""
-    return GATEWAY_FORWARD if mode == "kubeflow" else UI_FORWARD
+    """The port-forward a person opens the UI with (:func:`access.forward_target`): the
+    Istio gateway for the full platform, ml-pipeline-ui itself for standalone KFP."""
+    return forward_target(mode).command
 
 
 def dex_login_hint(

@@ -54,9 +54,9 @@ def local_access(mode: str) -> str:
     """The sentence after "No public URL: ...": the way in this mode does have. The
     full platform is opened through its Istio gateway and the Dex login, never by a
     forward to ml-pipeline-ui, which skips the login multi-user KFP needs."""
-    from kfwizard.kube.verify import DEX_USER, ui_forward_command
+    from kfwizard.kube.access import DEX_USER, forward_target
 
-    command = ui_forward_command(mode)
+    command = forward_target(mode).command
     if mode == "kubeflow":
         return (
             f'Reach it through the Istio gateway instead ("{command}"), then log in at '
@@ -149,8 +149,8 @@ class VerifyStep(BaseStep):
             stop = "" if note.rstrip().endswith((".", "!", "?")) else "."
             said = f"{note.rstrip()}{stop} {local_access(facts['mode'])}"
             if facts["mode"] == "kubeflow":
-                # The Verify screen's "Public URL" row shows the note; its port-forward
-                # (p) opens ml-pipeline-ui, which is no way into the platform.
+                # The Verify screen's "Public URL" row shows the note: the way in is
+                # the gateway and the Dex login (its p forwards to the gateway too).
                 note = said
             checks.append(
                 kv.Check("public-url", "warn" if proxy else "skipped", f"No public URL: {said}", {})
