@@ -49,7 +49,9 @@ def _parser() -> argparse.ArgumentParser:
         help="with --demo: rehearse a failure (see `kfwizard emulator --help`)",
     )
     parser.add_argument(
-        "--manifests", metavar="PATH", help="with --demo: install these manifests instead"
+        "--manifests",
+        metavar="PATH",
+        help="with `run --demo` or a demo session: install these manifests instead",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -86,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
         dest="sub_fault",
         metavar="NAME",
         help="with --demo: rehearse a failure",
+    )
+    run.add_argument(
+        "--manifests",
+        dest="sub_manifests",
+        metavar="PATH",
+        help="with --demo or a demo session: install these manifests instead of the demo's",
     )
     run.add_argument(
         "--yes", action="store_true", help="do not ask before creating billable resources"
@@ -179,7 +187,7 @@ def _dispatch(args: argparse.Namespace | SimpleNamespace) -> int:
                 new=args.new,
                 port_forward=args.port_forward,
                 speed=args.speed,
-                manifests=args.manifests,
+                manifests=args.manifests or args.sub_manifests,
             )
         if args.command == "teardown":
             from kfwizard.headless import teardown_headless
@@ -248,12 +256,19 @@ def _refuse_flags_that_do_nothing(args: argparse.Namespace | SimpleNamespace) ->
 def _refuse_manifests_flag(args: argparse.Namespace | SimpleNamespace) -> None:
     """``--manifests`` replaces the demo's built-in manifests in ``run --demo``, as its
     help says; anywhere else it was dropped without a word (a real install names its
-    manifests in the answers file, and the wizard's demo installs its own)."""
+    manifests in the answers file, and the wizard's demo installs its own).
+
+    ``run --session`` goes by the session's kind, as it does for ``--demo``: a demo
+    session takes the flag without ``--demo``, and the run refuses it for a real one
+    once it has read which the session is."""
     from kfwizard.engine.errors import BadInput
 
-    if not getattr(args, "manifests", None):
+    if not (getattr(args, "manifests", None) or getattr(args, "sub_manifests", None)):
         return
-    if not (args.demo or getattr(args, "sub_demo", False)):
+    demo = args.demo or getattr(args, "sub_demo", False)
+    if args.command == "run" and args.session and not demo:
+        return
+    if not demo:
         raise BadInput(
             "--manifests",
             "only works with --demo (it replaces the demo's built-in manifests)",

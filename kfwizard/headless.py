@@ -335,6 +335,7 @@ def run_headless(
     demo = session.demo
     _check_faults(faults or [], demo=demo)
     _check_speed(speed, session, resumed=answers is None)
+    _check_manifests(manifests, session)
 
     run_env = dict(env if env is not None else os.environ)
     # A session open elsewhere, or demo emulators another process holds, is refused
@@ -391,6 +392,27 @@ def _check_speed(speed: float | None, session: Session, *, resumed: bool) -> Non
         f"{_named(session)} is a real session (on Google Cloud), which goes at Google "
         "Cloud's pace",
         action="leave out --speed to carry it on",
+    )
+
+
+def _check_manifests(manifests: str | None, session: Session) -> None:
+    """Refuse ``--manifests`` for a real session resumed with ``run --session`` (a real
+    ``run --answers`` has it refused on the command line): it replaces the demo's
+    built-in manifests, and a real session installs the manifests it chose."""
+    if not manifests or session.demo:
+        return
+    started_from = session.origin.get("answers_path")
+    how = (
+        f"set deployment.manifests in {started_from}, then `kfwizard run --answers "
+        f"{started_from}` (it carries on this session)"
+        if started_from
+        else "start from an answers file that names them (deployment.manifests)"
+    )
+    raise BadInput(
+        "--manifests",
+        f"only works on a demo session (it replaces the demo's built-in manifests): "
+        f"{_named(session)} is a real session (on Google Cloud)",
+        action=f"leave out --manifests to carry it on; to install other manifests, {how}",
     )
 
 

@@ -116,3 +116,44 @@ def test_speed_on_a_real_session_is_refused(capsys: pytest.CaptureFixture[str]) 
     assert f"session {session.id} (real) is a real session" in captured.err
     assert "Resuming" not in captured.out
     assert store.load(session.id).steps == {}
+
+
+@pytest.mark.parametrize("where", ["before run", "after run"])
+def test_manifests_on_a_demo_session_needs_no_demo_flag(
+    where: str, answers: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``run --session`` resumes a demo session in the demo without ``--demo``, and now
+    takes ``--manifests`` the same way: it was refused "only works with --demo" (and,
+    after ``run``, not known at all)."""
+    demo = ["--demo", "run", "--answers", str(answers), "--speed", "0", "--until", "project"]
+    assert main(demo) == 0
+    (session,) = SessionStore().list()
+    own = tmp_path / "my-manifests"
+    own.mkdir()
+    flag = ["--manifests", str(own)]
+    resume = ["run", "--session", session.id, "--speed", "0", "--until", "project"]
+    capsys.readouterr()
+    code = main([*flag, *resume] if where == "before run" else [*resume, *flag])
+    captured = capsys.readouterr()
+    assert code == 0, captured
+    assert f"Resuming session {session.id}" in captured.out
+    assert SessionStore().load(session.id).selections["deployment"]["manifests"] == str(own)
+
+
+def test_manifests_on_a_real_session_is_refused(
+    answers: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It replaces the demo's built-in manifests; a real session names its own in its
+    answers file, which the refusal names."""
+    store = SessionStore()
+    session = Session.new(name="real", selections={"project": "my-project"})
+    session.origin = {"answers_path": str(answers.resolve())}
+    store.save(session)
+    code = main(["run", "--session", "real", "--manifests", str(tmp_path), "--until", "project"])
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    assert captured.err.startswith("kfwizard: --manifests: only works on a demo session")
+    assert f"session {session.id} (real) is a real session" in captured.err
+    assert f"set deployment.manifests in {answers.resolve()}" in captured.err
+    assert "Resuming" not in captured.out
+    assert store.load(session.id).steps == {}
