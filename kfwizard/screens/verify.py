@@ -2,10 +2,10 @@
 
 "Installed" is not "working": this screen runs the verify step (KFP API healthz through
 the API server's service proxy, the UI, the public URL when the mode has one), shows
-each check with its evidence, opens a local port-forward to the UI on request (stopped
-when leaving or quitting), and sums up what to do next. Teardown previews what the
-session created and deletes only that, asking for the cluster's name when the session
-did not create it.
+each check with its evidence, opens a local port-forward on request (to the KFP UI, or
+the full platform's Istio gateway and its Dex login; stopped when leaving or quitting),
+and sums up what to do next. Teardown previews what the session created and deletes
+only that, asking for the cluster's name when the session did not create it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from textual.widgets import Button, Static
 from kfwizard.engine.cluster_inventory import clusters_to_delete
 from kfwizard.engine.events import StepDetail
 from kfwizard.engine.phases import wizard_phase
+from kfwizard.kube.access import GATEWAY, KFP_UI, ForwardTarget, forward_target, session_mode
 from kfwizard.screens.base import WizardScreen
 from kfwizard.widgets.checklist import CheckList
 from kfwizard.widgets.step_indicator import HALF_REMOVED, REMOVED, session_phase_states
@@ -31,6 +32,19 @@ HERE = Path(__file__).parent
 
 NOT_VERIFIED = "Not verified yet: press Verify."
 """What the empty checks card says while no verification stands."""
+
+FORWARD_HELP = (
+    "**Port-forward** opens the UI on http://127.0.0.1:8080 (or the next free port), "
+    f"like `{KFP_UI.command}`. It listens on this machine only and stops when you leave "
+    "this screen or quit."
+)
+GATEWAY_FORWARD_HELP = (
+    "**Port-forward** opens the Kubeflow dashboard on http://127.0.0.1:8080 (or the next "
+    f"free port) through the Istio gateway, like `{GATEWAY.command}`; then "
+    f"{GATEWAY.login}. It listens on this machine only and stops when you leave this "
+    "screen or quit."
+)
+"""The full platform's: what ``p`` opens there is the gateway and its Dex login."""
 
 
 def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
@@ -138,9 +152,7 @@ class VerifyScreen(WizardScreen):
         "the UI whether it reaches the API, and reads the inverse proxy's public URL when the "
         "mode has one. A missing public URL is a warning, not a failure: the port-forward "
         "always works.\n\n"
-        "**Port-forward** opens the UI on http://127.0.0.1:8080 (or the next free port), "
-        "like `kubectl port-forward -n kubeflow svc/ml-pipeline-ui 8080:80`. It listens on "
-        "this machine only and stops when you leave this screen or quit.\n\n"
+        f"{FORWARD_HELP}\n\n"
         "**Teardown** deletes what this session created, after showing the list: the "
         "Kubeflow objects, and the cluster if the session created it (a cluster you brought "
         "is deleted only if you type its name)."
@@ -171,11 +183,27 @@ class VerifyScreen(WizardScreen):
         self.refresh_cards()
 
     def static_commands(self) -> list[str]:
+        target = self.forward_target()
+        if target.login:
+            return ["kubectl get deployments -n kubeflow", target.command]
         return [
             "kubectl get deployments -n kubeflow",
-            "kubectl port-forward -n kubeflow svc/ml-pipeline-ui 8080:80",
+            target.command,
             "curl -s http://127.0.0.1:8080/apis/v2beta1/healthz",
         ]
+
+    def forward_target(self) -> ForwardTarget:
+        """What ``p`` forwards to (or the open forward does): the full platform's
+        gateway, or the KFP UI."""
+        if self.forward is not None:
+            return self.forward.target
+        return forward_target(session_mode(self.session))
+
+    def help_text(self) -> tuple[str, str, list[tuple[str, str]]]:
+        title, text, keys = super().help_text()
+        if self.forward_target().login:
+            text = text.replace(FORWARD_HELP, GATEWAY_FORWARD_HELP)
+        return title, text, keys
 
     def primary_label(self) -> str:
         if self.running:
@@ -326,7 +354,7 @@ class VerifyScreen(WizardScreen):
         # this one's until it is verified again.
         verify = (self.session.outputs.get("verify") or {}) if self.verified_standing() else {}
         api = verify.get("api") or {}
-        ui_url = self.forward_url() or "press p to open a port-forward (on 127.0.0.1 only)"
+        ui_url = self.ui_line()
         public = (
             verify.get("public_url")
             or verify.get("public_url_note")
@@ -358,6 +386,20 @@ class VerifyScreen(WizardScreen):
             return "Dex user user@example.com, password 12341234: change them after the install"
         context = (self.session.outputs.get("connect") or {}).get("context") or "your cluster"
         return f"none: standalone KFP has no login; cluster access is kubeconfig context {context}"
+
+    def ui_line(self) -> str:
+        """The summary's UI row: the forward's URL, or how to open one; for the full
+        platform, that it is the dashboard behind the gateway and how to log in."""
+        target = self.forward_target()
+        url = self.forward_url()
+        if not target.login:
+            return url or "press p to open a port-forward (on 127.0.0.1 only)"
+        if url:
+            return f"{url} (the Kubeflow dashboard through the Istio gateway: {target.login})"
+        return (
+            "press p to open a port-forward to the Istio gateway (on 127.0.0.1 only), "
+            "then log in with Dex"
+        )
 
     def forward_url(self) -> str | None:
         return getattr(self.forward, "url", None) if self.forward is not None else None
@@ -418,7 +460,8 @@ class VerifyScreen(WizardScreen):
             from kfwizard.kube.client import clients_for_session
             from kfwizard.kube.portforward import PortForward
 
-            forward = PortForward(clients_for_session(snapshot, self.wizard.env))
+            clients = clients_for_session(snapshot, self.wizard.env)
+            forward = PortForward.for_session(snapshot, clients)
             url = forward.start()
         except Exception as exc:
             from kfwizard.engine.errors import KfwizardError
@@ -450,7 +493,13 @@ class VerifyScreen(WizardScreen):
         button.disabled = False
         button.label = "Stop port-forward (p)"
         self.refresh_cards()
-        self.notify(f"The UI is at {url} (this machine only).", title="Port-forward open")
+        login = forward.target.login
+        self.notify(
+            f"The Kubeflow dashboard is at {url} (this machine only): {login}."
+            if login
+            else f"The UI is at {url} (this machine only).",
+            title="Port-forward open",
+        )
 
     def _forward_failed(self, reason: str) -> None:
         if self.is_attached:
