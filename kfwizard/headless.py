@@ -346,9 +346,11 @@ def run_headless(
             if demo:
                 from kfwizard.demo import apply_demo_defaults, start_demo
 
+                # A choice the demo's manifests cannot install is refused before the
+                # emulators start (an answers file's is refused earlier still).
+                apply_demo_defaults(session.selections, manifests=manifests)
                 demo_handle = start_demo(faults=faults or [], manifests=manifests, speed=speed)
                 run_env.update(demo_handle.env)
-                apply_demo_defaults(session.selections, manifests=manifests)
             _check_secret_inputs(session, until_phase, run_env)  # after the demo's refusals
             for line in said:
                 print(line, file=out)
@@ -447,6 +449,8 @@ def _session_for_answers(
         if other is not None:
             _refuse_other_kind(other, demo=demo, faults=faults or [], answers=answers)
     selections = load_answers(answers, project=DEMO_PROJECT if demo else None)
+    if demo:
+        _check_demo_answers(selections, manifests, answers)
     digest = answers_hash(selections)
     if existing is not None and existing.origin.get("answers_hash") == digest:
         same = f"Resuming session {existing.id} (same answers as {answers})."
@@ -472,6 +476,25 @@ def _session_for_answers(
     session = Session.new(name=str(selections.get("name") or ""), selections=selections, demo=demo)
     session.origin = {"answers_path": str(answers.resolve()), "answers_hash": digest}
     return session, [f"New session {session.id}."]
+
+
+def _check_demo_answers(
+    selections: Mapping[str, Any], manifests: str | None, answers: Path
+) -> None:
+    """Refuse an answers file whose choice the demo's built-in manifests cannot install
+    (``kfwizard.demo.check_demo_choices``) before anything starts, the next action
+    naming the file and the field to edit: the file is where the choice was made."""
+    from kfwizard.demo import apply_demo_defaults
+
+    try:
+        apply_demo_defaults(copy.deepcopy(dict(selections)), manifests=manifests)
+    except BadInput as refused:
+        raise BadInput(
+            refused.field,
+            refused.rule,
+            action=f"edit {refused.field} in {answers}: {refused.action}; then run the "
+            "same command again",
+        ) from None
 
 
 def _session_to_resume(

@@ -4,10 +4,12 @@ refused up front (exit 2, naming the flag), before anything is created."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
+from kfwizard import paths
 from kfwizard.cli import main
 from kfwizard.session import Session, SessionStore
 
@@ -157,3 +159,24 @@ def test_manifests_on_a_real_session_is_refused(
     assert f"set deployment.manifests in {answers.resolve()}" in captured.err
     assert "Resuming" not in captured.out
     assert store.load(session.id).steps == {}
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["new session", "edited answers"])
+def test_a_choice_the_demo_cannot_install_names_the_answers_file(
+    edited: bool, answers: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused before the emulators start (it came after them), and the next action
+    names the file and the field to edit there: the file is where the choice was made."""
+    argv = ["--demo", "run", "--answers", str(answers), "--speed", "0", "--until", "project"]
+    if edited:  # a demo session carried on from the same file, after an edit
+        assert main(argv) == 0
+        shutil.rmtree(paths.demo_state_dir())
+    answers.write_text(ANSWERS.replace('"2.17.0"', '"1.8.5"'))
+    before = [(s.id, s.selections) for s in SessionStore().list()]
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kfwizard: deployment.version: the demo's built-in manifests are"), err
+    assert f"Next: edit deployment.version in {answers}: choose version 2.17.0" in err, err
+    assert not paths.demo_state_dir().exists(), "the emulators started"
+    assert [(s.id, s.selections) for s in SessionStore().list()] == before
