@@ -570,6 +570,7 @@ def check_existing_install(
     }
     found: list[tuple[str, str]] = []
     taken: list[tuple[str, str]] = []
+    own: list[tuple[str, str]] = []
     for namespace, names in sorted(wanted.items()):
         listed = list_objects(
             clients, "apps/v1", "Deployment", namespace=namespace, control=control
@@ -580,7 +581,9 @@ def check_existing_install(
                 continue
             if (namespace, name) in earlier_deploys:
                 taken.append((namespace, name))
-            elif (namespace, name) not in ours:
+            elif (namespace, name) in ours:
+                own.append((namespace, name))
+            else:
                 found.append((namespace, name))
     messages: list[str] = []
     if taken:
@@ -592,6 +595,15 @@ def check_existing_install(
             f"{', '.join(namespaces)} ({_names(found)}), and this session did not create them "
             "(another kfwizard session, or an install by hand). Installing takes them over, "
             "and a teardown of either session deletes them, and their data, for both."
+        )
+    if not messages and own:
+        # A resume, or new manifests of the same mode (an upgrade): the Install screen
+        # says "It replaces 2.17.0 …", so "no earlier install" here contradicted it.
+        return Check(
+            "existing-install",
+            "pass",
+            f"{plural(len(own), 'Deployment')} of this install already run here, all this "
+            "session's own: applying updates them in place.",
         )
     if not messages:
         return Check("existing-install", "pass", "No earlier install of these workloads here.")

@@ -105,6 +105,10 @@ def test_a_second_session_installing_over_the_first_is_warned(
     result, _ = run(first, store, [PreflightStep()])
     checks = {c["name"]: c for c in first.outputs["preflight"]["checks"]}
     assert checks["existing-install"]["state"] == "pass", checks["existing-install"]
+    assert (
+        "all this session's own: applying updates them in place"
+        in (checks["existing-install"]["message"])
+    ), "not 'no earlier install' over the session's own Deployments"
 
 
 def test_verify_reports_version_and_sdk_line(
