@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Button, Input, Label, Static
 
-from kfwizard.dialogs.frame import FramedDialog
+from kfwizard.dialogs.frame import DialogBody, FramedDialog
 
 
 class ConfirmDialog(FramedDialog[bool]):
@@ -55,19 +55,21 @@ class ConfirmDialog(FramedDialog[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, id="confirm-title", classes="dialog-title")
-            yield Static(self.body, id="confirm-body", classes="dialog-body")
-            if self.require_text:
-                yield Label(f"Type {self.require_text} to confirm:", id="confirm-typed-label")
-                yield Input(placeholder=self.require_text, id="confirm-typed", compact=True)
-            with Horizontal():
-                yield Button(self.no_label, id="no", compact=True)
-                yield Button(
-                    self.yes_label,
-                    id="yes",
-                    variant="error" if self.danger else "primary",
-                    compact=True,
-                    disabled=bool(self.require_text),
-                )
+            with DialogBody():
+                yield Static(self.body, id="confirm-body", classes="dialog-body")
+            with Vertical(classes="dialog-controls"):
+                if self.require_text:
+                    yield Label(f"Type {self.require_text} to confirm:", id="confirm-typed-label")
+                    yield Input(placeholder=self.require_text, id="confirm-typed", compact=True)
+                with Horizontal():
+                    yield Button(self.no_label, id="no", compact=True)
+                    yield Button(
+                        self.yes_label,
+                        id="yes",
+                        variant="error" if self.danger else "primary",
+                        compact=True,
+                        disabled=bool(self.require_text),
+                    )
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._focus_default)

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from kfwizard.dialogs.frame import FramedDialog
+from kfwizard.dialogs.frame import DialogBody, FramedDialog
 
 
 class SecretDialog(FramedDialog["str | None"]):
@@ -37,17 +37,19 @@ class SecretDialog(FramedDialog["str | None"]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.prompt, id="secret-title", classes="dialog-title")
-            yield Static(
-                f"kfwizard writes it only into {self.where} on the cluster: it is never "
-                "saved with the session or logged, so a later apply asks again (or reads "
-                f"{self.env} when set).",
-                id="secret-body",
-                classes="dialog-body",
-            )
-            yield Input(password=True, id="secret-value", compact=True)
-            with Horizontal():
-                yield Button("Cancel", id="no", compact=True)
-                yield Button("Use it", id="yes", variant="primary", compact=True)
+            with DialogBody():
+                yield Static(
+                    f"kfwizard writes it only into {self.where} on the cluster: it is never "
+                    "saved with the session or logged, so a later apply asks again (or reads "
+                    f"{self.env} when set).",
+                    id="secret-body",
+                    classes="dialog-body",
+                )
+            with Vertical(classes="dialog-controls"):
+                yield Input(password=True, id="secret-value", compact=True)
+                with Horizontal():
+                    yield Button("Cancel", id="no", compact=True)
+                    yield Button("Use it", id="yes", variant="primary", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#secret-value", Input).focus()

@@ -15,9 +15,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
+from kfwizard.dialogs.frame import DialogBody, FramedDialog
 from kfwizard.engine.cluster_inventory import earlier_clusters, remaining_cluster
 from kfwizard.wording import plural
 
@@ -135,33 +135,21 @@ def _where(objects: list[dict[str, Any]]) -> str:
     return " and ".join(places)
 
 
-class TeardownDialog(ModalScreen[dict[str, Any] | None]):
-    """Dismisses with {"delete_cluster": bool, "confirm_name": str | None} or None."""
+class TeardownDialog(FramedDialog[dict[str, Any] | None]):
+    """Dismisses with {"delete_cluster": bool, "confirm_name": str | None} or None.
+
+    The preview scrolls; the cluster box, the name to type and the buttons stay below
+    it, in sight, however long the preview gets (two clusters and an install left on
+    one of them did not fit 80x24)."""
 
     DEFAULT_CSS = """
     TeardownDialog {
-        align: center middle;
-        background: $background 60%;
         & > Vertical {
             width: 76;
-            max-width: 95%;
-            height: auto;
-            max-height: 90%;
             border: thick $error;
-            background: $surface;
-            padding: 1 2;
-        }
-        & #teardown-title {
-            text-style: bold;
-            margin-bottom: 1;
-        }
-        & #teardown-preview {
-            height: auto;
-            margin-bottom: 1;
         }
         & Horizontal.teardown-item {
             height: auto;
-            margin-top: 0;
             align-horizontal: left;
         }
         & .teardown-dot {
@@ -173,13 +161,8 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
         & #teardown-typed-label {
             color: $text-muted;
         }
-        & Horizontal {
-            height: auto;
-            align-horizontal: right;
+        & #teardown-buttons {
             margin-top: 1;
-        }
-        & Button {
-            margin-left: 2;
         }
     }
     """
@@ -197,36 +180,41 @@ class TeardownDialog(ModalScreen[dict[str, Any] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Tear down session {self.session.display_name()}?", id="teardown-title")
-            with Vertical(id="teardown-preview"):
+            yield Label(
+                f"Tear down session {self.session.display_name()}?",
+                id="teardown-title",
+                classes="dialog-title",
+            )
+            with DialogBody(id="teardown-preview"):
                 for line in preview_lines(self.session):
                     # The dot in a column of its own: wrapped lines start under the text.
                     with Horizontal(classes="teardown-item"):
                         yield Label("•", classes="teardown-dot")
                         yield Static(Content(line), classes="teardown-text")
-            names = [self.cluster_name] if self.cluster_name else []
-            names += self.earlier_names
-            if names:
-                yield Checkbox(
-                    f"Also delete cluster{'s' if len(names) > 1 else ''} {', '.join(names)}",
-                    value=self.cluster_ours or not self.cluster_name,
-                    id="delete-cluster",
-                    compact=True,
-                )
-                if self._adopted():
-                    own = ", ".join(self.earlier_names)
-                    also = f" ({own} goes without it)" if own else ""
-                    yield Label(
-                        f"{self.cluster_name} was not created by the session: type its name "
-                        f"to delete it{also}.",
-                        id="teardown-typed-label",
+            with Vertical(classes="dialog-controls"):
+                names = [self.cluster_name] if self.cluster_name else []
+                names += self.earlier_names
+                if names:
+                    yield Checkbox(
+                        f"Also delete cluster{'s' if len(names) > 1 else ''} {', '.join(names)}",
+                        value=self.cluster_ours or not self.cluster_name,
+                        id="delete-cluster",
+                        compact=True,
                     )
-                    yield Input(
-                        placeholder=self.cluster_name or "", id="teardown-typed", compact=True
-                    )
-            with Horizontal():
-                yield Button("Cancel", id="no", compact=True)
-                yield Button("Delete", id="yes", variant="error", compact=True)
+                    if self._adopted():
+                        own = ", ".join(self.earlier_names)
+                        also = f" ({own} goes without it)" if own else ""
+                        yield Label(
+                            f"{self.cluster_name} was not created by the session: type its "
+                            f"name to delete it{also}.",
+                            id="teardown-typed-label",
+                        )
+                        yield Input(
+                            placeholder=self.cluster_name or "", id="teardown-typed", compact=True
+                        )
+                with Horizontal(id="teardown-buttons"):
+                    yield Button("Cancel", id="no", compact=True)
+                    yield Button("Delete", id="yes", variant="error", compact=True)
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._ready)
