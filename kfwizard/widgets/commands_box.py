@@ -7,6 +7,11 @@ A command longer than the box (``gcloud container clusters create …`` is about
 characters) is cut into rows here, as the log pane cuts its lines, so that a row that
 carries a command on is indented under it rather than starting at the margin like a
 command of its own. Text selected with the mouse is the commands as written.
+
+The box takes at most ``MAX_ROWS`` rows, so it never pushes the form out of sight. The
+install plan has more commands than that: the box shows the commands that fit, whole,
+and says on its last row how many more there are and that ``ctrl+y`` copies them all
+(cut silently, seven commands on screen and "17 commands copied" read as a slip).
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ from textual.selection import Selection
 
 from kfwizard.widgets.log_wrap import MIN_WRAP_WIDTH, ContinuedRow, selected_text, wrap_cells
 from kfwizard.widgets.steady import SteadyStatic
+from kfwizard.wording import plural
+
+MAX_ROWS = 10
+"""Rows of commands the box shows at most (inside its border)."""
 
 
 class CommandsBox(SteadyStatic):
@@ -26,7 +35,7 @@ class CommandsBox(SteadyStatic):
     DEFAULT_CSS = """
     CommandsBox {
         height: auto;
-        max-height: 12;
+        max-height: 12;  /* MAX_ROWS and the border; also when Textual wraps (no width) */
         border: round $border-blurred;
         border-title-color: $text-muted;
         border-subtitle-color: $text-muted;
@@ -80,8 +89,14 @@ class CommandsBox(SteadyStatic):
             self._rows = []
             self.show(Content.from_markup("[$text-muted]No commands for this step yet.[/]"))
             return
-        self._rows = command_rows(self.commands, self._cut_at)
-        self.show(Content("\n").join(styled_rows(self._rows)))
+        rows, hidden = fitting_rows(self.commands, self._cut_at, MAX_ROWS)
+        styled = styled_rows(rows)
+        if hidden:
+            more = more_row(hidden, self.commands)
+            rows = [*rows, more]
+            styled.append(Content.from_markup("[$text-muted]$more[/]", more=more))
+        self._rows = rows
+        self.show(Content("\n").join(styled))
 
     def get_selection(self, selection: Selection) -> tuple[str, str] | None:
         """The selected text with cut rows joined back into their commands."""
@@ -92,6 +107,43 @@ class CommandsBox(SteadyStatic):
     def text(self) -> str:
         """The commands as a shell snippet, one per line."""
         return "\n".join(self.commands)
+
+
+def counted(commands: Sequence[str]) -> int:
+    """The commands among ``commands``, not counting ``#`` comments (as ctrl+y's
+    "N commands copied" counts them)."""
+    return len([c for c in commands if not c.startswith("#")])
+
+
+def fitting_rows(commands: Sequence[str], width: int, limit: int) -> tuple[list[str], list[str]]:
+    """The rows of the commands that fit in ``limit`` rows, and the commands left out.
+
+    When some are left out, one row is kept for saying so, and only whole commands are
+    shown (one cut off mid-way would be copied by hand as if it were whole); a first
+    command taller than the room is shown as far as it fits.
+    """
+    rows = command_rows(commands, width)
+    if len(rows) <= limit:
+        return rows, []
+    room, shown = limit - 1, 0
+    kept: list[str] = []
+    while shown < len(commands):
+        its_rows = command_rows([commands[shown]], width)
+        if len(kept) + len(its_rows) > room:
+            break
+        kept += its_rows
+        shown += 1
+    if not kept:
+        kept, shown = command_rows(commands[:1], width)[:room], 1
+    return kept, list(commands[shown:])
+
+
+def more_row(hidden: Sequence[str], commands: Sequence[str]) -> str:
+    """The last row when commands are left out: how many, and that ctrl+y copies all."""
+    count, total = counted(hidden), counted(commands)
+    if not count:  # only comments left out
+        return f"… ctrl+y copies all {plural(total, 'command')}"
+    return f"… {count} more: ctrl+y copies all {plural(total, 'command')}"
 
 
 def command_rows(commands: Sequence[str], width: int) -> list[str]:

@@ -6,7 +6,13 @@ from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.selection import Selection
 
-from kfwizard.widgets.commands_box import CommandsBox, command_rows, styled_rows
+from kfwizard.widgets.commands_box import (
+    CommandsBox,
+    command_rows,
+    fitting_rows,
+    more_row,
+    styled_rows,
+)
 from kfwizard.widgets.log_wrap import ContinuedRow
 from tests.ui.helpers import wait_for
 
@@ -75,3 +81,37 @@ async def test_the_box_cuts_rows_at_its_width_copies_commands_whole_and_recuts_o
         )
         await pilot.resize_terminal(250, 20)
         await wait_for(pilot, lambda: len(_shown(box)) == 3, description="one row each")
+
+
+MANY = ["# check the cluster", *(f"kubectl get thing-{n}" for n in range(8)), CREATE]
+MANY += [f"kubectl rollout status deployment/d-{n}" for n in range(8)]
+
+
+class _ManyApp(App[None]):
+    CSS = "CommandsBox { width: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        yield CommandsBox(MANY)
+
+
+async def test_commands_left_out_are_counted_on_the_last_row():
+    """Seven commands were shown and ctrl+y copied 17, with nothing to say the rest
+    were there: the last row says how many are left out and that ctrl+y copies all."""
+    app = _ManyApp()
+    async with app.run_test(size=(80, 30)) as pilot:
+        box = app.query_one(CommandsBox)
+        await wait_for(pilot, lambda: _shown(box)[-1].startswith("…"), description="more row")
+        rows = _shown(box)
+        assert rows[-1] == "… 9 more: ctrl+y copies all 17 commands"
+        assert len(rows) == 10 and box.outer_size.height == 12, "the border and ten rows"
+        assert rows[-2] == "$ kubectl get thing-7", "the long create would not fit whole"
+        assert box.text() == "\n".join(MANY), "ctrl+y still copies them all"
+
+
+def test_only_whole_commands_are_shown_when_some_are_left_out():
+    rows, hidden = fitting_rows(MANY, 40, 10)
+    assert rows == command_rows(MANY[:9], 40) and hidden == MANY[9:]
+    assert more_row(hidden, MANY) == "… 9 more: ctrl+y copies all 17 commands"
+    assert fitting_rows(MANY[:5], 40, 10) == (command_rows(MANY[:5], 40), [])
+    rows, hidden = fitting_rows([CREATE, "ls"], 30, 4)
+    assert len(rows) == 3 and hidden == ["ls"], "a first command taller than the room"
