@@ -32,6 +32,10 @@ from kfwizard.engine.phases import PHASE_TITLES
 from kfwizard.session import Session, SessionError, SessionLock, SessionStore
 
 if TYPE_CHECKING:
+    from textual.await_remove import AwaitRemove
+    from textual.geometry import Region
+    from textual.widget import Widget
+
     from kfwizard.hangup import HangupExit
     from kfwizard.widgets.notice import Notice
 
@@ -157,6 +161,43 @@ class WizardApp(App[int]):
         """
         if node is self or node.is_attached:
             super().update_styles(node, animate)
+
+    def _prune(self, *nodes: Widget, parent: DOMNode | None = None) -> AwaitRemove:
+        """Remove widgets, and repaint the part of the screen they covered once gone.
+
+        Textual repaints after a removal by comparing the screen's layout after it with
+        the layout before it. After a scroll (the log following its newest line, the
+        failure panel scrolled into view) it keeps only the visible part and rebuilds
+        the whole "before" layout when next asked, and the removal itself asks, after
+        the widget has left: before and after then agree and nothing is repainted. A
+        widget in the flow leaves neighbours that move and get repainted; a toast, on
+        its own layer, left its last picture on the terminal over the failure panel
+        until something repainted that area (a resize, the palette).
+        """
+        vacated: list[tuple[Screen[Any], Region, Widget]] = []
+        for node in nodes:
+            with contextlib.suppress(Exception):  # not on a screen, or being closed
+                screen = node.screen
+                if node is not screen and screen is self.screen and node.display:
+                    region = node.region.intersection(screen.region)
+                    if region:
+                        vacated.append((screen, region, node))
+        removal = super()._prune(*nodes, parent=parent)
+        if vacated:
+            self.call_after_refresh(self._repaint_vacated, vacated)
+        return removal
+
+    def _repaint_vacated(
+        self, vacated: list[tuple[Screen[Any], Region, Widget]], waited: int = 0
+    ) -> None:
+        """Repaint where removed widgets were, once they are out of the DOM (a repaint
+        while one is still there would paint it again)."""
+        if any(node.is_attached for _, _, node in vacated) and waited < 50:
+            self.call_after_refresh(self._repaint_vacated, vacated, waited + 1)
+            return
+        for screen, region, _ in vacated:
+            if screen.is_attached:
+                screen.refresh(region)
 
     def get_default_screen(self) -> Screen[Any]:
         """The picker when sessions exist (offering resume); otherwise a new session."""
