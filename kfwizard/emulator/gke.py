@@ -2,15 +2,18 @@
 
 Answers ``container_v1.ClusterManagerClient(transport="rest")`` and gcloud on both URL
 forms (``projects/*/locations/*`` and the legacy ``projects/*/zones/*``): clusters create /
-get / list (one location or ``-``) / delete, node pools list / get, operations get / list,
-``serverConfig``. Requests are parsed and answers rendered with the client's own
+get / list (one location or ``-``) / delete, node pools list / get / create / delete and
+``setSize`` (also at the zonal client's ``.../nodePools/{pool}/setSize``), operations get
+/ list, ``serverConfig``. Requests are parsed and answers rendered with the client's own
 proto-plus types, so field names, int-or-name enums and defaults match the wire.
 
 Clusters live in simulated time (``lifecycle.py``): PROVISIONING with an operation whose
 ``progress`` and ``detail`` move along, then RUNNING with a real Kubernetes API of their
 own (``KubeEmulator``), whose endpoint and CA are the cluster's ``endpoint`` and
-``masterAuth.clusterCaCertificate``. Deleting stops it. Operations stay listable after
-they finish, so a client that restarts can find and follow the one it started.
+``masterAuth.clusterCaCertificate``. Deleting stops it. Node pool changes are operations
+too, and their end changes the cluster's Kubernetes nodes (``gke_lifecycle``).
+Operations stay listable after they finish, so a client that restarts can find and
+follow the one it started.
 """
 
 from __future__ import annotations
@@ -77,11 +80,16 @@ class GkeEmulator(ServedEmulator, Lifecycle):
                 route("GET", c, self._get_cluster),
                 route("DELETE", c, self._delete_cluster),
                 route("GET", c + "/nodePools", self._list_node_pools),
+                route("POST", c + "/nodePools", self._create_node_pool),
                 route("GET", c + "/nodePools/{pool}", self._get_node_pool),
+                route("DELETE", c + "/nodePools/{pool}", self._delete_node_pool),
+                route("POST", c + "/nodePools/{pool}:setSize", self._set_node_pool_size),
                 route("GET", base + "/operations", self._list_operations),
                 route("GET", base + "/operations/{operation}", self._get_operation),
             ]
+        legacy_pool = "/v1/projects/{project}/zones/{location}/clusters/{cluster}/nodePools/{pool}"
         routes += [
+            route("POST", legacy_pool + "/setSize", self._set_node_pool_size),
             route("GET", "/v1/projects/{project}/locations/{location}/serverConfig", self._config),
             route("GET", "/v1/projects/{project}/zones/{location}/serverconfig", self._config),
         ]
@@ -154,11 +162,42 @@ class GkeEmulator(ServedEmulator, Lifecycle):
         where = self._where(req, allow_any=True)
         with self.lock:
             record = self.find(where, req.params["cluster"])
-            for pool in record.message.node_pools:
-                if pool.name == req.params["pool"]:
-                    return self._json(pool, req)
-            path = where.path("clusters", record.name, "nodePools", req.params["pool"])
-            raise model.not_found(path)
+            return self._json(self._pool(where, record, req.params["pool"]), req)
+
+    def _create_node_pool(self, req: Request) -> Response:
+        from google.cloud import container_v1
+
+        where = self._where(req)
+        request = parse_message(container_v1.CreateNodePoolRequest, req.json())
+        pool = model.new_pool(request)
+        with self.lock:
+            record = self.find(where, req.params["cluster"])
+            return self._json(self.create_node_pool(record, pool, where.legacy).message, req)
+
+    def _delete_node_pool(self, req: Request) -> Response:
+        where = self._where(req)
+        with self.lock:
+            record = self.find(where, req.params["cluster"])
+            pool = self._pool(where, record, req.params["pool"])
+            return self._json(self.delete_node_pool(record, pool).message, req)
+
+    def _set_node_pool_size(self, req: Request) -> Response:
+        from google.cloud import container_v1
+
+        where = self._where(req)
+        request = parse_message(container_v1.SetNodePoolSizeRequest, req.json())
+        with self.lock:
+            record = self.find(where, req.params["cluster"])
+            pool = self._pool(where, record, req.params["pool"])
+            op = self.set_node_pool_size(record, pool, request.node_count)
+            return self._json(op.message, req)
+
+    @staticmethod
+    def _pool(where: model.Where, record: ClusterRecord, name: str) -> Any:
+        pool = record.find_pool(name)
+        if pool is None:
+            raise model.not_found(where.path("clusters", record.name, "nodePools", name))
+        return pool
 
     def _get_operation(self, req: Request) -> Response:
         where = self._where(req, allow_any=True)

@@ -8,6 +8,14 @@ Kubernetes API emulator and marks the cluster RUNNING and the operation DONE. A
 error and GCE_STOCKOUT condition, the cluster is left in ERROR (as GKE leaves it, to be
 deleted). Deleting runs a shorter chain and stops the Kubernetes API.
 
+A RUNNING cluster's node pools change the same way: ``setSize``, a new pool and a
+deleted pool are operations (``SET_NODE_POOL_SIZE``, ``CREATE_NODE_POOL``,
+``DELETE_NODE_POOL``) that tick once per node, then set the cluster's Kubernetes nodes
+to match, so a pool grown after a capacity failure shows its new nodes (allocatable CPU
+and memory included) to the install's next try. The creation faults (small-nodepool,
+zone-stockout) are about making a cluster: a resize or an added pool is honoured with
+them on.
+
 A step chain is re-derived from the operation and its cluster, and each operation keeps
 the index of its next step, so a saved RUNNING operation carries on where it was after
 the emulators restart.
@@ -29,6 +37,7 @@ from kfwizard.emulator.faults import Faults
 from kfwizard.emulator.http import ApiError
 from kfwizard.emulator.operations import Scheduler, gke_operation_id, rfc3339
 from kfwizard.gcp import locations
+from kfwizard.gcp.machine_types import get_machine_type
 
 # (metric, stage title, nominal seconds); the deploying stage ticks once per node.
 CREATE_STAGES: tuple[tuple[str, str, float], ...] = (
@@ -39,6 +48,17 @@ CREATE_STAGES: tuple[tuple[str, str, float], ...] = (
 CONFIGURING_TICKS = 4
 HEALTHCHECK_TICKS = 2
 DELETE_SECONDS = 6.0
+POOL_SECONDS = {
+    "CREATE_NODE_POOL": 8.0,
+    "DELETE_NODE_POOL": 4.0,
+    "SET_NODE_POOL_SIZE": 4.0,
+}
+"""Nominal length of each node-pool operation (ticks once per node it adds or removes)."""
+POOL_WORDS = {
+    "CREATE_NODE_POOL": ("Creating node pool {pool}", "created"),
+    "DELETE_NODE_POOL": ("Deleting node pool {pool}", "deleted"),
+    "SET_NODE_POOL_SIZE": ("Resizing node pool {pool} to {size} per zone", "changed"),
+}
 
 
 class KubeFactory(Protocol):
@@ -87,15 +107,19 @@ def default_kube_factory(
     return emu
 
 
-def node_specs(cluster: str, pools: list[Any], zone_count: int) -> list[Any]:
-    """The Kubernetes nodes of a cluster: each pool's machine type x count x zones."""
+def node_specs(record: ClusterRecord) -> list[Any]:
+    """The Kubernetes nodes of a cluster: each pool's machine type x size x zones."""
     from kfwizard.emulator.kube import NodeSpec
 
     specs: list[Any] = []
-    for pool in pools:
-        count = pool.initial_node_count * zone_count
+    for pool in record.message.node_pools:
         specs.extend(
-            NodeSpec.for_machine(pool.config.machine_type, count, pool=pool.name, cluster=cluster)
+            NodeSpec.for_machine(
+                pool.config.machine_type,
+                record.pool_nodes(pool),
+                pool=pool.name,
+                cluster=record.name,
+            )
         )
     return specs
 
@@ -113,6 +137,9 @@ class ClusterRecord:
     """Id of the operation now working on this cluster."""
     kube_state: dict[str, Any] | None = None
     """Saved Kubernetes state to restore when the cluster's API starts again."""
+    sizes: dict[str, int] = field(default_factory=dict)
+    """Nodes per zone of each pool resized since it was made: GKE keeps a pool's
+    ``initialNodeCount`` as it was asked, so the size it has now is kept here."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -121,6 +148,15 @@ class ClusterRecord:
     @property
     def zone_count(self) -> int:
         return max(1, len(self.message.locations))
+
+    def pool_nodes(self, pool: Any) -> int:
+        """The nodes a pool has now: its size per zone x the zones it spans."""
+        zones = len(pool.locations) or self.zone_count
+        return self.sizes.get(pool.name, pool.initial_node_count) * zones
+
+    def find_pool(self, name: str) -> Any:
+        """The ``NodePool`` of that name (edits to it are the cluster's), else None."""
+        return next((p for p in self.message.node_pools if p.name == name), None)
 
     @property
     def context(self) -> str:
@@ -253,25 +289,168 @@ class Lifecycle:
             if record.message.status == container_v1.Cluster.Status.ERROR:
                 continue  # its nodes never came up
             if record.project == where.project and locations.region_of(record.location) == region:
-                pools = list(record.message.node_pools)
-                used += model.requested_cpus(pools, record.zone_count)
+                for pool in record.message.node_pools:
+                    machine = get_machine_type(pool.config.machine_type)
+                    used += (machine.vcpus if machine else 2) * record.pool_nodes(pool)
         return used
 
     # -- delete -----------------------------------------------------------------------
     def delete_cluster(self, record: ClusterRecord) -> OpRecord:
         from google.cloud import container_v1
 
-        if record.busy:
-            current = self.operations.get((record.project, record.busy))
-            kind = current.message.operation_type if current else None
-            verb = "creating" if kind == container_v1.Operation.Type.CREATE_CLUSTER else "deleting"
-            raise model.busy_error(record.busy, verb, record.name)
+        self._check_idle(record)
         record.message.status = container_v1.Cluster.Status.STOPPING
         record.message.status_message = ""
         legacy = "/zones/" in record.message.self_link
         op = self._new_op(record, container_v1.Operation.Type.DELETE_CLUSTER, legacy)
         self._run_next(op)
         return op
+
+    def _check_idle(self, record: ClusterRecord) -> None:
+        """GKE runs one operation at a time on a cluster: FAILED_PRECONDITION else."""
+        if record.busy:
+            current = self.operations.get((record.project, record.busy))
+            kind = current.message.operation_type.name if current else ""
+            raise model.busy_error(record.busy, kind, record.name)
+
+    def _check_pools_changeable(self, record: ClusterRecord) -> None:
+        from google.cloud import container_v1
+
+        self._check_idle(record)
+        status = container_v1.Cluster.Status(record.message.status)
+        if status != container_v1.Cluster.Status.RUNNING:
+            raise model.not_running_error(record.name, status.name)
+
+    # -- node pools -------------------------------------------------------------------
+    def set_node_pool_size(self, record: ClusterRecord, pool: Any, count: int) -> OpRecord:
+        """``setSize``: the pool grows or shrinks to ``count`` nodes per zone."""
+        from google.cloud import container_v1
+
+        model.check_node_count(count)
+        self._check_pools_changeable(record)
+        pool.status = container_v1.NodePool.Status.RECONCILING
+        kind = container_v1.Operation.Type.SET_NODE_POOL_SIZE
+        return self._start_pool_op(record, pool, kind, {"size": count})
+
+    def create_node_pool(self, record: ClusterRecord, pool: Any, legacy: bool) -> OpRecord:
+        """Add a checked pool (``gke_model.new_pool``) to a RUNNING cluster."""
+        from google.cloud import container_v1
+
+        self._check_pools_changeable(record)
+        if record.message.autopilot.enabled:
+            raise ApiError(400, "Autopilot clusters do not support node pool management.")
+        if record.find_pool(pool.name) is not None:
+            kind = "zones" if legacy else "locations"
+            path = "/".join(
+                ("projects", record.project, kind, record.location, "clusters", record.name)
+            )
+            raise ApiError(409, f"Already exists: {path}/nodePools/{pool.name}.")
+        region = locations.region_of(record.location)
+        for zone in pool.locations:
+            if not locations.is_zone(zone) or locations.region_of(zone) != region:
+                raise ApiError(400, f'Location "{zone}" is not a zone of region "{region}".')
+        stored = _stored_pool(
+            pool,
+            record.project,
+            record.name,
+            record.message.self_link,
+            list(pool.locations) or list(record.message.locations),
+            pool.version or record.message.current_node_version,
+        )
+        record.message.node_pools.append(stored)
+        record.message.instance_group_urls.extend(stored.instance_group_urls)
+        create = container_v1.Operation.Type.CREATE_NODE_POOL
+        return self._start_pool_op(record, stored, create, {})
+
+    def delete_node_pool(self, record: ClusterRecord, pool: Any) -> OpRecord:
+        from google.cloud import container_v1
+
+        self._check_pools_changeable(record)
+        pool.status = container_v1.NodePool.Status.STOPPING
+        kind = container_v1.Operation.Type.DELETE_NODE_POOL
+        return self._start_pool_op(record, pool, kind, {})
+
+    def _start_pool_op(
+        self, record: ClusterRecord, pool: Any, kind: Any, extra: dict[str, Any]
+    ) -> OpRecord:
+        legacy = "/zones/" in record.message.self_link
+        op = self._new_op(record, kind, legacy)
+        op.message.target_link = f"{op.message.target_link}/nodePools/{pool.name}"
+        op.extra = {"pool": pool.name, **extra}
+        self._run_next(op)
+        return op
+
+    def _pool_steps(self, op: OpRecord, record: ClusterRecord) -> list[Step]:
+        """Start, one tick per node added or removed, then the nodes change at once."""
+        kind = op.message.operation_type.name
+        pool = record.find_pool(str(op.extra.get("pool", "")))
+        if pool is None:
+            return []
+        now = record.pool_nodes(pool)
+        if kind == "SET_NODE_POOL_SIZE":
+            zones = len(pool.locations) or record.zone_count
+            total = abs(int(op.extra.get("size", 0)) * zones - now)
+        else:
+            total = now
+        ticks = max(1, total)
+        steps: list[Step] = [(0.0, functools.partial(self._pool_progress, op, 0, total))]
+        for tick in range(1, ticks + 1):
+            done = min(tick, total)
+            steps.append(
+                (
+                    POOL_SECONDS[kind] / ticks,
+                    functools.partial(self._pool_progress, op, done, total),
+                )
+            )
+        steps.append((0.0, lambda: self._finish_pool_op(op, record)))
+        return steps
+
+    def _pool_progress(self, op: OpRecord, done: int, total: int) -> None:
+        from google.cloud import container_v1
+
+        kind = op.message.operation_type.name
+        title, verb = POOL_WORDS[kind]
+        text = title.format(pool=op.extra.get("pool"), size=op.extra.get("size"))
+        op.message.detail = f"{text}: {done} of {total} nodes {verb}"
+        op.message.progress = container_v1.OperationProgress(
+            status=container_v1.Operation.Status.RUNNING,
+            metrics=[
+                container_v1.OperationProgress.Metric(name="NODES", int_value=done),
+                container_v1.OperationProgress.Metric(name="NODES_TOTAL", int_value=total),
+            ],
+        )
+
+    def _finish_pool_op(self, op: OpRecord, record: ClusterRecord) -> None:
+        """The pool's new size (or the pool itself) is real: the cluster's count and its
+        Kubernetes nodes follow, and the operation is DONE."""
+        from google.cloud import container_v1
+
+        kind = op.message.operation_type.name
+        name = str(op.extra.get("pool", ""))
+        pool = record.find_pool(name)
+        if kind == "DELETE_NODE_POOL":
+            if pool is not None:
+                gone = set(pool.instance_group_urls)
+                record.message.instance_group_urls = [
+                    url for url in record.message.instance_group_urls if url not in gone
+                ]
+            record.message.node_pools = [p for p in record.message.node_pools if p.name != name]
+            record.sizes.pop(name, None)
+        elif pool is not None:
+            if kind == "SET_NODE_POOL_SIZE":
+                record.sizes[name] = int(op.extra.get("size", 0))
+            pool.status = container_v1.NodePool.Status.RUNNING
+        record.message.current_node_count = sum(
+            record.pool_nodes(p) for p in record.message.node_pools
+        )
+        if record.kube is not None:
+            record.kube.set_nodes(node_specs(record))
+        op.message.status = container_v1.Operation.Status.DONE
+        op.message.detail = ""
+        op.message.end_time = rfc3339()
+        _finish_progress(op, failed=False)
+        record.busy = None
+        self._changed()
 
     # -- operations and their step chains ---------------------------------------------
     def _new_op(self, record: ClusterRecord, kind: Any, legacy: bool) -> OpRecord:
@@ -302,6 +481,8 @@ class Lifecycle:
         record = self.clusters.get((op.project, op.location, op.cluster))
         if record is None:
             return []
+        if op.message.operation_type.name in POOL_SECONDS:
+            return self._pool_steps(op, record)
         if op.message.operation_type == container_v1.Operation.Type.DELETE_CLUSTER:
             return [
                 (0.0, lambda: self._set_detail(op, "Deleting node pools")),
@@ -436,9 +617,7 @@ class Lifecycle:
             record.kube = self.kube_factory(
                 name=record.name,
                 version=message.current_master_version,
-                nodes=None
-                if restoring
-                else node_specs(record.name, list(message.node_pools), record.zone_count),
+                nodes=None if restoring else node_specs(record),
                 speed=self.speed,
                 faults=self.faults,
                 state=record.kube_state,
@@ -497,6 +676,7 @@ class Lifecycle:
                         "location": record.location,
                         "name": record.name,
                         "busy": record.busy,
+                        "sizes": dict(record.sizes),
                         "cluster": message_dict(record.message, int_enums=False),
                         "kube_state": kube_file,
                     }
@@ -507,6 +687,7 @@ class Lifecycle:
                     "location": op.location,
                     "cluster": op.cluster,
                     "position": op.position,
+                    "extra": op.extra,
                     "operation": container_v1.Operation.to_dict(
                         op.message,
                         use_integers_for_enums=False,
@@ -530,6 +711,7 @@ class Lifecycle:
                 message = parse_message(container_v1.Cluster, raw["cluster"])
                 record = ClusterRecord(raw["project"], raw["location"], raw["name"], message)
                 record.busy = raw.get("busy")
+                record.sizes = {str(k): int(v) for k, v in (raw.get("sizes") or {}).items()}
                 if raw.get("kube_state"):
                     path = kube_dir / raw["kube_state"]
                     try:
@@ -541,6 +723,7 @@ class Lifecycle:
                 message = parse_message(container_v1.Operation, raw["operation"])
                 op = OpRecord(raw["project"], raw["location"], raw["cluster"], message)
                 op.position = int(raw.get("position") or 0)
+                op.extra = dict(raw.get("extra") or {})
                 self.operations[(op.project, op.id)] = op
             for record in list(self.clusters.values()):
                 if record.message.status == container_v1.Cluster.Status.RUNNING:
@@ -635,23 +818,29 @@ def _new_cluster(
     cluster.etag = model.cluster_id()[:8]
     cluster.current_node_count = sum(p.initial_node_count for p in pools) * len(zones)
     cluster.legacy_abac = container_v1.LegacyAbac(enabled=False)
-    stored = []
-    group_urls = []
-    for pool in pools:
-        p = container_v1.NodePool(pool)
-        p.version = version
-        p.status = container_v1.NodePool.Status.PROVISIONING  # type: ignore[assignment]
-        p.self_link = f"{self_link}/nodePools/{p.name}"
-        p.locations = zones
-        p.instance_group_urls = [model.instance_group_url(project, z, name, p.name) for z in zones]
-        group_urls += list(p.instance_group_urls)
-        p.management = container_v1.NodeManagement(auto_upgrade=True, auto_repair=True)
-        p.upgrade_settings = container_v1.NodePool.UpgradeSettings(
-            max_surge=1, strategy=container_v1.NodePoolUpdateStrategy.SURGE
-        )
-        p.pod_ipv4_cidr_size = 24
-        p.etag = model.cluster_id()[:8]
-        stored.append(p)
+    stored = [_stored_pool(pool, project, name, self_link, zones, version) for pool in pools]
     cluster.node_pools = stored
-    cluster.instance_group_urls = group_urls
+    cluster.instance_group_urls = [url for p in stored for url in p.instance_group_urls]
     return cluster
+
+
+def _stored_pool(
+    pool: Any, project: str, cluster: str, cluster_link: str, zones: list[str], version: str
+) -> Any:
+    """A node pool as GKE stores it, still PROVISIONING: links, zones, instance groups,
+    auto-upgrade and auto-repair on, surge upgrades."""
+    from google.cloud import container_v1
+
+    p = container_v1.NodePool(pool)
+    p.version = version
+    p.status = container_v1.NodePool.Status.PROVISIONING  # type: ignore[assignment]
+    p.self_link = f"{cluster_link}/nodePools/{p.name}"
+    p.locations = zones
+    p.instance_group_urls = [model.instance_group_url(project, z, cluster, p.name) for z in zones]
+    p.management = container_v1.NodeManagement(auto_upgrade=True, auto_repair=True)
+    p.upgrade_settings = container_v1.NodePool.UpgradeSettings(
+        max_surge=1, strategy=container_v1.NodePoolUpdateStrategy.SURGE
+    )
+    p.pod_ipv4_cidr_size = 24
+    p.etag = model.cluster_id()[:8]
+    return p

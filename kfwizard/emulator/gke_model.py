@@ -56,11 +56,12 @@ def check_location(location: str, *, allow_any: bool = False) -> None:
         raise ApiError(400, f'Location "{location}" does not exist.')
 
 
-def check_cluster_name(name: str) -> None:
+def check_cluster_name(name: str, field: str = "cluster.name") -> None:
+    """GKE's rule for cluster names, which node pool names follow too."""
     if not _NAME_RE.match(name or ""):
         raise ApiError(
             400,
-            f'Invalid value for field "cluster.name": "{name}". Must be a match of regex '
+            f'Invalid value for field "{field}": "{name}". Must be a match of regex '
             "'(?:[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?)' (only alphanumerics and '-' allowed, "
             "must start with a letter and end with an alphanumeric, and must be no longer "
             "than 40 characters).",
@@ -131,19 +132,54 @@ def normalise_pools(cluster: Any, autopilot: bool) -> list[Any]:
                 f'Invalid value for field "cluster.node_pools[{index}].initial_node_count": '
                 f"{pool.initial_node_count}. Must be greater than 0.",
             )
-        config = pool.config
-        config.machine_type = config.machine_type or DEFAULT_MACHINE_TYPE
-        if get_machine_type(config.machine_type) is None:
-            raise ApiError(400, f'machine type "{config.machine_type}" does not exist.')
-        config.disk_size_gb = config.disk_size_gb or 100
-        config.disk_type = config.disk_type or "pd-balanced"
-        config.image_type = config.image_type or "COS_CONTAINERD"
-        config.service_account = config.service_account or "default"
-        config.oauth_scopes = expand_scopes(list(config.oauth_scopes))
-        if "disable-legacy-endpoints" not in config.metadata:
-            config.metadata["disable-legacy-endpoints"] = "true"
-        pool.config = config
+        fill_pool_config(pool)
     return pools
+
+
+def fill_pool_config(pool: Any) -> None:
+    """A node pool's config with GKE's defaults (e2-medium, 100 GB pd-balanced, COS,
+    the default service account, gke-default scopes as URLs); an unknown machine type
+    is refused."""
+    config = pool.config
+    config.machine_type = config.machine_type or DEFAULT_MACHINE_TYPE
+    if get_machine_type(config.machine_type) is None:
+        raise ApiError(400, f'machine type "{config.machine_type}" does not exist.')
+    config.disk_size_gb = config.disk_size_gb or 100
+    config.disk_type = config.disk_type or "pd-balanced"
+    config.image_type = config.image_type or "COS_CONTAINERD"
+    config.service_account = config.service_account or "default"
+    config.oauth_scopes = expand_scopes(list(config.oauth_scopes))
+    if "disable-legacy-endpoints" not in config.metadata:
+        config.metadata["disable-legacy-endpoints"] = "true"
+    pool.config = config
+
+
+def new_pool(request: Any) -> Any:
+    """The node pool a ``CreateNodePoolRequest`` asks for, checked and with defaults.
+
+    Unlike a cluster's first pool, an added pool may start with 0 nodes (GKE allows
+    it, e.g. for a pool that autoscales)."""
+    from google.cloud import container_v1
+
+    pool = container_v1.NodePool(request.node_pool)
+    check_cluster_name(pool.name, "node_pool.name")
+    if pool.initial_node_count < 0:
+        raise ApiError(
+            400,
+            f'Invalid value for field "node_pool.initial_node_count": '
+            f"{pool.initial_node_count}. Must be greater than or equal to 0.",
+        )
+    fill_pool_config(pool)
+    return pool
+
+
+def check_node_count(count: int) -> None:
+    """A ``setSize`` node count: 0 or more (0 empties the pool, as on GKE)."""
+    if count < 0:
+        raise ApiError(
+            400,
+            f'Invalid value for field "node_count": {count}. Must be greater than or equal to 0.',
+        )
 
 
 def requested_cpus(pools: list[Any], zone_count: int) -> float:
@@ -222,11 +258,34 @@ def not_found(path: str) -> ApiError:
     return ApiError(404, f"Not found: {path}.")
 
 
-def busy_error(op_id: str, verb: str, cluster: str) -> ApiError:
+BUSY_DOING = {
+    "CREATE_CLUSTER": "creating cluster",
+    "DELETE_CLUSTER": "deleting cluster",
+    "CREATE_NODE_POOL": "creating a node pool for cluster",
+    "DELETE_NODE_POOL": "deleting a node pool for cluster",
+    "SET_NODE_POOL_SIZE": "resizing a node pool for cluster",
+}
+"""What GKE says an operation is doing when it refuses another one on the same cluster,
+by operation type (``Operation ... is currently deleting a node pool for cluster X``)."""
+
+
+def busy_error(op_id: str, op_type: str, cluster: str) -> ApiError:
+    """400 FAILED_PRECONDITION: another operation is working on the cluster."""
+    doing = BUSY_DOING.get(op_type, "updating cluster")
     return ApiError(
         400,
-        f"Operation {op_id} is currently {verb} cluster {cluster}. Please wait and try "
+        f"Operation {op_id} is currently {doing} {cluster}. Please wait and try "
         "again once it is done.",
+        status="FAILED_PRECONDITION",
+    )
+
+
+def not_running_error(cluster: str, status: str) -> ApiError:
+    """400 FAILED_PRECONDITION: node pools change only on a RUNNING cluster."""
+    return ApiError(
+        400,
+        f"Cluster {cluster} is in status {status}; node pools can be changed only when it "
+        "is RUNNING.",
         status="FAILED_PRECONDITION",
     )
 

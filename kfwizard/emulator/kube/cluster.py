@@ -83,6 +83,8 @@ class Cluster:
         self.name = name
         self.version = version
         self.node_specs = list(nodes)
+        self.nodes_set = False
+        """True once ``set_nodes`` chose the nodes (a resize): they win over the fault."""
         self.speed = speed
         self.faults = faults
         self.gke = gke
@@ -220,7 +222,9 @@ class Cluster:
 
     # -- faults ------------------------------------------------------------------------------------
     def effective_nodes(self) -> list[NodeSpec]:
-        if self.faults.small_nodepool:
+        """The nodes to show: the small-nodepool fault's one e2-small until nodes are set
+        on purpose (a node pool resized or added after creation is honoured, fault or not)."""
+        if self.faults.small_nodepool and not self.nodes_set:
             return NodeSpec.for_machine("e2-small", 1, cluster=self.name)
         return list(self.node_specs)
 
@@ -245,6 +249,7 @@ class Cluster:
     def set_nodes(self, nodes: list[NodeSpec]) -> None:
         with self.store.lock:
             self.node_specs = list(nodes)
+            self.nodes_set = True
             system.sync_nodes(self, self.effective_nodes())
 
     def set_version(self, version: str) -> None:

@@ -63,6 +63,7 @@ class KubeEmulator:
             zone=saved.get("zone", zone),
             project=saved.get("project", project),
         )
+        self.cluster.nodes_set = bool(saved.get("nodes_set"))
         self.tls = tls
         self.token = saved.get("token") or token or secrets.token_urlsafe(32)
         self._port = port
@@ -240,6 +241,7 @@ class KubeEmulator:
                 "token": self.token,
                 "port": self._server.server_address[1] if self._server else self._saved_port,
                 "nodes": [asdict(n) for n in cluster.node_specs],
+                "nodes_set": cluster.nodes_set,
                 "available_at": {
                     # A copy: the simulation adds to it from its own thread (autosave).
                     f"{ns}/{name}": t
