@@ -471,7 +471,7 @@ class WizardApp(App[int]):
         if self._hangup_exit is not None:
             self._hangup_exit.run_over()
         if self._quit_after_run:
-            self.exit(EXIT_CODES.get(result.state, 1))
+            self._quit_stopped(EXIT_CODES.get(result.state, 1))
         else:
             self._restate_quit_question(result)
 
@@ -553,10 +553,16 @@ class WizardApp(App[int]):
                 self.flush_save()
                 self.exit(self.exit_code())
 
+        body = (
+            "A step is running. kfwizard will stop it at the next safe point and save "
+            'the session, so you can resume later with "kfwizard resume".'
+        )
+        creating = self._cluster_still_creating(("running",))
+        if creating:
+            body = f"{body}\n\n{creating}"
         self._quit_question = ConfirmDialog(
             "Stop and quit?",
-            "A step is running. kfwizard will stop it at the next safe point and save "
-            'the session, so you can resume later with "kfwizard resume".',
+            Content(body),
             yes="Stop and quit",
             no="Keep running",
             danger=True,
@@ -586,7 +592,37 @@ class WizardApp(App[int]):
             if worker.group == "install" and not worker.is_finished:
                 worker.cancel()
         self.notify("Stopping at the next safe point…", title="Quitting")
-        self.set_timer(20, lambda: self.exit(130), name="quit-deadline")
+        self.set_timer(20, lambda: self._quit_stopped(130), name="quit-deadline")
+
+    def _quit_stopped(self, code: int) -> None:
+        """Exit after "Stop and quit" (or a signal) stopped the run. A cluster create
+        GKE had accepted goes on after the stop, and billing with it: the terminal the
+        user returns to says so, not only the saved session."""
+        from rich.text import Text
+
+        creating = self._cluster_still_creating(("running", "interrupted"))
+        self.exit(code, message=Text(f"kfwizard: {creating}") if creating else None)
+
+    def _cluster_still_creating(self, states: tuple[str, ...]) -> str | None:
+        """What stopping leaves going, when the Cluster step (in one of ``states``) has
+        a create GKE accepted and never saw to its end: the step's own words for the
+        stop (``still_creating``), and the bill. None otherwise."""
+        session = self.session
+        record = session.steps.get("cluster") if session is not None else None
+        if session is None or record is None or record.state not in states:
+            return None
+        from kfwizard.engine.steps.cluster import CREATE_FAILED, still_creating
+
+        out = session.outputs.get("cluster") or {}
+        accepted = out.get("operation") or out.get("created_by_session")
+        if not accepted or out.get("status") or out.get(CREATE_FAILED):
+            return None
+        billed = (
+            "This demo's cluster is emulated: nothing is billed."
+            if session.demo
+            else "It is billed from now until it is deleted."
+        )
+        return f"{still_creating(session)} {billed}"
 
     def action_save_and_quit(self) -> None:
         self.flush_save()

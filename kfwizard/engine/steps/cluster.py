@@ -147,6 +147,24 @@ def next_action(session: Session) -> str:
     return CREATE
 
 
+def still_creating(session: Session) -> str:
+    """Stopping kfwizard does not stop GKE: a create runs to its end. Said with the
+    stop (and by the wizard's quit question), so nobody takes "stopped" to mean there
+    is no cluster."""
+    name = _cluster_sel(session.selections).get("name") or "the cluster"
+    then = (
+        "to not keep it, tear this session down with --delete-cluster, which deletes "
+        f"it (kfwizard teardown --session {session.id} --delete-cluster; without "
+        "the flag the cluster is kept)"
+        if (session.outputs.get("cluster") or {}).get("created_by_session")
+        else "it is not this session's to delete"
+    )
+    return (
+        f"GKE goes on creating {name}: a create cannot be stopped halfway. Resume "
+        f"follows the same operation and never creates a second cluster; {then}."
+    )
+
+
 def _not_ours(project: str, location: str, name: str) -> StepFailed:
     return StepFailed(
         f"A cluster named {name} already exists in {project} at {location}, and this "
@@ -811,20 +829,7 @@ class ClusterStep(BaseStep):
         ctx.outputs[STOCKOUTS] = zones
 
     def _still_creating(self, ctx: StepContext) -> str:
-        """Stopping kfwizard does not stop GKE: a create runs to its end. Said with the
-        stop, so nobody takes "stopped" to mean there is no cluster."""
-        name = _cluster_sel(ctx.session.selections).get("name") or "the cluster"
-        then = (
-            "to not keep it, tear this session down with --delete-cluster, which deletes "
-            f"it (kfwizard teardown --session {ctx.session.id} --delete-cluster; without "
-            "the flag the cluster is kept)"
-            if ctx.outputs.get("created_by_session")
-            else "it is not this session's to delete"
-        )
-        return (
-            f"GKE goes on creating {name}: a create cannot be stopped halfway. Resume "
-            f"follows the same operation and never creates a second cluster; {then}."
-        )
+        return still_creating(ctx.session)
 
     def _settle(
         self,
