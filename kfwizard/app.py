@@ -253,7 +253,8 @@ class WizardApp(App[int]):
         return resume_phase(session.steps)
 
     # -- sessions ------------------------------------------------------------------
-    def _new_session(self) -> Session:
+    def new_selections(self) -> dict[str, Any]:
+        """What a new session starts with (the picker tells an unused one by it)."""
         from kfwizard.answers import defaults
 
         selections = defaults()
@@ -264,7 +265,10 @@ class WizardApp(App[int]):
                 apply_demo_defaults(selections)
             except Exception:  # demo manifests missing: the mode step will say so
                 selections["project"] = selections.get("project") or "kfwizard-demo"
-        session = Session.new(selections=selections, demo=self.demo)
+        return selections
+
+    def _new_session(self) -> Session:
+        session = Session.new(selections=self.new_selections(), demo=self.demo)
         self.store.save(session)
         return session
 

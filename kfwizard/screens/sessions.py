@@ -7,6 +7,7 @@ last problem of the highlighted session, and resumes it with Enter.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from datetime import datetime
 from pathlib import Path
@@ -177,6 +178,26 @@ def human_ago(iso: str, now: float) -> str:
     return datetime.fromisoformat(iso).strftime("%Y-%m-%d")
 
 
+def unused(session: Session, fresh: dict[str, Any], detected_project: str | None) -> bool:
+    """A new session nothing was chosen or run in: no step ran, no name was given, and
+    its selections are what a new session starts with (``fresh``). A project the
+    Project screen filled in by itself (``detected_project``, gcloud's) is no choice.
+    Kept: anything typed or changed, and a session from an answers file."""
+    from kfwizard.answers import merged_with_defaults
+
+    if session.status != "new" or session.name or session.selections.get("name"):
+        return False
+    if session.steps or session.journal or session.outputs or session.inventory:
+        return False
+    if session.origin:
+        return False
+    chosen = merged_with_defaults(session.selections)
+    start = merged_with_defaults(fresh)
+    if detected_project and not start.get("project") and chosen.get("project") == detected_project:
+        chosen["project"] = start.get("project")
+    return chosen == start
+
+
 class SessionTable(DataTable[Any]):
     """The sessions table. Its Enter (DataTable's ``select_cursor``, which resumes
     through ``RowSelected``) is shown as "Resume": the table's own hidden Enter binding
@@ -254,6 +275,7 @@ class SessionsScreen(StyledOnceScreen):
         self._setup()
 
     def _setup(self) -> None:
+        self._forget_unused()
         table = self.query_one(DataTable)
         table.add_column("Name", key="name")
         table.add_column("Step", key="step")
@@ -264,6 +286,33 @@ class SessionsScreen(StyledOnceScreen):
         self._show_notices()
         table.focus()
         self.ready = True
+
+    def _forget_unused(self) -> None:
+        """The session just left for the picker is deleted when nothing was chosen or
+        run in it (:func:`unused`): each "n" then Esc left another "Project · not
+        started" row. Its Back goes with it; "n" starts a new one."""
+        if self.back_to is None:
+            return
+        from kfwizard.session import SessionError
+
+        store = self.wizard.store
+        try:
+            session = store.load(self.back_to[0])
+        except SessionError:
+            return
+        detected = None
+        if not self.wizard.demo:
+            from kfwizard.gcp.auth import detect_project
+
+            with contextlib.suppress(Exception):  # unreadable gcloud files: none found
+                detected = detect_project(self.wizard.env, ask_google=False).project
+        if not unused(session, self.wizard.new_selections(), detected):
+            return
+        try:
+            store.delete(session.id)
+        except SessionError:
+            return  # open elsewhere (its lock is held): it stays listed
+        self.back_to = None
 
     def _show_notices(self) -> None:
         box = self.query_one("#sessions-notices", Vertical)
