@@ -25,6 +25,7 @@ from kfwizard.session_list import before_verify, listed_step, shown_status, stam
 from kfwizard.widgets.key_bar import KeyBar
 from kfwizard.widgets.notice import Notice
 from kfwizard.widgets.step_indicator import session_phase_states
+from kfwizard.wording import plural
 
 HERE = Path(__file__).parent
 """Stylesheets are found from here, also for subclasses defined elsewhere."""
@@ -196,6 +197,46 @@ def unused(session: Session, fresh: dict[str, Any], detected_project: str | None
     if detected_project and not start.get("project") and chosen.get("project") == detected_project:
         chosen["project"] = start.get("project")
     return chosen == start
+
+
+def still_there(session: Session) -> str:
+    """What the session created that is still there as far as it knows, for the
+    picker's delete question: the clusters by name (billed until deleted), its install,
+    and that deleting the record deletes none of it, with the teardown that does.
+    Empty when nothing is left. After the record is gone kfwizard cannot tear it down."""
+    from kfwizard.engine.cluster_inventory import clusters_to_delete, remaining_cluster
+
+    inventory = session.inventory
+    own = [c for c in clusters_to_delete(inventory) if c.get("created_by_session")]
+    objects = inventory.get("objects") or []
+    if session.status == "removed":
+        objects = []  # its teardown deleted them (the inventory still lists them)
+    if not own and not objects:
+        return ""
+    said = []
+    if own:
+        names = " and ".join(f"{c['name']} in {c.get('location', '?')}" for c in own)
+        one = len(own) == 1
+        billed = (
+            "emulated in the demo: nothing is billed"
+            if session.demo
+            else f"billed until {'it is' if one else 'they are'} deleted"
+        )
+        said.append(
+            f"{'Cluster' if one else 'Clusters'} {names}, created by this session, "
+            f"{'is' if one else 'are'} still there ({billed})."
+        )
+    if objects:
+        cluster = remaining_cluster(inventory).get("name")
+        on = f"on cluster {cluster}" if cluster else "on the cluster"
+        said.append(f"Its Kubeflow install ({plural(len(objects), 'Kubernetes object')}) is {on}.")
+    command = f"kfwizard teardown --session {session.id}" + (" --delete-cluster" if own else "")
+    said.append(
+        "Deleting the session does not delete any of it, and kfwizard can then no longer "
+        f"do it for you. To delete it first: {command} (or resume the session and press t "
+        "on the Verify step)."
+    )
+    return " ".join(said)
 
 
 class SessionTable(DataTable[Any]):
@@ -467,15 +508,8 @@ class SessionsScreen(StyledOnceScreen):
         if session is None:
             return
         from kfwizard.dialogs.confirm import ConfirmDialog
-        from kfwizard.engine.cluster_inventory import clusters_to_delete
 
-        warning = ""
-        created = [c for c in clusters_to_delete(session.inventory) if c.get("created_by_session")]
-        if created or session.inventory.get("objects"):
-            warning = (
-                "\n\nThis session created resources that still exist as far as it knows. "
-                "Deleting the session only forgets them: run Teardown first to remove them."
-            )
+        warning = still_there(session)
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -484,8 +518,10 @@ class SessionsScreen(StyledOnceScreen):
         self.app.push_screen(
             ConfirmDialog(
                 f"Delete session {session.display_name()}?",
-                f"The record of session {session.id} will be removed. Nothing in Google Cloud "
-                f"or on the cluster is changed.{warning}",
+                Content(
+                    f"The record of session {session.id} will be removed. Nothing in Google "
+                    "Cloud or on the cluster is changed." + (f"\n\n{warning}" if warning else "")
+                ),
                 yes="Delete",
                 danger=True,
             ),
