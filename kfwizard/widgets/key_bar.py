@@ -11,7 +11,10 @@ the screen out again.
 It keeps what the footer offers: each key and its description in the theme's footer
 colours, disabled keys dimmed, the key under the mouse highlighted with its tooltip, a
 click presses the key, and the command palette's key at the right end. Keys that do not
-fit the width are left off whole, from the end, rather than cut in the middle.
+fit the width are left off whole rather than cut in the middle: first the ones that
+matter least (``LEAVE_OFF_FIRST``), then from the end, keeping Help and Quit to the last.
+At 80 columns with the log focused, leaving off from the end dropped "f1 Help" and "^q
+Quit", the keys a newcomer looks for.
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ HOVER_STYLE = "on $block-hover-background"
 PALETTE_RULE = "▏"
 """Separates the command palette's key from the others, as the footer's left border."""
 
+LEAVE_OFF_FIRST = ("copy_commands", "wrap", "unwrap", "save")
+"""Actions whose keys go first when the line is too narrow, in this order: the commands
+box and the log's border name their keys too, and F1 lists them all."""
+
+KEEP_TO_THE_LAST = ("quit", "help")
+"""Actions whose keys go last, in this order: the way out, and the way to help (F1
+names the other keys)."""
+
 
 @dataclass(frozen=True)
 class ShownKey:
@@ -47,6 +58,8 @@ class ShownKey:
     tooltip: str
     palette: bool = False
     """The command palette's key, drawn at the right end."""
+    action: str = ""
+    """The binding's action (which keys go first when they do not all fit)."""
 
     @property
     def text(self) -> str:
@@ -70,6 +83,7 @@ def shown_keys(screen: Screen[object]) -> tuple[ShownKey, ...]:
             enabled,
             tooltip or binding.tooltip or fallback,
             palette=palette,
+            action=binding.action,
         )
 
     keys: list[ShownKey] = []
@@ -95,13 +109,27 @@ def arrange(keys: tuple[ShownKey, ...], width: int) -> list[tuple[int, ShownKey]
         right = width - len(palette[0].text)
         placed.append((right, palette[0]))
         right -= len(PALETTE_RULE)
+    for key in leave_off_order(others):
+        if sum(len(k.text) for k in others) <= right:
+            break
+        others.remove(key)
     position = 0
     for key in others:
-        if position + len(key.text) > right:
-            break
         placed.append((position, key))
         position += len(key.text)
     return sorted(placed, key=lambda item: item[0])
+
+
+def leave_off_order(keys: list[ShownKey]) -> list[ShownKey]:
+    """The order keys are left off in when they do not all fit: ``LEAVE_OFF_FIRST``,
+    then the others from the end, then ``KEEP_TO_THE_LAST``."""
+
+    def by(order: tuple[str, ...]) -> list[ShownKey]:
+        return sorted((k for k in keys if k.action in order), key=lambda k: order.index(k.action))
+
+    first, last = by(LEAVE_OFF_FIRST), by(KEEP_TO_THE_LAST)
+    rest = [k for k in reversed(keys) if k not in first and k not in last]
+    return [*first, *rest, *last]
 
 
 class KeyBar(Widget):

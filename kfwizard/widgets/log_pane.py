@@ -114,13 +114,16 @@ class LogPane(Log):
     }
     """
 
+    # ``f`` and ``w`` each have two bindings, of which ``check_action`` lets the one
+    # that names what the key does now take the key (and the key bar's label): the
+    # bar said "f Follow" while the pane was following and f paused it.
     BINDINGS = [
-        Binding("f", "toggle_follow", "Follow", tooltip="Follow new output, or hold the view"),
-        Binding("s", "save", "Save log", tooltip="Save these lines to a file"),
-        # Not in the key bar: at 80 columns it would push Quit off the end. F1 and the
-        # command palette name it.
-        Binding("w", "toggle_wrap", "Wrap", show=False),
-        Binding("end", "follow", "End", show=False),
+        Binding("f", "pause", "Pause", tooltip="Hold the view where it is"),
+        Binding("f", "follow", "Follow", tooltip="Jump to the newest line and follow"),
+        Binding("w", "unwrap", "Unwrap", tooltip="Show long lines whole, scroll sideways"),
+        Binding("w", "wrap", "Wrap", tooltip="Wrap long lines to the pane's width"),
+        Binding("s", "save", "Save", tooltip="Save these lines to a file"),
+        Binding("end", "jump_end", "End", show=False),
     ]
 
     def __init__(
@@ -347,6 +350,24 @@ class LogPane(Log):
         else:
             self.scroll_to(y=round(at * self.max_scroll_y), animate=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Of each pair of bindings on one key, only the one for what the key does now."""
+        now = {
+            "pause": self.follow,
+            "follow": not self.follow,
+            "unwrap": self.wrap,
+            "wrap": not self.wrap,
+        }
+        return now.get(action, True)
+
+    def action_unwrap(self) -> None:
+        if self.wrap:
+            self.action_toggle_wrap()
+
+    def action_wrap(self) -> None:
+        if not self.wrap:
+            self.action_toggle_wrap()
+
     def action_toggle_wrap(self) -> None:
         """Wrap long lines, or show them whole with a horizontal scrollbar."""
         self.wrap = not self.wrap
@@ -429,16 +450,25 @@ class LogPane(Log):
 
     def action_toggle_follow(self) -> None:
         if self.follow:
-            self.follow = False
-            self._update_title(force=True)
+            self.action_pause()
         else:
             self.action_follow()
+
+    def action_pause(self) -> None:
+        """Hold the view: new lines no longer scroll it."""
+        self.follow = False
+        self._update_title(force=True)
 
     def action_follow(self) -> None:
         """Jump to the newest line and keep following."""
         self.follow = True
         self.scroll_end(animate=False, immediate=True, x_axis=False)
         self._update_title(force=True)
+
+    def action_jump_end(self) -> None:
+        """End: the newest line, following (also when following already: the view may
+        have been scrolled sideways)."""
+        self.action_follow()
 
     def on_resize(self) -> None:
         """Rows are cut again for a new width; a pane that changes size while
@@ -474,6 +504,8 @@ class LogPane(Log):
         shown = (self.follow, self.wrap, self.outer_size.width)
         if not force and shown == self._shown_title:
             return
+        if self._shown_title is None or shown[:2] != self._shown_title[:2]:
+            self.refresh_bindings()  # f and w now do the other thing: the key bar says so
         self._shown_title = shown
         self.border_title = self.title
         state = "following · f pause" if self.follow else "paused · f follow · End jumps"

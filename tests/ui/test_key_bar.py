@@ -93,3 +93,59 @@ async def test_a_click_presses_the_key_and_hover_names_it(store: Any) -> None:
 
         await pilot.click(KeyBar, offset=(start + 2, 0))
         await wait_for(pilot, lambda: isinstance(app.screen, HelpDialog), description="help")
+
+
+async def test_the_log_keys_name_what_they_do_and_help_stays_at_80_columns(store: Any) -> None:
+    """With the log focused the bar said "f Follow" while the log followed (f paused
+    it), never named w, and at 80 columns left off "^q Quit" and "f1 Help"."""
+    save_session(store, "s-keys-log", phase_steps=READY_FOR_INSTALL)
+    plans = {"install": [WaitingStep("apply", "Apply manifests")]}
+    app = PlanApp(plans, store=store, session_id="s-keys-log")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_for_screen(pilot, InstallScreen)
+        bar = screen.query_one(KeyBar)
+        log = screen.query_one(LogPane)
+        log.focus()
+        await settle(pilot)
+        assert line(bar).startswith(" f Pause  w Unwrap  s Save  ^n Next  esc Back ")
+        assert "^q Quit  f1 Help " in line(bar) and line(bar).rstrip().endswith("^p palette")
+
+        await pilot.press("f")
+        await settle(pilot)
+        assert not log.following and line(bar).startswith(" f Follow  w Unwrap ")
+        await pilot.press("f", "w")
+        await settle(pilot)
+        assert log.following and not log.wrap and line(bar).startswith(" f Pause  w Wrap ")
+        await pilot.press("w")
+        await settle(pilot)
+        assert log.wrap and line(bar).startswith(" f Pause  w Unwrap ")
+
+        # While a step runs, ^x Cancel run takes the room of Next and Back.
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: "waiting for apply 4" in log.lines, description="the log")
+        log.focus()
+        await settle(pilot)
+        assert "^x Cancel run" in line(bar) and "f1 Help" in line(bar), line(bar)
+        assert line(bar).startswith(" f Pause  w Unwrap  s Save  ^x Cancel run "), line(bar)
+        screen.action_cancel_run()
+        await wait_for(pilot, lambda: not app.run_in_progress(), description="the stop")
+
+
+def test_keys_that_matter_least_are_left_off_first() -> None:
+    def bound(description: str, action: str) -> ShownKey:
+        return ShownKey("x", "^x", description, True, "", action=action)
+
+    keys = (
+        bound("Pause", "pause"),
+        bound("Save", "save"),
+        bound("Next", "next"),
+        bound("Copy cmds", "copy_commands"),
+        bound("Quit", "quit"),
+        bound("Help", "help"),
+    )
+    assert len(arrange(keys, 60)) == 6, "all fit"
+    fits = [k.description for _, k in arrange(keys, 59)]
+    assert fits == ["Pause", "Save", "Next", "Quit", "Help"]
+    assert [k.description for _, k in arrange(keys, 40)] == ["Pause", "Next", "Quit", "Help"]
+    assert [k.description for _, k in arrange(keys, 20)] == ["Quit", "Help"]
+    assert [k.description for _, k in arrange(keys, 10)] == ["Help"]
