@@ -153,6 +153,14 @@ class WizardScreen(StyledOnceScreen):
         """Cancel was asked for during the open run."""
         self._restored: Any = None
         """The failure restored from the session, until a run replaces it."""
+        self._done_before_run: set[str] = set()
+        """The phases that were done when the open run started: one of them running
+        again (Verify again over a deleted cluster re-creates it) is said so."""
+        self._operation_before_run: Any = None
+        """The cluster's create operation when the open run started (a new one means
+        the run is creating the cluster)."""
+        self._records_seen: tuple[tuple[str, str], ...] = ()
+        """The step records' states as the step bar last showed them."""
 
     # -- plumbing ------------------------------------------------------------------
     @property
@@ -321,9 +329,7 @@ class WizardScreen(StyledOnceScreen):
         status = self.query_one("#nav-status", Static)
         invalid = self.validate_fields(show=False)
         if self.running:
-            text = Content.from_markup("[$text-accent]Working…[/] ctrl+x cancels")
-            if self._stopping:
-                text = Content.from_markup("[$text-warning]Stopping at the next safe point…[/]")
+            text = self.run_status()
         elif invalid:
             count = len(invalid)
             noun = "field needs" if count == 1 else "fields need"
@@ -338,6 +344,48 @@ class WizardScreen(StyledOnceScreen):
             text = Content("")
         status.update(text)
         self.refresh_bindings()
+
+    def run_status(self) -> Content:
+        """The nav line during a run: working, stopping, or which earlier step is
+        running again (the bar's ◌ alone was easy to miss, and the log said the rest)."""
+        if self._stopping:
+            return Content.from_markup("[$text-warning]Stopping at the next safe point…[/]")
+        doing = self.redoing()
+        if doing:
+            return Content.from_markup("[$text-accent]$doing…[/] ctrl+x cancels", doing=doing)
+        return Content.from_markup("[$text-accent]Working…[/] ctrl+x cancels")
+
+    def redoing(self) -> str | None:
+        """What a run from this screen is doing on an earlier step, in words ("Creating
+        the cluster again"), or None while it works on this screen's own steps.
+
+        The runner records a step as running only once its check has found it not
+        done (no event says so), so this reads the records."""
+        for step_id, record in self.session.steps.items():
+            phase = wizard_phase(step_id)
+            if record.state != "running" or phase is None or phase == self.PHASE:
+                continue
+            again = " again" if phase in self._done_before_run else ""
+            if step_id == "cluster" and self._creating_cluster():
+                return f"Creating the cluster{again}"
+            return f"{PHASE_TITLES[phase]}{again}: {self.step_title(step_id)}"
+        return None
+
+    def _creating_cluster(self) -> bool:
+        """The running cluster step has asked GKE for a new cluster in this run."""
+        operation = (self.session.outputs.get("cluster") or {}).get("operation")
+        return bool(operation) and operation != self._operation_before_run
+
+    def follow_records(self) -> None:
+        """The step bar and the nav line follow the step records while a run goes: a
+        step goes to running, or back to pending, between the engine's events."""
+        seen = tuple((step_id, rec.state) for step_id, rec in self.session.steps.items())
+        if seen == self._records_seen:
+            return
+        self._records_seen = seen
+        self.refresh_indicator()
+        if self.running:
+            self.query_one("#nav-status", Static).update(self.run_status())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show Cancel only while running; grey out Next/Back while running."""
@@ -464,6 +512,10 @@ class WizardScreen(StyledOnceScreen):
             self.update_nav()
             return False
         self._run_open, self._stopping, self._restored = True, False, None
+        self._done_before_run = {
+            phase for phase, state in session_phase_states(self.session).items() if state == "done"
+        }
+        self._operation_before_run = (self.session.outputs.get("cluster") or {}).get("operation")
         self.bridge.start(self.PHASE, plan=plan)
         return True
 
@@ -483,6 +535,7 @@ class WizardScreen(StyledOnceScreen):
         log = self.query_one("#log", LogPane)
         if isinstance(event, StepOutput):
             log.feed(event.lines)
+            self.follow_records()
         elif isinstance(event, PlanStarted):
             self._titles = {step_id: title for step_id, title, _ in event.steps}
             if self.SHOW_STEP_LIST:
@@ -504,6 +557,7 @@ class WizardScreen(StyledOnceScreen):
         elif isinstance(event, StepProgress):
             if self.SHOW_STEP_LIST:
                 self.query_one("#step-list", StepList).progress(event.step_id, event.counted())
+            self.follow_records()
         elif isinstance(event, StepDetail):
             if event.key == "warning":  # whatever screen ran the step, a toast
                 self.warn_once(str(event.value))
@@ -522,9 +576,9 @@ class WizardScreen(StyledOnceScreen):
                 self.query_one("#step-list", StepList).finished(
                     event.step_id, event.state, event.elapsed, event.note or ""
                 )
-            self.refresh_indicator()
+            self.follow_records()
         elif isinstance(event, PlanFinished):
-            self.refresh_indicator()
+            self.follow_records()
 
     def warn_once(self, text: str) -> None:
         """A step's warning as a toast, the first time this session says it.
@@ -656,9 +710,10 @@ class WizardScreen(StyledOnceScreen):
         if not self.is_attached:
             return
         indicator = self.query_one("#steps", StepIndicator)
-        indicator.update_from(self.session)
-        if self.running and indicator.states.get(self.PHASE) == "pending":
-            indicator.states = {**indicator.states, self.PHASE: "running"}
+        states = session_phase_states(self.session)
+        if self.running and states.get(self.PHASE) == "pending":
+            states[self.PHASE] = "running"
+        indicator.show(states)
 
     def _prefill_step_list(self) -> None:
         """Show this phase's steps from the session before anything runs."""

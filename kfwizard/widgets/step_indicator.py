@@ -150,7 +150,13 @@ class StepIndicator(Widget):
 
     def update_from(self, session: Session) -> None:
         """Recompute the marks from the session (its steps, and any teardown since)."""
-        self.states = session_phase_states(session)
+        self.show(session_phase_states(session))
+
+    def show(self, states: dict[str, str]) -> None:
+        """Show these marks; the same marks again repaint nothing (a run's screen asks
+        at every batch of its log)."""
+        if states != self.states:
+            self.states = states
 
     def text_for(self, width: int) -> Content:
         """The rendered line for a given width (short titles below 76 cells)."""
