@@ -282,6 +282,13 @@ class WizardScreen(StyledOnceScreen):
         self.update_nav()
         self.refresh_commands()
 
+    def label_changed(self) -> None:
+        """Call after renaming the session: saved (debounced) and shown in the title.
+        A name is a label for the session list, not a selection any step reads, so a
+        done step stays done: renaming turned "Next: Cluster →" into "Check project"."""
+        self.wizard.schedule_save()
+        self.query_one("#screen-title", Static).update(self._title_content())
+
     # -- navigation ----------------------------------------------------------------
     def phase_done(self) -> bool:
         """All engine steps of this phase are done or skipped, and no teardown has

@@ -107,7 +107,7 @@ class ProjectScreen(FormScreen):
             return
         self.choices["name"] = event.value.strip()
         self.session.name = event.value.strip()
-        self.selection_changed()
+        self.label_changed()
 
     @on(RadioSet.Changed, "#services")
     def _services_changed(self, event: RadioSet.Changed) -> None:
