@@ -29,7 +29,11 @@ class StepRow:
 
 
 NOTE_MIN_WIDTH = 20
-"""Narrower than this beside the columns, a note wraps under the whole row instead."""
+"""Narrower than this beside the columns, a note goes under its row's title instead."""
+
+UNDER_TITLE = 4
+"""Where a note that has no room beside the columns starts, on the lines under its row:
+two columns right of the titles, so it does not read as a step of its own."""
 
 
 def hang_note(note: str, indent: int, width: int) -> str:
@@ -37,11 +41,17 @@ def hang_note(note: str, indent: int, width: int) -> str:
 
     A long progress note ("Creating node pools (default-pool): 1 of 3 nodes created")
     otherwise wraps back to the first column, under the marks, where it reads as a row
-    of its own.
+    of its own. When the columns leave less than ``NOTE_MIN_WIDTH`` beside them (long
+    titles in the form's column at 120x40), a note that does not fit there starts on
+    the next line, at ``UNDER_TITLE``, and hangs from there.
     """
     room = width - indent
-    if room < NOTE_MIN_WIDTH or len(note) <= room:
+    if width <= 0 or len(note) <= room:
         return note
+    if room < NOTE_MIN_WIDTH:
+        if width - UNDER_TITLE < NOTE_MIN_WIDTH:
+            return note  # too narrow for any hanging: one row per line, as Textual wraps
+        return "\n" + " " * UNDER_TITLE + hang_note(note, UNDER_TITLE, width)
     lines = textwrap.wrap(note, room, break_long_words=True, break_on_hyphens=False)
     return ("\n" + " " * indent).join(lines)
 

@@ -19,8 +19,18 @@ def test_hang_note_indents_continuation_lines() -> None:
 
 def test_hang_note_leaves_short_notes_and_narrow_rooms_alone() -> None:
     assert hang_note("3/88 objects", 30, 70) == "3/88 objects"
-    assert hang_note(NOTE, 30, 45) == NOTE  # 15 columns is too narrow to hang in
     assert hang_note(NOTE, 30, 0) == NOTE  # not laid out yet
+    assert hang_note(NOTE, 10, 22) == NOTE  # too narrow to hang anywhere
+
+
+def test_a_note_with_no_room_beside_the_columns_hangs_under_the_title() -> None:
+    """15 columns beside the columns: the note wrapped back to the margin."""
+    lines = hang_note(NOTE, 30, 45).split("\n")
+    assert lines[0] == "" and len(lines) == 3
+    assert all(line.startswith("    ") and not line[4].isspace() for line in lines[1:])
+    assert all(len(line) <= 45 for line in lines)
+    assert " ".join(line.strip() for line in lines[1:]) == NOTE
+    assert hang_note("3/88 objects", 40, 55) == "3/88 objects", "a short note stays"
 
 
 class OneList(App[None]):
@@ -67,3 +77,25 @@ async def test_a_run_starting_lists_its_steps_pending_not_with_the_last_runs_mar
         await pilot.pause()
         assert [row.state for row in steps.rows.values()] == ["running", "pending"]
         assert _lines(steps)[1].lstrip().startswith("○ Connect")
+
+
+async def test_long_titles_leave_notes_under_their_rows_not_at_the_margin() -> None:
+    """At 120x40 the Install list's notes wrapped back to the first column:
+    "✓ Wait for Kubeflow Pipelines to start 0s nothing to do:" / "  already in place"."""
+    app = OneList()
+    async with app.run_test(size=(69, 10)) as pilot:
+        steps = app.query_one(StepList)
+        steps.set_steps(
+            [("rollout", "Wait for Kubeflow Pipelines to start"), ("delete", "Delete the cluster")]
+        )
+        steps.finished("rollout", "done", 0.0, "nothing to do: already in place")
+        steps.started("delete", "Delete the cluster")
+        steps.progress("delete", "4/100 Deleting node pools")
+        await pilot.pause()
+        lines = _lines(steps)
+        assert [line.strip() for line in lines[1::2]] == [
+            "nothing to do: already in place",
+            "4/100 Deleting node pools",
+        ]
+        assert all(line.startswith("    ") for line in lines[1::2]), lines
+        assert steps.size.height == len(lines) == 4, "no line wrapped by Textual"
