@@ -147,6 +147,8 @@ class ModeScreen(FormScreen):
         super().__init__()
         self._plan_detail: Any = None
         """The last ``plan`` detail from the manifests step (richer than its outputs)."""
+        self._detail_key: str | None = None
+        """The manifests step's selection key for the choices that plan was made for."""
 
     def compose_main(self) -> Any:
         from kfwizard.manifests.modes import MODE_TITLES, MODES
@@ -376,6 +378,7 @@ class ModeScreen(FormScreen):
         self.deployment["mode"] = mode
         self._refresh_choices()
         self._selection_made()
+        self._show_plan()
 
     @on(Select.Changed, "#version")
     def _version_chosen(self, event: Select.Changed) -> None:
@@ -384,6 +387,7 @@ class ModeScreen(FormScreen):
         self.deployment["version"] = str(event.value)
         self._refresh_choices()
         self._selection_made()
+        self._show_plan()
 
     @on(Select.Changed, "#env")
     def _env_chosen(self, event: Select.Changed) -> None:
@@ -392,6 +396,7 @@ class ModeScreen(FormScreen):
         self.deployment["env"] = str(event.value)
         self._refresh_choices()
         self._selection_made()
+        self._show_plan()
 
     @on(Input.Changed, "#bucket, #cloudsql, #db_user")
     def _gcp_typed(self, event: Input.Changed) -> None:
@@ -404,11 +409,13 @@ class ModeScreen(FormScreen):
             return
         gcp[key] = value
         self.selection_changed()
+        self._show_plan()
 
     # -- the plan ------------------------------------------------------------------
     def on_step_detail(self, event: StepDetail) -> None:
         if event.key == "plan":
             self._plan_detail = event.value
+            self._detail_key = self._selection_key()  # the run renders what is chosen now
             self._show_plan()
 
     def run_succeeded(self) -> None:
@@ -421,4 +428,44 @@ class ModeScreen(FormScreen):
         self.call_after_refresh(plan.scroll_visible, animate=False)
 
     def _show_plan(self) -> None:
-        self.query_one("#plan", PlanBox).show_plan(self._plan_detail, self.session.outputs)
+        stale = self._plan_out_of_date()
+        box = self.query_one("#plan", PlanBox)
+        box.border_title = "Plan · out of date" if stale else "Plan"
+        box.show_plan(self._plan_detail, self.session.outputs, stale=stale)
+
+    def _selection_key(self) -> str:
+        """What the manifests step's result depends on, for the choices on screen now
+        (``ManifestsStep.check`` compares the same key to decide to render again)."""
+        from kfwizard.engine.steps.manifests import selection_key
+
+        deployment = dict(self.deployment)
+        if self.choices.get("project"):
+            deployment["project"] = self.choices["project"]
+        return selection_key(
+            deployment,
+            (self.session.outputs.get("connect") or {}).get("server_version"),
+            (self.session.outputs.get("cluster") or {}).get("autopilot"),
+        )
+
+    def _plan_out_of_date(self) -> str:
+        """Why the plan shown is not the plan for the choices on screen ("" when it is):
+        changing the env left the last env's plan up, as if it were the new one's."""
+        saved = self.session.outputs.get("manifests") or {}
+        made = self._plan_detail if isinstance(self._plan_detail, dict) else saved
+        key = self._detail_key if self._plan_detail is not None else saved.get("selection_key")
+        if not (made.get("counts_by_kind") or made.get("counts")):
+            return ""  # no plan shown
+        was = [made.get(k) for k in ("mode", "version", "env")]
+        now = [self.mode, self.deployment.get("version"), self.deployment.get("env")]
+        if (key is None or key == self._selection_key()) and was == now:
+            return ""
+        changed = [
+            (name, old, new)
+            for name, old, new in zip(("mode", "KFP", "env"), was, now, strict=True)
+            if old != new
+        ]
+        if not changed:  # the project or the Cloud SQL + Cloud Storage inputs
+            return "Made for the earlier choices: Prepare manifests (ctrl+n) makes the new plan."
+        made_for = ", ".join(f"{name} {old}" for name, old, _ in changed)
+        wanted = ", ".join(f"{name} {new}" for name, _, new in changed)
+        return f"Made for {made_for}: Prepare manifests (ctrl+n) makes the plan for {wanted}."

@@ -43,13 +43,22 @@ def item_rows(items: list[str], width: int, first: int, indent: int) -> list[str
     return rows
 
 
-def plan_content(detail: Any, outputs: dict[str, Any], width: int = 0) -> Content:
+def plan_content(detail: Any, outputs: dict[str, Any], width: int = 0, stale: str = "") -> Content:
     """The plan preview: objects per tier and kind, where they go, time and size.
 
     From the ``plan`` detail of the manifests step when the screen saw the run, else
     from the step's saved outputs (a resumed session). ``width`` is the room for a row
-    (0: leave wrapping to Textual).
+    (0: leave wrapping to Textual). ``stale`` says why the plan is not the one for the
+    choices on screen any more; it comes first, and the plan below it is muted.
     """
+    content = _plan(detail, outputs, width)
+    if not stale:
+        return content
+    warning = Content.from_markup("[$text-warning]! $why[/]", why=stale)
+    return Content("\n").join([warning, content.stylize("$text-muted")])
+
+
+def _plan(detail: Any, outputs: dict[str, Any], width: int) -> Content:
     saved = outputs.get("manifests") or {}
     data = detail if isinstance(detail, dict) else {}
     counts = data.get("counts_by_kind") or data.get("counts") or saved.get("counts") or {}
@@ -100,12 +109,13 @@ class PlanBox(Static):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self._plan: tuple[Any, dict[str, Any]] | None = None
+        self._plan: tuple[Any, dict[str, Any], str] | None = None
         self._shown_at = -1
 
-    def show_plan(self, detail: Any, outputs: dict[str, Any]) -> None:
-        """Show the plan from the manifests step's ``plan`` detail or saved outputs."""
-        self._plan = (detail, outputs)
+    def show_plan(self, detail: Any, outputs: dict[str, Any], stale: str = "") -> None:
+        """Show the plan from the manifests step's ``plan`` detail or saved outputs;
+        ``stale``: why it is out of date (see ``plan_content``)."""
+        self._plan = (detail, outputs, stale)
         self._show()
 
     def on_resize(self) -> None:
@@ -116,4 +126,5 @@ class PlanBox(Static):
     def _show(self) -> None:
         assert self._plan is not None
         self._shown_at = self.size.width if self.is_mounted else 0
-        self.update(plan_content(*self._plan, width=self._shown_at))
+        detail, outputs, stale = self._plan
+        self.update(plan_content(detail, outputs, width=self._shown_at, stale=stale))

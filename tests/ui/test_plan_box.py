@@ -127,3 +127,33 @@ def test_a_resumed_plan_lists_kinds_from_the_saved_outputs_and_counts_in_words()
     text = plan_content(None, saved).plain.split("\n")
     assert text[0].startswith("2 objects")
     assert text[1:3] == ["1. cluster scoped: 1 PriorityClass", "2. namespaced: 1 object"]
+
+
+async def test_a_plan_for_other_choices_says_it_is_out_of_date(store):
+    """After choosing env dev, before Prepare manifests, the box still showed the
+    platform-agnostic plan as if it were dev's."""
+    from textual.widgets import Select
+
+    from tests.ui.scenes import mode_planned
+
+    app, run_before = mode_planned()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await run_before(pilot)
+        box = app.screen.query_one(PlanBox)
+        assert _rows(box)[0].startswith("102 objects") and box.border_title == "Plan"
+        app.screen.query_one("#env", Select).value = "dev"
+        await wait_for(pilot, lambda: _rows(box)[0].startswith("!"), description="marked")
+        assert _rows(box)[0] == (
+            "! Made for env platform-agnostic: Prepare manifests (ctrl+n) makes the plan for "
+            "env dev."
+        )
+        assert box.border_title == "Plan · out of date"
+        app.screen.query_one("#env", Select).value = "platform-agnostic"
+        await wait_for(pilot, lambda: box.border_title == "Plan", description="current again")
+        assert _rows(box)[0].startswith("102 objects")
+
+
+def test_a_stale_plan_is_muted_under_the_reason():
+    content = plan_content(DETAIL, {}, 0, stale="Made for env dev: …")
+    assert content.plain.split("\n")[0] == "! Made for env dev: …"
+    assert content.spans[-1].style == "$text-muted" and content.spans[-1].start > 0
