@@ -33,6 +33,15 @@ API_NAMES: dict[str, str] = {
     "logging.googleapis.com": "Cloud Logging API",
 }
 
+ENABLE_LABEL = "Enable what is missing"
+"""The Project screen's name for ``services: enable``."""
+
+CHOOSE_ENABLE = f'choose "{ENABLE_LABEL}" (services: enable)'
+"""Advice to let the wizard enable APIs, read on the screen and in a headless run alike:
+the option as the screen shows it, then the answers file's key, as the cluster step's
+messages say "choose Existing GKE (cluster.source: existing)". ``services: enable``
+alone is answers-file vocabulary the Project screen never shows."""
+
 DURING: dict[str, str] = {
     "services.list": "listing the enabled APIs",
     "services.enable": "enabling APIs",
@@ -224,7 +233,7 @@ def service_disabled_failure(service: str, facts: Facts, *, can_enable: bool = T
     cause = f"The {api_display(service)} is not enabled in project {project}."
     if can_enable:
         action = (
-            "let the wizard enable it (services: enable), or run "
+            f"{CHOOSE_ENABLE} to let the wizard enable it, or run "
             f'"gcloud services enable {service} --project={project}"; '
             "a newly enabled API can take a few minutes to work"
         )

@@ -115,8 +115,9 @@ async def test_an_existing_cluster_list_says_why_there_is_nothing_to_choose(stac
         await wait_for(pilot, lambda: bool(field.error), timeout=20, description="listed")
         assert field.error == (
             "GKE cluster: could not list clusters: The Kubernetes Engine API "
-            "(container.googleapis.com) is not enabled in project kfwizard-ui-test. Next: let "
-            'the wizard enable it (services: enable), or run "gcloud services enable '
+            "(container.googleapis.com) is not enabled in project kfwizard-ui-test. Next: "
+            'choose "Enable what is missing" (services: enable) to let the wizard enable it, '
+            'or run "gcloud services enable '
             'container.googleapis.com --project=kfwizard-ui-test"; a newly enabled API can '
             "take a few minutes to work"
         ), "a Google error in words, not its JSON"

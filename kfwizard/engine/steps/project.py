@@ -168,9 +168,8 @@ class ServicesStep(BaseStep):
                 names = ", ".join(explain.api_display(s) for s in missing)
                 raise StepFailed(
                     f"These APIs are not enabled in {project}: {names}.",
-                    f"run `{services.enable_command(project, missing)}` "
-                    "(or choose services: enable), "
-                    "then resume",
+                    f"run `{services.enable_command(project, missing)}`, "
+                    f"or {explain.CHOOSE_ENABLE}; then resume",
                 )
             self._enable(ctx, project, missing)
         else:
