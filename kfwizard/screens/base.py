@@ -15,6 +15,7 @@ reacts to messages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -47,7 +48,7 @@ from kfwizard.widgets.field import Field
 from kfwizard.widgets.key_bar import KeyBar
 from kfwizard.widgets.log_pane import LogPane
 from kfwizard.widgets.notice import Notice
-from kfwizard.widgets.step_indicator import StepIndicator, session_phase_states
+from kfwizard.widgets.step_indicator import SHORT_TITLES, StepIndicator, session_phase_states
 from kfwizard.widgets.step_list import StepList
 from kfwizard.wording import plural
 
@@ -69,11 +70,88 @@ COMMON_KEYS: list[tuple[str, str]] = [
 ]
 
 
+SETTING_PHASES = ("project", "cluster", "mode")
+"""The steps whose screens hold settings (the form screens)."""
+
+
+def shown(widget: Widget) -> bool:
+    """Displayed, and so are all its containers (a field of a hidden group is not)."""
+    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
+
+
 LOG_STYLED = ("#side", "#step-list")
 """The widgets whose rules read the screen's ``-has-log`` and ``-log-empty`` classes
 (``app.tcss``); ``WizardScreen.show_log`` restyles only these (and what they hold).
 A rule for any other widget that reads those classes must add it here
 (``tests/ui/test_show_log.py`` checks)."""
+
+
+SETTING_FIELDS: dict[str, tuple[str, str]] = {
+    "project": ("project", "project"),
+    "services": ("project", "services"),
+    "cluster.source": ("cluster", "source"),
+    "cluster.name": ("cluster", "name"),
+    "cluster.location": ("cluster", "location"),
+    "cluster.machine_type": ("cluster", "machine_type"),
+    "cluster.nodes": ("cluster", "nodes"),
+    "cluster.scopes": ("cluster", "scopes"),
+    "cluster.version": ("cluster", "version"),
+    "cluster.context": ("cluster", "context"),
+    "deployment.mode": ("mode", "mode"),
+    "deployment.version": ("mode", "version"),
+    "deployment.env": ("mode", "env"),
+    "deployment.gcp.bucket": ("mode", "bucket"),
+    "deployment.gcp.cloudsql_instance": ("mode", "cloudsql"),
+    "deployment.gcp.db_user": ("mode", "db_user"),
+}
+"""A setting as the answers file and the engine's messages name it: the step screen
+it is chosen on, and its field there (``#field-KEY``)."""
+
+ADVICE_SETTINGS: tuple[tuple[str, str], ...] = (
+    (r"\bservices: enable\b", "services"),
+    (r"\bproject id\b", "project"),
+    (
+        r"\bExisting GKE\b|\ban existing cluster\b|\ba new cluster\b|\bNew cluster\b",
+        "cluster.source",
+    ),
+    (r"\banother cluster name\b|\bpick another cluster\b|\bcheck the name\b", "cluster.name"),
+    (r"\banother zone\b|\banother region\b|\bpick a zone\b", "cluster.location"),
+    (r"\bmachine type\b", "cluster.machine_type"),
+    (r"\bfewer (?:or smaller )?nodes\b", "cluster.nodes"),
+)
+"""The words with which failures advise changing a setting ("try another zone",
+"choose Existing GKE"), and that setting."""
+
+NAMED_SETTING = re.compile(r"\b(?:cluster|deployment)\.[a-z_]+(?:\.[a-z_]+)?\b")
+"""A setting named the answers file's way in a message ("cluster.source: existing")."""
+
+
+def setting_to_change(cause: str, action: str, *, words: bool = True) -> str | None:
+    """The first setting a failure asks to change (a key of ``SETTING_FIELDS``), or
+    None when its advice changes no selection ("run gcloud auth login, then resume").
+
+    Bad input names its setting first ("cluster.location: ..."); otherwise the advice
+    names one, the answers file's way or in words, and the first one it names is the
+    one to change first. ``words=False`` for the steps after the settings: an Install
+    failure's "a larger machine type" means a node pool for the cluster that exists,
+    not the Cluster form's field (kfwizard does not resize a cluster).
+    """
+    field, colon, _ = cause.partition(": ")
+    if colon and field in SETTING_FIELDS:
+        return field
+    for text in (action, cause):
+        found: list[tuple[int, str]] = [
+            (m.start(), m.group())
+            for m in NAMED_SETTING.finditer(text)
+            if m.group() in SETTING_FIELDS
+        ]
+        for said, setting in ADVICE_SETTINGS if words else ():
+            match = re.search(said, text)
+            if match:
+                found.append((match.start(), setting))
+        if found:
+            return min(found)[1]
+    return None
 
 
 def worth_showing(details: Iterable[str], said: str = "") -> tuple[str, ...]:
@@ -161,6 +239,12 @@ class WizardScreen(StyledOnceScreen):
         the run is creating the cluster)."""
         self._records_seen: tuple[tuple[str, str], ...] = ()
         """The step records' states as the step bar last showed them."""
+        self.way_back: tuple[str | None, str | None] = (self.previous_phase(), None)
+        """Where the failure panel's second button goes: (phase, setting to focus
+        there). The previous step unless the failure names a setting to change."""
+        self.focus_on_open: str | None = None
+        """A setting whose field takes the focus when the screen opens (the failure
+        panel of a later screen sent the user here to change it)."""
 
     # -- plumbing ------------------------------------------------------------------
     @property
@@ -265,6 +349,10 @@ class WizardScreen(StyledOnceScreen):
             self._set_commands(*self._list_commands(self.session))
         else:
             self.refresh_commands()
+        if self.focus_on_open is not None:
+            # After the first layout: the form's own first-field focus comes first, and
+            # the field must have a place to be scrolled to.
+            self.call_after_refresh(self.focus_setting, self.focus_on_open)
         self.ready = True
 
     # -- fields and selections (subclasses) ----------------------------------------
@@ -457,7 +545,47 @@ class WizardScreen(StyledOnceScreen):
 
     @on(Button.Pressed, "#failure-back")
     def _failure_back(self) -> None:
-        self.action_back()
+        phase, setting = self.way_back
+        if phase == self.PHASE:
+            self.focus_setting(setting)
+        elif self._elsewhere(phase, setting):
+            self.change_on(phase, setting)
+        else:
+            self.action_back()
+
+    def _elsewhere(self, phase: str | None, setting: str | None) -> bool:
+        """The way back is another step's settings, not plainly the previous step."""
+        return phase is not None and (setting is not None or phase != self.previous_phase())
+
+    def change_on(self, phase: str | None, setting: str | None) -> None:
+        """Go to the step screen where ``setting`` is chosen, its field focused."""
+        if phase is None or self.wizard.refused_while_running():
+            return
+        from kfwizard.screens import screen_for
+
+        self.wizard.flush_save()
+        screen = screen_for(phase)
+        if isinstance(screen, WizardScreen):
+            screen.focus_on_open = setting
+        self.wizard.show_screen(screen)
+
+    def field_for(self, setting: str) -> Field | None:
+        """The field on this screen where ``setting`` is chosen, if it is shown."""
+        phase, key = SETTING_FIELDS.get(setting, (None, ""))
+        if phase != self.PHASE:
+            return None
+        for field in self.query(f"#field-{key}").results(Field):
+            return field if shown(field) else None
+        return None
+
+    def focus_setting(self, setting: str | None) -> None:
+        """Focus the field of ``setting`` (scrolled into view), or the first field shown
+        when there is none: the failure panel's "Change settings"."""
+        field = self.field_for(setting) if setting else None
+        if field is None:
+            field = next((f for f in self.query(Field) if shown(f)), None)
+        if field is not None and field.control.focusable:
+            field.control.focus()
 
     @on(Button.Pressed, "#save-quit")
     def _save_quit(self) -> None:
@@ -656,9 +784,48 @@ class WizardScreen(StyledOnceScreen):
         details = worth_showing(
             self._failure_details.get(step or "", ()), f"{result.cause or ''} {action or ''}"
         )
+        self.way_back = self.failure_way_back(result)
+        phase, setting = self.way_back
+        if phase == self.PHASE:
+            back = "Change settings"
+        elif phase is not None and self._elsewhere(phase, setting):
+            back = f"Back to {SHORT_TITLES[phase]}"
+        else:
+            back = "Back"
         self.failure_panel().show_failure(
-            title, result.cause, action, details, interrupted=interrupted, focus=focus
+            title,
+            result.cause,
+            action,
+            details,
+            interrupted=interrupted,
+            focus=focus,
+            back_label=back,
         )
+
+    def failure_way_back(self, result: Any) -> tuple[str | None, str | None]:
+        """Where the failure panel's second button takes the user: (phase, setting).
+
+        To the setting the failure's advice names ("try another zone": Location), on
+        this screen or the earlier one where it is chosen; a failed step of this
+        screen's own with nothing named goes to this screen's first field. The
+        previous step only when there is nothing to change here (Install, Verify) or
+        the run was stopped rather than failed.
+        """
+        previous = self.previous_phase()
+        if result.state == "interrupted":
+            return previous, None
+        step = result.failed_step
+        phase = wizard_phase(step) if step else self.PHASE
+        setting = setting_to_change(
+            result.cause or "", result.action or "", words=phase in SETTING_PHASES
+        )
+        if setting is not None:
+            phase = SETTING_FIELDS[setting][0]
+        if phase is None or phase not in SETTING_PHASES:
+            return previous, None
+        if PHASES.index(phase) > PHASES.index(self.PHASE):
+            return previous, None
+        return phase, setting
 
     def step_title(self, step_id: str) -> str:
         """A step's title from the plan; before the plan is known, a readable id."""
@@ -692,7 +859,8 @@ class WizardScreen(StyledOnceScreen):
 
                 self.show_log()
                 self._restored = RunResult(rec.state, 1, step_id, rec.cause, rec.action)
-                self.show_failure(self._restored)
+                # Sent here to change a setting: its field keeps the focus, not Retry.
+                self.show_failure(self._restored, focus=self.focus_on_open is None)
                 self._load_log_tail()
                 return
 

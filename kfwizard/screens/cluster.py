@@ -385,6 +385,16 @@ class ClusterScreen(FormScreen):
             return self._contexts_problem
         return 'pick a context from your kubeconfig ("kubectl config get-contexts")'
 
+    def field_for(self, setting: str) -> Field | None:
+        """The create form's name and location are chosen from the list for Existing
+        GKE, and a kubeconfig context stands for the whole cluster."""
+        if setting != "cluster.source":
+            if self.source == "existing" and setting in ("cluster.name", "cluster.location"):
+                return self.query_one("#field-existing", Field)
+            if self.source == "kubeconfig" and setting.startswith("cluster."):
+                return self.query_one("#field-context", Field)
+        return super().field_for(setting)
+
     def _recheck(self, key: str, rule: str | None) -> None:
         self.query_one(f"#field-{key}", Field).set_error(rule)
 

@@ -2,8 +2,10 @@
 
 Shown in place of guesswork when a step fails: the cause as the engine phrased it, the
 next action, the first lines of detail, and three ways on: Retry (the runner skips
-what is already done), Back (change a selection), or Save and quit (the session is
-resumable later).
+what is already done), the way to the selection to change (the screen names it: "Change
+settings" focuses the field on this screen the advice names, "Back to Cluster" opens
+the screen where it is chosen, "Back" the previous step), or Save and quit (the session
+is resumable later).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class FailurePanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._failure: tuple[str, str | None, str | None, list[str], bool] | None = None
+        self._back_label = "Back"
         self._focus_pending = False
 
     def on_mount(self) -> None:
@@ -80,6 +83,7 @@ class FailurePanel(Vertical):
         *,
         interrupted: bool = False,
         focus: bool = False,
+        back_label: str = "Back",
     ) -> None:
         """Fill in and show the panel (``interrupted`` reads as a pause, not an error).
 
@@ -89,6 +93,7 @@ class FailurePanel(Vertical):
         """
         lines = [line for line in details if line.strip()]
         self._failure = (title, cause, action, lines, interrupted)
+        self._back_label = back_label
         self._focus_pending = self._focus_pending or focus
         self.add_class("-shown")
         self._paint()
@@ -110,7 +115,7 @@ class FailurePanel(Vertical):
         self.query_one("#failure-action", Static).update(
             Content.from_markup("[b]Next:[/b] $action", action=action)
             if action
-            else Content("Next: retry, or go back and change a selection.")
+            else Content("Next: retry, or change a selection.")
         )
         shown = lines[:MAX_DETAILS]
         if len(lines) > MAX_DETAILS:
@@ -119,6 +124,7 @@ class FailurePanel(Vertical):
         details_widget.update(Content("\n".join(shown)))
         details_widget.display = bool(shown)
         retry.label = "Resume" if interrupted else "Retry"
+        self.query_one("#failure-back", Button).label = self._back_label
         if self._focus_pending:
             self._focus_pending = False
             retry.focus(scroll_visible=False)
