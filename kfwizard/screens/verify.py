@@ -81,6 +81,47 @@ def check_rows(outputs: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+URL_JOINTS = "/.-"
+"""Where a URL too long for its row is broken: after a slash, a dot or a hyphen."""
+
+
+def url_rows(url: str, width: int) -> list[str]:
+    """``url`` in rows of at most ``width`` characters, each ending at the last joint
+    (``URL_JOINTS``) that fits, in its latter two thirds: ``…-dot-us-central1.pipelines.``
+    / ``googleusercontent.com``. Mid-word only where no joint fits."""
+    rows: list[str] = []
+    while width > 0 and len(url) > width:
+        cut = max(url.rfind(joint, width // 3, width) for joint in URL_JOINTS) + 1
+        cut = cut if cut > 0 else width
+        rows.append(url[:cut])
+        url = url[cut:]
+    return [*rows, url]
+
+
+class WholeUrl:
+    """A URL for a Rich table cell, shown whole: a cell cuts a word wider than itself
+    with "…" (the public URL lost its end in the summary, at 80 and 120 columns), and
+    folding it would break it anywhere; this breaks it at its joints (``url_rows``)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __rich_measure__(self, console: Any, options: Any) -> Any:
+        from rich.measure import Measurement
+
+        return Measurement(min(len(self.url), 20), len(self.url))
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.segment import Segment
+
+        for row in url_rows(self.url, options.max_width):
+            yield Segment(row)
+            yield Segment.line()
+
+
 def version_line(deployment: dict[str, Any], api_version: Any = None) -> str:
     """What was installed, in the Install screen's words.
 
@@ -372,7 +413,9 @@ class VerifyScreen(WizardScreen):
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(ratio=1)
         for key, value in rows:
-            grid.add_row(key, str(value))
+            text = str(value)
+            is_url = text.startswith(("https://", "http://")) and " " not in text
+            grid.add_row(key, WholeUrl(text) if is_url else text)
         return grid
 
     def credentials_line(self, verify: dict[str, Any]) -> str:
