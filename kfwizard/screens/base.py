@@ -242,6 +242,8 @@ class WizardScreen(StyledOnceScreen):
         self.way_back: tuple[str | None, str | None] = (self.previous_phase(), None)
         """Where the failure panel's second button goes: (phase, setting to focus
         there). The previous step unless the failure names a setting to change."""
+        self._failure_seen = True
+        """The failure's cause was in view when the nav line last said so."""
         self.focus_on_open: str | None = None
         """A setting whose field takes the focus when the screen opens (the failure
         panel of a later screen sent the user here to change it)."""
@@ -337,6 +339,7 @@ class WizardScreen(StyledOnceScreen):
         # painted with the screen's first layout, not in a second one after it.
         self.refresh_indicator()
         self._fill()
+        self.screen_layout_refresh_signal.subscribe(self, self._laid_out)
 
     def _fill(self) -> None:
         if self.SHOW_STEP_LIST:
@@ -432,13 +435,45 @@ class WizardScreen(StyledOnceScreen):
                 "[$text-error]$n $noun attention[/]", n=str(count), noun=noun
             )
         elif self.failure_shown():
-            text = Content.from_markup("[$text-warning]Stopped: the panel above says why[/]")
+            text = self.failure_status()
         elif self.phase_done() and not self.dirty:
             text = Content.from_markup("[$text-success]✓ This step is done[/]")
         else:
             text = Content("")
         status.update(text)
         self.refresh_bindings()
+
+    def failure_status(self) -> Content:
+        """The nav line under a failure, as things are on screen: the panel is in view
+        ("the panel above"), scrolled away, or the settings changed since it failed."""
+        self._failure_seen = self.failure_in_view()
+        if self.dirty:
+            return Content.from_markup("[$text-accent]Settings changed: ctrl+n tries again[/]")
+        if not self._failure_seen:
+            return Content.from_markup("[$text-warning]Stopped: scroll up to see why[/]")
+        return Content.from_markup("[$text-warning]Stopped: the panel above says why[/]")
+
+    def failure_in_view(self) -> bool:
+        """The failure's cause is inside the form's visible part (a panel not laid out
+        yet counts: it is scrolled into view as it is shown)."""
+        main = self.query_one("#main", VerticalScroll).region
+        for panel in self.query(FailurePanel):
+            if panel.has_class("-shown"):
+                cause = panel.query("#failure-cause")
+                region = cause.first().region if cause else None
+                return not region or not main or region.overlaps(main)
+        return False
+
+    def _laid_out(self, screen: Any) -> None:
+        """After each layout (a scroll included): the nav line may point at a failure
+        panel scrolled away, or not yet say that a new one is in view."""
+        if (
+            not self.running
+            and self.is_attached
+            and self.failure_shown()
+            and self.failure_in_view() != self._failure_seen
+        ):
+            self.update_nav()
 
     def run_status(self) -> Content:
         """The nav line during a run: working, stopping, or which earlier step is
