@@ -286,6 +286,9 @@ class ClusterScreen(FormScreen):
         if not self.is_attached:
             return
         self._update_cost()
+        price = self.price_status()
+        if price is not None:
+            self.query_one("#nav-status", Static).update(price)
         live = self.live_size()
         if live is None or not self._done_shown():
             return
@@ -298,6 +301,41 @@ class ClusterScreen(FormScreen):
                     mode=self._mode(),
                 )
             )
+
+    def price_status(self) -> Content | None:
+        """The new cluster's fit and price, next to the Create button that agrees to
+        it: at 80x24 the estimate card is below the fold, and a create must not be one
+        keypress away from a bill the screen does not show. None when the nav line has
+        something else to say (a run, fields to fix, a failure, done) or nothing is
+        to be created."""
+        from kfwizard.engine.steps.cluster import CREATE
+        from kfwizard.gcp.clusters import total_nodes
+        from kfwizard.gcp.sizing import cost_summary
+
+        if self.running or self.source != "create" or self.next_action() != CREATE:
+            return None
+        if self.validate_fields(show=False) or (self.failure_shown() and not self.dirty):
+            return None
+        if self.phase_done() and not self.dirty:
+            return None
+        cluster = self.cluster
+        machine, nodes = str(cluster.get("machine_type") or ""), cluster.get("nodes")
+        if not isinstance(nodes, int) or isinstance(nodes, bool) or nodes < 1:
+            return None
+        total = total_nodes(str(cluster.get("location") or ""), nodes)
+        cost = cost_summary(machine, total)
+        if cost is None:
+            return None
+        sizing = self._sizing(machine, total)
+        fit = ""
+        if sizing.known:
+            fit = "[$text-success]✓ fits[/] · " if sizing.fits else "[$text-error]✗ too small[/] · "
+        changed = "Settings changed · " if self.failure_shown() else ""
+        return Content.from_markup(
+            f"{changed}{fit}≈ $hour/hour, about $month/month",
+            hour=f"${cost['hourly_usd']:.2f}",
+            month=f"${cost['monthly_usd']:.0f}",
+        )
 
     def _done_shown(self) -> bool:
         """The nav line says "✓ This step is done" (``update_nav``'s last case)."""
