@@ -326,16 +326,18 @@ class ClusterScreen(FormScreen):
         cost = cost_summary(machine, total)
         if cost is None:
             return None
+        hour, month = f"${cost['hourly_usd']:.2f}", f"${cost['monthly_usd']:.0f}"
+        if self.failure_shown():  # changed since: the price may have too (a region)
+            return Content.from_markup(
+                "[$text-accent]Settings changed[/] · ≈ $hour/hour, $month/month",
+                hour=hour,
+                month=month,
+            )
         sizing = self._sizing(machine, total)
         fit = ""
         if sizing.known:
             fit = "[$text-success]✓ fits[/] · " if sizing.fits else "[$text-error]✗ too small[/] · "
-        changed = "Settings changed · " if self.failure_shown() else ""
-        return Content.from_markup(
-            f"{changed}{fit}≈ $hour/hour, about $month/month",
-            hour=f"${cost['hourly_usd']:.2f}",
-            month=f"${cost['monthly_usd']:.0f}",
-        )
+        return Content.from_markup(f"{fit}≈ $hour/hour, about $month/month", hour=hour, month=month)
 
     def _done_shown(self) -> bool:
         """The nav line says "✓ This step is done" (``update_nav``'s last case)."""

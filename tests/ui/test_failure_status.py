@@ -12,6 +12,7 @@ from kfwizard.engine.step import BaseStep, StepContext
 from kfwizard.gcp import explain
 from kfwizard.screens.cluster import ClusterScreen
 from kfwizard.screens.install import InstallScreen
+from kfwizard.screens.project import ProjectScreen
 from tests.ui.helpers import (
     READY_FOR_INSTALL,
     FailingStep,
@@ -64,7 +65,30 @@ async def test_the_nav_line_says_the_settings_changed_since_the_failure(store):
         await pilot.press("ctrl+n")
         await wait_for_panel(pilot, screen)
         location = screen.query_one("#location", Input)
-        location.value = "us-central1-b"
+        location.value = "us-central1"  # a region: a node pool in each of three zones
+        await wait_for(
+            pilot,
+            lambda: nav_status(screen) == "Settings changed · ≈ $0.95/hour, $697/month",
+            description="the nav line saying the settings changed, with the new price",
+        )
+
+
+class NoProject(BaseStep):
+    id = "credentials"
+    title = "Google credentials and project"
+
+    def apply(self, ctx: StepContext) -> None:
+        raise explain.not_found_failure("services.list", "not found", explain.Facts("my-proj-1"))
+
+
+async def test_the_nav_line_says_the_project_changed_since_the_failure(store):
+    save_session(store, "s-project")
+    app = PlanApp({"project": [NoProject()]}, store=store, session_id="s-project")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await wait_for_screen(pilot, ProjectScreen)
+        await pilot.press("ctrl+n")
+        await wait_for_panel(pilot, screen)
+        screen.query_one("#project", Input).value = "my-proj-2"
         await wait_for(
             pilot,
             lambda: nav_status(screen) == "Settings changed: ctrl+n tries again",
