@@ -247,10 +247,17 @@ class WizardApp(App[int]):
         return screen
 
     def resume_phase(self, session: Session) -> str:
-        """Where a resumed session opens: the first step screen that is not done."""
+        """Where a resumed session opens: the first step screen that is not done, or
+        Deployment mode when its choices changed after the manifests were prepared
+        (the user quit before preparing them again)."""
+        from kfwizard.engine.phases import PHASES
+        from kfwizard.engine.steps.manifests import choices_changed_since_prepared
         from kfwizard.widgets.step_indicator import resume_phase
 
-        return resume_phase(session.steps)
+        phase = resume_phase(session.steps)
+        if PHASES.index(phase) > PHASES.index("mode") and choices_changed_since_prepared(session):
+            return "mode"
+        return phase
 
     # -- sessions ------------------------------------------------------------------
     def new_selections(self) -> dict[str, Any]:

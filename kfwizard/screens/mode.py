@@ -436,16 +436,9 @@ class ModeScreen(FormScreen):
     def _selection_key(self) -> str:
         """What the manifests step's result depends on, for the choices on screen now
         (``ManifestsStep.check`` compares the same key to decide to render again)."""
-        from kfwizard.engine.steps.manifests import selection_key
+        from kfwizard.engine.steps.manifests import selection_key_now
 
-        deployment = dict(self.deployment)
-        if self.choices.get("project"):
-            deployment["project"] = self.choices["project"]
-        return selection_key(
-            deployment,
-            (self.session.outputs.get("connect") or {}).get("server_version"),
-            (self.session.outputs.get("cluster") or {}).get("autopilot"),
-        )
+        return selection_key_now(self.choices, self.session.outputs)
 
     def _plan_out_of_date(self) -> str:
         """Why the plan shown is not the plan for the choices on screen ("" when it is):

@@ -106,8 +106,15 @@ def session_phase_states(session: Session) -> dict[str, str]:
     re-run that fails early must not bring the old ticks back. A phase never started
     stays pending, and Project and Deployment mode are untouched (a teardown neither
     disables services nor forgets the manifests).
+
+    Deployment mode reads pending when its choices changed after the manifests were
+    prepared and were not prepared again: what is done there is the earlier choice.
     """
+    from kfwizard.engine.steps.manifests import choices_changed_since_prepared
+
     states = phase_states(session.steps)
+    if states["mode"] == "done" and choices_changed_since_prepared(session):
+        states["mode"] = "pending"
     since = _teardown_index(session.journal)
     if since is None:
         return states

@@ -39,6 +39,28 @@ def selection_key(deployment: dict[str, Any], server_version: Any, autopilot: An
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def selection_key_now(selections: dict[str, Any], outputs: dict[str, Any]) -> str:
+    """:func:`selection_key` for these choices and what the session knows of its cluster
+    (the connect and cluster steps' outputs), as :meth:`ManifestsStep.check` computes it."""
+    return selection_key(
+        _deployment(selections),
+        (outputs.get("connect") or {}).get("server_version"),
+        (outputs.get("cluster") or {}).get("autopilot"),
+    )
+
+
+def choices_changed_since_prepared(session: Session) -> bool:
+    """The mode, version, env or manifests were changed after the manifests were
+    prepared, and not prepared again (the user quit first).
+
+    The next run renders them again (``check`` compares the same key), but the step's
+    record still says done: a resumed session opened past Deployment mode, on an
+    Install screen naming the new env over the old plan, "✓ This step is done".
+    """
+    saved = (session.outputs.get("manifests") or {}).get("selection_key")
+    return bool(saved) and saved != selection_key_now(session.selections, session.outputs)
+
+
 class ManifestsStep(BaseStep):
     """Judge the mode/version/env against the cluster, then produce the rendered plan."""
 
@@ -80,12 +102,7 @@ class ManifestsStep(BaseStep):
         out = ctx.outputs
         if not out.get("rendered_dir") or not out.get("files"):
             return False
-        key = selection_key(
-            _deployment(ctx.selections),
-            ctx.output_of("connect").get("server_version"),
-            ctx.output_of("cluster").get("autopilot"),
-        )
-        if out.get("selection_key") != key:
+        if out.get("selection_key") != selection_key_now(ctx.selections, ctx.session.outputs):
             return False
         from kfwizard.manifests.archive import sha256_file
 
