@@ -13,8 +13,17 @@ APP_NAME = "kfwizard"
 
 
 def _home_override() -> Path | None:
+    """``KFWIZARD_HOME`` as an absolute path, ``~`` expanded.
+
+    A relative value would be read against whatever folder a step happens to run in,
+    and paths built from it are stored (sessions, rendered manifests) and exported
+    (the demo's ``KUBECONFIG``): every one of them must name the same place from
+    anywhere. ``~`` is expanded for a value set in quotes or in a config file.
+    """
     value = os.environ.get("KFWIZARD_HOME")
-    return Path(value) if value else None
+    if not value:
+        return None
+    return Path(os.path.abspath(os.path.expanduser(value)))
 
 
 def state_dir() -> Path:
