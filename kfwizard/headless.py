@@ -10,6 +10,7 @@ next safe point and leave the session ``interrupted``.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import io
 import json
@@ -66,6 +67,9 @@ class HeadlessPrinter:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, StepStarted):
+            began = getattr(self.stream, "mark", None)
+            if began is not None:  # a question in this step is about its lines only
+                began()
             self._print(f"==> [{event.step_id}] {event.title}")
             for command in event.commands:
                 self._print(f"[{event.step_id}] $ {command}")
@@ -124,16 +128,38 @@ class ReaderSafeOutput(io.TextIOBase):
     at /dev/null, so that Python's flush at exit does not fail on it too.
     """
 
+    KEPT_LINES = 60
+
     def __init__(self, stream: TextIO) -> None:
         super().__init__()
         self._stream = stream
         self.reader_gone = False
         """The reader closed its end: nothing more is written."""
+        self._since_mark: list[str] = []
+        """What was written since :meth:`mark` (its last ``KEPT_LINES`` lines): what a
+        question asked now is about, shown again at the terminal when this output goes
+        to a file (see :func:`terminal_input`)."""
 
     def writable(self) -> bool:
         return True
 
+    def isatty(self) -> bool:
+        with suppress(OSError, ValueError, AttributeError):
+            return bool(self._stream.isatty())
+        return False
+
+    def mark(self) -> None:
+        """A new topic begins (a step starts): what came before is not what it asks."""
+        self._since_mark.clear()
+
+    def since_mark(self) -> str:
+        return "".join(self._since_mark)
+
     def write(self, text: str) -> int:
+        self._since_mark.append(text)
+        if len(self._since_mark) > 4 * self.KEPT_LINES:
+            lines = "".join(self._since_mark).splitlines(keepends=True)
+            self._since_mark = lines[-self.KEPT_LINES :]
         if not self.reader_gone:
             try:
                 self._stream.write(text)
@@ -738,14 +764,31 @@ def terminal_secret(prompt: str) -> str:
     return typed.removesuffix(b"\n").decode(sys.stdin.encoding or "utf-8")
 
 
+_answering_terminal: TextIO | None = None
+"""The terminal stdin reads from, opened to show questions on when neither stderr nor
+stdout is a terminal (``> run.log 2>&1`` at a terminal)."""
+
+
 def _prompt_stream() -> TextIO:
     """Where a question is shown: the terminal, when stdout (the run's log lines) goes
-    to a file; stderr, as ``getpass`` does, unless only stdout is the terminal."""
+    to a file; stderr, as ``getpass`` does, unless only stdout is the terminal; and
+    when both go to files, the terminal the answer is typed at."""
+    global _answering_terminal
     for stream in (sys.stderr, sys.stdout):
-        with suppress(OSError, ValueError, AttributeError):
-            if stream.isatty():
-                return stream
-    return sys.stderr
+        if _isatty(stream):
+            return stream
+    if _answering_terminal is None and _isatty(sys.stdin):
+        with suppress(OSError, ValueError):
+            # O_NOCTTY: showing a question never makes this terminal the process's own.
+            fd = os.open(os.ttyname(sys.stdin.fileno()), os.O_WRONLY | os.O_NOCTTY)
+            _answering_terminal = open(fd, "w", encoding="utf-8")  # noqa: SIM115 - kept open
+    return _answering_terminal or sys.stderr
+
+
+def _isatty(stream: object) -> bool:
+    with suppress(OSError, ValueError, AttributeError):
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    return False
 
 
 def _close_prompt_line(stream: TextIO) -> None:
@@ -771,7 +814,8 @@ def _run_session(
     cancel = threading.Event()
     printer = HeadlessPrinter(out)
     options = run_options(env, demo=session.demo, skip_checks=session.selections.get("skip_checks"))
-    options.update(create_consent(yes=yes, demo=session.demo, env=env))  # "yes" and "confirm"
+    # "yes" and "confirm"
+    options.update(create_consent(yes=yes, demo=session.demo, env=env, out=out))
     if sys.stdin.isatty():
         options["ask_secret"] = ask_secret_at_terminal
     # A question at the terminal is stopped by Ctrl+C at once: the safe-point stop waits
@@ -814,13 +858,19 @@ def _stopped_line(session: Session, step: str | None, action: str | None) -> str
 
 
 def create_consent(
-    *, yes: bool, demo: bool, env: Mapping[str, str], ask: Callable[[str], str] | None = None
+    *,
+    yes: bool,
+    demo: bool,
+    env: Mapping[str, str],
+    ask: Callable[[str], str] | None = None,
+    out: TextIO | None = None,
 ) -> dict[str, Any]:
     """The run options that say whether the cluster step may create a GKE cluster.
 
     ``--yes`` says so up front, and the demo and the emulators bill nothing. Otherwise
     the step asks on the terminal once it knows the cluster is missing (after printing
-    its cost estimate); with no terminal it refuses, naming ``--yes``.
+    its cost estimate); with no terminal it refuses, naming ``--yes``. ``out``: the
+    run's output, which records the question and the answer (see :func:`terminal_input`).
     """
     from kfwizard.gcp.runtime import emulated
 
@@ -829,7 +879,7 @@ def create_consent(
     if ask is None:
         if not sys.stdin.isatty():
             return {"yes": False}
-        ask = terminal_input
+        ask = functools.partial(terminal_input, out=out)
     reply_to = ask
 
     def confirm(question: str) -> bool:
@@ -838,24 +888,44 @@ def create_consent(
     return {"yes": False, "confirm": confirm}
 
 
-def terminal_input(prompt: str) -> str:
-    """``input()`` whose wait a signal handler can always end.
+def terminal_input(prompt: str, out: TextIO | None = None) -> str:
+    """A line typed at the terminal: ``input()`` whose wait a signal handler can always
+    end, asked where the person is.
 
     ``input()`` blocks in one read: a Ctrl+C that lands between the prompt and the read
     leaves its Python handler pending until a line comes, so the question ignored it.
     Waiting in short ``select`` rounds runs pending handlers between them. End of input
-    raises ``EOFError``, as ``input()`` does."""
+    raises ``EOFError``, as ``input()`` does.
+
+    The question is shown at the terminal (:func:`_prompt_stream`). ``out`` is the run's
+    output: when it goes elsewhere (``> run.log``), the run sat silently waiting on a
+    question only the file held; the terminal is now shown what the output said since
+    the step began (the cost estimate, the teardown's list: what the question is about),
+    then the question, and the output records the question and the answer."""
     import select
 
-    sys.stdout.write(prompt)
-    sys.stdout.flush()
-    while True:
-        ready, _, _ = select.select([sys.stdin], [], [], 0.2)
-        if ready:
-            line = sys.stdin.readline()
-            if not line:
-                raise EOFError
-            return line.rstrip("\n")
+    shown_on = _prompt_stream()
+    elsewhere = out is not None and not _isatty(out)
+    about = getattr(out, "since_mark", None) if elsewhere else None
+    shown_on.write((about() if about is not None else "") + prompt)
+    shown_on.flush()
+    answer = "(no answer: stopped)"
+    try:
+        while True:
+            ready, _, _ = select.select([sys.stdin], [], [], 0.2)
+            if ready:
+                line = sys.stdin.readline()
+                if not line:
+                    answer = "(no answer: end of input)"
+                    _close_prompt_line(shown_on)  # neither Enter nor Ctrl+D ended the line
+                    raise EOFError
+                answer = line.rstrip("\n")
+                return answer
+    finally:
+        if elsewhere and out is not None:
+            with suppress(OSError, ValueError):
+                out.write(f"{prompt}{answer}\n")
+                out.flush()
 
 
 def _ask_yes(ask: Callable[[str], str], prompt: str) -> bool:
@@ -865,8 +935,6 @@ def _ask_yes(ask: Callable[[str], str], prompt: str) -> bool:
     try:
         return ask(prompt).strip().lower() == "yes"
     except EOFError:
-        with suppress(OSError, ValueError):
-            print(file=sys.stdout, flush=True)  # the prompt's line stays open after ^D
         return False
 
 
@@ -941,7 +1009,8 @@ def teardown_headless(
                     )
                 try:
                     agreed = _ask_yes(
-                        ask or terminal_input, "Delete all of this? Type 'yes' to continue: "
+                        ask or functools.partial(terminal_input, out=out),
+                        "Delete all of this? Type 'yes' to continue: ",
                     )
                 except KeyboardInterrupt:  # Ctrl+C at the question: a stop, nothing deleted
                     print("\nNothing was deleted.", file=out)
