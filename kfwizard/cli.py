@@ -204,6 +204,7 @@ def _dispatch(args: argparse.Namespace | SimpleNamespace) -> int:
             return write_bundle_cli(args.session, args.output)
         session_id = args.session_id if args.command == "resume" else None
         demo = args.demo or getattr(args, "sub_demo", False)
+        _refuse_without_a_terminal(args.command == "resume", session_id, demo=demo)
         return _wizard(session_id, demo=demo, faults=args.fault, manifests=args.manifests)
     except Exception as exc:  # the error classes load only on failure: `sessions` is quick
         from kfwizard.engine.errors import KfwizardError
@@ -346,6 +347,38 @@ def _as_listed(row: dict[str, Any]) -> dict[str, Any]:
         shown["name"] = "-"
     shown["updated"] = stamp(str(shown["updated"] or ""))
     return shown
+
+
+def _refuse_without_a_terminal(resume: bool, session_id: str | None, *, demo: bool) -> None:
+    """Refuse the wizard (exit 2) when stdin or stdout is not a terminal, before anything
+    starts. It is drawn on the terminal and driven by keys: ``kfwizard --demo </dev/null
+    >out`` wrote kilobytes of escape codes, waited for keys forever and left a ``new``
+    session behind. The headless command that does the same is named instead."""
+    missing = []
+    for name, stream in (("stdin", sys.stdin), ("stdout", sys.stdout)):
+        try:
+            if stream is not None and stream.isatty():
+                continue
+        except (OSError, ValueError):
+            pass
+        missing.append(name)
+    if not missing:
+        return
+    from kfwizard.engine.errors import Refused
+
+    if resume and session_id:
+        action = f"resume it headless instead: kfwizard run --session {session_id}"
+    elif resume:
+        action = "list the sessions with kfwizard sessions, then resume one headless: "
+        action += "kfwizard run --session ID"
+    elif demo:
+        action = "run the demo headless instead: kfwizard --demo run --answers examples/demo.yaml"
+    else:
+        action = "run headless instead: kfwizard run --answers FILE (see examples/gke.yaml)"
+    which = f"{missing[0]} is not one" if len(missing) == 1 else "neither stdin nor stdout is one"
+    raise Refused(
+        f"The wizard needs a terminal to draw on and read keys from, and {which}.", action
+    )
 
 
 def _wizard(session_id: str | None, *, demo: bool, faults: list[str], manifests: str | None) -> int:
