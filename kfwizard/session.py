@@ -331,15 +331,13 @@ class SessionLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        import fcntl
-
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:  # a read-only or full sessions folder
             raise self._cannot_lock(exc) from exc
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._take(fd)
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EACCES):  # e.g. no locks on NFS
                 os.close(fd)
@@ -359,6 +357,29 @@ class SessionLock:
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
+
+    PROBE_WAIT = 0.25
+    """Seconds a busy lock is tried again before the session is called taken."""
+
+    def _take(self, fd: int) -> None:
+        """``flock`` the file exclusively, trying again for a moment while it is busy.
+
+        ``kfwizard sessions`` and the session list probe the lock to tell a running
+        session from a dead one (:func:`kfwizard.session_list.process_alive`), holding
+        it shared for microseconds: a kfwizard starting on the session then must not be
+        turned away as if another one ran it. A real holder keeps it far longer.
+        """
+        import fcntl
+
+        deadline = time.monotonic() + self.PROBE_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.01)
 
     def _cannot_lock(self, exc: OSError) -> SessionWriteError:
         reason = exc.strerror or str(exc)

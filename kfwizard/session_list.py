@@ -35,12 +35,41 @@ _MAPPINGS = ("selections", "inventory", "outputs", "origin")
 
 
 def process_alive(lock_path: str | Path) -> bool:
-    """Whether the kfwizard process whose pid the session's lock file holds is alive.
+    """Whether a kfwizard process holds the session's lock: runs the session now.
 
     A run killed outright (a closed terminal, SIGKILL, a crash) leaves its session
-    "running" with no process behind it. The pid is checked, not the lock taken: taking
-    it even for a moment could turn away a kfwizard that is starting on the session.
+    "running" with no process behind it. The lock says so, the pid in the lock file
+    does not: the kernel drops a lock when its holder dies, while the pid lives on in
+    the file and may be another process's by now (pid 1 always is, in a container).
+    The lock is probed with a shared, non-blocking ``flock``, let go at once: it is
+    granted only when nobody holds the session (:class:`kfwizard.session.SessionLock`
+    takes it exclusively, and waits out such a probe). Where locks cannot be probed (a
+    file system without them, a lock file this user may not open) the pid decides.
     """
+    import fcntl
+
+    try:
+        fd = os.open(lock_path, os.O_RDONLY)
+    except FileNotFoundError:  # never locked: nothing runs it
+        return False
+    except OSError:
+        return _pid_alive(lock_path)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:  # held: a kfwizard runs the session
+        return True
+    except OSError:
+        return _pid_alive(lock_path)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def _pid_alive(lock_path: str | Path) -> bool:
+    """Whether the process whose pid the lock file holds is alive (when the lock
+    itself cannot be probed)."""
     try:
         with open(lock_path, encoding="utf-8") as handle:
             pid = int(handle.read().strip())
