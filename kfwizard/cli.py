@@ -292,7 +292,7 @@ def _resolve_session_refs(args: argparse.Namespace | SimpleNamespace) -> None:
     by the wizard, which says on its session list why an ID did not open.)
     """
     ref = getattr(args, "session", None)
-    if ref:
+    if ref is not None:  # `--session ''` too: bad input, not a failed run
         from kfwizard.engine.errors import BadInput
         from kfwizard.session import SessionNotFound, SessionStore
 

@@ -453,14 +453,21 @@ class SessionStore:
         return session
 
     def resolve(self, ref: str) -> str:
-        """The id of the session ``ref`` names: its id, its name, or the start of its id.
+        """The id of the session ``ref`` names: its id, its name or the start of its id.
 
-        People remember the name they gave ("first-kfp") or copy part of an id, and
+        People remember the name they gave ("first-kfp", or "team/kfp": a name is any
+        text the answers file and the Project screen accept) or copy part of an id, and
         ``kfwizard sessions`` shows both. An exact id wins; a name or prefix that fits
         several sessions is refused with their ids, rather than picking one.
         """
-        if self.path_for(ref).exists():
-            return ref
+        if not ref:
+            raise SessionNotFound(
+                "is empty: give a session's id, its name or the start of its id "
+                "(`kfwizard sessions` lists them)"
+            )
+        with contextlib.suppress(SessionNotFound):  # a name need not be an id
+            if self.path_for(ref).exists():
+                return ref
         sessions = self.list()
         for matches, what in (
             ([s for s in sessions if s.display_name() == ref], "are named"),
