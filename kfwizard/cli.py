@@ -294,10 +294,14 @@ def _resolve_session_refs(args: argparse.Namespace | SimpleNamespace) -> None:
     ref = getattr(args, "session", None)
     if ref is not None:  # `--session ''` too: bad input, not a failed run
         from kfwizard.engine.errors import BadInput
-        from kfwizard.session import SessionNotFound, SessionStore
+        from kfwizard.session import SessionNotFound, SessionStore, SetAside
+
+        def told(problem: object) -> None:  # a file set aside says so, once
+            if isinstance(problem, SetAside):
+                print(f"note: {problem.message()}", file=sys.stderr)
 
         try:
-            args.session = SessionStore().resolve(ref)
+            args.session = SessionStore(report=told).resolve(ref)
         except SessionNotFound as exc:
             raise BadInput("--session", str(exc)) from None
 

@@ -337,9 +337,7 @@ def run_headless(
 ) -> int:
     out = reader_safe(stream)
     until_phase = _normalise_until(until)
-    store = SessionStore()
-    for problem in store.set_aside:
-        print(f"note: {problem.message()}", file=sys.stderr)
+    store = SessionStore(report=lambda problem: _tell(f"note: {problem.message()}"))
 
     if answers is not None:
         session, said = _session_for_answers(

@@ -23,9 +23,10 @@ import copy
 import errno
 import json
 import os
+import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -283,12 +284,95 @@ class SetAside:
     original: Path
     moved_to: Path
     reason: str
+    left: str = ""
+    """What the session may have left running (its cluster), as a sentence; or ""."""
+    name: str = ""
+    """The session's name, when the damaged file still says it; or ""."""
 
     def message(self) -> str:
-        return (
-            f"Session file {self.original.name} could not be used ({self.reason}); "
+        where = (
             f"it was moved to {self.moved_to} and nothing else was changed."
+            if self.moved_to != self.original
+            else "it could not be moved aside, so it was skipped where it is."
         )
+        said = f"Session file {self.original.name} could not be used ({self.reason}); {where}"
+        if self.name:
+            said += f" It held session {self.name!r}."
+        return f"{said} {self.left}" if self.left else said
+
+
+_SAVED_NAME = re.compile(r'^\{\n  "id": "[^"]*",\n  "name": "((?:[^"\\]|\\.)+)"')
+"""The name at the start of a session file as :meth:`SessionStore.save` writes it."""
+_CREATED_CLUSTER = re.compile(r'\{[^{}]*"created_by_session"\s*:\s*true[^{}]*\}')
+_LOG_CREATING = re.compile(r"\] creating cluster (\S+) in (\S+) \(")
+_LOG_DELETING = re.compile(r"\] (?:deleting cluster|cluster) (\S+)(?: in \S+$| is being deleted)")
+
+
+def clusters_left(session_id: str, text: str) -> list[tuple[str, str, str]]:
+    """(project, location, name) of each cluster the session created and did not
+    delete, as far as its damaged file (``text``, maybe cut short) or its log says; the
+    project is "" where neither names it.
+
+    Once its file is set aside no session knows these clusters: a new session refuses
+    the name as not its own, and nothing offers to delete them. The inventory's cluster
+    records are flat objects, so one that survived the damage still parses on its own.
+    """
+    found: dict[tuple[str, str], str] = {}
+    for match in _CREATED_CLUSTER.finditer(text):
+        with contextlib.suppress(ValueError):
+            record = json.loads(match.group())
+            if record.get("name") and not record.get("deleted"):
+                key = (str(record.get("location") or ""), str(record["name"]))
+                found[key] = str(record.get("project") or "")
+    if found:
+        return [(project, location, name) for (location, name), project in found.items()]
+    log = paths.session_log_dir(session_id) / "kfwizard.log"  # SessionLog.FILE_NAME
+    try:
+        log_text = log.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    for line in log_text.splitlines():
+        if created := _LOG_CREATING.search(line):
+            name, location = created.groups()
+            found[(location, name)] = ""
+        elif deleting := _LOG_DELETING.search(line):
+            found = {key: "" for key in found if key[1] != deleting.group(1)}
+    selected = re.search(r'"project"\s*:\s*"([^"]+)"', text)
+    left = []
+    for location, name in found:
+        operation = re.search(rf"projects/([^/\s]+)/locations/{re.escape(location)}/", log_text)
+        project = operation or selected
+        left.append((project.group(1) if project else "", location, name))
+    return left
+
+
+def _left_running(session_id: str, text: str) -> str:
+    """The sentence :class:`SetAside` adds about clusters the session may have left."""
+    clusters = clusters_left(session_id, text)
+    if not clusters:
+        return ""
+    named = ", ".join(
+        f"{name} ({location}{', project ' + project if project else ''})"
+        for project, location, name in clusters
+    )
+    one = len(clusters) == 1
+    said = (
+        f"{'Its cluster' if one else 'Its clusters'} {named} may still exist, and a new "
+        f"session refuses {'that name' if one else 'those names'} as not its own:"
+    )
+    from kfwizard.demo import DEMO_PROJECT
+
+    if re.search(r'"demo"\s*:\s*true', text) or {c[0] for c in clusters} == {DEMO_PROJECT}:
+        return f"{said} choose another cluster name for the demo."
+    commands = "; ".join(
+        f"gcloud container clusters delete {name} --location={location}"
+        + (f" --project={project}" if project else "")
+        for project, location, name in clusters
+    )
+    return (
+        f"{said} delete {'it' if one else 'them'} if no longer needed ({commands}), "
+        "or choose another cluster name."
+    )
 
 
 def _fsync_dir(path: Path) -> None:
@@ -411,12 +495,23 @@ class SessionLock:
 
 
 class SessionStore:
-    """Reads, writes, lists and deletes sessions in one folder."""
+    """Reads, writes, lists and deletes sessions in one folder.
 
-    def __init__(self, folder: Path | None = None) -> None:
+    A file it skips is kept in ``set_aside`` (moved aside: it cannot be used) or
+    ``newer``, for the caller to show. ``report``, when given, is called with each file
+    set aside as it happens, once per store: a command that lists sessions in passing
+    (a run finding the session for its answers file) tells the user then, and a file is
+    never set aside without a word.
+    """
+
+    def __init__(
+        self, folder: Path | None = None, *, report: Callable[[SetAside], None] | None = None
+    ) -> None:
         self.folder = folder or paths.sessions_dir()
         self.set_aside: list[SetAside] = []
         self.newer: list[NewerSession] = []
+        self.report = report
+        self._reported: set[Path] = set()
 
     def path_for(self, session_id: str) -> Path:
         if not session_id or "/" in session_id or session_id.startswith("."):
@@ -445,10 +540,9 @@ class SessionStore:
             raise SessionNotFound(
                 f"No session {session_id!r} in {self.folder}. `kfwizard sessions` lists them."
             )
-        newer, aside = len(self.newer), len(self.set_aside)
-        session = self.read_file(path)
+        session, problem = self._read(path, report=False)  # the error says it
         if session is None:
-            problem = self.newer[-1] if len(self.newer) > newer else self.set_aside[aside]
+            assert problem is not None
             raise SessionError(problem.message())
         return session
 
@@ -478,6 +572,12 @@ class SessionStore:
             if matches:
                 ids = ", ".join(s.id for s in matches)
                 raise SessionNotFound(f"Several sessions {what} {ref!r}: {ids}. Give the full id.")
+        for aside in self.set_aside:
+            if ref in (aside.name, aside.original.stem):
+                raise SessionNotFound(
+                    f"Session {ref!r} cannot be used: its file {aside.original.name} was "
+                    f"damaged and set aside ({aside.moved_to})."
+                )
         raise SessionNotFound(
             f"No session {ref!r} (an id, a name or the start of an id) in {self.folder}. "
             "`kfwizard sessions` lists them."
@@ -486,30 +586,57 @@ class SessionStore:
     def read_file(self, path: Path) -> Session | None:
         """One session file, or None: an unusable file is set aside (``set_aside``), a
         newer kfwizard's is left in place (``newer``)."""
+        return self._read(path)[0]
+
+    def _read(
+        self, path: Path, *, report: bool = True
+    ) -> tuple[Session | None, SetAside | NewerSession | None]:
+        text = ""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return Session.from_json(data)
+            text = path.read_text(encoding="utf-8")
+            return Session.from_json(json.loads(text)), None
         except FutureVersion as exc:
-            self.newer.append(NewerSession(path, exc.version))
+            newer = NewerSession(path, exc.version)
+            self.newer.append(newer)
+            return None, newer
         except PermissionError as exc:
             raise SessionError(f"Cannot read session file {path}: {exc.strerror}.") from exc
         except (OSError, ValueError, KeyError, TypeError) as exc:
             reason = (
                 "not valid JSON" if isinstance(exc, json.JSONDecodeError) else f"unreadable: {exc}"
             )
-            self._move_aside(path, reason)
-        return None
+            return None, self._move_aside(path, reason, text, report)
 
-    def _move_aside(self, path: Path, reason: str) -> None:
-        target_dir = self.folder / "set-aside"
-        target_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    def _problem(self, problem: SetAside, report: bool = True) -> None:
+        """Keep ``problem`` for the caller, and report it once (see the class) unless
+        the caller says it itself (``report`` false)."""
+        self.set_aside.append(problem)
+        if report and self.report is not None and problem.original not in self._reported:
+            self._reported.add(problem.original)
+            self.report(problem)
+
+    def _move_aside(self, path: Path, reason: str, text: str, report: bool) -> SetAside:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = target_dir / f"{path.stem}.{stamp}.json"
+        target = self.folder / "set-aside" / f"{path.stem}.{stamp}.json"
         try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for again in range(2, 100):  # never over a copy set aside this second
+                if not target.exists():
+                    break
+                target = target.with_name(f"{path.stem}.{stamp}-{again}.json")
             os.replace(path, target)
         except OSError:
             target = path  # could not move; still report, never fatal
-        self.set_aside.append(SetAside(path, target, reason))
+        named = _SAVED_NAME.search(text)
+        problem = SetAside(
+            path,
+            target,
+            reason,
+            left=_left_running(path.stem, text),
+            name=json.loads(f'"{named.group(1)}"') if named else "",
+        )
+        self._problem(problem, report)
+        return problem
 
     def list(self) -> list[Session]:
         """Every readable session, newest first; unreadable ones are set aside, newer
