@@ -211,7 +211,7 @@ class WizardApp(App[int]):
                 from kfwizard.screens import screen_for
 
                 return self._with_css(screen_for(self.resume_phase(session)))
-        if self.startup_problem or self.store.list() or self.store.set_aside or self.store.newer:
+        if self.startup_problem or self.store.list() or self.store.skipped():
             from kfwizard.screens.sessions import SessionsScreen
 
             return self._with_css(SessionsScreen())

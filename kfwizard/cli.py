@@ -318,9 +318,13 @@ def _sessions(as_json: bool) -> int:
     import json
 
     from kfwizard import paths
-    from kfwizard.session_list import list_sessions
+    from kfwizard.session_list import FolderUnreadable, list_sessions
 
-    rows, notes = list_sessions(paths.sessions_dir(), for_people=not as_json)
+    try:
+        rows, notes = list_sessions(paths.sessions_dir(), for_people=not as_json)
+    except FolderUnreadable as exc:  # not "No sessions yet": they may well be there
+        print(f"kfwizard: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if as_json:

@@ -301,6 +301,25 @@ class SetAside:
         return f"{said} {self.left}" if self.left else said
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A session file, or the sessions folder (``folder``), that cannot be read: skipped
+    and left where it is. Nothing says it is damaged: another user's file (a
+    ``sudo kfwizard`` run) is whole, and that user still needs it."""
+
+    path: Path
+    error: OSError
+    folder: bool = False
+
+    def message(self) -> str:
+        if self.folder:
+            return session_list.folder_unreadable_message(self.path, self.error)
+        return session_list.unreadable_message(self.path, self.error)
+
+
+Problem = SetAside | Unreadable
+"""A session file (or folder) the store skipped, which the user must be told about."""
+
 _SAVED_NAME = re.compile(r'^\{\n  "id": "[^"]*",\n  "name": "((?:[^"\\]|\\.)+)"')
 """The name at the start of a session file as :meth:`SessionStore.save` writes it."""
 _CREATED_CLUSTER = re.compile(r'\{[^{}]*"created_by_session"\s*:\s*true[^{}]*\}')
@@ -497,21 +516,28 @@ class SessionLock:
 class SessionStore:
     """Reads, writes, lists and deletes sessions in one folder.
 
-    A file it skips is kept in ``set_aside`` (moved aside: it cannot be used) or
-    ``newer``, for the caller to show. ``report``, when given, is called with each file
-    set aside as it happens, once per store: a command that lists sessions in passing
-    (a run finding the session for its answers file) tells the user then, and a file is
-    never set aside without a word.
+    A file it skips is kept in ``set_aside`` (moved aside: it cannot be used),
+    ``unreadable`` (left in place: not ours to read, or not a file) or ``newer``, for
+    the caller to show. ``report``, when given, is called with each set-aside or
+    unreadable file as it is found, once per store: a command that lists sessions in
+    passing (a run finding the session for its answers file) tells the user then, and
+    a file set aside is never set aside without a word.
     """
 
     def __init__(
-        self, folder: Path | None = None, *, report: Callable[[SetAside], None] | None = None
+        self, folder: Path | None = None, *, report: Callable[[Problem], None] | None = None
     ) -> None:
         self.folder = folder or paths.sessions_dir()
         self.set_aside: list[SetAside] = []
         self.newer: list[NewerSession] = []
+        self.unreadable: list[Unreadable] = []
         self.report = report
         self._reported: set[Path] = set()
+
+    def skipped(self) -> bool:
+        """Whether a file was skipped (set aside, unreadable or newer) that the user
+        has not been shown yet: the wizard opens on the session list to show it."""
+        return bool(self.set_aside or self.unreadable or self.newer)
 
     def path_for(self, session_id: str) -> Path:
         if not session_id or "/" in session_id or session_id.startswith("."):
@@ -534,9 +560,20 @@ class SessionStore:
                 "then resume."
             ) from exc
 
+    def _found(self, path: Path) -> bool:
+        """Whether ``path`` is there; a folder that cannot be searched is a SessionError
+        naming it (``Path.exists`` raises PermissionError there)."""
+        try:
+            path.stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        except OSError as exc:
+            raise SessionError(session_list.folder_unreadable_message(self.folder, exc)) from None
+        return True
+
     def load(self, session_id: str) -> Session:
         path = self.path_for(session_id)
-        if not path.exists():
+        if not self._found(path):
             raise SessionNotFound(
                 f"No session {session_id!r} in {self.folder}. `kfwizard sessions` lists them."
             )
@@ -552,7 +589,8 @@ class SessionStore:
         People remember the name they gave ("first-kfp", or "team/kfp": a name is any
         text the answers file and the Project screen accept) or copy part of an id, and
         ``kfwizard sessions`` shows both. An exact id wins; a name or prefix that fits
-        several sessions is refused with their ids, rather than picking one.
+        several sessions is refused with their ids, rather than picking one. Files that
+        cannot be read are skipped, and named when nothing matched.
         """
         if not ref:
             raise SessionNotFound(
@@ -560,7 +598,7 @@ class SessionStore:
                 "(`kfwizard sessions` lists them)"
             )
         with contextlib.suppress(SessionNotFound):  # a name need not be an id
-            if self.path_for(ref).exists():
+            if self._found(self.path_for(ref)):
                 return ref
         sessions = self.list()
         for matches, what in (
@@ -572,48 +610,65 @@ class SessionStore:
             if matches:
                 ids = ", ".join(s.id for s in matches)
                 raise SessionNotFound(f"Several sessions {what} {ref!r}: {ids}. Give the full id.")
+        folder = [u for u in self.unreadable if u.folder]
+        if folder:
+            raise SessionError(folder[0].message())
         for aside in self.set_aside:
             if ref in (aside.name, aside.original.stem):
                 raise SessionNotFound(
                     f"Session {ref!r} cannot be used: its file {aside.original.name} was "
                     f"damaged and set aside ({aside.moved_to})."
                 )
+        skipped = ""
+        if self.unreadable:
+            files = ", ".join(
+                f"{u.path.name} ({u.error.strerror or u.error})" for u in self.unreadable
+            )
+            skipped = f" Skipped, as they cannot be read: {files}."
         raise SessionNotFound(
             f"No session {ref!r} (an id, a name or the start of an id) in {self.folder}. "
-            "`kfwizard sessions` lists them."
+            f"`kfwizard sessions` lists them.{skipped}"
         )
 
     def read_file(self, path: Path) -> Session | None:
-        """One session file, or None: an unusable file is set aside (``set_aside``), a
-        newer kfwizard's is left in place (``newer``)."""
+        """One session file, or None: an unusable file is set aside (``set_aside``), one
+        that cannot be read is left in place (``unreadable``), a newer kfwizard's is left
+        in place (``newer``)."""
         return self._read(path)[0]
 
     def _read(
         self, path: Path, *, report: bool = True
-    ) -> tuple[Session | None, SetAside | NewerSession | None]:
-        text = ""
+    ) -> tuple[Session | None, Problem | NewerSession | None]:
         try:
             text = path.read_text(encoding="utf-8")
+        except OSError as exc:  # not ours (`sudo kfwizard`), or not a file: not damaged
+            return None, self._problem(Unreadable(path, exc), report)
+        except ValueError:  # UnicodeDecodeError
+            return None, self._move_aside(path, "not UTF-8 text", "", report)
+        try:
             return Session.from_json(json.loads(text)), None
         except FutureVersion as exc:
             newer = NewerSession(path, exc.version)
             self.newer.append(newer)
             return None, newer
-        except PermissionError as exc:
-            raise SessionError(f"Cannot read session file {path}: {exc.strerror}.") from exc
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             reason = (
                 "not valid JSON" if isinstance(exc, json.JSONDecodeError) else f"unreadable: {exc}"
             )
             return None, self._move_aside(path, reason, text, report)
 
-    def _problem(self, problem: SetAside, report: bool = True) -> None:
+    def _problem(self, problem: Problem, report: bool = True) -> Problem:
         """Keep ``problem`` for the caller, and report it once (see the class) unless
         the caller says it itself (``report`` false)."""
-        self.set_aside.append(problem)
-        if report and self.report is not None and problem.original not in self._reported:
-            self._reported.add(problem.original)
+        if isinstance(problem, SetAside):
+            self.set_aside.append(problem)
+        elif not any(u.path == problem.path for u in self.unreadable):
+            self.unreadable.append(problem)
+        key = problem.original if isinstance(problem, SetAside) else problem.path
+        if report and self.report is not None and key not in self._reported:
+            self._reported.add(key)
             self.report(problem)
+        return problem
 
     def _move_aside(self, path: Path, reason: str, text: str, report: bool) -> SetAside:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -639,16 +694,23 @@ class SessionStore:
         return problem
 
     def list(self) -> list[Session]:
-        """Every readable session, newest first; unreadable ones are set aside, newer
-        ones skipped (and named in ``newer``)."""
-        if not self.folder.is_dir():
+        """Every readable session, newest first; unusable ones are set aside, unreadable
+        and newer ones skipped (and named in ``unreadable`` and ``newer``). A folder
+        that is there but cannot be read lists nothing, and is named in ``unreadable``."""
+        try:
+            names = sorted(os.listdir(self.folder))
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            self._problem(Unreadable(self.folder, exc, folder=True))
             return []
         session_list.remove_stale_temp_files(self.folder)
         found: list[Session] = []
-        for path in sorted(self.folder.glob("*.json")):
-            session = self.read_file(path)
-            if session is not None:
-                found.append(session)
+        for name in names:
+            if name.endswith(".json") and not name.startswith("."):
+                session = self.read_file(self.folder / name)
+                if session is not None:
+                    found.append(session)
         found.sort(key=lambda s: s.updated_at, reverse=True)
         return found
 

@@ -13,6 +13,7 @@ files) live here, so the quick path and the store cannot drift apart.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -119,6 +120,43 @@ def newer_message(file_name: str, version: int) -> str:
     return (
         f"Session file {file_name} was {newer_reason(version)}; upgrade kfwizard to "
         "resume it. The file was left in place."
+    )
+
+
+class FolderUnreadable(Exception):
+    """The sessions folder exists but cannot be listed; the message names it and why."""
+
+
+def folder_unreadable_message(folder: str | Path, exc: OSError) -> str:
+    """Why no session is listed: the folder is there but cannot be read. Not "No
+    sessions yet": sessions may well be in it."""
+    reason = exc.strerror or str(exc)
+    return (
+        f"Cannot read the sessions folder {folder} ({reason}), so its sessions cannot "
+        "be listed or resumed. Give it back to your user (a `sudo kfwizard` run leaves it "
+        "to root) or make it readable, or point KFWIZARD_HOME elsewhere."
+        if exc.errno in (errno.EACCES, errno.EPERM)
+        else f"Cannot read the sessions folder {folder} ({reason}), so its sessions "
+        "cannot be listed or resumed. Make it a readable folder, or point KFWIZARD_HOME "
+        "elsewhere."
+    )
+
+
+def unreadable_message(path: str | Path, exc: OSError) -> str:
+    """Why a session file is skipped: it cannot be opened or read. It is left where it
+    is (nothing says it is damaged), and the other sessions are listed as usual."""
+    name = os.path.basename(path)
+    folder = os.path.dirname(path)
+    reason = exc.strerror or str(exc)
+    fix = (
+        " A file written by `sudo kfwizard` belongs to root: resume that session with "
+        "sudo, or give the file back to your user (sudo chown)."
+        if exc.errno in (errno.EACCES, errno.EPERM)
+        else ""
+    )
+    return (
+        f"Cannot read session file {name} in {folder} ({reason}); it was skipped and "
+        f"left where it is.{fix}"
     )
 
 
@@ -256,15 +294,17 @@ def list_sessions(
     (``for_people``: statuses as the table says them, see :func:`row_for`).
 
     A damaged file is judged by the session store, which moves it to ``set-aside/`` and
-    explains (that note is in the list); a newer kfwizard's file is listed and left alone.
+    explains (that note is in the list); a newer kfwizard's file is listed and left alone,
+    and so is one that cannot be read (another user's, a folder): a note names it. A
+    sessions folder that is there but cannot be read raises :class:`FolderUnreadable`.
     """
-    if not folder.is_dir():
-        return [], []
-    remove_stale_temp_files(folder)
     try:
         names = sorted(os.listdir(folder))
-    except OSError:  # as the store's glob: a folder that cannot be listed lists nothing
+    except FileNotFoundError:  # nothing saved yet
         return [], []
+    except OSError as exc:  # there, but not ours to read (`sudo kfwizard`), or a file
+        raise FolderUnreadable(folder_unreadable_message(folder, exc)) from None
+    remove_stale_temp_files(folder)
     found: list[tuple[str, dict[str, Any]]] = []
     notes: list[str] = []
     damaged: list[str] = []
@@ -275,7 +315,10 @@ def list_sessions(
         try:
             with open(path, encoding="utf-8") as handle:
                 data = json.load(handle)
-        except (OSError, ValueError):
+        except OSError as exc:  # not ours to read, or not a file: skipped, not moved
+            notes.append(unreadable_message(path, exc))
+            continue
+        except ValueError:  # not JSON (or not UTF-8): the store sets it aside
             damaged.append(name)
             continue
         version = schema_version(data)
@@ -309,5 +352,6 @@ def _judged_by_the_store(
         session = store.read_file(folder / name)
         if session is not None:
             found.append((name, row_for(session.to_json(), for_people=for_people)))
+    notes.extend(problem.message() for problem in store.unreadable)
     notes.extend(problem.message() for problem in store.set_aside)
     return found

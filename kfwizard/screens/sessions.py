@@ -367,6 +367,8 @@ class SessionsScreen(StyledOnceScreen):
         for problem in self.wizard.store.set_aside:
             box.mount(Notice(problem.message(), title="A session file was set aside", warning=True))
         self.wizard.store.set_aside.clear()
+        for unread in self.wizard.store.unreadable:
+            box.mount(Notice(unread.message(), title="Could not be read", warning=True))
         shown: set[Path] = set()
         for newer in self.wizard.store.newer:
             if newer.path not in shown:
