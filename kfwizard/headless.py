@@ -10,6 +10,7 @@ next safe point and leave the session ``interrupted``.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import hashlib
 import io
@@ -968,7 +969,7 @@ def teardown_headless(
     """Remove what the session created, driven by its inventory; safe to run twice."""
     from kfwizard.engine.options import run_options
     from kfwizard.engine.runner import Runner
-    from kfwizard.engine.steps.teardown import build_teardown_plan
+    from kfwizard.engine.steps.teardown import build_teardown_plan, finish_command
     from kfwizard.kube.teardown import teardown_preview
 
     out = reader_safe(stream)
@@ -997,6 +998,7 @@ def teardown_headless(
                 out,
                 demo=session.demo,
                 removed=session.status == "removed",
+                **_halfway(session),
             )
             if not yes:
                 if ask is None and not sys.stdin.isatty():
@@ -1008,25 +1010,34 @@ def teardown_headless(
                 try:
                     agreed = _ask_yes(
                         ask or functools.partial(terminal_input, out=out),
-                        "Delete all of this? Type 'yes' to continue: ",
+                        _teardown_question(session),
                     )
                 except KeyboardInterrupt:  # Ctrl+C at the question: a stop, nothing deleted
-                    print("\nNothing was deleted.", file=out)
+                    print(f"\n{_nothing_deleted(session)}", file=out)
                     return 130
                 if not agreed:
-                    print("Nothing was deleted.", file=out)
+                    print(_nothing_deleted(session), file=out)
                     return 0
             cancel = threading.Event()
+            finish = 'finish the teardown with "{}"'.format(
+                finish_command(
+                    session, delete_cluster=delete_cluster, confirm_name=confirm_name, yes=yes
+                )
+            )
             runner = Runner(
                 session,
                 store,
                 plan,
-                emit=HeadlessPrinter(out),
+                emit=_finished_with(HeadlessPrinter(out), finish),
                 cancel=cancel,
                 options=run_options(run_env, demo=session.demo, yes=yes),
             )
             with cancel_on_signals(cancel, runner.options):
                 result = runner.run()
+            if result.state == "interrupted" and result.failed_step:
+                # The step's record named `run` (the engine's stop): a run installs again.
+                session.step(result.failed_step).action = finish
+                store.save(session)
             if result.state == "done":
                 session.status = "removed"
                 store.save(session)
@@ -1039,27 +1050,80 @@ def teardown_headless(
             demo_handle.stop()
 
 
+def _finished_with(emit: Callable[[Event], None], finish: str) -> Callable[[Event], None]:
+    """``emit``, with a stopped teardown's last line naming the command that finishes
+    it with the flags this one was given: the engine's says "teardown --session ID
+    (with the same --delete-cluster choice)", and that command, as printed, kept the
+    cluster the stopped one was deleting."""
+
+    def emitted(event: Event) -> None:
+        if isinstance(event, PlanFinished) and event.state == "interrupted":
+            event = dataclasses.replace(event, action=finish)
+        emit(event)
+
+    return emitted
+
+
+def _teardown_question(session: Session) -> str:
+    """The question after the preview. Once a stopped teardown deleted the objects, or
+    GKE is deleting the cluster, "Delete all of this?" asked about what the preview says
+    is gone: the question is whether to finish the teardown."""
+    halfway = _halfway(session)
+    if halfway["uninstalled"] or halfway["deleting"]:
+        return "Finish the teardown? Type 'yes' to continue: "
+    return "Delete all of this? Type 'yes' to continue: "
+
+
+def _nothing_deleted(session: Session) -> str:
+    """The answer to a no: after a stopped teardown, "Nothing was deleted" denied what
+    it did, and a cluster GKE is deleting goes all the same."""
+    halfway = _halfway(session)
+    if halfway["deleting"]:
+        return "Nothing more was deleted; GKE goes on deleting the cluster."
+    return "Nothing more was deleted." if halfway["uninstalled"] else "Nothing was deleted."
+
+
+def _halfway(session: Session) -> dict[str, bool]:
+    """What a stopped teardown of ``session`` did already, for the preview: removed its
+    objects (``uninstalled``), asked GKE to delete its cluster (``deleting``)."""
+    from kfwizard.engine.steps.teardown import delete_requested, uninstalled_halfway
+
+    return {"uninstalled": uninstalled_halfway(session), "deleting": delete_requested(session)}
+
+
 def _print_preview(
     preview: dict[str, Any],
     delete_cluster: bool,
     out: TextIO,
     demo: bool = False,
     removed: bool = False,
+    uninstalled: bool = False,
+    deleting: bool = False,
 ) -> None:
     """What a teardown deletes and what it keeps; a kept cluster is named with what it
     costs (in the demo, nothing: its clusters are the emulator's). ``removed``: torn
     down already, so what the inventory lists is gone, not "will be deleted". An
-    adopted cluster goes only when its name was confirmed (``will_delete``)."""
+    adopted cluster goes only when its name was confirmed (``will_delete``).
+
+    A teardown that stopped halfway did some of it: ``uninstalled``, its objects are
+    deleted; ``deleting``, GKE is deleting the cluster, which this run follows to the
+    end (``find-cluster`` or ``delete-cluster``), whatever ``delete_cluster`` says."""
     billed = "on the emulators, nothing is billed" if demo else "billed while it runs"
     objects = sorted((preview.get("objects_by_kind") or {}).items())
     info = preview.get("cluster_info") or {}
-    if objects and removed:
-        checked = "" if info.get("deleted") else "; this run checks that none came back"
-        print(
-            "Torn down already: the Kubernetes objects this session applied were "
-            f"deleted{checked}.",
-            file=out,
-        )
+    cluster = preview.get("cluster")
+    if objects and (removed or uninstalled or deleting):
+        checked = "" if info.get("deleted") or deleting else "; this run checks that none came back"
+        if removed:
+            done = "Torn down already: the Kubernetes objects this session applied were deleted"
+        elif uninstalled:
+            done = (
+                "The teardown that stopped deleted the Kubernetes objects this session "
+                "applied already"
+            )
+        else:
+            done = "The Kubernetes objects this session applied go with the cluster"
+        print(f"{done}{checked}.", file=out)
         objects = []
     elif objects:
         print("Teardown will delete:", file=out)
@@ -1067,7 +1131,7 @@ def _print_preview(
         print("No Kubernetes objects to delete: this session applied none.", file=out)
     for kind, count in objects:
         print(f"  {count:>4} {kind}", file=out)
-    pvcs = [] if removed else preview.get("pvcs") or []
+    pvcs = [] if removed or uninstalled or deleting else preview.get("pvcs") or []
     if pvcs:
         print("Data in these volumes will be lost:", file=out)
         for pvc in pvcs:
@@ -1075,9 +1139,14 @@ def _print_preview(
                 f"  {pvc.get('namespace')}/{pvc.get('name')} {pvc.get('size', '')}".rstrip(),
                 file=out,
             )
-    cluster = preview.get("cluster")
     if cluster and info.get("deleted"):
         print(f"The cluster {cluster} was deleted by an earlier teardown.", file=out)
+    elif cluster and deleting:
+        print(
+            f"GKE is deleting the cluster {cluster}, as the teardown that stopped asked; "
+            "this run follows that delete to its end.",
+            file=out,
+        )
     elif delete_cluster and info.get("will_delete"):
         lead = "And the cluster" if objects else "Teardown will delete the cluster"
         print(f"{lead} {cluster}.", file=out)

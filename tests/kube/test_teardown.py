@@ -185,13 +185,13 @@ def _lines(events: list[Any]) -> list[str]:
 def test_delete_cluster_retries_a_gke_that_answers_429_for_a_while(
     store: SessionStore,
 ) -> None:
-    """Half the GKE calls fail (seed 3: the first read and the first delete among them);
+    """Half the GKE calls fail (seed 1: the first read and the first delete among them);
     the teardown retries each, says so, and deletes the cluster."""
     from kfwizard.emulator.faults import Faults
     from kfwizard.emulator.stack import EmulatorStack
     from kfwizard.gcp import clusters, endpoints
 
-    with EmulatorStack(clusters=["kubeflow-testing"], faults=Faults(seed=3)) as stack:
+    with EmulatorStack(clusters=["kubeflow-testing"], faults=Faults(seed=1)) as stack:
         session = _session_with_cluster(store, stack)
         stack.faults.update(error_rate=0.5, error_codes=(503, 429))
         result, events = run(session, store, [DeleteClusterStep()], options={"env": stack.env()})

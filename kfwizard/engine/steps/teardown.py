@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kfwizard.engine.errors import Refused, StepFailed
+from kfwizard.engine.errors import Cancelled, Refused, StepFailed
 from kfwizard.engine.phases import teardown_halfway
 from kfwizard.engine.step import BaseStep, Step, StepContext
 from kfwizard.engine.steps.install import kube_clients, timeout
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 FIND_CLUSTER = "find-cluster"
+DELETE_CLUSTER = "delete-cluster"
+NO_CLUSTER_LEFT = "nothing to do: no cluster left to delete"
 
 
 def _refs(session: Session) -> list[dict[str, str]]:
@@ -43,6 +45,60 @@ def cluster_deleted(session: Session) -> bool:
 def cluster_gone(session: Session) -> bool:
     """This teardown's ``find-cluster`` step found that GKE no longer has the cluster."""
     return bool((session.outputs.get(FIND_CLUSTER) or {}).get("gone"))
+
+
+def cluster_going(session: Session) -> bool:
+    """This teardown's ``find-cluster`` step found GKE deleting the cluster (STOPPING):
+    its API is going away with everything on it, so there is nothing to dial."""
+    return bool((session.outputs.get(FIND_CLUSTER) or {}).get("deleting"))
+
+
+def delete_requested(session: Session) -> bool:
+    """A teardown of ``session`` that did not finish asked GKE to delete its cluster and
+    did not see the delete end (it was stopped while GKE deleted): GKE goes on with it,
+    so the cluster is as good as gone, whatever the next teardown is asked to do."""
+    record = session.steps.get(DELETE_CLUSTER)
+    return (
+        teardown_unfinished(session)
+        and record is not None
+        and record.state in ("running", "interrupted", "failed")
+        and bool((session.outputs.get(DELETE_CLUSTER) or {}).get("operation"))
+        and not cluster_deleted(session)
+    )
+
+
+def uninstalled_halfway(session: Session) -> bool:
+    """A teardown of ``session`` that did not finish had removed its objects already
+    (its ``uninstall`` step is done): a preview that lists them as to be deleted, with
+    their volumes' data, tells of something that happened."""
+    record = session.steps.get("uninstall")
+    return teardown_unfinished(session) and record is not None and record.state == "done"
+
+
+def finish_command(
+    session: Session, *, delete_cluster: bool, confirm_name: str | None, yes: bool = False
+) -> str:
+    """The teardown command that finishes a stopped teardown: the same flags as the one
+    that stopped. Without ``--delete-cluster`` it would keep a cluster that the stopped
+    one was deleting; without ``--yes``, a script's rerun is refused for want of it."""
+    command = f"kfwizard teardown --session {session.id}"
+    if delete_cluster:
+        command += " --delete-cluster"
+        if confirm_name:
+            command += f" --confirm-name {confirm_name}"
+    return command + (" --yes" if yes else "")
+
+
+def still_deleting(names: list[str]) -> str:
+    """Stopping kfwizard does not stop GKE: a delete it asked for runs to its end. Said
+    with the stop, as the create's stop says (``cluster.still_creating``), so nobody
+    takes "stopped" to mean the cluster is kept."""
+    which = "cluster " + " and ".join(names) if names else "the cluster"
+    those = "that delete" if len(names) <= 1 else "those deletes"
+    return (
+        f"GKE goes on deleting {which}: a delete cannot be stopped halfway. Finishing "
+        f"the teardown follows {those} to the end and asks for no second one."
+    )
 
 
 def teardown_unfinished(session: Session) -> bool:
@@ -108,6 +164,11 @@ class FindClusterStep(BaseStep):
     title = "Find the cluster's API"
     eta_seconds: float | None = 2.0
 
+    def __init__(self, follow_delete: bool = True) -> None:
+        self.follow_delete = follow_delete
+        """A cluster GKE is deleting is followed here, to the end of that delete; False
+        when this teardown's ``delete-cluster`` step deletes it (and follows it there)."""
+
     def commands(self, session: Session) -> list[str]:
         c = gke_cluster(session) or {}
         return [
@@ -139,11 +200,18 @@ class FindClusterStep(BaseStep):
                 f"Cluster {c['name']} no longer exists: GKE does not list it in {c['location']} "
                 f"(project {c['project']})."
             )
+            self._deleted_as_asked(ctx)
+            return
+        status = clusters.cluster_status(cluster)
+        if status == "STOPPING":
+            # Being deleted (a teardown stopped while GKE deleted it, or someone else's
+            # delete): its API goes away with it, so dialling it only fails; what the
+            # session applied there goes too.
+            self._being_deleted(ctx, client, c)
             return
         saved = ctx.session.outputs.setdefault("cluster", {})
         endpoint = str(cluster.endpoint)
         ca = _pem(cluster.master_auth.cluster_ca_certificate)
-        status = clusters.cluster_status(cluster)
         ctx.outputs.update({"endpoint": endpoint, "status": status})
         if not endpoint:
             ctx.log(
@@ -166,6 +234,74 @@ class FindClusterStep(BaseStep):
         old = ctx.resources.pop("kube", None)  # clients built for the old address
         if old is not None:
             old.close()
+
+    def _being_deleted(self, ctx: StepContext, client: Any, c: dict[str, str]) -> None:
+        """The cluster is STOPPING: say so, and follow the delete to its end unless this
+        teardown's ``delete-cluster`` step does."""
+        from kfwizard.engine.steps.cluster import await_operation
+        from kfwizard.gcp import clusters, runtime
+
+        ctx.outputs["deleting"] = True
+        op = _gke_call(
+            ctx,
+            lambda: clusters.find_running_operation(
+                client, c["project"], c["location"], c["name"], "DELETE_CLUSTER"
+            ),
+            "finding the delete operation",
+            "cluster.get",
+            c,
+        )
+        path = clusters.operation_path(c["project"], c["location"], op.name) if op else None
+        which = f" (operation {path})" if path else ""
+        goes = "what this session applied there goes with it, so there is nothing to remove"
+        if path is None:  # (it ended as we asked)
+            ctx.log(f"GKE is deleting cluster {c['name']}: {goes}.")
+            return
+        if not self.follow_delete:
+            ctx.log(
+                f"GKE is deleting cluster {c['name']}{which}: {goes}; the delete-cluster "
+                "step follows that delete to its end."
+            )
+            return
+        ctx.log(
+            f"GKE is deleting cluster {c['name']}{which}: {goes}; following that delete to its end."
+        )
+        try:
+            done = await_operation(
+                ctx,
+                client,
+                path,
+                eta=runtime.expected_seconds(ctx, "delete"),
+                progress=ctx.progress,
+                on_timeout=lambda exc: StepFailed(
+                    f"GKE was still deleting cluster {c['name']} after "
+                    f"{exc.elapsed / 60:.0f} minutes (operation {path}).",
+                    "check the operation in the Cloud Console, then run the teardown again",
+                ),
+            )
+        except Cancelled as exc:
+            raise Cancelled(exc.cause, aftermath=still_deleting([c["name"]])) from exc
+        error = clusters.operation_error(done)
+        if error:
+            raise StepFailed(
+                f"GKE could not delete cluster {c['name']}: {error}",
+                "fix the cause, then run the teardown again",
+            )
+        ctx.log(f"Cluster {c['name']} deleted.")
+        ctx.outputs["gone"] = True
+        self._deleted_as_asked(ctx)
+
+    def _deleted_as_asked(self, ctx: StepContext) -> None:
+        """The cluster is gone after a teardown of this session asked GKE to delete it:
+        recorded as deleted, as the ``delete-cluster`` step would have, so the session
+        reads as torn down and nothing offers to delete or keep it any more."""
+        from kfwizard.engine.cluster_inventory import current_cluster, mark_deleted
+
+        if not delete_requested(ctx.session):
+            return
+        mark_deleted(ctx.session.inventory, current_cluster(ctx.session.inventory))
+        (ctx.session.outputs.get(DELETE_CLUSTER) or {}).pop("operation", None)
+        ctx.save()
 
 
 class UninstallStep(BaseStep):
@@ -214,10 +350,12 @@ class UninstallStep(BaseStep):
         if not refs or cluster_deleted(ctx.session):
             self._say_left_in_place(ctx)
             return True
-        if cluster_gone(ctx.session):
+        if cluster_gone(ctx.session) or cluster_going(ctx.session):
+            went = "went with" if cluster_gone(ctx.session) else "go with"
+            why = "no longer exists" if cluster_gone(ctx.session) else "GKE is deleting"
             ctx.log(
-                f"Nothing to delete: the {len(refs)} objects kfwizard applied went with the "
-                "cluster, which no longer exists."
+                f"Nothing to delete: the {len(refs)} objects kfwizard applied {went} the "
+                f"cluster, which {why}."
             )
             self._say_left_in_place(ctx)
             return True
@@ -276,7 +414,7 @@ class WaitNamespacesStep(BaseStep):
     def check(self, ctx: StepContext) -> bool:
         from kfwizard.kube.rest import get_object
 
-        if cluster_deleted(ctx.session) or cluster_gone(ctx.session):
+        if cluster_deleted(ctx.session) or cluster_gone(ctx.session) or cluster_going(ctx.session):
             return True
         clients = kube_clients(ctx)
         return all(
@@ -326,9 +464,9 @@ class DeleteClusterStep(BaseStep):
     requested again.
     """
 
-    id = "delete-cluster"
+    id = DELETE_CLUSTER
     title = "Delete the GKE cluster"
-    settled_note = "nothing to do: no cluster left to delete"
+    settled_note = NO_CLUSTER_LEFT
     eta_seconds: float | None = 240.0
 
     def __init__(self, confirm_name: str | None = None) -> None:
@@ -362,12 +500,15 @@ class DeleteClusterStep(BaseStep):
         ]
 
     def check(self, ctx: StepContext) -> bool:
+        """Done when no cluster is left to delete: each was deleted, and recorded so.
+        One GKE no longer lists but the session does not record as deleted (a stopped
+        teardown's delete ended without it) is left to ``apply``, which records it."""
         for name in self._kept(ctx.session):
             ctx.log(
                 f"Kept cluster {name}: this session did not create it; confirm its name "
                 f"(--confirm-name {name}, or type it in the teardown dialog) to delete it."
             )
-        return all(self._read(ctx, c) is None for c in self._clusters(ctx.session))
+        return not self._clusters(ctx.session)
 
     def _read(self, ctx: StepContext, c: dict[str, Any]) -> Any:
         from kfwizard.gcp import clusters, runtime
@@ -396,11 +537,17 @@ class DeleteClusterStep(BaseStep):
                 ctx.save()
             else:
                 deleting.append((c, self._start_delete(ctx, c, found)))
-        for c, operation in deleting:
-            self._await_delete(ctx, c, operation)
+        for index, (c, operation) in enumerate(deleting):
+            try:
+                self._await_delete(ctx, c, operation)
+            except Cancelled as exc:
+                going = [str(d["name"]) for d, _ in deleting[index:]]
+                raise Cancelled(exc.cause, aftermath=still_deleting(going)) from exc
             ctx.log(f"Cluster {c['name']} deleted.")
             mark_deleted(ctx.session.inventory, c)
             ctx.save()
+        ctx.outputs.pop("operation", None)  # no delete under way any more
+        ctx.save()
 
     def _start_delete(self, ctx: StepContext, c: dict[str, Any], found: Any) -> str:
         """The path of the operation deleting ``c``: the one already under way (a
@@ -497,6 +644,7 @@ class DeleteClusterStep(BaseStep):
         )
         error = clusters.operation_error(done)
         if error:
+            ctx.outputs.pop("operation", None)  # it ended: no delete under way
             raise StepFailed(
                 f"GKE could not delete cluster {c['name']}: {error}",
                 "fix the cause, then run the teardown again",
@@ -514,10 +662,14 @@ def build_teardown_plan(
     """
     if delete_cluster:
         _refuse_unconfirmed(session, confirm_name)
+    from kfwizard.engine.cluster_inventory import deletable, remaining_cluster
+
+    current = remaining_cluster(session.inventory)
+    deletes_it = delete_cluster and bool(current) and deletable(current, confirm_name)
     steps: list[Step] = []
     if _refs(session) and not cluster_deleted(session):
         if gke_cluster(session) is not None:
-            steps.append(FindClusterStep())
+            steps.append(FindClusterStep(follow_delete=not deletes_it))
         steps += [UninstallStep(delete_cluster), WaitNamespacesStep()]
     if delete_cluster:
         steps.append(DeleteClusterStep(confirm_name))

@@ -1,0 +1,143 @@
+"""A teardown stopped while GKE deletes the cluster, finished with the command it
+prints.
+
+Each runs ``python -m kfwizard`` against the demo's emulators, as a user does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from kfwizard.session import Session, SessionStore
+
+ROOT = Path(__file__).resolve().parents[1]
+ANSWERS = ROOT / "examples" / "demo.yaml"
+DELETING = "[delete-cluster] deleting cluster"
+SLOW = "1.5"
+"""A demo speed at which GKE's delete lasts about 12 s: the finishing command starts
+while GKE still deletes."""
+FAST = "0"
+
+
+def _env(speed: str) -> dict[str, str]:
+    """This test's environment (its own kfwizard home), read when the test runs."""
+    return {**os.environ, "KFWIZARD_DEMO_SPEED": speed}
+
+
+def _kfwizard(*args: str) -> list[str]:
+    return [sys.executable, "-m", "kfwizard", *args]
+
+
+def _run(*args: str, speed: str = FAST) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        _kfwizard(*args), env=_env(speed), cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
+
+
+def _session(name: str) -> Session:
+    (found,) = [s for s in SessionStore().list() if s.name == name]
+    return found
+
+
+def _installed(answers: Path = ANSWERS) -> Session:
+    done = _run("--demo", "run", "--answers", str(answers), "--yes")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return _session(answers.stem)
+
+
+def _stopped_while_gke_deletes(*flags: str) -> tuple[str, str]:
+    """A ``teardown --delete-cluster`` given SIGTERM once GKE is deleting the cluster:
+    its stdout and stderr."""
+    command = _kfwizard("teardown", "--session", "demo", "--delete-cluster", *flags)
+    process = subprocess.Popen(
+        command, env=_env(SLOW), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        seen = []
+        for line in process.stdout:
+            seen.append(line)
+            if DELETING in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 130, "".join(seen) + out + err
+    return "".join(seen) + out, err
+
+
+def _printed_command(out: str) -> list[str]:
+    found = re.search(r'finish the teardown with "kfwizard ([^"]+)"', out)
+    assert found is not None, out[-2000:]
+    return found.group(1).split()
+
+
+def _deletes(session: Session) -> int:
+    """How many times the session's log shows a delete being asked of GKE."""
+    from kfwizard import paths
+
+    log = (paths.session_log_dir(session.id) / "kfwizard.log").read_text()
+    return log.count("deleting cluster kubeflow-testing in")
+
+
+def test_the_printed_command_finishes_a_teardown_stopped_while_gke_deletes() -> None:
+    """It printed `teardown --session ID` without --delete-cluster; that command dialled
+    the dying cluster's API and failed at uninstall (which had finished), after a
+    preview that listed 14 Deployments and their volumes to delete, and "Kept: the
+    cluster"."""
+    _installed()
+    out, _ = _stopped_while_gke_deletes("--yes")
+    session = _session("demo")
+    # The stop says GKE carries on, as a stopped create does.
+    assert re.search(
+        r"\[delete-cluster\] interrupted in .*: Stopped at your request\. GKE goes on deleting "
+        r"cluster kubeflow-testing: a delete cannot be stopped halfway\.",
+        out,
+    ), out[-2000:]
+    finish = f"kfwizard teardown --session {session.id} --delete-cluster --yes"
+    assert out.rstrip().endswith(f'finish the teardown with "{finish}"'), out[-1000:]
+    assert session.steps["delete-cluster"].action == f'finish the teardown with "{finish}"'
+    assert "kfwizard run" not in (session.steps["delete-cluster"].action or "")
+
+    again = _run(*_printed_command(out), speed=SLOW)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    said = again.stdout
+    preview = said[: said.index("==> ")]
+    assert "Deployment" not in preview and "Data in these volumes" not in preview, preview
+    assert "Kept" not in preview, preview
+    assert "GKE is deleting the cluster kubeflow-testing" in preview, preview
+    assert "[find-cluster] GKE is deleting cluster kubeflow-testing" in said, said
+    assert "its API is still at" not in said
+    assert "[uninstall] deleted" not in said and "Deleted 41 objects" not in said
+    assert "[delete-cluster] cluster kubeflow-testing is being deleted already" in said
+    assert said.rstrip().endswith("teardown complete."), said[-1000:]
+    session = _session("demo")
+    assert session.status == "removed"
+    assert session.inventory["cluster"].get("deleted") is True
+    assert _deletes(session) == 1  # followed, never asked again
+
+
+def test_a_teardown_without_the_flag_follows_the_delete_a_stopped_one_asked_for() -> None:
+    """The same command without --delete-cluster (as it used to be printed): the
+    cluster is being deleted whatever it says, so it follows that delete to its end and
+    records the cluster as deleted, instead of dialling its API."""
+    _installed()
+    _stopped_while_gke_deletes("--yes")
+    again = _run("teardown", "--session", "demo", "--yes", speed=SLOW)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    said = again.stdout
+    assert "following that delete to its end" in said, said
+    assert "[find-cluster] Cluster kubeflow-testing deleted." in said, said
+    assert "its API is still at" not in said and "FAILED" not in said
+    session = _session("demo")
+    assert session.status == "removed"
+    assert session.inventory["cluster"].get("deleted") is True
+    assert _deletes(session) == 1
