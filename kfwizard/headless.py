@@ -1008,11 +1008,12 @@ def teardown_headless(
                         action="read the list above, then add --yes and run again",
                     )
                 try:
-                    agreed = _ask_yes(
-                        ask or functools.partial(terminal_input, out=out),
-                        _teardown_question(session),
-                    )
-                except KeyboardInterrupt:  # Ctrl+C at the question: a stop, nothing deleted
+                    with _signals_end_the_question():
+                        agreed = _ask_yes(
+                            ask or functools.partial(terminal_input, out=out),
+                            _teardown_question(session),
+                        )
+                except (_QuestionStopped, KeyboardInterrupt):  # Ctrl+C, a kill, a hang-up
                     print(f"\n{_nothing_deleted(session)}", file=out)
                     return 130
                 if not agreed:
@@ -1048,6 +1049,36 @@ def teardown_headless(
     finally:
         if demo_handle is not None:
             demo_handle.stop()
+
+
+class _QuestionStopped(Exception):
+    """Ctrl+C, SIGTERM or SIGHUP while the teardown's question waits for an answer."""
+
+
+@contextmanager
+def _signals_end_the_question() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the teardown's question as Ctrl+C does: nothing deleted,
+    exit 130. By default they killed the process ("Terminated", 143) with nothing said;
+    after SIGHUP the closed terminal's outputs are let go (see :func:`_leave_terminal`)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    terminal_fds = _terminal_fds()
+
+    def stop(signum: int, frame: object) -> None:
+        if signum == getattr(signal, "SIGHUP", None):
+            _leave_terminal(terminal_fds)
+        raise _QuestionStopped
+
+    signals = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signals.append(signal.SIGHUP)
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _finished_with(emit: Callable[[Event], None], finish: str) -> Callable[[Event], None]:

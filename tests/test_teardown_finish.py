@@ -1,5 +1,5 @@
 """A teardown stopped while GKE deletes the cluster, finished with the command it
-prints.
+prints; signals at the teardown's question.
 
 Each runs ``python -m kfwizard`` against the demo's emulators, as a user does.
 """
@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from kfwizard.session import Session, SessionStore
 
@@ -141,3 +145,60 @@ def test_a_teardown_without_the_flag_follows_the_delete_a_stopped_one_asked_for(
     assert session.status == "removed"
     assert session.inventory["cluster"].get("deleted") is True
     assert _deletes(session) == 1
+
+
+def _at_the_question(argv: list[str], sig: signal.Signals) -> tuple[int, str]:
+    """Run in a pseudo-terminal; at the teardown's question, send ``sig``."""
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=_env(FAST), cwd=ROOT)
+    os.close(slave)
+    shown = bytearray()
+    sent = False
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            if not sent and b"Type 'yes' to continue: " in shown:
+                time.sleep(0.3)  # waiting in the question, not still printing it
+                proc.send_signal(sig)
+                sent = True
+            if proc.poll() is not None and not ready:
+                break
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    return code, shown.decode(errors="replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and terminals")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_kill_or_hang_up_at_the_teardown_question_deletes_nothing(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """Ctrl+C there said "Nothing was deleted." and exited 130; SIGTERM and SIGHUP
+    killed the process ("Terminated", 143 / 129) with nothing said."""
+    answers = tmp_path / "t1.yaml"
+    answers.write_text("name: t1\ncluster: {name: kf1, location: us-central1-a}\n")
+    done = _run("--demo", "run", "--answers", str(answers), "--until", "cluster")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+    code, shown = _at_the_question(_kfwizard("teardown", "--session", "t1"), sig)
+    assert code == 130, shown[-2000:]
+    assert "Traceback" not in shown
+    if sig == signal.SIGTERM:  # (after a hang-up, nothing reaches the closed terminal)
+        assert "Nothing was deleted." in shown, shown[-1000:]
+    session = _session("t1")
+    assert session.status != "removed"
+    assert not any(step in session.steps for step in ("delete-cluster", "uninstall"))
