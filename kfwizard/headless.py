@@ -969,7 +969,11 @@ def teardown_headless(
     """Remove what the session created, driven by its inventory; safe to run twice."""
     from kfwizard.engine.options import run_options
     from kfwizard.engine.runner import Runner
-    from kfwizard.engine.steps.teardown import build_teardown_plan, finish_command
+    from kfwizard.engine.steps.teardown import (
+        build_teardown_plan,
+        finish_command,
+        kubeconfig_context,
+    )
     from kfwizard.kube.teardown import teardown_preview
 
     out = reader_safe(stream)
@@ -992,6 +996,7 @@ def teardown_headless(
             preview = teardown_preview(
                 session, delete_cluster=delete_cluster, confirm_name=confirm_name
             )
+            preview["kubeconfig_context"] = kubeconfig_context(session)
             _print_preview(
                 preview,
                 delete_cluster,
@@ -1200,3 +1205,8 @@ def _print_preview(
     for text in preview.get("left_in_place") or []:
         if not any(text in line for line in earlier):  # an earlier cluster's own line says it
             print(text, file=out)
+    context = preview.get("kubeconfig_context")
+    if delete_cluster and context:
+        from kfwizard.engine.steps.teardown import kubeconfig_kept
+
+        print(kubeconfig_kept(str(context)), file=out)

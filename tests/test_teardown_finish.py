@@ -1,5 +1,5 @@
 """A teardown stopped while GKE deletes the cluster, finished with the command it
-prints; signals at the teardown's question.
+prints; signals at the teardown's question; what ``--delete-cluster`` keeps.
 
 Each runs ``python -m kfwizard`` against the demo's emulators, as a user does.
 """
@@ -202,3 +202,60 @@ def test_a_kill_or_hang_up_at_the_teardown_question_deletes_nothing(
     session = _session("t1")
     assert session.status != "removed"
     assert not any(step in session.steps for step in ("delete-cluster", "uninstall"))
+
+
+def test_delete_cluster_says_why_a_kubeconfig_contexts_cluster_is_kept(tmp_path: Path) -> None:
+    """It said nothing, showed `gcloud container clusters delete CLUSTER
+    --project=PROJECT_ID`, and the step read "nothing to do: no cluster left"."""
+    _installed()
+    context = "gke_kfwizard-demo_us-central1-a_kubeflow-testing"  # the demo's context
+    answers = tmp_path / "kc.yaml"
+    answers.write_text(
+        "name: kc\nproject: kfwizard-demo\n"
+        f"cluster: {{source: kubeconfig, context: {context}}}\n"
+        "deployment: {mode: kfp-standalone, version: '2.17.0', env: platform-agnostic}\n"
+    )
+    _installed(answers)
+
+    done = _run("teardown", "--session", "kc", "--delete-cluster", "--yes")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    said = done.stdout
+    kept = (
+        f"Kept: the cluster of kubeconfig context {context}. kfwizard does not delete a "
+        "cluster it reached through a kubeconfig"
+    )
+    preview = said[: said.index("==> ")]
+    assert kept in preview, preview
+    assert f"[delete-cluster] {kept}" in said, said
+    assert "CLUSTER" not in said and "PROJECT_ID" not in said
+    assert "gcloud container clusters delete" not in said
+    assert re.search(
+        r"\[delete-cluster\] skipped in .* \(kept: kfwizard does not delete a kubeconfig "
+        r"context's cluster\)",
+        said,
+    ), said
+
+
+def test_an_adopted_cluster_kept_is_not_called_nothing_to_delete(tmp_path: Path) -> None:
+    """ "Kept cluster kubeflow-testing…" was followed by "skipped (nothing to do: no
+    cluster left to delete)"."""
+    _installed()
+    answers = tmp_path / "adopt.yaml"
+    answers.write_text(
+        ANSWERS.read_text()
+        .replace("source: create", "source: existing")
+        .replace("name: demo", "name: adopt")
+    )
+    _installed(answers)
+
+    done = _run("teardown", "--session", "adopt", "--delete-cluster", "--yes")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    said = done.stdout
+    assert "[delete-cluster] Kept cluster kubeflow-testing" in said, said
+    assert re.search(
+        r"\[delete-cluster\] skipped in .* \(kept: not this session's; --confirm-name "
+        r"kubeflow-testing deletes it\)",
+        said,
+    ), said
+    assert "no cluster left to delete" not in said
+    assert "clusters delete CLUSTER" not in said

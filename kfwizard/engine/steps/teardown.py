@@ -491,24 +491,44 @@ class DeleteClusterStep(BaseStep):
         ]
 
     def commands(self, session: Session) -> list[str]:
-        clusters = self._clusters(session) or [{}]
+        """One delete per cluster this teardown deletes, and none when it deletes none
+        (a kubeconfig context, an adopted cluster kept): a placeholder command
+        ("delete CLUSTER --project=PROJECT_ID") read as one it would run."""
         return [
-            f"gcloud container clusters delete {c.get('name') or 'CLUSTER'} "
-            f"--project={c.get('project') or 'PROJECT_ID'} "
-            f"{_location_flag(str(c.get('location') or 'us-central1-a'))} --quiet"
-            for c in clusters
+            f"gcloud container clusters delete {c.get('name')} --project={c.get('project')} "
+            f"{_location_flag(str(c.get('location')))} --quiet"
+            for c in self._clusters(session)
         ]
 
     def check(self, ctx: StepContext) -> bool:
         """Done when no cluster is left to delete: each was deleted, and recorded so.
         One GKE no longer lists but the session does not record as deleted (a stopped
-        teardown's delete ended without it) is left to ``apply``, which records it."""
-        for name in self._kept(ctx.session):
+        teardown's delete ended without it) is left to ``apply``, which records it.
+
+        What it leaves is said, in the log and in the step's note: "no cluster left to
+        delete" over a cluster it kept, or over a kubeconfig context's, read as if there
+        had been none."""
+        from kfwizard.engine.cluster_inventory import current_cluster
+
+        kept = self._kept(ctx.session)
+        for name in kept:
             ctx.log(
                 f"Kept cluster {name}: this session did not create it; confirm its name "
                 f"(--confirm-name {name}, or type it in the teardown dialog) to delete it."
             )
-        return not self._clusters(ctx.session)
+        context = kubeconfig_context(ctx.session)
+        if context and not current_cluster(ctx.session.inventory).get("name"):
+            ctx.log(kubeconfig_kept(context))
+        else:
+            context = None
+        if self._clusters(ctx.session):
+            return False
+        self.settled_note = NO_CLUSTER_LEFT
+        if kept:  # (only the current cluster can be adopted)
+            self.settled_note = f"kept: not this session's; --confirm-name {kept[0]} deletes it"
+        elif context:
+            self.settled_note = "kept: kfwizard does not delete a kubeconfig context's cluster"
+        return True
 
     def _read(self, ctx: StepContext, c: dict[str, Any]) -> Any:
         from kfwizard.gcp import clusters, runtime
@@ -649,6 +669,26 @@ class DeleteClusterStep(BaseStep):
                 f"GKE could not delete cluster {c['name']}: {error}",
                 "fix the cause, then run the teardown again",
             )
+
+
+def kubeconfig_context(session: Session) -> str | None:
+    """The kubeconfig context the session installs through, if that is how it reaches
+    its cluster (``cluster.source: kubeconfig``)."""
+    connect = session.outputs.get("connect") or {}
+    out = session.outputs.get("cluster") or {}
+    source = connect.get("source") or ("gke" if out.get("endpoint") else "kubeconfig")
+    if source != "kubeconfig":
+        return None
+    return str(out.get("context") or connect.get("context") or "") or None
+
+
+def kubeconfig_kept(context: str) -> str:
+    """Why ``--delete-cluster`` leaves a kubeconfig context's cluster running."""
+    return (
+        f"Kept: the cluster of kubeconfig context {context}. kfwizard does not delete a "
+        "cluster it reached through a kubeconfig (it cannot tell what that cluster is or "
+        "who else uses it); delete it with the tool that made it."
+    )
 
 
 def build_teardown_plan(
