@@ -188,33 +188,7 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
     source = cluster.get("source", "create")
     if source not in CLUSTER_SOURCES:
         errors.append(FieldError("cluster.source", f"must be one of {', '.join(CLUSTER_SOURCES)}"))
-    if source == "kubeconfig":
-        _text(errors, "cluster.context", cluster.get("context"), optional=partial)
-    else:
-        name = _text(errors, "cluster.name", cluster.get("name"))
-        if name is not None:
-            _rule(errors, "cluster.name", validation.validate_cluster_name(name))
-        location = _text(errors, "cluster.location", cluster.get("location"))
-        if location is not None:
-            _rule(errors, "cluster.location", validation.validate_location(location))
-    if source == "create":
-        machine = _text(
-            errors, "cluster.machine_type", cluster.get("machine_type", "n1-standard-2")
-        )
-        if machine is not None:
-            _rule(errors, "cluster.machine_type", validation.validate_machine_type(machine))
-        nodes = cluster.get("nodes", 3)
-        _rule(errors, "cluster.nodes", validation.validate_node_count(nodes))
-        scopes = cluster.get("scopes", [])
-        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
-            errors.append(FieldError("cluster.scopes", "must be a list of scope names or URLs"))
-        else:
-            _rule(errors, "cluster.scopes", validation.validate_scopes(scopes))
-        version = cluster.get("version", "latest")
-        if version is not None and not isinstance(version, str):
-            errors.append(FieldError("cluster.version", "must be text such as latest or 1.33"))
-        else:
-            _rule(errors, "cluster.version", validation.validate_gke_version(version))
+    _check_cluster(errors, cluster, source, partial=partial)
 
     deployment = data.get("deployment", {})
     if not isinstance(deployment, dict):
@@ -265,6 +239,69 @@ def validate_selections(data: Any, *, partial: bool = False) -> list[FieldError]
     elif skip:
         _check_skip_names(errors, skip)
     return errors
+
+
+NEW_CLUSTER_SHAPE = {
+    "machine_type": "n1-standard-2",
+    "nodes": 3,
+    "scopes": [],
+    "version": "latest",
+}
+"""The fields only a cluster to create uses, and what each is when left out."""
+
+
+def _check_cluster(
+    errors: list[FieldError], cluster: dict[str, Any], source: object, *, partial: bool
+) -> None:
+    """Check every ``cluster`` field given, whatever the source; require those it uses.
+
+    A field the source does not use (``nodes`` for an existing cluster, ``context`` for
+    one to create) was stored unchecked: ``nodes: lots``, ``context: "   "``, a list
+    where text goes. It is kept, since the wizard uses it again when the user switches
+    source there, so it is held to its rule; left out (or empty), it is not needed.
+    """
+    from kfwizard.gcp import validation
+
+    on_gke = source != "kubeconfig"  # an unknown source is refused above; judged as GKE
+    for key, rule in (
+        ("name", validation.validate_cluster_name),
+        ("location", validation.validate_location),
+    ):
+        value = _text(errors, f"cluster.{key}", cluster.get(key), optional=not on_gke)
+        if value is not None:
+            _rule(errors, f"cluster.{key}", rule(value))
+    context = _text(
+        errors,
+        "cluster.context",
+        cluster.get("context"),
+        optional=partial or source != "kubeconfig",
+    )
+    if context is not None:
+        _rule(errors, "cluster.context", validation.validate_kube_context(context))
+
+    creating = source == "create"
+    shape = {
+        key: cluster.get(key, default) if creating else cluster.get(key)
+        for key, default in NEW_CLUSTER_SHAPE.items()
+    }
+    if creating or shape["machine_type"] not in (None, ""):
+        machine = _text(errors, "cluster.machine_type", shape["machine_type"])
+        if machine is not None:
+            _rule(errors, "cluster.machine_type", validation.validate_machine_type(machine))
+    if creating or shape["nodes"] not in (None, ""):
+        _rule(errors, "cluster.nodes", validation.validate_node_count(shape["nodes"]))
+    scopes = shape["scopes"]
+    if scopes is None and not creating:
+        pass
+    elif not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+        errors.append(FieldError("cluster.scopes", "must be a list of scope names or URLs"))
+    else:
+        _rule(errors, "cluster.scopes", validation.validate_scopes(scopes))
+    version = shape["version"]
+    if version is not None and not isinstance(version, str):
+        errors.append(FieldError("cluster.version", "must be text such as latest or 1.33"))
+    else:
+        _rule(errors, "cluster.version", validation.validate_gke_version(version))
 
 
 def _check_gcp_inputs(errors: list[FieldError], gcp: dict[str, Any], *, partial: bool) -> None:
@@ -404,12 +441,65 @@ def _yaml_problem(exc: Exception) -> str:
     return problem
 
 
+class AliasesExpandTooFar(Exception):
+    """The document's YAML aliases repeat more than an answers file may hold
+    (``endless``: one repeats the value it is inside)."""
+
+    def __init__(self, endless: bool = False) -> None:
+        super().__init__()
+        self.endless = endless
+
+
+def _expanded_size(root: Any) -> int:
+    """How many characters the YAML node graph ``root`` stands for once its aliases are
+    written out (each scalar's length, plus one per node), counted up to just past
+    ``MAX_ANSWERS_BYTES``; an alias that repeats the value holding it counts as too far.
+
+    Each node is counted once and its total reused, so ten levels of ten aliases each
+    (a "billion laughs") are counted in a hundred steps, not a billion.
+    """
+    import yaml
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:  # &a [*a]: it would never end
+            raise AliasesExpandTooFar(endless=True)
+        open_nodes.add(key)
+        if isinstance(node, yaml.ScalarNode):
+            total = 1 + len(str(node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        else:
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        open_nodes.discard(key)
+        sizes[key] = total = min(total, MAX_ANSWERS_BYTES + 1)
+        return total
+
+    return size(root)
+
+
 def _answers_loader() -> type:
     """``SafeLoader`` that refuses a key given twice: with the plain loader the second
-    value wins without a word, and a user who edits the first one sees no effect."""
+    value wins without a word, and a user who edits the first one sees no effect.
+
+    And a document whose aliases (``*name``) repeat it past the file's own size limit
+    (:class:`AliasesExpandTooFar`): a few lines of anchors and aliases stand for
+    gigabytes once written out, as the session file does; one such file made a 2.4 MB
+    session."""
     import yaml
 
     class AnswersLoader(yaml.SafeLoader):
+        def get_single_node(self) -> Any:
+            node = super().get_single_node()
+            if node is not None and _expanded_size(node) > MAX_ANSWERS_BYTES:
+                raise AliasesExpandTooFar
+            return node
+
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             seen: set[Any] = set()
             for key_node, _ in node.value:
@@ -449,6 +539,16 @@ def parse_answers_text(
         raise BadInput(source, f"is not valid YAML{where}: {_yaml_problem(exc)}") from None
     except RecursionError:  # [[[[...]]]]: the parser recurses once per level
         raise BadInput(source, "is nested too deeply") from None
+    except AliasesExpandTooFar as exc:
+        raise BadInput(
+            source,
+            "a YAML alias (*name) in it repeats the value it is inside, without end"
+            if exc.endless
+            else f"its YAML aliases (*name) expand it past {MAX_ANSWERS_BYTES // 1000} kB, "
+            "the most an answers file may hold",
+            action=f"write the values out in {source} instead of repeating them with "
+            "anchors and aliases, then run again",
+        ) from None
     if data is None:
         data = {}
     if project and isinstance(data, dict) and data.get("project") in (None, ""):
