@@ -345,14 +345,22 @@ def record_manager(
 
 
 def parse_body(raw: bytes, content_type: str) -> Any:
-    """JSON, or YAML for ``application/apply-patch+yaml`` / ``application/yaml``.
+    """JSON, or YAML for ``application/apply-patch+yaml`` / ``application/yaml``, or
+    protobuf for the reviews kubectl sends so (see ``protobuf``).
 
     JSON is tried first even for the YAML types: kubectl sends apply patches as JSON,
     and the pure-Python YAML parser takes seconds on a 600 KB CRD.
     """
     if not raw:
         return None
-    text = raw.decode("utf-8")
+    from kfwizard.emulator.kube import protobuf
+
+    if protobuf.is_protobuf(content_type):
+        return protobuf.decode_object(raw)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise bad_request(f"couldn't get version/kind; the body is not UTF-8: {exc}") from exc
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
