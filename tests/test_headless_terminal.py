@@ -9,7 +9,6 @@ kfwizard's test of one), so the cluster step asks before creating, as it would o
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -25,14 +25,13 @@ from kfwizard import paths
 from kfwizard.emulator.stack import EmulatorStack
 from kfwizard.session import SessionStore
 from tests.conftest import FIXTURES
+from tests.terminal import ROOT, press, run_in_a_terminal, send
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("needs a POSIX pseudo-terminal", allow_module_level=True)
 
-import pty
 import termios
 
-ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "kfw-terminal-project"
 CREATE_PROMPT = b"Type 'yes' to continue: "
 
@@ -71,39 +70,10 @@ def _kfwizard(*args: str) -> list[str]:
 def _in_a_terminal(
     argv: list[str], env: dict[str, str], answer_at: bytes, key: bytes = b"\x04"
 ) -> tuple[int, str]:
-    """Run in a pseudo-terminal; at ``answer_at``, press ``key`` (Ctrl+D unless told).
-    Returns the exit code and everything the terminal showed."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT)
-    os.close(slave)
-    shown = bytearray()
-    answered = False
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                shown += chunk
-            if not answered and answer_at in shown:
-                if key == b"\x03":  # the terminal's Ctrl+C: SIGINT to the process
-                    proc.send_signal(signal.SIGINT)
-                else:
-                    os.write(master, key)
-                answered = True
-            if proc.poll() is not None and not ready:
-                break
-        code = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    return code, shown.decode(errors="replace").replace("\r\n", "\n")
+    """Run in a pseudo-terminal; at ``answer_at``, press ``key`` (Ctrl+D unless told;
+    Ctrl+C is the terminal's SIGINT). Returns the exit code and what the terminal showed."""
+    act = send(signal.SIGINT) if key == b"\x03" else press(key)
+    return run_in_a_terminal(argv, env, answer_at, act)
 
 
 def test_ctrl_d_at_the_create_prompt_is_a_no(google: dict[str, str], tmp_path: Path) -> None:
@@ -308,37 +278,22 @@ def _at_the_hidden_prompt(
     """``run --answers`` (in a pseudo-terminal) up to the hidden prompt (or what ``at``
     says), where ``act(master, process)`` plays the user's part."""
     argv = [sys.executable, "-c", WITH_ANOTHER_THREAD, "run", "--answers", str(answers)]
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [*argv, "--until", "install"], stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT
-    )
-    shown = bytearray()
-    acted = False
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                shown += os.read(master, 65536)
-            if not acted and at.encode() in shown:
-                if at == PASSWORD_PROMPT:
-                    time.sleep(0.3)  # waiting for the answer by now
-                act(master, proc)
-                acted = True
-            if proc.poll() is not None and not ready:
-                break
-        code = proc.wait(timeout=10)
-        echo = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+    left: dict[str, Any] = {}
+
+    def terminal_after(master: int, slave: int) -> None:
+        left["echo"] = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
         os.write(master, b"\n")
-        left_typed = os.read(slave, 4096)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        os.close(master)
-        os.close(slave)
-    text = shown.decode(errors="replace").replace("\r\n", "\n")
-    return HiddenPromptRun(code, text, echo, left_typed)
+        left["typed"] = os.read(slave, 4096)
+
+    code, shown = run_in_a_terminal(
+        [*argv, "--until", "install"],
+        env,
+        at.encode(),
+        act,
+        settle=0.3 if at == PASSWORD_PROMPT else 0.0,  # waiting for the answer by now
+        after=terminal_after,
+    )
+    return HiddenPromptRun(code, shown, left["echo"], left["typed"])
 
 
 def test_ctrl_c_at_the_hidden_prompt_stops_the_run(

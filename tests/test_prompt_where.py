@@ -10,22 +10,20 @@ with stdout (and in one, stderr too) redirected to a file.
 from __future__ import annotations
 
 import os
-import select
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from kfwizard.session import SessionStore
-from tests.test_headless_terminal import CREATE_PROMPT, ROOT, _answers, _kfwizard
+from tests.terminal import ROOT, press, run_in_a_terminal
+from tests.test_headless_terminal import CREATE_PROMPT, _answers, _kfwizard
 from tests.test_headless_terminal import google as google  # the fixture
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("needs a POSIX pseudo-terminal", allow_module_level=True)
 
-import pty
 
 TEARDOWN_PROMPT = b"Delete all of this? Type 'yes' to continue: "
 
@@ -42,44 +40,17 @@ def _logged_in_a_terminal(
     """Run at a pseudo-terminal with stdout (and with ``stderr_too``, stderr) sent to
     ``log``; at ``answer_at``, type ``answer``. Returns the exit code, what the terminal
     showed and what the file holds."""
-    master, slave = pty.openpty()
     with log.open("wb") as into:
-        proc = subprocess.Popen(
+        code, shown = run_in_a_terminal(
             argv,
-            stdin=slave,
+            env,
+            answer_at,
+            press(answer),
             stdout=into,
-            stderr=into if stderr_too else slave,
-            env=env,
-            cwd=ROOT,
-            start_new_session=True,  # not the test runner's terminal: this one only
+            stderr=into if stderr_too else None,
+            new_session=True,  # not the test runner's terminal: this one only
         )
-    os.close(slave)
-    shown = bytearray()
-    answered = False
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # the child closed the terminal
-                    break
-                if not chunk:
-                    break
-                shown += chunk
-            if not answered and answer_at in shown:
-                os.write(master, answer)
-                answered = True
-            if proc.poll() is not None and not ready:
-                break
-        code = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    text = shown.decode(errors="replace").replace("\r\n", "\n")
-    return code, text, log.read_text()
+    return code, shown, log.read_text()
 
 
 def test_the_create_question_is_asked_at_the_terminal_when_output_goes_to_a_file(

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -149,37 +147,10 @@ def test_a_teardown_without_the_flag_follows_the_delete_a_stopped_one_asked_for(
 
 def _at_the_question(argv: list[str], sig: signal.Signals) -> tuple[int, str]:
     """Run in a pseudo-terminal; at the teardown's question, send ``sig``."""
-    import pty
+    from tests.terminal import run_in_a_terminal, send
 
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=_env(FAST), cwd=ROOT)
-    os.close(slave)
-    shown = bytearray()
-    sent = False
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.2)
-            if ready:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                shown += chunk
-            if not sent and b"Type 'yes' to continue: " in shown:
-                time.sleep(0.3)  # waiting in the question, not still printing it
-                proc.send_signal(sig)
-                sent = True
-            if proc.poll() is not None and not ready:
-                break
-        code = proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
-    return code, shown.decode(errors="replace")
+    question = b"Type 'yes' to continue: "
+    return run_in_a_terminal(argv, _env(FAST), question, send(sig), settle=0.3)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and terminals")
