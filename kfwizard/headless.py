@@ -196,6 +196,21 @@ HANGUP_REASON = "Stopped because the terminal was closed (SIGHUP)."
 
 
 @contextmanager
+def _stop_signals_handled_by(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """Ctrl+C, SIGTERM and SIGHUP (not on Windows) go to ``handler`` while inside; the
+    handlers before are put back after."""
+    signals = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGHUP"):
+        signals.append(signal.SIGHUP)
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
 def cancel_on_signals(
     cancel: threading.Event,
     options: dict[str, Any] | None = None,
@@ -226,15 +241,8 @@ def cancel_on_signals(
         cancel.set()
         _tell(f"\n{'The terminal hung up (SIGHUP). ' if hung_up else ''}{stopping}...")
 
-    signals = [signal.SIGINT, signal.SIGTERM]
-    if hasattr(signal, "SIGHUP"):  # not on Windows
-        signals.append(signal.SIGHUP)
-    previous = {sig: signal.signal(sig, stop) for sig in signals}
-    try:
+    with _stop_signals_handled_by(stop):
         yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _terminal_fds() -> list[int]:
@@ -1075,15 +1083,8 @@ def _signals_end_the_question() -> Iterator[None]:
             _leave_terminal(terminal_fds)
         raise _QuestionStopped
 
-    signals = [signal.SIGINT, signal.SIGTERM]
-    if hasattr(signal, "SIGHUP"):  # not on Windows
-        signals.append(signal.SIGHUP)
-    previous = {sig: signal.signal(sig, stop) for sig in signals}
-    try:
+    with _stop_signals_handled_by(stop):
         yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _finished_with(emit: Callable[[Event], None], finish: str) -> Callable[[Event], None]:
