@@ -32,10 +32,12 @@ def cloud(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[EmulatorS
         yield emulators
 
 
-def _answers(tmp_path: Path) -> Path:
+def kfp_gcp_answers(tmp_path: Path, project: str = PROJECT) -> Path:
+    """An answers file for a kfp-gcp 1.8.5 install on ``existing1`` (the apply step
+    asks for the Cloud SQL password)."""
     data = {
         "name": "sql",
-        "project": PROJECT,
+        "project": project,
         "cluster": {"source": "existing", "name": "existing1", "location": "us-central1-a"},
         "deployment": {
             "mode": "kfp-gcp",
@@ -43,7 +45,7 @@ def _answers(tmp_path: Path) -> Path:
             "manifests": str(FIXTURES / "kfp" / "1.8.5"),
             "gcp": {
                 "bucket": "my-kfp-artifacts",
-                "cloudsql_instance": f"{PROJECT}:us-central1:kfp-sql",
+                "cloudsql_instance": f"{project}:us-central1:kfp-sql",
             },
         },
     }
@@ -55,7 +57,7 @@ def _answers(tmp_path: Path) -> Path:
 def test_no_terminal_and_no_variable_is_refused_before_anything_runs(
     cloud: EmulatorStack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["run", "--answers", str(_answers(tmp_path)), "--until", "install"]) == 2
+    assert main(["run", "--answers", str(kfp_gcp_answers(tmp_path)), "--until", "install"]) == 2
     err = capsys.readouterr().err
     assert f"{CLOUDSQL_PASSWORD_ENV}: kfp-gcp needs the Cloud SQL password" in err, err
     assert f"set {CLOUDSQL_PASSWORD_ENV} (or run at a terminal)" in err
@@ -70,7 +72,7 @@ def test_the_password_reaches_the_secret_and_nothing_else(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv(CLOUDSQL_PASSWORD_ENV, PASSWORD)
-    code = main(["run", "--answers", str(_answers(tmp_path)), "--until", "install"])
+    code = main(["run", "--answers", str(kfp_gcp_answers(tmp_path)), "--until", "install"])
     out = capsys.readouterr().out
     assert "Cloud SQL password for user root: given; written only into Secret" in out
     secret = cloud.cluster("existing1").store.get("v1", "Secret", "kubeflow", "mysql-secret")
@@ -95,7 +97,7 @@ def test_a_run_whose_apply_is_done_needs_no_password(
 ) -> None:
     """Re-verifying an install (CI, say) was refused for want of a password it would
     never use: the apply step was done."""
-    answers = str(_answers(tmp_path))
+    answers = str(kfp_gcp_answers(tmp_path))
     monkeypatch.setenv(CLOUDSQL_PASSWORD_ENV, PASSWORD)
     assert main(["run", "--answers", answers, "--until", "install"]) == 0
     monkeypatch.delenv(CLOUDSQL_PASSWORD_ENV)

@@ -26,6 +26,7 @@ from kfwizard.emulator.stack import EmulatorStack
 from kfwizard.session import SessionStore
 from tests.conftest import FIXTURES
 from tests.terminal import ROOT, press, run_in_a_terminal, send
+from tests.test_cloudsql_password import kfp_gcp_answers
 
 if sys.platform == "win32":  # pragma: no cover
     pytest.skip("needs a POSIX pseudo-terminal", allow_module_level=True)
@@ -231,22 +232,7 @@ def cloud_sql(tmp_path: Path) -> Iterator[tuple[dict[str, str], Path]]:
     if not (FIXTURES / "kfp" / "1.8.5").is_dir():
         pytest.skip("shared KFP fixtures not found")
     project = "kfw-terminal-sql"
-    data = {
-        "name": "sql",
-        "project": project,
-        "cluster": {"source": "existing", "name": "existing1", "location": "us-central1-a"},
-        "deployment": {
-            "mode": "kfp-gcp",
-            "version": "1.8.5",
-            "manifests": str(FIXTURES / "kfp" / "1.8.5"),
-            "gcp": {
-                "bucket": "my-kfp-artifacts",
-                "cloudsql_instance": f"{project}:us-central1:kfp-sql",
-            },
-        },
-    }
-    answers = tmp_path / "sql.yaml"
-    answers.write_text(yaml.safe_dump(data))
+    answers = kfp_gcp_answers(tmp_path, project)
     with EmulatorStack(
         speed=0.0,
         project=project,
