@@ -69,6 +69,18 @@ READY_FOR_INSTALL = {
 session opens on the Install screen."""
 
 
+def warning_notices(app: Any) -> dict[str, str]:
+    """The screen's warning notices: title -> text (the picker's notes on session
+    files it set aside or could not read)."""
+    from kfwizard.widgets.notice import Notice
+
+    return {
+        str(n.border_title): str(n.query_one("Static").render())
+        for n in app.screen.query(Notice)
+        if n.has_class("-warning")
+    }
+
+
 async def wait_for_screen(pilot: Any, screen_type: type, timeout: float = 10.0) -> Any:
     """Wait until ``screen_type`` is shown and has filled its fields; return it."""
     app = pilot.app

@@ -6,18 +6,9 @@ from __future__ import annotations
 from kfwizard.app import WizardApp
 from kfwizard.screens.sessions import SessionsScreen
 from kfwizard.session import Session, SessionStore
-from kfwizard.widgets.notice import Notice
-from tests.ui.helpers import wait_for_screen
+from tests.ui.helpers import wait_for_screen, warning_notices
 
 SIZE = (100, 32)
-
-
-def _warnings(app: WizardApp) -> dict[str, str]:
-    return {
-        str(n.border_title): str(n.query_one("Static").render())
-        for n in app.screen.query(Notice)
-        if n.has_class("-warning")
-    }
 
 
 async def test_a_set_aside_file_names_the_cluster_it_may_have_left(store):
@@ -35,7 +26,7 @@ async def test_a_set_aside_file_names_the_cluster_it_may_have_left(store):
     app = WizardApp(store=SessionStore(store.folder))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, SessionsScreen)
-        said = _warnings(app)["A session file was set aside"]
+        said = warning_notices(app)["A session file was set aside"]
         assert "It held session 'prod'." in said
         assert "Its cluster kfp-prod (us-central1-a, project my-proj-1) may still exist" in said
         assert "gcloud container clusters delete kfp-prod --location=us-central1-a" in said

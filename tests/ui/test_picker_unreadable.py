@@ -6,18 +6,9 @@ from __future__ import annotations
 from kfwizard.app import WizardApp
 from kfwizard.screens.sessions import SessionsScreen
 from kfwizard.session import SessionStore
-from kfwizard.widgets.notice import Notice
-from tests.ui.helpers import save_session, wait_for_screen
+from tests.ui.helpers import save_session, wait_for_screen, warning_notices
 
 SIZE = (100, 32)
-
-
-def _warnings(app: WizardApp) -> dict[str, str]:
-    return {
-        str(n.border_title): str(n.query_one("Static").render())
-        for n in app.screen.query(Notice)
-        if n.has_class("-warning")
-    }
 
 
 async def test_an_unreadable_file_is_named_beside_the_sessions_it_lists(store):
@@ -27,7 +18,7 @@ async def test_an_unreadable_file_is_named_beside_the_sessions_it_lists(store):
     app = WizardApp(store=SessionStore(store.folder))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, SessionsScreen)
-        text = _warnings(app)["Could not be read"]
+        text = warning_notices(app)["Could not be read"]
         assert "Cannot read session file 20261128-0900-0dd0.json" in text
         assert "skipped and left where it is" in text
         assert [s.id for s in app.screen.sessions] == ["20261128-1000-aaaa"]
@@ -41,4 +32,4 @@ async def test_an_unreadable_file_alone_opens_the_list_to_say_so(store):
     app = WizardApp(store=SessionStore(store.folder))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_screen(pilot, SessionsScreen)
-        assert "20261128-0900-0dd0.json" in _warnings(app)["Could not be read"]
+        assert "20261128-0900-0dd0.json" in warning_notices(app)["Could not be read"]
