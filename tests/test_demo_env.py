@@ -22,7 +22,7 @@ def sourced(env_file: Path, command: str, home: Path) -> subprocess.CompletedPro
         env=bare,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         check=False,
     )
 

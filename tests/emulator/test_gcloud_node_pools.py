@@ -6,10 +6,8 @@ work, and the cluster's Kubernetes API must then show the new nodes."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,25 +17,12 @@ from google.cloud import container_v1
 from kfwizard.demo import DEMO_PROJECT, shell_env_path, start_demo
 from kfwizard.kube.preflight import node_pool_fix, resize_fix
 from tests.emulator.conftest import CLUSTER_APIS, gke_client
+from tests.test_demo_env import sourced
 
 pytestmark = pytest.mark.needs_gcloud
 
 ZONE = "us-central1-a"
 NAME = "kubeflow-testing"
-
-
-def sourced(env_file: Path, command: str, home: Path) -> subprocess.CompletedProcess[str]:
-    """``command`` in a POSIX shell that sourced ``env_file``, with nothing of this
-    machine's gcloud set-up (a bare environment, its own home)."""
-    bare = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "NO_GCE_CHECK": "true"}
-    return subprocess.run(
-        ["sh", "-c", f". {env_file} && {command}"],
-        env=bare,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
 
 
 def shown_command(fix: str) -> str:
