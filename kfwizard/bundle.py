@@ -2,9 +2,16 @@
 
 It holds the session (choices, journal, inventory, outputs), its logs, the cluster and
 server versions, the install namespace's Deployments, Pods and Events, the last log lines
-of failing pods, and the diagnoses. It never holds a token, a password or a Secret's
-value: Secrets are not collected at all, values under secret-looking keys are masked,
-and every text goes through :func:`kfwizard.engine.redact.redact` on the way in.
+of failing pods, and the diagnoses.
+
+It never holds a token, a password or a Secret's value. Secrets are not collected at
+all. ``metadata.managedFields`` and the ``last-applied-configuration`` annotation (the
+whole object as applied, env values included, in one JSON string) are dropped. Values
+under secret-looking keys, env vars with secret-looking names and the value after a
+secret-looking flag (``--password x``) are masked; JSON held in a string is read and
+masked the same way; and every text goes through :func:`kfwizard.engine.redact.redact`,
+which masks secret-shaped values whatever their name (a URL's password, a PEM private
+key, bearer and API tokens).
 """
 
 from __future__ import annotations
@@ -22,38 +29,117 @@ from typing import Any
 
 from kfwizard import paths
 from kfwizard.engine.errors import BadInput
-from kfwizard.engine.redact import MASK, redact
+from kfwizard.engine.redact import MASK, SECRET_WORDS, redact
 from kfwizard.session import Session, SessionStore
 
-SECRET_KEY = re.compile(
-    r"(?i)(password|passwd|secret|token|credential|private[_-]?key|access[_-]?key|apikey)"
-)
 POD_LOG_LINES = 100
+
+SECRET_KEY = re.compile(rf"(?i)(?:{SECRET_WORDS})|(?:^|[^a-z])(?:pass|pwd)$")
+"""A key whose value is a secret: ``password``, ``clientSecret``, ``api_key``,
+``DB_PASS``. Not ``key`` alone: tolerations and ``secretKeyRef`` have one."""
+REFERENCE_KEY = re.compile(
+    r"(?i)(?:name|names|ref|path|file|dir|uri|url|seconds|count|kind|type|enabled)$"
+)
+"""A key that names or counts a secret rather than holding one (``secretName``,
+``tokenPath``, ``tokenExpirationSeconds``): its value stays readable."""
+SECRET_NAME = re.compile(
+    rf"(?i)(?:{SECRET_WORDS}|passphrase)"
+    r"|(?:^|[^a-z0-9])(?:key|pass|pwd|pw|auth)(?:[^a-z0-9]|$)"
+)
+"""An env var or flag name whose value is a secret: ``OPENAI_API_KEY``, ``MYSQL_PWD``,
+``DB_PASS``, ``HF_TOKEN``, ``MY_SECRET_THING``, ``--api-key``, ``--password``."""
+NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})
+"""The shell's working folders, not passwords."""
+SWITCHES = frozenset({"", "true", "false", "yes", "no"})
+"""Values of on/off settings, never a secret."""
+DROPPED_KEYS = frozenset({"managedFields"})
+"""Bookkeeping of which client set which field: no help, and it names every field."""
+DROPPED_ANNOTATIONS = frozenset({"kubectl.kubernetes.io/last-applied-configuration"})
+"""The whole object as ``kubectl apply`` sent it, env values included."""
 
 
 def scrub(value: Any, key: str = "") -> Any:
-    """A deep copy of ``value`` with secret-looking keys masked and strings redacted."""
+    """A deep copy of ``value`` with secrets masked and strings redacted.
+
+    Masked: scalars under secret-looking keys, the ``value`` of ``{name, value}`` pairs
+    (env vars) with a secret-looking ``name``, and the item after a secret-looking flag
+    in a list (``["--password", "x"]``). Dropped: ``managedFields`` and the
+    last-applied-configuration annotation. A string holding JSON is scrubbed as JSON.
+    """
     if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        name = str(value.get("name", "")) if "value" in value else ""
-        for k, v in value.items():
-            if (
-                SECRET_KEY.search(str(k))
-                and isinstance(v, (str, int, float))
-                and v not in ("", None)
-                and not _kind_count(str(k), v)
-            ):
-                out[k] = MASK
-            elif k == "value" and name and SECRET_KEY.search(name) and v not in ("", None):
-                out[k] = MASK  # env var {name: MYSQL_PASSWORD, value: ...}
-            else:
-                out[k] = scrub(v, str(k))
-        return out
+        return _scrub_dict(value, key)
     if isinstance(value, list):
-        return [scrub(v, key) for v in value]
+        return _scrub_list(value, key)
     if isinstance(value, str):
-        return redact(value)
+        return _scrub_text(value)
     return value
+
+
+def _scrub_dict(value: dict[Any, Any], key: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    env_name = str(value.get("name", "")) if "value" in value else ""
+    for k, v in value.items():
+        name = str(k)
+        if name in DROPPED_KEYS or (key == "annotations" and name in DROPPED_ANNOTATIONS):
+            continue
+        if _is_secret_value(v) and (
+            (
+                SECRET_KEY.search(name)
+                and not REFERENCE_KEY.search(name)
+                and not _kind_count(name, v)
+            )
+            or (name == "value" and _secret_name(env_name))
+        ):
+            out[name] = MASK
+        else:
+            out[name] = scrub(v, name)
+    return out
+
+
+def _scrub_list(value: list[Any], key: str) -> list[Any]:
+    out: list[Any] = []
+    mask_next = False
+    for item in value:
+        if mask_next and isinstance(item, str) and item and not item.startswith("-"):
+            out.append(MASK)
+            mask_next = False
+            continue
+        out.append(scrub(item, key))
+        mask_next = isinstance(item, str) and _is_secret_flag(item)
+    return out
+
+
+def _scrub_text(text: str) -> str:
+    """Redacted text; JSON in a string (an event message, an env value holding a
+    config) is read, scrubbed like any object and written back compactly."""
+    stripped = text.strip()
+    if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
+        try:
+            parsed = json.loads(stripped)
+        except ValueError:
+            pass
+        else:
+            if isinstance(parsed, (dict, list)):
+                return json.dumps(scrub(parsed), separators=(", ", ": "))
+    return redact(text)
+
+
+def _is_secret_value(value: Any) -> bool:
+    """A value worth masking: text or a number (a YAML ``password: 1234``), not empty
+    and not a switch (``automountServiceAccountToken: true``,
+    ``MYSQL_ALLOW_EMPTY_PASSWORD=yes``), which helps a reader and gives nothing away."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return False
+    return str(value).strip().lower() not in SWITCHES
+
+
+def _secret_name(name: str) -> bool:
+    return bool(name) and name not in NOT_SECRET_NAMES and bool(SECRET_NAME.search(name))
+
+
+def _is_secret_flag(item: str) -> bool:
+    """``--password`` or ``--api-key``, without ``=value``: the next item is its value."""
+    return bool(re.fullmatch(r"--?[A-Za-z][\w.-]*", item)) and _secret_name(item.lstrip("-"))
 
 
 def _kind_count(key: str, value: Any) -> bool:
@@ -237,8 +323,10 @@ def write_bundle(
             "Contents: session.json (choices, journal, inventory, step facts), logs/, cluster/ "
             "(versions, nodes, Deployments, Pods, Events of the install namespace, last log lines "
             "of failing pods), diagnoses.json.\n"
-            "Redacted: no Secrets are collected; tokens, passwords and secret-looking values are "
-            f"replaced by {MASK}.\n"
+            "Redacted: no Secrets are collected; managedFields and the "
+            "last-applied-configuration annotation are left out; tokens, passwords, keys, "
+            "passwords in URLs, private keys and secret-looking values are replaced by "
+            f"{MASK}.\n"
         ),
     )
     writer.collect("session", lambda: _session_part(writer, session))
