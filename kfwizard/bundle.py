@@ -12,6 +12,12 @@ secret-looking flag (``--password x``) are masked; JSON held in a string is read
 masked the same way; and every text goes through :func:`kfwizard.engine.redact.redact`,
 which masks secret-shaped values whatever their name (a URL's password, a PEM private
 key, bearer and API tokens).
+
+Bundles are made when something is broken, the cluster included, so reading it is
+bounded: every request has a connect and a read timeout, the whole cluster part has one
+deadline (:data:`CLUSTER_DEADLINE`), and a cluster the session knows is gone is not
+dialled at all. The bundle is written whatever the cluster did, and says in one line why
+its cluster part is missing.
 """
 
 from __future__ import annotations
@@ -22,8 +28,10 @@ import os
 import re
 import sys
 import tarfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +41,13 @@ from kfwizard.engine.redact import MASK, SECRET_WORDS, redact
 from kfwizard.session import Session, SessionStore
 
 POD_LOG_LINES = 100
+
+CONNECT_TIMEOUT = 5.0
+"""Seconds to wait for the cluster's API to take a connection (and finish TLS)."""
+READ_TIMEOUT = 15.0
+"""Seconds to wait for one answer once connected."""
+CLUSTER_DEADLINE = 60.0
+"""Seconds for the whole cluster part; what was read by then goes in the bundle."""
 
 SECRET_KEY = re.compile(rf"(?i)(?:{SECRET_WORDS})|(?:^|[^a-z])(?:pass|pwd)$")
 """A key whose value is a secret: ``password``, ``clientSecret``, ``api_key``,
@@ -149,31 +164,50 @@ def _kind_count(key: str, value: Any) -> bool:
 
 
 class BundleWriter:
-    """Collects named files in memory, then writes them as one tar.gz (mode 0600)."""
+    """Collects named files in memory, then writes them as one tar.gz (mode 0600).
+
+    Thread-safe: the cluster is read in a thread that may still be waiting for an answer
+    when the bundle is written; what it adds after :meth:`write` is dropped.
+    """
 
     def __init__(self, root: str) -> None:
         self.root = root
         self.files: dict[str, bytes] = {}
         self.problems: list[str] = []
+        self._lock = threading.Lock()
+        self._closed = False
 
     def add_text(self, name: str, text: str) -> None:
-        self.files[f"{self.root}/{name}"] = redact(text).encode("utf-8")
+        data = redact(text).encode("utf-8")
+        with self._lock:
+            if not self._closed:
+                self.files[f"{self.root}/{name}"] = data
 
     def add_json(self, name: str, data: Any) -> None:
         self.add_text(name, json.dumps(scrub(data), indent=2, default=str) + "\n")
+
+    def note(self, problem: str) -> None:
+        """One line for ``collection-problems.txt``."""
+        with self._lock:
+            if not self._closed:
+                self.problems.append(redact(problem))
 
     def collect(self, what: str, fn: Callable[[], None]) -> None:
         """Run one collector; a failure is noted in the bundle, never fatal."""
         try:
             fn()
         except Exception as exc:  # a broken cluster is exactly when bundles are made
-            self.problems.append(f"{what}: {type(exc).__name__}: {redact(str(exc))[:500]}")
+            self.note(f"{what}: {one_line_cause(exc)}")
 
     def write(self, target: Path) -> Path:
         """Write the bundle to ``target``, whose folder must exist; a file that cannot be
         created there (``/proc``, no permission) is ``--output`` bad input, exit 2."""
-        if self.problems:
-            self.add_text("collection-problems.txt", "\n".join(self.problems) + "\n")
+        with self._lock:
+            self._closed = True
+            files = dict(self.files)
+            if self.problems:
+                text = redact("\n".join(self.problems) + "\n").encode("utf-8")
+                files[f"{self.root}/collection-problems.txt"] = text
         try:
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         except OSError as exc:
@@ -183,13 +217,67 @@ class BundleWriter:
                 action="choose a file in a folder you can write to and run again",
             ) from None
         with os.fdopen(fd, "wb") as handle, tarfile.open(fileobj=handle, mode="w:gz") as tar:
-            for name, data in sorted(self.files.items()):
+            for name, data in sorted(files.items()):
                 info = tarfile.TarInfo(name)
                 info.size = len(data)
                 info.mtime = int(time.time())
                 info.mode = 0o600
                 tar.addfile(info, io.BytesIO(data))
         return target
+
+
+# -- why the cluster was not read, in one line -------------------------------------------
+
+
+def one_line_cause(exc: BaseException, where: str = "") -> str:
+    """What went wrong, in one line a user reads: ``connection refused by
+    127.0.0.1:6443``, not urllib3's ``MaxRetryError(...)`` with its object reprs."""
+    import urllib3.exceptions as u3
+
+    from kfwizard.engine.errors import KfwizardError
+
+    if isinstance(exc, u3.MaxRetryError) and exc.reason is not None:
+        exc = exc.reason
+    at = where or _host_of(exc)
+    if isinstance(exc, u3.NameResolutionError):
+        return f"cannot resolve the host name of {at}"
+    if isinstance(exc, u3.NewConnectionError):
+        said = str(exc).rsplit("]", 1)[-1].strip().lower() or "connection failed"
+        if "refused" in said:
+            return f"connection refused by {at}"
+        return f"cannot connect to {at}: {said}"
+    if isinstance(exc, u3.ConnectTimeoutError):
+        return f"{at} did not take the connection within {CONNECT_TIMEOUT:.0f} s"
+    if isinstance(exc, u3.ReadTimeoutError):
+        return f"{at} took the connection but did not answer"
+    if isinstance(exc, u3.SSLError):
+        return f"the TLS handshake with {at} failed: {_first_line(str(exc))}"
+    if isinstance(exc, u3.ProtocolError):
+        return f"{at} closed the connection without an answer"
+    if isinstance(exc, KfwizardError):
+        return _first_line(exc.cause)
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and status:
+        from kfwizard.kube.retry import error_message
+
+        return f"the API answered HTTP {status}: {_first_line(error_message(exc))}"
+    return f"{type(exc).__name__}: {_first_line(str(exc))}"
+
+
+def _host_of(exc: BaseException) -> str:
+    pool = getattr(exc, "pool", None) or getattr(exc, "conn", None)
+    host, port = getattr(pool, "host", None), getattr(pool, "port", None)
+    if host:
+        return f"{host}:{port}" if port else str(host)
+    return "the cluster's API"
+
+
+def _first_line(text: str, limit: int = 300) -> str:
+    line = " ".join(str(text).split())
+    return redact(line if len(line) <= limit else line[: limit - 1] + "…")
+
+
+# -- the session ----------------------------------------------------------------------
 
 
 def _session_part(writer: BundleWriter, session: Session) -> None:
@@ -204,18 +292,176 @@ def _session_part(writer: BundleWriter, session: Session) -> None:
                 )
 
 
-def _cluster_part(writer: BundleWriter, session: Session, env: dict[str, str]) -> None:
+# -- the cluster ------------------------------------------------------------------------
+
+
+def known_gone(session: Session) -> str:
+    """Why the session's cluster is not there to read, when the session knows: a
+    teardown deleted it, or found that GKE no longer lists it. Empty otherwise."""
+    from kfwizard.engine.steps.teardown import cluster_deleted, cluster_gone
+
+    name = (session.outputs.get("cluster") or {}).get("name") or (
+        session.inventory.get("cluster") or {}
+    ).get("name")
+    called = f"cluster {name}" if name else "the session's cluster"
+    if cluster_deleted(session):
+        return f"the session's teardown deleted {called}"
+    if cluster_gone(session):
+        return f"{called} no longer exists (its teardown found that GKE no longer lists it)"
+    return ""
+
+
+def _has_cluster(session: Session) -> bool:
+    return bool(
+        session.outputs.get("connect") or (session.outputs.get("cluster") or {}).get("endpoint")
+    )
+
+
+class _Unreachable(Exception):
+    """The cluster's API did not answer (or refused kfwizard): nothing more to read."""
+
+    def __init__(self, line: str) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _bounded_rest_client(configuration: Any) -> Any:
+    """The client's REST layer with a connect and read timeout on every request (the
+    library waits forever by default) and no retries of its own: one unanswered
+    request costs at most :data:`CONNECT_TIMEOUT` + :data:`READ_TIMEOUT`."""
+    from kubernetes.client import rest
+
+    class Bounded(rest.RESTClientObject):  # type: ignore[misc]
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            if not kwargs.get("_request_timeout"):
+                kwargs["_request_timeout"] = (CONNECT_TIMEOUT, READ_TIMEOUT)
+            return super().request(method, url, *args, **kwargs)
+
+    configuration.retries = False
+    return Bounded(configuration)
+
+
+def _open(session: Any, env: dict[str, str]) -> Any:
     from kfwizard.kube.client import clients_for_session
-    from kfwizard.kube.objects import as_dict
 
     clients = clients_for_session(session, env)
-    namespace = _install_namespace(session)
+    old = clients.api_client.rest_client
+    clients.api_client.rest_client = _bounded_rest_client(clients.api_client.configuration)
+    old.close()
+    return clients
+
+
+def _where(clients: Any) -> str:
+    host = str(clients.api_client.configuration.host)
+    return host.split("://", 1)[-1].rstrip("/")
+
+
+def _probe(clients: Any) -> dict[str, Any]:
+    """``/version``, once: the question whether anything answers at all."""
+    from kfwizard.kube.retry import is_connection_error
+
     try:
-        writer.collect(
-            "server version",
-            lambda: writer.add_json("cluster/version.json", clients.server_version()),
+        info = clients.version.get_code()
+    except Exception as exc:
+        cause = one_line_cause(exc, _where(clients))
+        if is_connection_error(exc):
+            raise _Unreachable(f"cluster not reachable: {cause}") from None
+        status = getattr(exc, "status", None)
+        if status in (401, 403):
+            cause = f"it refused kfwizard's credentials ({cause})"
+        raise _Unreachable(f"cluster not readable: {cause}") from None
+    return info.to_dict() if hasattr(info, "to_dict") else dict(info)
+
+
+def _gke_now(session: Session, env: Mapping[str, str]) -> tuple[str, Any]:
+    """What GKE says of the session's cluster now: ("gone", None), ("moved", cluster)
+    when its API has another address than the saved one, ("status", text) when it is
+    not running, or ("", None): nothing to add (not GKE, or GKE could not be asked)."""
+    from kfwizard.engine.steps.teardown import gke_cluster
+
+    c = gke_cluster(session)
+    if c is None:
+        return "", None
+    try:
+        from google.api_core import exceptions as gexc
+
+        from kfwizard.gcp import clusters, endpoints
+
+        client = endpoints.cluster_manager(env)
+        try:
+            found = client.get_cluster(
+                name=clusters.cluster_path(c["project"], c["location"], c["name"]),
+                retry=None,
+                timeout=READ_TIMEOUT,
+            )
+        except gexc.NotFound:
+            return "gone", None
+        status = clusters.cluster_status(found)
+    except Exception:
+        return "", None
+    if status != "RUNNING":
+        return "status", status
+    saved = (session.outputs.get("cluster") or {}).get("endpoint")
+    if found.endpoint and found.endpoint != saved:
+        return "moved", found
+    return "", None
+
+
+def _at_new_address(session: Session, found: Any) -> Any:
+    """The session as the client needs it, with the cluster's API where GKE says it is
+    now (never saved: a bundle only reads)."""
+    from types import SimpleNamespace
+
+    cluster = dict(session.outputs.get("cluster") or {})
+    cluster["endpoint"] = str(found.endpoint)
+    cluster["ca_certificate"] = str(found.master_auth.cluster_ca_certificate)
+    return SimpleNamespace(outputs={**session.outputs, "cluster": cluster})
+
+
+def _connect(
+    session: Session, env: dict[str, str], writer: BundleWriter
+) -> tuple[Any, dict[str, Any]]:
+    """Clients that got an answer from ``/version``, and that answer. A GKE cluster that
+    does not answer at its saved address is looked up: gone, stopped, or moved (a demo
+    whose port another program took); a moved one is dialled at its new address."""
+    clients = _open(session, env)
+    try:
+        return clients, _probe(clients)
+    except _Unreachable as first:
+        clients.close()
+        said, found = _gke_now(session, env)
+        name = (session.outputs.get("cluster") or {}).get("name") or "the cluster"
+        if said == "gone":
+            raise _Unreachable(
+                f"{first.line}; GKE no longer lists cluster {name}: it was deleted"
+            ) from None
+        if said == "status":
+            raise _Unreachable(f"{first.line}; GKE says cluster {name} is {found}") from None
+        if said != "moved":
+            raise
+        writer.note(
+            f"cluster: not at its saved address; GKE gives its API at {found.endpoint}, read there"
         )
-        writer.add_json("cluster/session-cluster.json", session.outputs.get("cluster", {}))
+        clients = _open(_at_new_address(session, found), env)
+        try:
+            return clients, _probe(clients)
+        except _Unreachable:
+            clients.close()
+            raise
+
+
+def _cluster_part(
+    writer: BundleWriter, session: Session, env: dict[str, str], cancel: threading.Event
+) -> str:
+    """Read the cluster into ``writer``; the one line the README and the command print."""
+    from kfwizard.kube.control import Quiet
+    from kfwizard.kube.objects import as_dict
+    from kfwizard.kube.retry import is_connection_error
+
+    namespace = _install_namespace(session)
+    clients, version = _connect(session, env, writer)
+    try:
+        writer.add_json("cluster/version.json", version)
 
         def nodes() -> None:
             items = clients.core.list_node().items
@@ -250,6 +496,8 @@ def _cluster_part(writer: BundleWriter, session: Session, env: dict[str, str]) -
 
         def pod_logs() -> None:
             for pod in pods:
+                if cancel.is_set():
+                    return
                 if _is_failing(pod):
                     text = clients.core.read_namespaced_pod_log(
                         pod.metadata.name, namespace, tail_lines=POD_LOG_LINES
@@ -261,7 +509,7 @@ def _cluster_part(writer: BundleWriter, session: Session, env: dict[str, str]) -
         def diagnoses() -> None:
             from kfwizard.kube.diagnose import collect_diagnoses
 
-            found = collect_diagnoses(clients, namespace)
+            found = collect_diagnoses(clients, namespace, control=Quiet(cancel))
             writer.add_json("diagnoses.json", [_as_plain(d) for d in found])
 
         for what, fn in (
@@ -272,17 +520,96 @@ def _cluster_part(writer: BundleWriter, session: Session, env: dict[str, str]) -
             ("pod logs", pod_logs),
             ("diagnoses", diagnoses),
         ):
-            writer.collect(what, fn)
+            if cancel.is_set():
+                break
+            try:
+                fn()
+            except Exception as exc:
+                cause = one_line_cause(exc, _where(clients))
+                if is_connection_error(exc):
+                    return (
+                        f"cluster stopped answering while reading {what}: {cause}; what "
+                        "it sent before is in the bundle"
+                    )
+                writer.note(f"{what}: {cause}")
+        return "cluster read"
     finally:
         clients.close()
 
 
+def _read_cluster(
+    writer: BundleWriter, session: Session, env: dict[str, str], deadline: float
+) -> tuple[str, bool]:
+    """Read the cluster in a thread for at most ``deadline`` seconds: the line saying
+    how it went, and whether Ctrl+C stopped it. The thread is a daemon: one still
+    waiting for an answer does not keep the command from finishing."""
+    outcome: list[str] = []
+    cancel = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome.append(_cluster_part(writer, session, env, cancel))
+        except _Unreachable as exc:
+            outcome.append(exc.line)
+        except Exception as exc:
+            outcome.append(f"cluster not read: {one_line_cause(exc)}")
+
+    thread = threading.Thread(target=work, name="kfwizard-bundle-cluster", daemon=True)
+    thread.start()
+    try:
+        thread.join(deadline)
+    except KeyboardInterrupt:
+        cancel.set()
+        return "cluster reading stopped by Ctrl+C; what it sent before is in the bundle", True
+    if thread.is_alive():
+        cancel.set()
+        return (
+            f"cluster not reachable: it did not answer everything within {deadline:.0f} s; "
+            "what it sent before is in the bundle"
+        ), False
+    return (outcome[0] if outcome else "cluster not read"), False
+
+
 def _as_plain(item: Any) -> Any:
+    if hasattr(item, "to_json"):
+        return item.to_json()
     if hasattr(item, "__dataclass_fields__"):
         from dataclasses import asdict
 
         return asdict(item)
     return item
+
+
+def _not_read_diagnosis(line: str, session: Session) -> dict[str, Any]:
+    """The diagnoses file when the cluster was not read: one entry saying why, never an
+    empty list, which reads as "nothing wrong"."""
+    name = (session.outputs.get("cluster") or {}).get("name") or (
+        session.outputs.get("connect") or {}
+    ).get("context")
+    if "not readable" in line:
+        problem, severity = "not readable", "error"
+        action = (
+            "check that your credentials may read the cluster (`kubectl auth can-i list "
+            "pods -n kubeflow`), then make the bundle again"
+        )
+    elif "not read" in line:
+        problem, severity = "not read", "info"
+        action = "nothing to read in the cluster; the session and its logs are in the bundle"
+    else:  # not reachable, stopped answering, stopped by Ctrl+C
+        problem, severity = "not reachable", "error"
+        action = (
+            "check that the cluster's API answers (`kubectl get --raw /readyz`), then make "
+            "the bundle again"
+        )
+    return {
+        "subject": f"Cluster {name}" if name else "The session's cluster",
+        "problem": problem,
+        "cause": line[:1].upper() + line[1:] + ".",
+        "action": action,
+        "evidence": [],
+        "severity": severity,
+        "workload": "",
+    }
 
 
 def _install_namespace(session: Session) -> str:
@@ -305,41 +632,71 @@ def _is_failing(pod: Any) -> bool:
     return False
 
 
+# -- the bundle -------------------------------------------------------------------------
+
+
+@dataclass
+class Written:
+    """A written bundle: where, and the line saying how its cluster part went."""
+
+    path: Path
+    cluster: str
+    interrupted: bool = False
+
+
 def write_bundle(
     session: Session,
     output: Path | None = None,
     env: dict[str, str] | None = None,
     include_cluster: bool = True,
-) -> Path:
-    """Write the bundle for ``session`` and return its path."""
+    deadline: float = CLUSTER_DEADLINE,
+) -> Written:
+    """Write the bundle for ``session``: always, whatever the cluster does."""
+    env = dict(env if env is not None else os.environ)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     root = f"kfwizard-bundle-{session.id}-{stamp}"
     writer = BundleWriter(root)
-    writer.add_text(
-        "README.txt",
-        (
-            "kfwizard support bundle\n"
-            f"session: {session.id} ({session.display_name()}), status {session.status}\n"
-            "Contents: session.json (choices, journal, inventory, step facts), logs/, cluster/ "
-            "(versions, nodes, Deployments, Pods, Events of the install namespace, last log lines "
-            "of failing pods), diagnoses.json.\n"
-            "Redacted: no Secrets are collected; managedFields and the "
-            "last-applied-configuration annotation are left out; tokens, passwords, keys, "
-            "passwords in URLs, private keys and secret-looking values are replaced by "
-            f"{MASK}.\n"
-        ),
-    )
     writer.collect("session", lambda: _session_part(writer, session))
-    has_cluster = bool(
-        session.outputs.get("connect") or session.outputs.get("cluster", {}).get("endpoint")
+
+    saved = dict(session.outputs.get("cluster") or {})
+    interrupted = False
+    gone = known_gone(session)
+    if not include_cluster:
+        line = "cluster not read (not asked to)"
+    elif not _has_cluster(session):
+        line = "cluster not read: the session never connected to a cluster"
+    elif gone:
+        line = f"cluster not read: {gone}"
+    else:
+        line, interrupted = _read_cluster(writer, session, env, deadline)
+    if saved:
+        note = "what the Cluster step saved"
+        if line != "cluster read":
+            note += f"; now: {line}"
+        writer.add_json("cluster/session-cluster.json", {"note": note, **saved})
+    if line != "cluster read":
+        writer.note(line)
+        writer.add_json("diagnoses.json", [_not_read_diagnosis(line, session)])
+
+    writer.add_text("README.txt", _readme(session, line))
+    path = writer.write(bundle_target(output, f"{root}.tar.gz"))
+    return Written(path=path, cluster=line, interrupted=interrupted)
+
+
+def _readme(session: Session, cluster: str) -> str:
+    return (
+        "kfwizard support bundle\n"
+        f"session: {session.id} ({session.display_name()}), status {session.status}\n"
+        f"cluster: {cluster.removeprefix('cluster ')}\n"
+        "Contents: session.json (choices, journal, inventory, step facts), logs/, "
+        "cluster/ (versions, nodes, Deployments, Pods, Events of the install "
+        "namespace, last log lines of failing pods), diagnoses.json, and "
+        "collection-problems.txt when something could not be read.\n"
+        "Redacted: no Secrets are collected; managedFields and the "
+        "last-applied-configuration annotation are left out; tokens, passwords, keys, "
+        "passwords in URLs, private keys and secret-looking values are replaced by "
+        f"{MASK}.\n"
     )
-    if include_cluster and has_cluster:
-        writer.collect("cluster", lambda: _cluster_part(writer, session, dict(env or os.environ)))
-    elif include_cluster:
-        writer.problems.append(
-            "cluster: the session never connected to a cluster, so none was read"
-        )
-    return writer.write(bundle_target(output, f"{root}.tar.gz"))
 
 
 def bundle_target(output: Path | None, default_name: str) -> Path:
@@ -397,13 +754,17 @@ def write_bundle_cli(session_id: str, output: Path | None) -> int:
 
             demo_handle = start_demo(faults=[])
             env.update(demo_handle.env)
-        path = write_bundle(session, output, env)
+        written = write_bundle(session, output, env)
     finally:
         if demo_handle is not None:
             demo_handle.stop()
-    print(f"Support bundle written to {path}")
+    print(f"Support bundle written to {written.path}")
+    if written.cluster != "cluster read":
+        print(f"{written.cluster[:1].upper()}{written.cluster[1:]}.")
+        if "what it sent before" not in written.cluster:
+            print("The bundle has the session and its logs only.")
     print("It is redacted (no Secrets, tokens or passwords); look inside before sharing it.")
-    return 0
+    return 130 if written.interrupted else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
