@@ -30,7 +30,7 @@ import sys
 import tarfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -742,17 +742,38 @@ def check_output(output: Path | None) -> None:
     )
 
 
-def write_bundle_cli(session_id: str, output: Path | None) -> int:
+def check_faults_flag(session: Session, faults: Iterable[str]) -> None:
+    """``--fault`` rehearses a failure on the demo's emulators, so the bundle captures
+    it; a real session has no emulators to break, so the flag is refused (exit 2)
+    rather than dropped without a word."""
+    names = list(faults)
+    if not names:
+        return
+    if not session.demo:
+        raise BadInput(
+            "--fault",
+            f"only works with a demo session (it rehearses a failure on the demo's "
+            f"emulators); {session.display_name()} is a real one",
+            action="leave out --fault",
+        )
+    from kfwizard.demo import check_faults
+
+    check_faults(names)
+
+
+def write_bundle_cli(session_id: str, output: Path | None, faults: Iterable[str] = ()) -> int:
     check_output(output)
     store = SessionStore()
     session = store.load(session_id)
+    faults = list(faults)
+    check_faults_flag(session, faults)
     env = dict(os.environ)
     demo_handle = None
     try:
         if session.demo:
             from kfwizard.demo import start_demo
 
-            demo_handle = start_demo(faults=[])
+            demo_handle = start_demo(faults=faults)
             env.update(demo_handle.env)
         written = write_bundle(session, output, env)
     finally:

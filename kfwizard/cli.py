@@ -201,7 +201,7 @@ def _dispatch(args: argparse.Namespace | SimpleNamespace) -> int:
         if args.command == "bundle":
             from kfwizard.bundle import write_bundle_cli
 
-            return write_bundle_cli(args.session, args.output)
+            return write_bundle_cli(args.session, args.output, faults=args.fault)
         session_id = args.session_id if args.command == "resume" else None
         demo = args.demo or getattr(args, "sub_demo", False)
         _refuse_without_a_terminal(args.command == "resume", session_id, demo=demo)
