@@ -1,8 +1,9 @@
 """Support bundles: one redacted .tar.gz with what a helper needs to see what went wrong.
 
-It holds the session (choices, journal, inventory, outputs), its logs, the cluster and
-server versions, the install namespace's Deployments, Pods and Events, the last log lines
-of failing pods, and the diagnoses.
+It holds the session (choices, journal, inventory, outputs), its logs, which versions of
+kfwizard, Python, kubectl and gcloud made it, the cluster and server versions, the
+install namespace's Deployments, Pods and Events, the last log lines of failing pods, and
+the diagnoses.
 
 It never holds a token, a password or a Secret's value. Secrets are not collected at
 all. ``metadata.managedFields`` and the ``last-applied-configuration`` annotation (the
@@ -25,7 +26,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import platform
 import re
+import subprocess
 import sys
 import tarfile
 import threading
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kfwizard import paths
+from kfwizard import __version__, paths
 from kfwizard.engine.errors import BadInput
 from kfwizard.engine.redact import MASK, SECRET_WORDS, redact
 from kfwizard.session import Session, SessionStore
@@ -48,6 +51,8 @@ READ_TIMEOUT = 15.0
 """Seconds to wait for one answer once connected."""
 CLUSTER_DEADLINE = 60.0
 """Seconds for the whole cluster part; what was read by then goes in the bundle."""
+TOOL_TIMEOUT = 15.0
+"""Seconds for ``kubectl version`` or ``gcloud version`` to say which they are."""
 
 SECRET_KEY = re.compile(rf"(?i)(?:{SECRET_WORDS})|(?:^|[^a-z])(?:pass|pwd)$")
 """A key whose value is a secret: ``password``, ``clientSecret``, ``api_key``,
@@ -277,7 +282,7 @@ def _first_line(text: str, limit: int = 300) -> str:
     return redact(line if len(line) <= limit else line[: limit - 1] + "…")
 
 
-# -- the session ----------------------------------------------------------------------
+# -- the session, the versions ----------------------------------------------------------
 
 
 def _session_part(writer: BundleWriter, session: Session) -> None:
@@ -290,6 +295,74 @@ def _session_part(writer: BundleWriter, session: Session) -> None:
                 writer.add_text(
                     f"logs/{path.name}", path.read_text(encoding="utf-8", errors="replace")
                 )
+
+
+def versions(env: Mapping[str, str]) -> dict[str, str]:
+    """Which kfwizard, Python, libraries, OS, kubectl and gcloud made the bundle."""
+    from importlib import metadata
+
+    found = {
+        "kfwizard": __version__,
+        "python": f"{platform.python_version()} ({platform.python_implementation()})",
+        "os": platform.platform(),
+    }
+    for package in ("kubernetes", "google-cloud-container", "textual"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    found["kubectl"] = _tool_version(
+        ["kubectl", "version", "--client", "-o", "json"],
+        env,
+        lambda data: str((data.get("clientVersion") or {}).get("gitVersion") or "unknown"),
+    )
+    found["gcloud"] = _tool_version(
+        ["gcloud", "version", "--format=json"],
+        {
+            **env,
+            "CLOUDSDK_CORE_DISABLE_PROMPTS": "1",
+            "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true",
+        },
+        _gcloud_version,
+    )
+    return found
+
+
+def _gcloud_version(data: dict[str, Any]) -> str:
+    """``528.0.0 (gke-gcloud-auth-plugin 0.5.10)``: the SDK and the plugin kubectl needs."""
+    sdk = str(data.get("Google Cloud SDK") or "unknown")
+    plugin = data.get("gke-gcloud-auth-plugin")
+    return f"{sdk} (gke-gcloud-auth-plugin {plugin})" if plugin else sdk
+
+
+def _tool_version(
+    argv: list[str], env: Mapping[str, str], pick: Callable[[dict[str, Any]], str]
+) -> str:
+    import shutil
+
+    if shutil.which(argv[0], path=env.get("PATH")) is None:
+        return "not found on PATH"
+    try:
+        done = subprocess.run(
+            argv,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=TOOL_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        data = json.loads(done.stdout)
+    except subprocess.TimeoutExpired:
+        return f"did not answer within {TOOL_TIMEOUT:.0f} s"
+    except (OSError, ValueError):
+        return "unknown (its version could not be read)"
+    return pick(data) if isinstance(data, dict) else "unknown"
+
+
+def _versions_text(found: Mapping[str, str]) -> str:
+    width = max(len(name) for name in found)
+    return "".join(f"{name:<{width}}  {value}\n" for name, value in found.items())
 
 
 # -- the cluster ------------------------------------------------------------------------
@@ -656,6 +729,13 @@ def write_bundle(
     stamp = time.strftime("%Y%m%d-%H%M%S")
     root = f"kfwizard-bundle-{session.id}-{stamp}"
     writer = BundleWriter(root)
+    found_versions: dict[str, str] = {}
+    versions_thread = threading.Thread(
+        target=lambda: found_versions.update(versions(env)),
+        name="kfwizard-bundle-versions",
+        daemon=True,
+    )
+    versions_thread.start()
     writer.collect("session", lambda: _session_part(writer, session))
 
     saved = dict(session.outputs.get("cluster") or {})
@@ -678,18 +758,29 @@ def write_bundle(
         writer.note(line)
         writer.add_json("diagnoses.json", [_not_read_diagnosis(line, session)])
 
-    writer.add_text("README.txt", _readme(session, line))
+    versions_thread.join(2 * TOOL_TIMEOUT)
+    made_by = dict(found_versions) or {"kfwizard": __version__}
+    writer.add_text("versions.txt", _versions_text(made_by))
+    writer.add_text("README.txt", _readme(session, line, made_by))
     path = writer.write(bundle_target(output, f"{root}.tar.gz"))
     return Written(path=path, cluster=line, interrupted=interrupted)
 
 
-def _readme(session: Session, cluster: str) -> str:
+def _readme(session: Session, cluster: str, made_by: Mapping[str, str]) -> str:
+    made = ", ".join(
+        f"{name} {made_by[name]}" for name in ("kfwizard", "python", "os") if name in made_by
+    )
+    tools = "; ".join(
+        f"{name} {made_by[name]}" for name in ("kubectl", "gcloud") if name in made_by
+    )
     return (
         "kfwizard support bundle\n"
         f"session: {session.id} ({session.display_name()}), status {session.status}\n"
-        f"cluster: {cluster.removeprefix('cluster ')}\n"
+        f"made by: {made}\n"
+        + (f"tools: {tools}\n" if tools else "")
+        + f"cluster: {cluster.removeprefix('cluster ')}\n"
         "Contents: session.json (choices, journal, inventory, step facts), logs/, "
-        "cluster/ (versions, nodes, Deployments, Pods, Events of the install "
+        "versions.txt, cluster/ (versions, nodes, Deployments, Pods, Events of the install "
         "namespace, last log lines of failing pods), diagnoses.json, and "
         "collection-problems.txt when something could not be read.\n"
         "Redacted: no Secrets are collected; managedFields and the "
