@@ -328,6 +328,13 @@ def test_a_line_with_any_keyword_is_still_redacted() -> None:
         "client_secret = s3cr3t": "client_secret = ********",
         "Access_Token: abc": "Access_Token: ********",
         "header ya29.a0AfH6SMB-x_y": "header ya29.********",
+        # names the log batch check knows (_LOG_KEYWORDS), and the shapes after them
+        "DB_PASS: hunter2": "DB_PASS: ********",
+        "MYSQL_PWD=hunter2": "MYSQL_PWD=********",
+        "OPENAI_API_KEY=sk-proj-abcdefghijklmnop": "OPENAI_API_KEY=********",
+        "run --api-key abc123": "run --api-key ********",
+        "git clone https://kfp:tok3n@example.com/x": "git clone https://kfp:********@example.com/x",
+        "Authorization: Basic dXNlcjpwYXNz": "Authorization: Basic ********",
         # a case-insensitive pattern matches the long s and the Kelvin sign as s and k
         "pa\u017fsword=hunter2": "pa\u017fsword=********",
         "to\u212aen=abc": "to\u212aen=********",
