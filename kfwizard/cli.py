@@ -170,8 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace | SimpleNamespace) -> int:
     try:
-        if args.command == "sessions":
-            return _sessions(as_json=args.json)
+        if args.command == "sessions" and not getattr(args, "fault", None):
+            return _sessions(as_json=args.json)  # before the refusals' imports: it is quick
         _refuse_flags_that_do_nothing(args)
         _resolve_session_refs(args)
         if args.command == "run":
@@ -224,6 +224,13 @@ def _refuse_flags_that_do_nothing(args: argparse.Namespace | SimpleNamespace) ->
     typed ``--confirm-name`` without ``--delete-cluster`` expects the cluster to go."""
     from kfwizard.engine.errors import BadInput
 
+    if args.command in ("teardown", "sessions") and getattr(args, "fault", None):
+        raise BadInput(
+            "--fault",
+            f"rehearses a failure in the demo's install; {args.command} does not take one",
+            ", ".join(args.fault),
+            action="leave out --fault (a run or the wizard with --demo rehearses it)",
+        )
     if args.command == "teardown" and args.confirm_name and not args.delete_cluster:
         raise BadInput(
             "--confirm-name",

@@ -180,3 +180,12 @@ def test_a_choice_the_demo_cannot_install_names_the_answers_file(
     assert f"Next: edit deployment.version in {answers}: choose version 2.17.0" in err, err
     assert not paths.demo_state_dir().exists(), "the emulators started"
     assert [(s.id, s.selections) for s in SessionStore().list()] == before
+
+
+@pytest.mark.parametrize("command", [["sessions"], ["teardown", "--session", "any"]])
+def test_fault_with_sessions_or_teardown_is_refused(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """They ignored it without a word (exit 0): a teardown rehearses nothing."""
+    err = refused(["--demo", "--fault", "image-pull", *command], capsys)
+    assert f"--fault: rehearses a failure in the demo's install; {command[0]} does not take" in err
