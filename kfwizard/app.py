@@ -250,14 +250,11 @@ class WizardApp(App[int]):
         """Where a resumed session opens: the first step screen that is not done, or
         Deployment mode when its choices changed after the manifests were prepared
         (the user quit before preparing them again)."""
-        from kfwizard.engine.phases import PHASES
-        from kfwizard.engine.steps.manifests import choices_changed_since_prepared
-        from kfwizard.widgets.step_indicator import resume_phase
+        from kfwizard.engine.phases import resume_phase_after_changes
+        from kfwizard.engine.selection import mode_choices_changed
 
-        phase = resume_phase(session.steps)
-        if PHASES.index(phase) > PHASES.index("mode") and choices_changed_since_prepared(session):
-            return "mode"
-        return phase
+        changed = mode_choices_changed(session.selections, session.outputs)
+        return resume_phase_after_changes(session.steps, changed)
 
     # -- sessions ------------------------------------------------------------------
     def new_selections(self) -> dict[str, Any]:

@@ -179,17 +179,21 @@ def phase_of_steps(states: dict[str, Any]) -> str:
     return resume_phase(states)
 
 
-def listed_step(steps: dict[str, Any], status: object, journal: object) -> str:
+def listed_step(
+    steps: dict[str, Any], status: object, journal: object, *, mode_changed: bool = False
+) -> str:
     """The Step column of the session picker and of ``kfwizard sessions``: the step
     Resume opens (``steps``: step id -> record, saved dict or state), or "Teardown" when
     the latest run was one (``status`` and ``journal`` as saved). A torn-down session
     still resumes at Verify, but "Verify · removed" would read as a verification that
-    went away, and "Install" as installed. One function, so the two lists agree."""
-    from kfwizard.engine.phases import PHASE_TITLES, resume_phase, teardown_was_last
+    went away, and "Install" as installed. One function, so the two lists agree.
+    ``mode_changed``: Deployment mode's choices changed since the manifests were
+    prepared, so Resume opens it (:func:`resume_phase_after_changes`)."""
+    from kfwizard.engine.phases import PHASE_TITLES, resume_phase_after_changes, teardown_was_last
 
     if teardown_was_last(status, journal):
         return "Teardown"
-    return PHASE_TITLES[resume_phase(steps)]
+    return PHASE_TITLES[resume_phase_after_changes(steps, mode_changed)]
 
 
 def verified(steps: dict[str, Any], status: object, journal: object) -> bool:
@@ -244,6 +248,15 @@ def usable(data: object) -> bool:
     return not journal or isinstance(journal, list)
 
 
+def _mode_changed(data: dict[str, Any], selections: Any) -> bool:
+    from kfwizard.engine.selection import mode_choices_changed
+
+    outputs = data.get("outputs")
+    if not isinstance(outputs, dict) or not isinstance(selections, dict):
+        return False
+    return mode_choices_changed(selections, outputs)
+
+
 def row_for(data: dict[str, Any], *, for_people: bool = False) -> dict[str, Any]:
     """One ``kfwizard sessions`` row from a session file's JSON (as :class:`Session`
     would show it: the same defaults for missing fields). ``for_people``: the status as
@@ -258,7 +271,9 @@ def row_for(data: dict[str, Any], *, for_people: bool = False) -> dict[str, Any]
     return {
         "id": session_id,
         "name": str(data.get("name") or "") or selections.get("name") or session_id,
-        "step": listed_step(steps, data.get("status"), journal),
+        "step": listed_step(
+            steps, data.get("status"), journal, mode_changed=_mode_changed(data, selections)
+        ),
         "status": status,
         "updated": str(data.get("updated_at") or _now_iso()),
         "demo": bool(data.get("demo", False)),

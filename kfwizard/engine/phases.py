@@ -107,6 +107,18 @@ def resume_phase(steps: dict[str, Any]) -> str:
     return PHASES[-1]
 
 
+def resume_phase_after_changes(steps: dict[str, Any], mode_changed: bool) -> str:
+    """:func:`resume_phase`, or Deployment mode when its choices changed after the
+    manifests were prepared (``mode_changed``, from
+    :func:`kfwizard.engine.selection.mode_choices_changed`) and the records say a later
+    step: what is done there is the earlier choice. Resume opens it, and the lists name
+    it, by this one rule."""
+    phase = resume_phase(steps)
+    if mode_changed and PHASES.index(phase) > PHASES.index("mode"):
+        return "mode"
+    return phase
+
+
 def teardown_halfway(status: object, journal: object) -> bool:
     """A teardown started and did not finish (stopped or failed): it was the latest
     run, and it did not mark the session ``removed``. Takes the saved values, as

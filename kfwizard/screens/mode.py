@@ -436,7 +436,7 @@ class ModeScreen(FormScreen):
     def _selection_key(self) -> str:
         """What the manifests step's result depends on, for the choices on screen now
         (``ManifestsStep.check`` compares the same key to decide to render again)."""
-        from kfwizard.engine.steps.manifests import selection_key_now
+        from kfwizard.engine.selection import selection_key_now
 
         return selection_key_now(self.choices, self.session.outputs)
 

@@ -61,7 +61,10 @@ def status_text(session: Session, lock_path: Path | None = None) -> tuple[str, s
 def step_text(session: Session) -> str:
     """The Step column: where Resume takes the session, or "Teardown" when its latest
     run was one; the rule ``kfwizard sessions`` uses too (:func:`listed_step`)."""
-    return listed_step(session.steps, session.status, session.journal)
+    from kfwizard.engine.selection import mode_choices_changed
+
+    changed = mode_choices_changed(session.selections, session.outputs)
+    return listed_step(session.steps, session.status, session.journal, mode_changed=changed)
 
 
 def name_text(session: Session) -> str:

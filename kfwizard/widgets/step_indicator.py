@@ -110,10 +110,10 @@ def session_phase_states(session: Session) -> dict[str, str]:
     Deployment mode reads pending when its choices changed after the manifests were
     prepared and were not prepared again: what is done there is the earlier choice.
     """
-    from kfwizard.engine.steps.manifests import choices_changed_since_prepared
+    from kfwizard.engine.selection import mode_choices_changed
 
     states = phase_states(session.steps)
-    if states["mode"] == "done" and choices_changed_since_prepared(session):
+    if states["mode"] == "done" and mode_choices_changed(session.selections, session.outputs):
         states["mode"] = "pending"
     since = _teardown_index(session.journal)
     if since is None:

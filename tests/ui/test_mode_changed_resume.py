@@ -5,10 +5,11 @@ still said done, so it opened at Verify with the new env named over the old plan
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from kfwizard.answers import defaults
-from kfwizard.engine.steps.manifests import selection_key_now
+from kfwizard.engine.selection import selection_key_now
 from kfwizard.screens.mode import ModeScreen
 from kfwizard.screens.verify import VerifyScreen
 from kfwizard.widgets.step_indicator import StepIndicator
@@ -53,3 +54,26 @@ async def test_unchanged_choices_still_resume_at_verify(store):
         indicator = app.screen.query_one(StepIndicator)
         await wait_for(pilot, lambda: bool(indicator.states), description="states")
         assert indicator.states["mode"] == "done", indicator.states
+
+
+def test_the_lists_name_deployment_mode_where_resume_opens_it(store):
+    """The picker's and ``kfwizard sessions``' Step column name where Resume opens a
+    session: Deployment mode after an unprepared change, Verify otherwise."""
+    from kfwizard.screens.sessions import step_text
+    from kfwizard.session_list import row_for
+
+    selections, outputs = _prepared_for_platform_agnostic()
+    same = save_session(
+        store, "s-same", phase_steps=ALL_DONE, selections=selections, outputs=outputs
+    )
+    changed_selections = copy.deepcopy(selections)
+    changed_selections["deployment"]["env"] = "dev"
+    changed = save_session(
+        store, "s-env", phase_steps=ALL_DONE, selections=changed_selections, outputs=outputs
+    )
+    assert step_text(same) == "Verify" and step_text(changed) == "Deployment mode"
+    rows = {
+        s.id: row_for(json.loads(store.path_for(s.id).read_text(encoding="utf-8")))
+        for s in (same, changed)
+    }
+    assert rows["s-same"]["step"] == "Verify" and rows["s-env"]["step"] == "Deployment mode"

@@ -8,57 +8,17 @@ install steps re-read them with :func:`kfwizard.manifests.load_rendered`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kfwizard.engine.errors import BadInput, Refused
+from kfwizard.engine.selection import deployment_of as _deployment
+from kfwizard.engine.selection import selection_key, selection_key_now
 from kfwizard.engine.step import BaseStep, StepContext
 from kfwizard.wording import plural
 
 if TYPE_CHECKING:
     from kfwizard.session import Session
-
-SELECTION_KEYS = ("mode", "version", "env", "manifests", "gcp")
-
-
-def _deployment(selections: dict[str, Any]) -> dict[str, Any]:
-    deployment = dict(selections.get("deployment") or {})
-    if selections.get("project"):
-        deployment["project"] = selections["project"]
-    return deployment
-
-
-def selection_key(deployment: dict[str, Any], server_version: Any, autopilot: Any) -> str:
-    """What the step's result depends on; a change means render and judge again."""
-    basis = {k: deployment.get(k) for k in (*SELECTION_KEYS, "project")}
-    basis["server_version"] = server_version
-    basis["autopilot"] = autopilot
-    text = json.dumps(basis, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def selection_key_now(selections: dict[str, Any], outputs: dict[str, Any]) -> str:
-    """:func:`selection_key` for these choices and what the session knows of its cluster
-    (the connect and cluster steps' outputs), as :meth:`ManifestsStep.check` computes it."""
-    return selection_key(
-        _deployment(selections),
-        (outputs.get("connect") or {}).get("server_version"),
-        (outputs.get("cluster") or {}).get("autopilot"),
-    )
-
-
-def choices_changed_since_prepared(session: Session) -> bool:
-    """The mode, version, env or manifests were changed after the manifests were
-    prepared, and not prepared again (the user quit first).
-
-    The next run renders them again (``check`` compares the same key), but the step's
-    record still says done: a resumed session opened past Deployment mode, on an
-    Install screen naming the new env over the old plan, "✓ This step is done".
-    """
-    saved = (session.outputs.get("manifests") or {}).get("selection_key")
-    return bool(saved) and saved != selection_key_now(session.selections, session.outputs)
 
 
 class ManifestsStep(BaseStep):
