@@ -249,12 +249,8 @@ class WizardApp(App[int]):
     def resume_phase(self, session: Session) -> str:
         """Where a resumed session opens: the first step screen that is not done, or
         Deployment mode when its choices changed after the manifests were prepared
-        (the user quit before preparing them again)."""
-        from kfwizard.engine.phases import resume_phase_after_changes
-        from kfwizard.engine.selection import mode_choices_changed
-
-        changed = mode_choices_changed(session.selections, session.outputs)
-        return resume_phase_after_changes(session.steps, changed)
+        (the user quit before preparing them again): :meth:`Session.phase`."""
+        return session.phase()
 
     # -- sessions ------------------------------------------------------------------
     def new_selections(self) -> dict[str, Any]:

@@ -173,9 +173,20 @@ class Session:
         """The first step that is not finished, or the last one touched."""
         return session_list.current_step({k: rec.state for k, rec in self.steps.items()})
 
+    def mode_changed(self) -> bool:
+        """Deployment mode's choices changed since the manifests were prepared
+        (:func:`kfwizard.engine.selection.mode_choices_changed`)."""
+        from kfwizard.engine.selection import mode_choices_changed
+
+        return mode_choices_changed(self.selections, self.outputs)
+
     def phase(self) -> str:
-        """The wizard screen this session is at (for the picker and ``sessions``)."""
-        return session_list.phase_of_steps({k: rec.state for k, rec in self.steps.items()})
+        """The wizard screen this session is at: where Resume opens it, the step the
+        picker and ``kfwizard sessions`` name (one rule:
+        :func:`kfwizard.engine.phases.resume_phase_after_changes`)."""
+        from kfwizard.engine.phases import resume_phase_after_changes
+
+        return resume_phase_after_changes(self.steps, self.mode_changed())
 
     # -- inventory ----------------------------------------------------------------
     def inventory_objects(self) -> list[dict[str, str]]:

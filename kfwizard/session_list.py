@@ -168,17 +168,6 @@ def current_step(states: dict[str, Any]) -> str | None:
     return next(reversed(states), None) if states else None
 
 
-def phase_of_steps(states: dict[str, Any]) -> str:
-    """The wizard screen a session is at: where Resume opens it (step id -> state).
-
-    :func:`kfwizard.engine.phases.resume_phase` itself, so ``Session.phase()``, the
-    picker and ``kfwizard sessions`` cannot name different steps for one session.
-    """
-    from kfwizard.engine.phases import resume_phase
-
-    return resume_phase(states)
-
-
 def listed_step(
     steps: dict[str, Any], status: object, journal: object, *, mode_changed: bool = False
 ) -> str:

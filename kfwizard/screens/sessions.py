@@ -61,10 +61,9 @@ def status_text(session: Session, lock_path: Path | None = None) -> tuple[str, s
 def step_text(session: Session) -> str:
     """The Step column: where Resume takes the session, or "Teardown" when its latest
     run was one; the rule ``kfwizard sessions`` uses too (:func:`listed_step`)."""
-    from kfwizard.engine.selection import mode_choices_changed
-
-    changed = mode_choices_changed(session.selections, session.outputs)
-    return listed_step(session.steps, session.status, session.journal, mode_changed=changed)
+    return listed_step(
+        session.steps, session.status, session.journal, mode_changed=session.mode_changed()
+    )
 
 
 def name_text(session: Session) -> str:

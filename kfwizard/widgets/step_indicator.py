@@ -110,10 +110,8 @@ def session_phase_states(session: Session) -> dict[str, str]:
     Deployment mode reads pending when its choices changed after the manifests were
     prepared and were not prepared again: what is done there is the earlier choice.
     """
-    from kfwizard.engine.selection import mode_choices_changed
-
     states = phase_states(session.steps)
-    if states["mode"] == "done" and mode_choices_changed(session.selections, session.outputs):
+    if states["mode"] == "done" and session.mode_changed():
         states["mode"] = "pending"
     since = _teardown_index(session.journal)
     if since is None:
