@@ -180,13 +180,9 @@ def known_secrets() -> frozenset[str]:
     return frozenset(_known)
 
 
-def might_hold_secret(text: str) -> bool:
-    """False only when no pattern and no known secret can match ``text``: the cheap
-    test that lets clean text skip the regular expressions."""
-    return _might_hold(text, text.lower())
-
-
 def _might_hold(text: str, lowered: str, keywords: tuple[str, ...] = _KEYWORDS) -> bool:
+    """False only when no pattern (of those ``keywords`` lead to) and no known secret
+    can match ``text``: the cheap test that lets clean text skip the patterns."""
     if any(keyword in lowered for keyword in keywords) or _folds_case(text, lowered):
         return True
     return any(secret in text for secret in _known)
